@@ -1,0 +1,104 @@
+"""ActivityStreams actor documents (Group, Person, Application) built from typed values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from federation.vocabulary import AS_CONTEXT, SECURITY_CONTEXT, iso8601
+
+ActorType = Literal["Group", "Person", "Application"]
+
+# Terms from other vocabularies that peers read on actors (federation-wire.md section 1):
+# Lemmy's postingRestrictedToMods, Mastodon's discoverable/indexable/featured, and the
+# manuallyApprovesFollowers term that ActivityStreams uses but never added to its context.
+PEER_TERMS: Mapping[str, Any] = {
+    "lemmy": "https://join-lemmy.org/ns#",
+    "toot": "http://joinmastodon.org/ns#",
+    "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+    "discoverable": "toot:discoverable",
+    "indexable": "toot:indexable",
+    "featured": {"@id": "toot:featured", "@type": "@id"},
+    "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+    "sensitive": "as:sensitive",
+    "webfinger": "https://purl.archive.org/socialweb/webfinger#webfinger",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PublicKey:
+    """The key other servers use to verify this actor's signatures."""
+
+    id: str
+    owner: str
+    public_key_pem: str
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Everything an actor document says about a local actor."""
+
+    id: str
+    type: ActorType
+    preferred_username: str
+    name: str
+    inbox: str
+    outbox: str
+    shared_inbox: str
+    public_key: PublicKey
+    url: str
+    published: datetime
+    webfinger: str
+    summary_html: str | None = None
+    followers: str | None = None
+    following: str | None = None
+    featured: str | None = None
+    moderators: str | None = None
+    manually_approves_followers: bool = False
+    discoverable: bool = False
+    indexable: bool = False
+    posting_restricted_to_mods: bool | None = None
+    # Terms of Cove's own vocabulary, already named as its context names them.
+    extensions: Mapping[str, Any] = field(default_factory=dict)
+
+
+def actor_document(actor: Actor, cove_context: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON-LD actor document, compacted, with every term its context defines."""
+    doc: dict[str, Any] = {
+        "@context": [AS_CONTEXT, SECURITY_CONTEXT, {**PEER_TERMS, **cove_context}],
+        "id": actor.id,
+        "type": actor.type,
+        "preferredUsername": actor.preferred_username,
+        "name": actor.name,
+        "url": actor.url,
+        "inbox": actor.inbox,
+        "outbox": actor.outbox,
+    }
+    if actor.summary_html:
+        doc["summary"] = actor.summary_html
+    for key, value in (
+        ("followers", actor.followers),
+        ("following", actor.following),
+        ("featured", actor.featured),
+        # FEP-1b12: a group's attributedTo names its moderators collection.
+        ("attributedTo", actor.moderators),
+    ):
+        if value is not None:
+            doc[key] = value
+    doc["endpoints"] = {"sharedInbox": actor.shared_inbox}
+    doc["publicKey"] = {
+        "id": actor.public_key.id,
+        "owner": actor.public_key.owner,
+        "publicKeyPem": actor.public_key.public_key_pem,
+    }
+    doc["manuallyApprovesFollowers"] = actor.manually_approves_followers
+    doc["discoverable"] = actor.discoverable
+    doc["indexable"] = actor.indexable
+    if actor.posting_restricted_to_mods is not None:
+        doc["postingRestrictedToMods"] = actor.posting_restricted_to_mods
+    doc["published"] = iso8601(actor.published)
+    doc["webfinger"] = actor.webfinger
+    doc.update(actor.extensions)
+    return doc

@@ -1,0 +1,49 @@
+"""The few error types every layer raises; the HTTP middleware and the CLI map them once."""
+
+from __future__ import annotations
+
+
+class CoveError(Exception):
+    """Base of every expected failure: carries a short reason meant for the person who caused it."""
+
+    status = 400
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Invalid(CoveError):
+    """The input is malformed or breaks a rule (bad name, bad config value, bad query)."""
+
+    status = 400
+
+
+class NotFound(CoveError):
+    """The thing asked for does not exist here (or is not visible to the asker)."""
+
+    status = 404
+
+
+class Unauthorized(CoveError):
+    """The request is not authenticated (missing or bad signature or token)."""
+
+    status = 401
+
+
+class Refused(CoveError):
+    """Authenticated, but policy says no."""
+
+    status = 403
+
+
+class Conflict(CoveError):
+    """The request clashes with what exists already (a name that is taken)."""
+
+    status = 409
+
+
+class NotAcceptable(CoveError):
+    """No representation of the resource matches the request's Accept header."""
+
+    status = 406

@@ -1,0 +1,501 @@
+"""The `cove` command: set up, serve, migrate, and manage groups and accounts.
+
+Human output by default, `--json` for scripts; every failure is one line on stderr and a
+non-zero exit code (chosen in `exit_code`, the only place errors become codes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any, NoReturn
+
+from aiohttp import web
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from federation.errors import Conflict, CoveError, Invalid, NotFound
+from node import __version__
+from node.config import Config, default_config_text, load_config
+from node.domain import accounts, groups
+from node.domain.groups import NewGroup
+from node.domain.instance import ensure_instance
+from node.runtime import Node, open_node
+from node.store import migrate
+from node.store.states import AccountRole, PostingPolicy
+
+DEFAULT_CONFIG = "cove.toml"
+DEMO_GROUP = NewGroup(
+    name="demo",
+    title="Demo support group",
+    summary=(
+        "A place to try Cove. Follow this group from Mastodon, Lemmy or another Cove node,"
+        " mention it in a public post, and the group shares your post with its members.\n\n"
+        "Be kind. Nothing here replaces professional or emergency help."
+    ),
+    posting_policy=PostingPolicy.MEMBERS,
+)
+
+
+class CliError(Exception):
+    """A failure outside the domain (the database cannot be reached, the port is taken)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line, not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    config_path: Path
+    json: bool
+    args: argparse.Namespace
+
+
+Command = Callable[[Invocation], Awaitable[Any]]
+
+
+def build_parser() -> Parser:
+    common = Parser(add_help=False)
+    common.add_argument(
+        "--config",
+        default=argparse.SUPPRESS,
+        help=f"config file (default: $COVE_CONFIG or {DEFAULT_CONFIG})",
+    )
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+    )
+    parser = Parser(prog="cove", description="Run and manage a Cove node.", parents=[common])
+    parser.add_argument("--version", action="version", version=f"cove {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+
+    init = commands.add_parser(
+        "init", parents=[common], help="write a config if none, migrate, create the node"
+    )
+    init.add_argument("--no-demo", action="store_true", help="do not create the demo group")
+    init.set_defaults(run=cmd_init)
+
+    serve = commands.add_parser("serve", parents=[common], help="serve the node over HTTP")
+    serve.set_defaults(run=cmd_serve)
+
+    db = commands.add_parser("db", help="database migrations").add_subparsers(
+        dest="db_command", metavar="COMMAND", parser_class=Parser
+    )
+    db.required = True
+    db.add_parser("upgrade", parents=[common], help="migrate to the newest schema").set_defaults(
+        run=cmd_db_upgrade
+    )
+    db.add_parser("status", parents=[common], help="show the schema revision").set_defaults(
+        run=cmd_db_status
+    )
+
+    group = commands.add_parser("group", help="community groups").add_subparsers(
+        dest="group_command", metavar="COMMAND", parser_class=Parser
+    )
+    group.required = True
+    create = group.add_parser("create", parents=[common], help="create a group")
+    create.add_argument("name", help="the group's handle: lowercase letters, digits, _")
+    create.add_argument("--title", required=True, help="the group's display name")
+    create.add_argument("--summary", default="", help="what the group is for (plain text)")
+    create.add_argument(
+        "--posting",
+        default=PostingPolicy.MEMBERS.value,
+        choices=[p.value for p in PostingPolicy],
+        help="who may post (default: members)",
+    )
+    create.add_argument(
+        "--approve-members", action="store_true", help="moderators approve each join request"
+    )
+    create.add_argument(
+        "--members-only",
+        action="store_true",
+        help="posts visible to members only (implies --approve-members)",
+    )
+    create.add_argument(
+        "--discoverable", action="store_true", help="let directories and search list the group"
+    )
+    create.add_argument("--owner", help="username of the local account that owns the group")
+    create.set_defaults(run=cmd_group_create)
+    group.add_parser("list", parents=[common], help="list groups").set_defaults(run=cmd_group_list)
+    show = group.add_parser("show", parents=[common], help="show one group")
+    show.add_argument("name")
+    show.set_defaults(run=cmd_group_show)
+
+    account = commands.add_parser("account", help="local accounts").add_subparsers(
+        dest="account_command", metavar="COMMAND", parser_class=Parser
+    )
+    account.required = True
+    acreate = account.add_parser("create", parents=[common], help="create a local account")
+    acreate.add_argument("name", help="username: lowercase letters, digits, _")
+    acreate.add_argument(
+        "--role",
+        default=AccountRole.MEMBER.value,
+        choices=[r.value for r in AccountRole],
+        help="node role (default: member)",
+    )
+    acreate.add_argument("--display-name", help="the name shown to others")
+    acreate.set_defaults(run=cmd_account_create)
+    account.add_parser("list", parents=[common], help="list local accounts").set_defaults(
+        run=cmd_account_list
+    )
+    return parser
+
+
+# Output --------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def emit(inv: Invocation, data: Any, human: str) -> None:
+    if inv.json:
+        print(json.dumps(_plain(data), indent=2, ensure_ascii=False))
+    else:
+        print(human)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    if not rows:
+        return "(none)"
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+# Commands ------------------------------------------------------------------------------------
+
+
+def _config(inv: Invocation) -> Config:
+    return load_config(inv.config_path, os.environ)
+
+
+def _redacted(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def _with_node(inv: Invocation, work: Callable[[Node], Awaitable[Any]]) -> Any:
+    node = open_node(_config(inv))
+    try:
+        await _require_current_schema(node)
+        return await work(node)
+    finally:
+        await node.store.close()
+
+
+async def _require_current_schema(node: Node) -> None:
+    current = await migrate.current_revision(node.store)
+    head = migrate.head_revision()
+    if current != head:
+        state = "empty" if current is None else f"at revision {current}, newest is {head}"
+        raise CliError(f"the database is {state}: run `cove db upgrade` (or `cove init`)")
+
+
+async def cmd_init(inv: Invocation) -> None:
+    steps: dict[str, Any] = {}
+    if not inv.config_path.exists():
+        inv.config_path.write_text(default_config_text(), encoding="utf-8")
+        steps["config_written"] = str(inv.config_path)
+    config = _config(inv)
+    node = open_node(config)
+    try:
+        await migrate.upgrade(node.store)
+        steps["database"] = _redacted(config.database.url)
+        steps["revision"] = migrate.head_revision()
+        _, created = await ensure_instance(node)
+        steps["instance_actor"] = node.urls.instance_actor()
+        steps["instance_created"] = created
+        async with node.store.session() as session:
+            has_groups = bool(await groups.list_groups(session))
+        if not has_groups and not inv.args.no_demo:
+            demo = await groups.create_group(node, DEMO_GROUP)
+            steps["demo_group"] = node.urls.group(demo.name)
+    finally:
+        await node.store.close()
+    human = [f"config: {inv.config_path}" + (" (written)" if "config_written" in steps else "")]
+    human.append(f"database: {steps['database']} at revision {steps['revision']}")
+    human.append(
+        f"instance actor: {steps['instance_actor']}" + (" (created)" if created else " (exists)")
+    )
+    if "demo_group" in steps:
+        human.append(f"demo group: {steps['demo_group']} (created)")
+    human.append(f"ready: {node.urls.base}")
+    emit(inv, steps, "\n".join(human))
+
+
+async def cmd_db_upgrade(inv: Invocation) -> None:
+    config = _config(inv)
+    node = open_node(config)
+    try:
+        before = await migrate.current_revision(node.store)
+        await migrate.upgrade(node.store)
+        after = await migrate.current_revision(node.store)
+    finally:
+        await node.store.close()
+    data = {"database": _redacted(config.database.url), "from": before, "to": after}
+    emit(inv, data, f"database {data['database']}: {before or 'empty'} -> {after}")
+
+
+async def cmd_db_status(inv: Invocation) -> None:
+    config = _config(inv)
+    node = open_node(config)
+    try:
+        current = await migrate.current_revision(node.store)
+    finally:
+        await node.store.close()
+    head = migrate.head_revision()
+    data = {"database": _redacted(config.database.url), "current": current, "head": head}
+    state = "up to date" if current == head else "needs `cove db upgrade`"
+    emit(inv, data, f"database {data['database']}: at {current or 'empty'}, newest {head}: {state}")
+
+
+def cmd_serve_sync(inv: Invocation) -> None:
+    config = _config(inv)
+    _setup_logging(config.log.level)
+
+    async def serving_app() -> web.Application:
+        from node.http.app import create_serving_app
+
+        node = open_node(config)
+        try:
+            await _require_current_schema(node)
+            await ensure_instance(node)
+        except BaseException:
+            await node.store.close()
+            raise
+        logging.getLogger("node").info(
+            "event=serving url=%s listen=%s:%s database=%s",
+            node.urls.base,
+            config.http.host,
+            config.http.port,
+            _redacted(config.database.url),
+        )
+        return create_serving_app(node)
+
+    print(f"Cove {__version__} serving {config.node.base_url} (Ctrl-C stops)", flush=True)
+    try:
+        web.run_app(
+            serving_app(),
+            host=config.http.host,
+            port=config.http.port,
+            access_log=None,
+            print=None,
+        )
+    except OSError as e:
+        raise CliError(
+            f"cannot listen on {config.http.host}:{config.http.port}: {e.strerror}"
+        ) from None
+
+
+async def cmd_serve(inv: Invocation) -> None:  # pragma: no cover - dispatched synchronously
+    raise AssertionError("serve runs outside asyncio.run")
+
+
+async def cmd_group_create(inv: Invocation) -> None:
+    a = inv.args
+    new = NewGroup(
+        name=a.name,
+        title=a.title,
+        summary=a.summary,
+        members_only=a.members_only,
+        approves_members=a.approve_members,
+        posting_policy=groups.parse_posting_policy(a.posting),
+        discoverable=a.discoverable,
+        owner=a.owner,
+    )
+
+    async def work(node: Node) -> None:
+        group = await groups.create_group(node, new)
+        emit(inv, _group_data(node, group), f"created group {_handle(node, group.name)}")
+
+    await _with_node(inv, work)
+
+
+def _handle(node: Node, name: str) -> str:
+    return f"@{name}@{node.urls.domain}"
+
+
+def _group_data(node: Node, group: groups.GroupInfo, **extra: Any) -> dict[str, Any]:
+    data = asdict(group)
+    data.pop("id")
+    data.pop("actor_id")
+    data["handle"] = _handle(node, group.name)
+    data["url"] = node.urls.group(group.name)
+    data.update(extra)
+    return data
+
+
+async def cmd_group_list(inv: Invocation) -> None:
+    async def work(node: Node) -> None:
+        async with node.store.session() as session:
+            found = await groups.list_groups(session)
+            counts = [await groups.follower_count(session, g.id) for g in found]
+        data = [_group_data(node, g, members=n) for g, n in zip(found, counts, strict=True)]
+        rows = [
+            [g.name, g.title, str(n), g.posting_policy.value, _flags(g)]
+            for g, n in zip(found, counts, strict=True)
+        ]
+        emit(inv, data, table(["NAME", "TITLE", "MEMBERS", "POSTING", "FLAGS"], rows))
+
+    await _with_node(inv, work)
+
+
+def _flags(group: groups.GroupInfo) -> str:
+    flags = [
+        name
+        for name, on in (
+            ("members-only", group.members_only),
+            ("approval", group.approves_members),
+            ("discoverable", group.discoverable),
+        )
+        if on
+    ]
+    return ",".join(flags) or "-"
+
+
+async def cmd_group_show(inv: Invocation) -> None:
+    async def work(node: Node) -> None:
+        async with node.store.session() as session:
+            group = await groups.get_group(session, inv.args.name)
+            members = await groups.follower_count(session, group.id)
+            moderators = await groups.moderator_uris(session, group.id)
+        data = _group_data(node, group, members=members, moderators=moderators)
+        human = "\n".join(
+            [
+                f"{group.title} ({data['handle']})",
+                f"  url:          {data['url']}",
+                f"  members:      {members}",
+                f"  posting:      {group.posting_policy.value}",
+                f"  members only: {'yes' if group.members_only else 'no'}",
+                f"  approval:     {'yes' if group.approves_members else 'no'}",
+                f"  discoverable: {'yes' if group.discoverable else 'no'}",
+                f"  moderators:   {', '.join(moderators) or '(none)'}",
+                f"  created:      {group.created_at.isoformat()}",
+            ]
+            + ([f"  summary:      {group.summary}"] if group.summary else [])
+        )
+        emit(inv, data, human)
+
+    await _with_node(inv, work)
+
+
+async def cmd_account_create(inv: Invocation) -> None:
+    async def work(node: Node) -> None:
+        account = await accounts.create_account(
+            node,
+            inv.args.name,
+            role=accounts.parse_role(inv.args.role),
+            display_name=inv.args.display_name,
+        )
+        emit(
+            inv,
+            _account_data(node, account),
+            f"created {account.role.value} account {_handle(node, account.username)}",
+        )
+
+    await _with_node(inv, work)
+
+
+def _account_data(node: Node, account: accounts.AccountInfo) -> dict[str, Any]:
+    data = asdict(account)
+    data.pop("id")
+    data.pop("actor_id")
+    data["handle"] = _handle(node, account.username)
+    data["url"] = node.urls.person(account.username)
+    return data
+
+
+async def cmd_account_list(inv: Invocation) -> None:
+    async def work(node: Node) -> None:
+        async with node.store.session() as session:
+            found = await accounts.list_accounts(session)
+        rows = [[a.username, a.role.value, a.display_name] for a in found]
+        emit(
+            inv,
+            [_account_data(node, a) for a in found],
+            table(["USERNAME", "ROLE", "DISPLAY NAME"], rows),
+        )
+
+    await _with_node(inv, work)
+
+
+# Entry point ---------------------------------------------------------------------------------
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        force=True,
+    )
+
+
+def exit_code(error: BaseException) -> int:
+    """The one mapping from failures to exit codes."""
+    if isinstance(error, Invalid):
+        return 2
+    if isinstance(error, NotFound):
+        return 3
+    if isinstance(error, Conflict):
+        return 4
+    return 1
+
+
+def describe(error: BaseException) -> str:
+    if isinstance(error, CoveError):
+        return error.reason
+    if isinstance(error, DBAPIError | OperationalError):
+        original = getattr(error, "orig", None) or error
+        return f"database error: {str(original).splitlines()[0]}"
+    if isinstance(error, OSError):
+        return f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
+    return str(error)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    inv = Invocation(
+        config_path=Path(
+            getattr(args, "config", None) or os.environ.get("COVE_CONFIG") or DEFAULT_CONFIG
+        ),
+        json=getattr(args, "json", False),
+        args=args,
+    )
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    try:
+        if args.run is cmd_serve:
+            cmd_serve_sync(inv)
+        else:
+            asyncio.run(args.run(inv))
+    except KeyboardInterrupt:
+        return 130
+    except (CoveError, CliError, DBAPIError, OSError) as e:
+        print(f"cove: {describe(e)}", file=sys.stderr)
+        return exit_code(e)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,309 @@
+"""Configuration: one typed object from a TOML file, overridden by COVE_<SECTION>__<KEY> variables.
+
+Every key, its type, default and check is declared once in SETTINGS; config.example.toml
+documents the same keys (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from federation.errors import Invalid
+
+ENV_PREFIX = "COVE_"
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class ConfigError(Invalid):
+    """The configuration file or an override is unusable; the reason names the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    section: str
+    key: str
+    type: type
+    default: Any
+    check: Callable[[Any], str | None] | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.section}.{self.key}"
+
+
+def _check_base_url(value: str) -> str | None:
+    if value == "":
+        return None  # the default: http://<http.host>:<http.port>, for local runs
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an absolute http(s) URL such as https://community.example"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return "must be the origin only (no path, query or fragment): Cove serves from the root"
+    if parts.username or parts.password:
+        return "must not carry a user name or password"
+    try:
+        _ = parts.port
+    except ValueError:
+        return "has an invalid port"
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        return "must use https; plain http is allowed only on a loopback address (local runs)"
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_port(value: int) -> str | None:
+    return None if 1 <= value <= 65535 else "must be a port number from 1 to 65535"
+
+
+def _check_not_empty(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
+def _check_database_url(value: str) -> str | None:
+    if value == "":
+        return None  # the default: SQLite under node.data_dir
+    scheme = value.split("://", 1)[0]
+    if scheme not in DATABASE_DRIVERS and scheme not in DATABASE_DRIVERS.values():
+        known = ", ".join(sorted(DATABASE_DRIVERS))
+        return f"must start with one of {known} (got {scheme!r})"
+    return None
+
+
+def _check_log_level(value: str) -> str | None:
+    return None if value in LOG_LEVELS else f"must be one of {', '.join(LOG_LEVELS)}"
+
+
+def _check_pool_size(value: int) -> str | None:
+    return None if 1 <= value <= 200 else "must be from 1 to 200"
+
+
+# Plain database URL schemes map to the async drivers Cove uses.
+DATABASE_DRIVERS: Mapping[str, str] = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("node", "base_url", str, "", _check_base_url),
+    Setting("node", "name", str, "Cove", _check_not_empty),
+    Setting("node", "description", str, "A small community node on the fediverse."),
+    Setting("node", "data_dir", str, "data", _check_not_empty),
+    Setting("http", "host", str, "127.0.0.1", _check_not_empty),
+    Setting("http", "port", int, 8080, _check_port),
+    Setting("database", "url", str, "", _check_database_url),
+    Setting("database", "pool_size", int, 5, _check_pool_size),
+    Setting("privacy", "expose_followers", bool, False),
+    Setting("log", "level", str, "info", _check_log_level),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSettings:
+    base_url: str
+    name: str
+    description: str
+    data_dir: Path
+
+    @property
+    def domain(self) -> str:
+        """host[:port] as it appears in acct: handles."""
+        return urlsplit(self.base_url).netloc.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    host: str
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    url: str
+    pool_size: int
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacySettings:
+    expose_followers: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    level: str
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    node: NodeSettings
+    http: HttpSettings
+    database: DatabaseSettings
+    privacy: PrivacySettings
+    log: LogSettings
+    source: Path | None  # the file it came from, if any
+
+
+def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
+    """Read `path` (if given and present), apply environment overrides, validate, build."""
+    raw: dict[str, Any] = {}
+    source: Path | None = None
+    if path is not None and path.exists():
+        source = path
+        raw = _read_toml(path)
+    values = _from_file(raw, origin=f"config {path}")
+    values.update(_from_environment(environ))
+    return _build(values, base_dir=(path.parent if path is not None else Path.cwd()), source=source)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"config {path}: not valid TOML: {e}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"config {path}: cannot read it: {e}") from None
+
+
+_BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
+_SECTIONS = {s.section for s in SETTINGS}
+
+
+def _from_file(raw: Mapping[str, Any], origin: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for section, table in raw.items():
+        if section not in _SECTIONS:
+            raise ConfigError(f"{origin}: unknown section [{section}]")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{origin}: {section} must be a table ([{section}])")
+        for key, value in table.items():
+            setting = _BY_NAME.get(f"{section}.{key}")
+            if setting is None:
+                raise ConfigError(f"{origin}: unknown key {section}.{key}")
+            values[setting.name] = _typed(setting, value, origin)
+    return values
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for variable, text in environ.items():
+        if not variable.startswith(ENV_PREFIX) or "__" not in variable:
+            continue
+        section, _, key = variable[len(ENV_PREFIX) :].lower().partition("__")
+        setting = _BY_NAME.get(f"{section}.{key}")
+        origin = f"environment {variable}"
+        if setting is None:
+            raise ConfigError(f"{origin}: no such setting {section}.{key}")
+        values[setting.name] = _typed(setting, _parse_env(setting, text, origin), origin)
+    return values
+
+
+def _parse_env(setting: Setting, text: str, origin: str) -> Any:
+    if setting.type is bool:
+        lowered = text.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{origin}: {setting.name}: must be true or false (got {text!r})")
+    if setting.type is int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise ConfigError(
+                f"{origin}: {setting.name}: must be an integer (got {text!r})"
+            ) from None
+    return text
+
+
+def _typed(setting: Setting, value: Any, origin: str) -> Any:
+    # bool is a subclass of int in Python: refuse `port = true` explicitly.
+    if not isinstance(value, setting.type) or (setting.type is int and isinstance(value, bool)):
+        kind = {str: "a string", int: "an integer", bool: "true or false"}[setting.type]
+        raise ConfigError(f"{origin}: {setting.name}: must be {kind} (got {value!r})")
+    if setting.check is not None:
+        problem = setting.check(value)
+        if problem:
+            raise ConfigError(f"{origin}: {setting.name}: {problem} (got {value!r})")
+    return value
+
+
+def _build(values: Mapping[str, Any], base_dir: Path, source: Path | None) -> Config:
+    def get(name: str) -> Any:
+        return values.get(name, _BY_NAME[name].default)
+
+    http = HttpSettings(host=get("http.host"), port=get("http.port"))
+    base_url = str(get("node.base_url")).rstrip("/") or _local_base_url(http)
+    data_dir = Path(get("node.data_dir"))
+    if not data_dir.is_absolute():
+        data_dir = (base_dir / data_dir).resolve()
+    return Config(
+        node=NodeSettings(
+            base_url=base_url,
+            name=get("node.name"),
+            description=get("node.description"),
+            data_dir=data_dir,
+        ),
+        http=http,
+        database=DatabaseSettings(
+            url=_database_url(get("database.url"), data_dir),
+            pool_size=get("database.pool_size"),
+        ),
+        privacy=PrivacySettings(expose_followers=get("privacy.expose_followers")),
+        log=LogSettings(level=get("log.level")),
+        source=source,
+    )
+
+
+def _local_base_url(http: HttpSettings) -> str:
+    host = http.host
+    if not _is_loopback(host):
+        raise ConfigError(
+            f"node.base_url: must be set when http.host ({host}) is not a loopback address:"
+            " it is the public https URL other servers reach this node at"
+        )
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{http.port}"
+
+
+def _database_url(url: str, data_dir: Path) -> str:
+    if not url:
+        return f"sqlite+aiosqlite:///{data_dir / 'cove.db'}"
+    scheme, sep, rest = url.partition("://")
+    return f"{DATABASE_DRIVERS.get(scheme, scheme)}{sep}{rest}"
+
+
+def default_config_text() -> str:
+    """The config `cove init` writes when none exists: a local node on SQLite."""
+    return (
+        "# Cove node configuration. Every key and its default: config.example.toml.\n"
+        "# Environment variables override keys: COVE_<SECTION>__<KEY>, e.g. COVE_HTTP__PORT=8090.\n"
+        "\n"
+        "[node]\n"
+        "# The public URL of this node. Unset, it is http://<http.host>:<http.port> (local runs).\n"
+        '# base_url = "https://community.example"\n'
+        'name = "Cove"\n'
+        'data_dir = "data"\n'
+        "\n"
+        "[http]\n"
+        'host = "127.0.0.1"\n'
+        "port = 8080\n"
+    )

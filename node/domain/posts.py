@@ -1,0 +1,76 @@
+"""Posts in groups: what a group features (pinned posts), as values ready to render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from node.store.states import PostKind, Visibility
+from node.store.tables import Post
+
+
+@dataclass(frozen=True, slots=True)
+class PostInfo:
+    uri: str
+    author_uri: str
+    anonymous: bool
+    kind: PostKind
+    title: str | None
+    content_html: str
+    visibility: Visibility
+    sensitive: bool
+    in_reply_to_uri: str | None
+    published: datetime
+    updated_at: datetime | None
+
+
+def _info(post: Post) -> PostInfo:
+    return PostInfo(
+        uri=post.uri,
+        author_uri=post.author_uri,
+        anonymous=post.anonymous,
+        kind=post.kind,
+        title=post.title,
+        content_html=post.content_html,
+        visibility=post.visibility,
+        sensitive=post.sensitive,
+        in_reply_to_uri=post.in_reply_to_uri,
+        published=post.published,
+        updated_at=post.updated_at,
+    )
+
+
+def _shown(group_id: int, visibilities: tuple[Visibility, ...]) -> tuple[object, ...]:
+    return (
+        Post.group_id == group_id,
+        col(Post.deleted_at).is_(None),
+        col(Post.visibility).in_(visibilities),
+    )
+
+
+async def featured_posts(
+    session: AsyncSession, group_id: int, visibilities: tuple[Visibility, ...]
+) -> list[PostInfo]:
+    """Pinned posts of a group, most recently pinned first."""
+    found = await session.exec(
+        select(Post)
+        .where(*_shown(group_id, visibilities), col(Post.pinned_at).is_not(None))  # type: ignore[arg-type]
+        .order_by(col(Post.pinned_at).desc())
+    )
+    return [_info(p) for p in found.all()]
+
+
+async def recent_threads(
+    session: AsyncSession, group_id: int, visibilities: tuple[Visibility, ...], limit: int = 20
+) -> list[PostInfo]:
+    """The newest top-level posts of a group, for its page."""
+    found = await session.exec(
+        select(Post)
+        .where(*_shown(group_id, visibilities), col(Post.in_reply_to_uri).is_(None))  # type: ignore[arg-type]
+        .order_by(col(Post.published).desc())
+        .limit(limit)
+    )
+    return [_info(p) for p in found.all()]

@@ -1,0 +1,1 @@
+"""The HTTP face of a node: ActivityPub endpoints, discovery, and server-rendered pages."""

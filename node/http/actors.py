@@ -1,0 +1,114 @@
+"""Actor URLs: the instance Application actor, groups and people, as ActivityPub documents
+or, for a browser, as readable pages; and the node's front page."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from federation.actors import actor_document
+from federation.media import Representation, wants
+from federation.vocabulary import cove_context
+from node.domain import accounts, groups, posts
+from node.domain.instance import get_instance
+from node.http import presenters
+from node.http.pages import render
+from node.http.responses import activity_response
+from node.http.state import NODE
+from node.runtime import Node
+from node.store.states import PostingPolicy, Visibility
+from node.text import plain_to_html
+
+routes = web.RouteTableDef()
+
+PUBLICLY_SHOWN = (Visibility.PUBLIC,)
+
+POSTING_EXPLAINED = {
+    PostingPolicy.ANYONE: "Anyone who follows the group can post into it by mentioning it.",
+    PostingPolicy.MEMBERS: "Accepted members can post into it by mentioning it.",
+    PostingPolicy.MODERATORS: "Only the group's moderators post here; members reply.",
+}
+
+
+def _context(node: Node) -> dict[str, object]:
+    return cove_context(node.urls.vocabulary())
+
+
+@routes.get("/")
+async def front_page(request: web.Request) -> web.StreamResponse:
+    node = request.app[NODE]
+    if wants(request.headers.get("Accept")) is Representation.ACTIVITY:
+        # Lemmy's site actor lives at the root; point ActivityPub clients at ours.
+        raise web.HTTPFound(node.urls.instance_actor())
+    async with node.store.session() as session:
+        all_groups = await groups.list_groups(session)
+    listed = [
+        {
+            "name": g.name,
+            "title": g.title,
+            "url": node.urls.group(g.name),
+            "members_only": g.members_only,
+            "approves_members": g.approves_members,
+        }
+        for g in all_groups
+    ]
+    return render(
+        request,
+        "home.html",
+        description_html=plain_to_html(node.config.node.description),
+        groups=listed,
+    )
+
+
+@routes.get("/actor")
+async def instance_actor(request: web.Request) -> web.StreamResponse:
+    node = request.app[NODE]
+    if wants(request.headers.get("Accept")) is Representation.HTML:
+        raise web.HTTPFound("/")
+    info = await get_instance(node)
+    actor = presenters.instance_actor(node.urls, node.config, info)
+    return activity_response(request, actor_document(actor, _context(node)))
+
+
+@routes.get("/g/{name}")
+async def group_actor(request: web.Request) -> web.StreamResponse:
+    node = request.app[NODE]
+    async with node.store.session() as session:
+        group = await groups.get_group(session, request.match_info["name"])
+        if wants(request.headers.get("Accept")) is Representation.HTML:
+            return await _group_page(request, node, session, group)
+        pem = await groups.group_public_key(session, group)
+    actor = presenters.group_actor(node.urls, group, pem)
+    return activity_response(request, actor_document(actor, _context(node)))
+
+
+async def _group_page(
+    request: web.Request, node: Node, session: AsyncSession, group: groups.GroupInfo
+) -> web.Response:
+    shown = () if group.members_only else PUBLICLY_SHOWN
+    return render(
+        request,
+        "group.html",
+        group=group,
+        summary_html=plain_to_html(group.summary),
+        posting_explained=POSTING_EXPLAINED[group.posting_policy],
+        members_only=group.members_only,
+        follower_count=await groups.follower_count(session, group.id),
+        pinned=await posts.featured_posts(session, group.id, shown),
+        threads=await posts.recent_threads(session, group.id, shown),
+        moderators=await groups.moderator_uris(session, group.id),
+    )
+
+
+@routes.get("/u/{name}")
+async def person_actor(request: web.Request) -> web.StreamResponse:
+    node = request.app[NODE]
+    async with node.store.session() as session:
+        account = await accounts.get_account(session, request.match_info["name"])
+        pem = await accounts.account_public_key(session, account)
+    if wants(request.headers.get("Accept")) is Representation.HTML:
+        return render(
+            request, "person.html", account=account, summary_html=plain_to_html(account.summary)
+        )
+    actor = presenters.person_actor(node.urls, account, pem)
+    return activity_response(request, actor_document(actor, _context(node)))

@@ -1,0 +1,75 @@
+"""The aiohttp application factory: routes, middlewares, and the lifetime of shared things."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+
+from node.http import actors, collections, discovery, vocabulary
+from node.http.errors import error_middleware
+from node.http.pages import template_environment
+from node.http.state import NODE, TEMPLATES
+from node.runtime import Node
+
+log = logging.getLogger("node.http.access")
+
+MAX_REQUEST_BYTES = 1024 * 1024  # inbox bodies are capped at 1 MB, as Mastodon caps them
+
+
+@web.middleware
+async def access_log_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    started = time.perf_counter()
+    response = await handler(request)
+    log.info(
+        "event=request method=%s path=%s status=%s ms=%.1f",
+        request.method,
+        request.path,
+        response.status,
+        (time.perf_counter() - started) * 1000,
+    )
+    return response
+
+
+# RFC 7033 section 5: WebFinger answers (errors included) carry a CORS header, so browser
+# clients can look people up; the other discovery documents are public in the same way.
+CORS_PREFIXES = ("/.well-known/", "/nodeinfo/", "/ns")
+
+
+@web.middleware
+async def cors_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    response = await handler(request)
+    if request.path.startswith(CORS_PREFIXES):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def create_app(node: Node) -> web.Application:
+    """Build the web application for a node; the caller owns the node's store."""
+    app = web.Application(
+        middlewares=[access_log_middleware, cors_middleware, error_middleware],
+        client_max_size=MAX_REQUEST_BYTES,
+    )
+    app[NODE] = node
+    app[TEMPLATES] = template_environment()
+    for table in (discovery.routes, actors.routes, collections.routes, vocabulary.routes):
+        app.add_routes(table)
+    return app
+
+
+def create_serving_app(node: Node) -> web.Application:
+    """The application `cove serve` runs: it also closes the store when the server stops."""
+    app = create_app(node)
+
+    async def store_lifetime(_app: web.Application) -> AsyncIterator[None]:
+        yield
+        await node.store.close()
+
+    app.cleanup_ctx.append(store_lifetime)
+    return app

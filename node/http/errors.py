@@ -1,0 +1,45 @@
+"""The one place where errors become HTTP answers: a reason for 4xx, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from federation.errors import CoveError
+from federation.media import Representation, wants
+from node.http.pages import render_error
+from node.http.responses import json_response
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _answer(request: web.Request, status: int, reason: str) -> web.Response:
+    if wants(request.headers.get("Accept")) is Representation.HTML:
+        return render_error(request, status, reason)
+    return json_response({"error": reason}, status=status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except CoveError as e:
+        return _answer(request, e.status, e.reason)
+    except web.HTTPException as e:
+        if e.status < 400:
+            raise
+        reason = e.reason if e.status != 404 else "nothing here"
+        if e.status == 405:
+            reason = f"method {request.method} is not allowed here"
+        answer = _answer(request, e.status, reason)
+        for header in ("Allow", "Retry-After"):
+            if header in e.headers:
+                answer.headers[header] = e.headers[header]
+        return answer
+    except Exception:
+        log.exception("event=unhandled_error method=%s path=%s", request.method, request.path)
+        return _answer(request, 500, "internal error; the node's log has the details")

@@ -1,0 +1,108 @@
+"""Domain values turned into the wire's typed actors and objects (node URLs filled in)."""
+
+from __future__ import annotations
+
+from federation.actors import Actor, PublicKey
+from federation.objects import PostObject
+from node.config import Config
+from node.domain.accounts import AccountInfo
+from node.domain.groups import GroupInfo
+from node.domain.instance import InstanceInfo
+from node.domain.posts import PostInfo
+from node.store.states import PostingPolicy, PostKind, Visibility
+from node.text import plain_to_html
+from node.urls import Urls
+
+
+def _key(urls: Urls, actor_id: str, pem: str) -> PublicKey:
+    return PublicKey(id=urls.key_id(actor_id), owner=actor_id, public_key_pem=pem)
+
+
+def instance_actor(urls: Urls, config: Config, info: InstanceInfo) -> Actor:
+    actor_id = urls.instance_actor()
+    return Actor(
+        id=actor_id,
+        type="Application",
+        preferred_username=urls.domain,
+        name=config.node.name,
+        summary_html=plain_to_html(config.node.description),
+        url=urls.root(),
+        inbox=urls.inbox(actor_id),
+        outbox=urls.outbox(actor_id),
+        shared_inbox=urls.shared_inbox(),
+        public_key=_key(urls, actor_id, info.public_key_pem),
+        published=info.created_at,
+        webfinger=f"{urls.domain}@{urls.domain}",
+        # Mastodon marks its instance actor locked: nobody follows a server.
+        manually_approves_followers=True,
+    )
+
+
+def group_actor(urls: Urls, group: GroupInfo, public_key_pem: str) -> Actor:
+    actor_id = urls.group(group.name)
+    return Actor(
+        id=actor_id,
+        type="Group",
+        preferred_username=group.name,
+        name=group.title,
+        summary_html=plain_to_html(group.summary),
+        url=actor_id,
+        inbox=urls.inbox(actor_id),
+        outbox=urls.outbox(actor_id),
+        shared_inbox=urls.shared_inbox(),
+        public_key=_key(urls, actor_id, public_key_pem),
+        published=group.created_at,
+        webfinger=f"{group.name}@{urls.domain}",
+        followers=urls.followers(actor_id),
+        featured=urls.featured(actor_id),
+        moderators=urls.moderators(actor_id),
+        manually_approves_followers=group.approves_members,
+        discoverable=group.discoverable,
+        indexable=False,
+        posting_restricted_to_mods=group.posting_policy == PostingPolicy.MODERATORS,
+        extensions={
+            "postingPolicy": group.posting_policy.value,
+            "membersOnly": group.members_only,
+        },
+    )
+
+
+def person_actor(urls: Urls, account: AccountInfo, public_key_pem: str) -> Actor:
+    actor_id = urls.person(account.username)
+    return Actor(
+        id=actor_id,
+        type="Person",
+        preferred_username=account.username,
+        name=account.display_name,
+        summary_html=plain_to_html(account.summary),
+        url=actor_id,
+        inbox=urls.inbox(actor_id),
+        outbox=urls.outbox(actor_id),
+        shared_inbox=urls.shared_inbox(),
+        public_key=_key(urls, actor_id, public_key_pem),
+        published=account.created_at,
+        webfinger=f"{account.username}@{urls.domain}",
+        followers=urls.followers(actor_id),
+        following=urls.following(actor_id),
+        discoverable=account.discoverable,
+        indexable=False,
+    )
+
+
+def post_object(urls: Urls, group: GroupInfo, post: PostInfo) -> PostObject:
+    group_id = urls.group(group.name)
+    return PostObject(
+        id=post.uri,
+        type="Page" if post.kind == PostKind.PAGE else "Note",
+        # The world sees the group as the author of an anonymous post.
+        attributed_to=group_id if post.anonymous else post.author_uri,
+        group=group_id,
+        group_followers=urls.followers(group_id),
+        content_html=post.content_html,
+        published=post.published,
+        public=post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED),
+        name=post.title,
+        in_reply_to=post.in_reply_to_uri,
+        sensitive=post.sensitive,
+        updated=post.updated_at,
+    )

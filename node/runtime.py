@@ -1,0 +1,46 @@
+"""What every part of a running node shares: config, store, URLs, and the injected clock,
+id source and key generator (so tests control time, randomness and CPU-heavy work)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from federation.keys import KeyPair, generate_rsa_keypair
+from node.config import Config
+from node.store.db import Store, open_store
+from node.urls import Urls
+
+Clock = Callable[[], datetime]
+KeyGenerator = Callable[[], Awaitable[KeyPair]]
+TokenSource = Callable[[], str]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def generate_key_in_executor() -> KeyPair:
+    # RSA-2048 generation takes tens of milliseconds of CPU: keep it off the event loop.
+    return await asyncio.get_running_loop().run_in_executor(None, generate_rsa_keypair)
+
+
+def random_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    config: Config
+    store: Store
+    urls: Urls
+    clock: Clock = utc_now
+    keygen: KeyGenerator = generate_key_in_executor
+    token: TokenSource = random_token
+
+
+def open_node(config: Config) -> Node:
+    return Node(config=config, store=open_store(config.database), urls=Urls(config.node.base_url))

@@ -1,0 +1,107 @@
+"""Named states of everything that outlives a request, and the transitions allowed between them.
+
+One place says which moves are legal; domain code calls `advance` and never assigns a state
+column directly, so an impossible move (a rejected follow becoming accepted) fails loudly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import TypeVar
+
+
+class ActorKind(StrEnum):
+    APPLICATION = "application"
+    GROUP = "group"
+    PERSON = "person"
+
+
+class AccountRole(StrEnum):
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+    MEMBER = "member"
+
+
+class GroupRole(StrEnum):
+    OWNER = "owner"
+    MODERATOR = "moderator"
+    MEMBER = "member"
+
+
+class PostingPolicy(StrEnum):
+    ANYONE = "anyone"
+    MEMBERS = "members"
+    MODERATORS = "moderators"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+    MEMBERS_ONLY = "members_only"
+    DIRECT = "direct"
+
+
+class PostKind(StrEnum):
+    PAGE = "page"  # a top-level post with a title (Lemmy's Page)
+    NOTE = "note"  # a comment or a microblog status
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class KeyState(StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class MembershipState(StrEnum):
+    PENDING = "pending"  # asked to join a group that approves members
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    LEFT = "left"  # Undo{Follow}, Leave, or removed
+
+
+class ActivityState(StrEnum):
+    RECEIVED = "received"  # inbound, stored, not yet applied
+    PROCESSED = "processed"
+    REJECTED = "rejected"  # inbound, refused by policy or unreadable
+    QUEUED = "queued"  # outbound, written with the change that caused it
+    FANNED_OUT = "fanned_out"  # outbound, one delivery row per inbox written
+
+
+S = TypeVar("S", bound=StrEnum)
+
+TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
+    MembershipState: {
+        MembershipState.PENDING: frozenset(
+            {MembershipState.ACCEPTED, MembershipState.REJECTED, MembershipState.LEFT}
+        ),
+        MembershipState.ACCEPTED: frozenset({MembershipState.LEFT}),
+        MembershipState.REJECTED: frozenset({MembershipState.PENDING}),
+        MembershipState.LEFT: frozenset({MembershipState.PENDING, MembershipState.ACCEPTED}),
+    },
+    ActivityState: {
+        ActivityState.RECEIVED: frozenset({ActivityState.PROCESSED, ActivityState.REJECTED}),
+        ActivityState.PROCESSED: frozenset(),
+        ActivityState.REJECTED: frozenset(),
+        ActivityState.QUEUED: frozenset({ActivityState.FANNED_OUT}),
+        ActivityState.FANNED_OUT: frozenset(),
+    },
+    KeyState: {
+        KeyState.ACTIVE: frozenset({KeyState.RETIRED}),
+        KeyState.RETIRED: frozenset(),
+    },
+}
+
+
+class IllegalTransition(Exception):
+    """A state change that the table above does not allow: a bug, not bad input."""
+
+
+def check_transition(current: S, target: S) -> None:
+    allowed = TRANSITIONS[type(current)][current]
+    if target not in allowed:
+        raise IllegalTransition(f"{type(current).__name__}: {current} -> {target} is not allowed")

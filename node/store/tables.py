@@ -1,0 +1,216 @@
+"""The tables: local actors and their keys, the instance, accounts, groups, memberships,
+remote actors, posts and the activity log (which is also every actor's outbox)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from node.store.states import (
+    AccountRole,
+    ActivityState,
+    ActorKind,
+    Direction,
+    GroupRole,
+    KeyState,
+    MembershipState,
+    PostingPolicy,
+    PostKind,
+    Visibility,
+)
+from node.store.types import JSONDocument, UTCDateTime
+
+# Stable constraint names, so migrations can alter tables on SQLite (batch mode) and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+URI_LENGTH = 2048
+
+
+def _enum(enum: type[StrEnum], name: str) -> Any:
+    # Stored as text with a CHECK constraint on both backends (no native PostgreSQL enum types,
+    # which would need their own migrations for every new value).
+    return sa.Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+def _when(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class LocalActor(SQLModel, table=True):
+    """Every actor this node hosts; usernames share one namespace (WebFinger acct: handles)."""
+
+    __tablename__ = "local_actor"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: ActorKind = Field(sa_type=_enum(ActorKind, "actor_kind"))
+    # None for the instance actor, whose preferredUsername is the node's domain.
+    username: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime = _when()
+
+
+class SigningKey(SQLModel, table=True):
+    """An actor's key pair. One active key per actor; rotated keys stay, marked retired."""
+
+    __tablename__ = "signing_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="local_actor.id", index=True)
+    state: KeyState = Field(sa_type=_enum(KeyState, "key_state"))
+    algorithm: str = Field(max_length=32)
+    public_key_pem: str = Field(sa_type=sa.Text)
+    private_key_pem: str = Field(sa_type=sa.Text)
+    created_at: datetime = _when()
+    retired_at: datetime | None = _when(nullable=True)
+
+
+class Instance(SQLModel, table=True):
+    """The node itself: one row, made by `cove init`."""
+
+    __tablename__ = "instance"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="local_actor.id", unique=True)
+    # The base URL the node was set up with; a different one later breaks every federated id.
+    base_url: str = Field(max_length=URI_LENGTH)
+    created_at: datetime = _when()
+
+
+class Account(SQLModel, table=True):
+    """A local member (a Person actor) and their node role."""
+
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="local_actor.id", unique=True)
+    display_name: str = Field(max_length=100)
+    summary: str = Field(default="", sa_type=sa.Text)
+    role: AccountRole = Field(sa_type=_enum(AccountRole, "account_role"))
+    # Support-community default: not listed in directories or search (Mastodon's flags).
+    discoverable: bool = False
+    created_at: datetime = _when()
+
+
+class CommunityGroup(SQLModel, table=True):
+    """A community group (a Group actor) with its membership and posting rules."""
+
+    __tablename__ = "community_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="local_actor.id", unique=True)
+    title: str = Field(max_length=100)
+    summary: str = Field(default="", sa_type=sa.Text)
+    members_only: bool = False
+    approves_members: bool = False
+    posting_policy: PostingPolicy = Field(sa_type=_enum(PostingPolicy, "posting_policy"))
+    discoverable: bool = False
+    created_at: datetime = _when()
+
+
+class RemoteActor(SQLModel, table=True):
+    """An actor on another server, as last fetched."""
+
+    __tablename__ = "remote_actor"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uri: str = Field(max_length=URI_LENGTH, unique=True)
+    type: str = Field(max_length=32)
+    username: str | None = Field(default=None, max_length=255)
+    domain: str = Field(max_length=255, index=True)
+    name: str | None = Field(default=None, max_length=255)
+    inbox: str = Field(max_length=URI_LENGTH)
+    shared_inbox: str | None = Field(default=None, max_length=URI_LENGTH)
+    outbox: str | None = Field(default=None, max_length=URI_LENGTH)
+    followers: str | None = Field(default=None, max_length=URI_LENGTH)
+    key_id: str | None = Field(default=None, max_length=URI_LENGTH)
+    public_key_pem: str | None = Field(default=None, sa_type=sa.Text)
+    # NodeInfo software.name of the actor's server: decides which Announce shape it gets.
+    software: str | None = Field(default=None, max_length=64)
+    document: dict[str, Any] = Field(sa_type=JSONDocument)
+    fetched_at: datetime = _when()
+    created_at: datetime = _when()
+
+
+class Membership(SQLModel, table=True):
+    """An actor's place in a group: a follow (pending or accepted) and a group role."""
+
+    __tablename__ = "membership"
+    __table_args__ = (sa.UniqueConstraint("group_id", "actor_uri"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="community_group.id", index=True)
+    actor_uri: str = Field(max_length=URI_LENGTH)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    remote_actor_id: int | None = Field(default=None, foreign_key="remote_actor.id", index=True)
+    role: GroupRole = Field(sa_type=_enum(GroupRole, "group_role"))
+    state: MembershipState = Field(sa_type=_enum(MembershipState, "membership_state"))
+    follow_uri: str | None = Field(default=None, max_length=URI_LENGTH)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class Post(SQLModel, table=True):
+    """A post or comment in a group, local or remote, with its visibility."""
+
+    __tablename__ = "post"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uri: str = Field(max_length=URI_LENGTH, unique=True)
+    group_id: int | None = Field(default=None, foreign_key="community_group.id", index=True)
+    # The real author. For an anonymous post only moderators see it; the world sees the group.
+    author_uri: str = Field(max_length=URI_LENGTH, index=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    remote_actor_id: int | None = Field(default=None, foreign_key="remote_actor.id", index=True)
+    in_reply_to_uri: str | None = Field(default=None, max_length=URI_LENGTH, index=True)
+    kind: PostKind = Field(sa_type=_enum(PostKind, "post_kind"))
+    title: str | None = Field(default=None, max_length=300)
+    content_html: str = Field(sa_type=sa.Text)
+    visibility: Visibility = Field(sa_type=_enum(Visibility, "visibility"))
+    sensitive: bool = False
+    anonymous: bool = False
+    local: bool
+    pinned_at: datetime | None = _when(nullable=True)
+    published: datetime = _when()
+    updated_at: datetime | None = _when(nullable=True)
+    deleted_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _when()
+
+
+class Activity(SQLModel, table=True):
+    """Every activity received or sent, stored whole. Outbound rows are the actors' outboxes
+    and the source of deliveries (a transactional outbox: written with the change itself)."""
+
+    __tablename__ = "activity"
+    __table_args__ = (sa.Index("ix_activity_outbox", "local_actor_id", "direction", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    uri: str = Field(max_length=URI_LENGTH, unique=True)
+    type: str = Field(max_length=32)
+    direction: Direction = Field(sa_type=_enum(Direction, "direction"))
+    state: ActivityState = Field(sa_type=_enum(ActivityState, "activity_state"))
+    actor_uri: str = Field(max_length=URI_LENGTH)
+    object_uri: str | None = Field(default=None, max_length=URI_LENGTH)
+    # The local actor whose outbox (outbound) or inbox (inbound, when addressed) it belongs to.
+    local_actor_id: int | None = Field(default=None, foreign_key="local_actor.id")
+    visibility: Visibility = Field(sa_type=_enum(Visibility, "visibility"))
+    document: dict[str, Any] = Field(sa_type=JSONDocument)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _when()
+    processed_at: datetime | None = _when(nullable=True)

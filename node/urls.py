@@ -1,0 +1,76 @@
+"""The URL layout of a node: every id and endpoint of local actors, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True, slots=True)
+class Urls:
+    base: str  # scheme://host[:port], no trailing slash
+
+    @property
+    def domain(self) -> str:
+        return urlsplit(self.base).netloc.lower()
+
+    def root(self) -> str:
+        return f"{self.base}/"
+
+    # The instance (Application) actor, at Mastodon's path.
+    def instance_actor(self) -> str:
+        return f"{self.base}/actor"
+
+    def shared_inbox(self) -> str:
+        return f"{self.base}/inbox"
+
+    def instance_outbox(self) -> str:
+        return f"{self.base}/actor/outbox"
+
+    def group(self, name: str) -> str:
+        return f"{self.base}/g/{name}"
+
+    def person(self, name: str) -> str:
+        return f"{self.base}/u/{name}"
+
+    def key_id(self, actor_id: str) -> str:
+        return f"{actor_id}#main-key"
+
+    def webfinger(self) -> str:
+        return f"{self.base}/.well-known/webfinger"
+
+    def nodeinfo(self) -> str:
+        return f"{self.base}/nodeinfo/2.1"
+
+    def vocabulary(self) -> str:
+        return f"{self.base}/ns"
+
+    def activity(self, token: str) -> str:
+        return f"{self.base}/activities/{token}"
+
+    def post(self, token: str) -> str:
+        return f"{self.base}/posts/{token}"
+
+    @staticmethod
+    def inbox(actor_id: str) -> str:
+        return f"{actor_id}/inbox"
+
+    @staticmethod
+    def outbox(actor_id: str) -> str:
+        return f"{actor_id}/outbox"
+
+    @staticmethod
+    def followers(actor_id: str) -> str:
+        return f"{actor_id}/followers"
+
+    @staticmethod
+    def following(actor_id: str) -> str:
+        return f"{actor_id}/following"
+
+    @staticmethod
+    def moderators(actor_id: str) -> str:
+        return f"{actor_id}/moderators"
+
+    @staticmethod
+    def featured(actor_id: str) -> str:
+        return f"{actor_id}/featured"

@@ -1,0 +1,220 @@
+"""Fixtures that build real nodes: a migrated database (SQLite, and PostgreSQL when
+COVE_TEST_POSTGRES_URL is set), a Node on it, and that node served over loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp import ClientSession, web
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
+
+from node.config import Config, load_config
+from node.http.app import create_app
+from node.runtime import Node
+from node.store import migrate
+from node.store.db import open_store
+from node.urls import Urls
+
+POSTGRES_ENV = "COVE_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get(POSTGRES_ENV, "").strip()
+    if not url:
+        return None
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+asyncpg://" + url.split("://", 1)[1]
+    return url
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    url = postgres_url()
+    if url:
+        shown = make_url(url).render_as_string(hide_password=True)
+        return [f"cove: PostgreSQL runs ENABLED against {shown}"]
+    return [f"cove: PostgreSQL runs SKIPPED ({POSTGRES_ENV} is not set)"]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if postgres_url() is None:
+        terminalreporter.write_line(
+            f"cove: the PostgreSQL runs were SKIPPED: set {POSTGRES_ENV} to run them", yellow=True
+        )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_config(
+    tmp_path: Path, database_url: str, port: int, **sections: dict[str, object]
+) -> Config:
+    env = {
+        "COVE_NODE__BASE_URL": f"http://127.0.0.1:{port}",
+        "COVE_NODE__DATA_DIR": str(tmp_path / "data"),
+        "COVE_HTTP__PORT": str(port),
+        "COVE_DATABASE__URL": database_url,
+    }
+    for section, values in sections.items():
+        for key, value in values.items():
+            env[f"COVE_{section.upper()}__{key.upper()}"] = (
+                str(value).lower() if isinstance(value, bool) else str(value)
+            )
+    return load_config(None, env)
+
+
+# Databases -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "cove.db"
+
+    async def build() -> None:
+        store = open_store(make_config(path.parent, f"sqlite+aiosqlite:///{path}", 1).database)
+        try:
+            await migrate.upgrade(store)
+        finally:
+            await store.close()
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str | None]:
+    """A database of its own on the PostgreSQL server, migrated once, dropped at the end."""
+    url = postgres_url()
+    if url is None:
+        yield None
+        return
+    name = f"cove_test_{uuid.uuid4().hex[:10]}"
+    server = make_url(url)
+
+    async def admin(statement: str) -> None:
+        engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    test_url = server.set(database=name).render_as_string(hide_password=False)
+
+    async def build() -> None:
+        await admin(f'CREATE DATABASE "{name}"')
+        store = open_store(make_config(Path("."), test_url, 1).database)
+        try:
+            await migrate.upgrade(store)
+        finally:
+            await store.close()
+
+    asyncio.run(build())
+    try:
+        yield test_url
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql" and postgres_url() is None:
+        pytest.skip(f"PostgreSQL run skipped: {POSTGRES_ENV} is not set")
+    return str(request.param)
+
+
+@pytest.fixture
+async def database_url(
+    backend: str, tmp_path: Path, sqlite_template: Path, postgres_database: str | None
+) -> AsyncIterator[str]:
+    """A migrated, empty database for one test."""
+    if backend == "sqlite":
+        path = tmp_path / "cove.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    assert postgres_database is not None
+    await truncate_all(postgres_database)
+    yield postgres_database
+
+
+async def truncate_all(url: str) -> None:
+    import node.store.tables  # noqa: F401  (registers the tables)
+
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+# Nodes ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ServedNode:
+    node: Node
+    client: ClientSession  # a plain HTTP client, as a remote server would use
+
+    @property
+    def urls(self) -> Urls:
+        return self.node.urls
+
+    @property
+    def base(self) -> str:
+        return self.node.urls.base
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str, port: int) -> Config:
+    return make_config(tmp_path, database_url, port)
+
+
+@pytest.fixture
+async def node(config: Config) -> AsyncIterator[Node]:
+    from node.runtime import open_node
+
+    n = open_node(config)
+    try:
+        yield n
+    finally:
+        await n.store.close()
+
+
+@pytest.fixture
+async def served(node: Node) -> AsyncIterator[ServedNode]:
+    """The node, set up as `cove init` does (instance actor), listening on its base URL."""
+    from node.domain.instance import ensure_instance
+
+    await ensure_instance(node)
+    runner = web.AppRunner(create_app(node), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, node.config.http.host, node.config.http.port)
+    await site.start()
+    try:
+        async with ClientSession() as client:
+            yield ServedNode(node=node, client=client)
+    finally:
+        await runner.cleanup()

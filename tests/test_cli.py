@@ -1,0 +1,254 @@
+"""The `cove` command as a person runs it: real processes, a real database, real output."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import free_port, postgres_url
+
+
+def cove(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("COVE_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "node.cli", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
+    return result.stdout
+
+
+def as_json(result: subprocess.CompletedProcess[str]) -> Any:
+    return json.loads(ok(result))
+
+
+def test_init_sets_up_a_node_once_and_is_idempotent(tmp_path: Path) -> None:
+    first = ok(cove(tmp_path, "init"))
+    assert "config: cove.toml (written)" in first
+    assert "instance actor: http://127.0.0.1:8080/actor (created)" in first
+    assert "demo group: http://127.0.0.1:8080/g/demo (created)" in first
+    assert (tmp_path / "cove.toml").is_file() and (tmp_path / "data" / "cove.db").is_file()
+    again = ok(cove(tmp_path, "init"))
+    assert "(exists)" in again and "demo group" not in again and "(written)" not in again
+    groups = as_json(cove(tmp_path, "group", "list", "--json"))
+    assert [g["name"] for g in groups] == ["demo"]
+
+
+def test_groups_and_accounts_from_the_command_line(tmp_path: Path) -> None:
+    ok(cove(tmp_path, "init", "--no-demo"))
+    admin = as_json(cove(tmp_path, "account", "create", "ada", "--role", "admin", "--json"))
+    assert admin["role"] == "admin" and admin["handle"] == "@ada@127.0.0.1:8080"
+    ok(cove(tmp_path, "account", "create", "mo", "--role", "moderator", "--display-name", "Mo"))
+    ok(cove(tmp_path, "account", "create", "mel"))
+    accounts = as_json(cove(tmp_path, "account", "list", "--json"))
+    assert [(a["username"], a["role"]) for a in accounts] == [
+        ("ada", "admin"),
+        ("mel", "member"),
+        ("mo", "moderator"),
+    ]
+    human = ok(cove(tmp_path, "account", "list"))
+    assert human.splitlines()[0].split() == ["USERNAME", "ROLE", "DISPLAY", "NAME"]
+
+    created = as_json(
+        cove(
+            tmp_path,
+            "group",
+            "create",
+            "grief",
+            "--title",
+            "Grief support",
+            "--summary",
+            "For loss",
+            "--posting",
+            "moderators",
+            "--members-only",
+            "--owner",
+            "ada",
+            "--json",
+        )
+    )
+    assert created["members_only"] and created["approves_members"]
+    assert created["posting_policy"] == "moderators"
+    shown = as_json(cove(tmp_path, "group", "show", "grief", "--json"))
+    assert shown["moderators"] == ["http://127.0.0.1:8080/u/ada"] and shown["members"] == 1
+    assert "Grief support (@grief@127.0.0.1:8080)" in ok(cove(tmp_path, "group", "show", "grief"))
+    listed = ok(cove(tmp_path, "group", "list"))
+    assert "grief" in listed and "members-only,approval" in listed
+
+
+@pytest.fixture(scope="module")
+def node_with_a_group(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One node for the refusal cases: each failed command must leave it as it was."""
+    folder = tmp_path_factory.mktemp("refusals")
+    ok(cove(folder, "init", "--no-demo"))
+    ok(cove(folder, "group", "create", "grief", "--title", "Grief"))
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["group", "create", "grief", "--title", "Again"], 4, "already taken"),
+        (["group", "create", "Bad Name", "--title", "x"], 2, "invalid name 'Bad Name'"),
+        (["group", "create", "x", "--title", "  "], 2, "needs a title"),
+        (
+            ["group", "create", "y", "--title", "Y", "--owner", "ghost"],
+            3,
+            "no account named 'ghost'",
+        ),
+        (["group", "create", "z"], 2, "the following arguments are required: --title"),
+        (["group", "create", "z", "--title", "Z", "--posting", "all"], 2, "invalid choice: 'all'"),
+        (["group", "show", "nope"], 3, "no group named 'nope'"),
+        (["account", "create", "admin"], 2, "reserved"),
+        (["account", "create", "x", "--role", "king"], 2, "invalid choice: 'king'"),
+        (["group", "frobnicate"], 2, "invalid choice"),
+        ([], 2, "required"),
+    ],
+)
+def test_bad_arguments_give_one_clear_line_and_a_nonzero_exit(
+    node_with_a_group: Path, args: list[str], code: int, message: str
+) -> None:
+    result = cove(node_with_a_group, *args)
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_refused_commands_changed_nothing(node_with_a_group: Path) -> None:
+    assert [g["name"] for g in as_json(cove(node_with_a_group, "group", "list", "--json"))] == [
+        "grief"
+    ]
+    assert as_json(cove(node_with_a_group, "account", "list", "--json")) == []
+
+
+def test_a_bad_config_is_named_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "cove.toml").write_text("[http]\nport = 0\n")
+    result = cove(tmp_path, "group", "list")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "cove: config cove.toml: http.port: must be a port number from 1 to 65535 (got 0)"
+    )
+    (tmp_path / "cove.toml").unlink()
+    result = cove(tmp_path, "db", "upgrade", env={"COVE_HTTP__PORT": "x"})
+    assert result.returncode == 2 and "COVE_HTTP__PORT" in result.stderr
+
+
+def test_commands_before_setup_say_what_to_run(tmp_path: Path) -> None:
+    result = cove(tmp_path, "group", "list")
+    assert result.returncode == 1
+    assert "run `cove db upgrade`" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_db_upgrade_and_status(tmp_path: Path) -> None:
+    before = as_json(cove(tmp_path, "db", "status", "--json"))
+    assert before["current"] is None and before["head"]
+    upgraded = as_json(cove(tmp_path, "db", "upgrade", "--json"))
+    assert upgraded["from"] is None and upgraded["to"] == before["head"]
+    assert "up to date" in ok(cove(tmp_path, "db", "status"))
+
+
+@pytest.mark.skipif(
+    postgres_url() is None, reason="PostgreSQL run skipped: COVE_TEST_POSTGRES_URL is not set"
+)
+def test_init_and_commands_on_postgresql(tmp_path: Path, postgres_database: str | None) -> None:
+    assert postgres_database is not None
+    import asyncio
+
+    from tests.conftest import truncate_all
+
+    asyncio.run(truncate_all(postgres_database))
+    env = {"COVE_DATABASE__URL": postgres_database}
+    ok(cove(tmp_path, "init", env=env))
+    ok(cove(tmp_path, "account", "create", "pat", env=env))
+    assert [g["name"] for g in as_json(cove(tmp_path, "group", "list", "--json", env=env))] == [
+        "demo"
+    ]
+    asyncio.run(truncate_all(postgres_database))
+
+
+def wait_for(url: str, deadline: float) -> bytes:
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            request = urllib.request.Request(url, headers={"Accept": "application/activity+json"})
+            with urllib.request.urlopen(request, timeout=2) as response:  # loopback only
+                body: bytes = response.read()
+                return body
+        except OSError as e:
+            last = e
+            time.sleep(0.1)
+    raise AssertionError(f"{url} never answered: {last}")
+
+
+def test_serve_runs_a_node_on_the_configured_port_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    env = {"COVE_HTTP__PORT": str(port)}
+    ok(cove(tmp_path, "init", env=env))
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("COVE_")} | env
+    process = subprocess.Popen(
+        [sys.executable, "-m", "node.cli", "serve"],
+        cwd=tmp_path,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        actor = json.loads(wait_for(f"{base}/g/demo", time.monotonic() + 20))
+        assert actor["id"] == f"{base}/g/demo" and actor["type"] == "Group"
+        jrd = json.loads(
+            wait_for(
+                f"{base}/.well-known/webfinger?resource=acct:demo@127.0.0.1:{port}",
+                time.monotonic() + 5,
+            )
+        )
+        assert jrd["subject"] == f"acct:demo@127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert f"serving {base}" in out
+    assert "Traceback" not in err
+
+
+def test_serve_refuses_an_unmigrated_database_in_one_line(tmp_path: Path) -> None:
+    result = cove(tmp_path, "serve", env={"COVE_HTTP__PORT": str(free_port())})
+    assert result.returncode == 1
+    assert "run `cove db upgrade`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_reports_a_busy_port_in_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        ok(cove(tmp_path, "init", env={"COVE_HTTP__PORT": str(port)}))
+        result = cove(tmp_path, "serve", env={"COVE_HTTP__PORT": str(port)})
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,285 @@
+"""The store on SQLite and PostgreSQL: migrations match the tables, every table round-trips,
+constraints hold, and states move only along their allowed transitions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel, select
+
+from federation.errors import Conflict, Invalid, NotFound
+from node.domain import accounts, groups, outbox
+from node.domain.groups import NewGroup
+from node.domain.instance import ensure_instance, get_instance
+from node.runtime import Node
+from node.store import migrate
+from node.store.states import (
+    AccountRole,
+    ActivityState,
+    Direction,
+    GroupRole,
+    IllegalTransition,
+    MembershipState,
+    PostingPolicy,
+    PostKind,
+    Visibility,
+    check_transition,
+)
+from node.store.tables import (
+    Account,
+    Activity,
+    CommunityGroup,
+    Instance,
+    LocalActor,
+    Membership,
+    Post,
+    RemoteActor,
+    SigningKey,
+)
+
+pytestmark = pytest.mark.storage
+
+ALL_TABLES = {
+    "local_actor",
+    "signing_key",
+    "instance",
+    "account",
+    "community_group",
+    "membership",
+    "remote_actor",
+    "post",
+    "activity",
+}
+
+
+async def test_migrations_create_exactly_the_tables_the_code_declares(node: Node) -> None:
+    def diff(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, SQLModel.metadata))
+
+    def tables(connection: Connection) -> set[str]:
+        return set(inspect(connection).get_table_names()) - {"alembic_version"}
+
+    async with node.store.engine.connect() as connection:
+        assert await connection.run_sync(tables) == ALL_TABLES
+        assert await connection.run_sync(diff) == []
+    assert await migrate.current_revision(node.store) == migrate.head_revision()
+
+
+async def test_migrations_downgrade_to_nothing_and_back(node: Node) -> None:
+    await migrate.downgrade(node.store, "base")
+    assert await migrate.current_revision(node.store) is None
+    async with node.store.engine.connect() as connection:
+        names = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert not names & ALL_TABLES
+    await migrate.upgrade(node.store)
+    assert await migrate.current_revision(node.store) == migrate.head_revision()
+
+
+async def test_instance_is_created_once_with_its_own_key(node: Node) -> None:
+    first, created = await ensure_instance(node)
+    again, created_again = await ensure_instance(node)
+    assert created and not created_again
+    assert first == again
+    assert first.base_url == node.urls.base
+    assert "BEGIN PUBLIC KEY" in first.public_key_pem
+    async with node.store.session() as session:
+        assert len((await session.exec(select(Instance))).all()) == 1
+        actor = (await session.exec(select(LocalActor))).one()
+        assert actor.kind == "application" and actor.username is None
+
+
+async def test_get_instance_before_init_says_what_to_do(node: Node) -> None:
+    with pytest.raises(NotFound, match="cove init"):
+        await get_instance(node)
+
+
+async def test_accounts_and_groups_round_trip_with_keys_and_roles(node: Node) -> None:
+    alice = await accounts.create_account(node, "Alice", AccountRole.ADMIN, "Alice A.")
+    assert (alice.username, alice.role, alice.display_name) == (
+        "alice",
+        AccountRole.ADMIN,
+        "Alice A.",
+    )
+    group = await groups.create_group(
+        node,
+        NewGroup(
+            name="grief",
+            title="Grief support",
+            summary="For loss.",
+            members_only=True,
+            posting_policy=PostingPolicy.MODERATORS,
+            discoverable=True,
+            owner="alice",
+        ),
+    )
+    # Members-only implies approval and is never listed in directories.
+    assert group.members_only and group.approves_members and not group.discoverable
+    assert group.created_at.tzinfo is not None
+    async with node.store.session() as session:
+        assert await groups.get_group(session, "GRIEF") == group
+        assert [g.name for g in await groups.list_groups(session)] == ["grief"]
+        assert [a.username for a in await accounts.list_accounts(session)] == ["alice"]
+        assert await groups.moderator_uris(session, group.id) == [node.urls.person("alice")]
+        assert await groups.follower_count(session, group.id) == 1
+        assert await accounts.groups_joined(session, alice.id) == 1
+        keys = (await session.exec(select(SigningKey))).all()
+    assert len(keys) == 2
+    assert keys[0].public_key_pem != keys[1].public_key_pem
+    assert all(k.state == "active" and k.algorithm == "rsa-2048" for k in keys)
+
+
+async def test_names_are_one_namespace_for_groups_and_people(node: Node) -> None:
+    await accounts.create_account(node, "river")
+    with pytest.raises(Conflict):
+        await groups.create_group(node, NewGroup(name="river", title="River"))
+    with pytest.raises(Conflict):
+        await accounts.create_account(node, "river")
+    async with node.store.session() as session:
+        # The failed creations left no half-made actor behind.
+        assert len((await session.exec(select(LocalActor))).all()) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("", "invalid name"),
+        ("has space", "invalid name"),
+        ("x" * 31, "invalid name"),
+        ("admin", "reserved"),
+        ("café", "invalid name"),
+    ],
+)
+async def test_bad_names_are_refused(node: Node, name: str, reason: str) -> None:
+    with pytest.raises(Invalid, match=reason):
+        await groups.create_group(node, NewGroup(name=name, title="T"))
+
+
+async def test_group_with_unknown_owner_is_refused(node: Node) -> None:
+    with pytest.raises(NotFound, match="no account named 'nobody'"):
+        await groups.create_group(node, NewGroup(name="g", title="G", owner="nobody"))
+
+
+async def test_memberships_remote_actors_posts_and_activities_round_trip(node: Node) -> None:
+    group = await groups.create_group(node, NewGroup(name="anxiety", title="Anxiety"))
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    async with node.store.transaction() as session:
+        remote = RemoteActor(
+            uri="https://social.example/users/ann",
+            type="Person",
+            username="ann",
+            domain="social.example",
+            inbox="https://social.example/users/ann/inbox",
+            shared_inbox="https://social.example/inbox",
+            document={"id": "https://social.example/users/ann", "type": "Person", "n": [1, "ü"]},
+            software="mastodon",
+            fetched_at=now,
+            created_at=now,
+        )
+        session.add(remote)
+        await session.flush()
+        session.add(
+            Membership(
+                group_id=group.id,
+                actor_uri=remote.uri,
+                remote_actor_id=remote.id,
+                role=GroupRole.MEMBER,
+                state=MembershipState.PENDING,
+                follow_uri="https://social.example/follows/1",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        session.add(
+            Post(
+                uri="https://social.example/statuses/1",
+                group_id=group.id,
+                author_uri=remote.uri,
+                remote_actor_id=remote.id,
+                kind=PostKind.NOTE,
+                content_html="<p>hello</p>",
+                visibility=Visibility.MEMBERS_ONLY,
+                local=False,
+                published=now,
+                created_at=now,
+            )
+        )
+        await outbox.record_outbound(
+            session,
+            group.actor_id,
+            {
+                "id": node.urls.activity("a1"),
+                "type": "Announce",
+                "actor": node.urls.group("anxiety"),
+                "object": {"id": "https://social.example/statuses/1", "type": "Note"},
+            },
+            Visibility.PUBLIC,
+            now,
+        )
+    async with node.store.session() as session:
+        stored_remote = (await session.exec(select(RemoteActor))).one()
+        membership = (await session.exec(select(Membership))).one()
+        post = (await session.exec(select(Post))).one()
+        activity = (await session.exec(select(Activity))).one()
+    assert stored_remote.document["n"] == [1, "ü"]
+    # Datetimes come back as the same instant, in UTC, on both backends.
+    assert stored_remote.fetched_at == now and stored_remote.fetched_at.tzinfo == UTC
+    assert membership.state == MembershipState.PENDING
+    assert post.visibility == Visibility.MEMBERS_ONLY and not post.anonymous
+    assert activity.direction == Direction.OUTBOUND and activity.state == ActivityState.QUEUED
+    assert activity.object_uri == "https://social.example/statuses/1"
+    assert activity.local_actor_id == group.actor_id
+
+
+async def test_database_refuses_duplicates_and_unknown_states(node: Node) -> None:
+    group = await groups.create_group(node, NewGroup(name="bipolar", title="Bipolar"))
+    now = datetime.now(UTC)
+
+    def membership(state: str) -> Membership:
+        return Membership(
+            group_id=group.id,
+            actor_uri="https://x.example/u/1",
+            role=GroupRole.MEMBER,
+            state=state,
+            created_at=now,
+            updated_at=now,  # type: ignore[arg-type]
+        )
+
+    async with node.store.transaction() as session:
+        session.add(membership(MembershipState.ACCEPTED))
+    with pytest.raises(IntegrityError):
+        async with node.store.transaction() as session:
+            session.add(membership(MembershipState.PENDING))
+    # The CHECK constraint holds even for SQL that bypasses the model.
+    with pytest.raises(IntegrityError):
+        async with node.store.engine.begin() as connection:
+            await connection.execute(text("UPDATE membership SET state = 'banished'"))
+    async with node.store.session() as session:
+        assert (await session.exec(select(Membership))).one().state == MembershipState.ACCEPTED
+
+
+async def test_foreign_keys_are_enforced(node: Node) -> None:
+    now = datetime.now(UTC)
+    with pytest.raises(IntegrityError):
+        async with node.store.transaction() as session:
+            session.add(
+                Account(actor_id=999, display_name="ghost", role=AccountRole.MEMBER, created_at=now)
+            )
+    async with node.store.session() as session:
+        assert (await session.exec(select(Account))).all() == []
+        assert (await session.exec(select(CommunityGroup))).all() == []
+
+
+def test_states_move_only_along_allowed_transitions() -> None:
+    check_transition(MembershipState.PENDING, MembershipState.ACCEPTED)
+    check_transition(ActivityState.RECEIVED, ActivityState.PROCESSED)
+    with pytest.raises(IllegalTransition):
+        check_transition(MembershipState.REJECTED, MembershipState.ACCEPTED)
+    with pytest.raises(IllegalTransition):
+        check_transition(ActivityState.PROCESSED, ActivityState.RECEIVED)
