@@ -100,3 +100,12 @@ def wants(accept: str | None) -> Representation:
     """
     chosen = negotiate(accept, [ACTIVITY_JSON, LD_JSON, HTML])
     return Representation.HTML if chosen == HTML else Representation.ACTIVITY
+
+
+def asks_for_activity_json(accept: str | None) -> bool:
+    """True only when a client names an ActivityPub media type itself (not through */*)."""
+    ranges = parse_accept(accept)
+    return any(
+        r.q > 0 and (r.matches(ACTIVITY_JSON) or r.matches(LD_JSON)) and r.subtype != "*"
+        for r in ranges
+    )

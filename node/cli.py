@@ -450,6 +450,8 @@ def _setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         force=True,
     )
+    if level != "debug":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def exit_code(error: BaseException) -> int:

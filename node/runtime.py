@@ -1,10 +1,9 @@
-"""What every part of a running node shares: config, store, URLs, and the injected clock,
-id source and key generator (so tests control time, randomness and CPU-heavy work)."""
+"""What every part of a running node shares: config, store, URLs, and the injected clock and
+key generator (so tests control time and CPU-heavy work)."""
 
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +15,6 @@ from node.urls import Urls
 
 Clock = Callable[[], datetime]
 KeyGenerator = Callable[[], Awaitable[KeyPair]]
-TokenSource = Callable[[], str]
 
 
 def utc_now() -> datetime:
@@ -28,10 +26,6 @@ async def generate_key_in_executor() -> KeyPair:
     return await asyncio.get_running_loop().run_in_executor(None, generate_rsa_keypair)
 
 
-def random_token() -> str:
-    return secrets.token_urlsafe(16)
-
-
 @dataclass(frozen=True, slots=True)
 class Node:
     config: Config
@@ -39,7 +33,6 @@ class Node:
     urls: Urls
     clock: Clock = utc_now
     keygen: KeyGenerator = generate_key_in_executor
-    token: TokenSource = random_token
 
 
 def open_node(config: Config) -> Node:

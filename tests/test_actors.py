@@ -147,3 +147,19 @@ async def test_wrong_method_is_405_not_500(served: ServedNode) -> None:
     async with served.client.delete(served.urls.group("grief")) as r:
         assert r.status == 405
         assert "not allowed" in (await r.json())["error"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "status"),
+    [(BROWSER, 200), ("*/*", 200), (None, 200), (AP, 302), (LD, 302)],
+)
+async def test_the_front_page_is_html_unless_activity_json_is_named(
+    served: ServedNode, accept: str | None, status: int
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    async with served.client.get(f"{served.base}/", headers=headers, allow_redirects=False) as r:
+        assert r.status == status
+        if status == 302:
+            assert r.headers["Location"] == served.urls.instance_actor()
+        else:
+            assert r.headers["Content-Type"].startswith("text/html")

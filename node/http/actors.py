@@ -7,7 +7,7 @@ from aiohttp import web
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.actors import actor_document
-from federation.media import Representation, wants
+from federation.media import Representation, asks_for_activity_json, wants
 from federation.vocabulary import cove_context
 from node.domain import accounts, groups, posts
 from node.domain.instance import get_instance
@@ -37,7 +37,7 @@ def _context(node: Node) -> dict[str, object]:
 @routes.get("/")
 async def front_page(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
-    if wants(request.headers.get("Accept")) is Representation.ACTIVITY:
+    if asks_for_activity_json(request.headers.get("Accept")):
         # Lemmy's site actor lives at the root; point ActivityPub clients at ours.
         raise web.HTTPFound(node.urls.instance_actor())
     async with node.store.session() as session:
