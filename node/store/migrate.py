@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -27,21 +28,21 @@ def head_revision() -> str | None:
 
 async def upgrade(store: Store, revision: str = "head") -> None:
     """Bring the database to `revision`, creating it if new."""
-
-    def run(connection: Connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-
-    async with store.engine.begin() as connection:
-        await connection.run_sync(run)
+    await _run(store, command.upgrade, revision)
 
 
 async def downgrade(store: Store, revision: str) -> None:
+    await _run(store, command.downgrade, revision)
+
+
+async def _run(
+    store: Store, alembic_command: Callable[[AlembicConfig, str], None], revision: str
+) -> None:
+    # Alembic is synchronous: hand it the connection of our async engine for the duration.
     def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+        alembic_command(config, revision)
 
     async with store.engine.begin() as connection:
         await connection.run_sync(run)
