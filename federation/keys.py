@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 RSA_KEY_BITS = 2048
 RSA_PUBLIC_EXPONENT = 65537
@@ -47,3 +47,22 @@ def rsa_key_size(public_pem: str) -> int:
     if not isinstance(key, rsa.RSAPublicKey):
         raise ValueError("not an RSA public key")
     return key.key_size
+
+
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+
+
+def load_public_key(pem: str) -> PublicKey:
+    """A PEM public key of a kind signatures use; ValueError for anything else."""
+    key = serialization.load_pem_public_key(pem.encode("ascii"))
+    if not isinstance(key, PublicKey):
+        raise ValueError(f"unsupported public key type {type(key).__name__}")
+    return key
+
+
+def load_private_key(pem: str) -> PrivateKey:
+    key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+    if not isinstance(key, PrivateKey):
+        raise ValueError(f"unsupported private key type {type(key).__name__}")
+    return key

@@ -87,6 +87,10 @@ def _check_log_level(value: str) -> str | None:
     return None if value in LOG_LEVELS else f"must be one of {', '.join(LOG_LEVELS)}"
 
 
+def _check_timeout(value: int) -> str | None:
+    return None if 1 <= value <= 300 else "must be from 1 to 300 seconds"
+
+
 def _check_pool_size(value: int) -> str | None:
     return None if 1 <= value <= 200 else "must be from 1 to 200"
 
@@ -108,6 +112,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("database", "url", str, "", _check_database_url),
     Setting("database", "pool_size", int, 5, _check_pool_size),
     Setting("privacy", "expose_followers", bool, False),
+    Setting("federation", "allow_private_addresses", bool, False),
+    Setting("federation", "authorized_fetch", bool, False),
+    Setting("federation", "connect_timeout", int, 5, _check_timeout),
+    Setting("federation", "read_timeout", int, 10, _check_timeout),
     Setting("log", "level", str, "info", _check_log_level),
 )
 
@@ -147,6 +155,14 @@ class PrivacySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FederationSettings:
+    allow_private_addresses: bool
+    authorized_fetch: bool
+    connect_timeout: int
+    read_timeout: int
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     level: str
 
@@ -157,6 +173,7 @@ class Config:
     http: HttpSettings
     database: DatabaseSettings
     privacy: PrivacySettings
+    federation: FederationSettings
     log: LogSettings
     source: Path | None  # the file it came from, if any
 
@@ -267,6 +284,12 @@ def _build(values: Mapping[str, Any], base_dir: Path, source: Path | None) -> Co
             pool_size=get("database.pool_size"),
         ),
         privacy=PrivacySettings(expose_followers=get("privacy.expose_followers")),
+        federation=FederationSettings(
+            allow_private_addresses=get("federation.allow_private_addresses"),
+            authorized_fetch=get("federation.authorized_fetch"),
+            connect_timeout=get("federation.connect_timeout"),
+            read_timeout=get("federation.read_timeout"),
+        ),
         log=LogSettings(level=get("log.level")),
         source=source,
     )
@@ -306,4 +329,9 @@ def default_config_text() -> str:
         "[http]\n"
         'host = "127.0.0.1"\n'
         "port = 8080\n"
+        "\n"
+        "[federation]\n"
+        "# A local node talks to peers on this machine too. Turn this off on a public node:\n"
+        "# it stops remote documents from making the node fetch private addresses.\n"
+        "allow_private_addresses = true\n"
     )

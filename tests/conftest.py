@@ -8,7 +8,8 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
+from federation.client import FederationClient
 from node.config import Config, load_config
 from node.http.app import create_app
 from node.runtime import Node
@@ -68,6 +70,8 @@ def make_config(
         "COVE_NODE__DATA_DIR": str(tmp_path / "data"),
         "COVE_HTTP__PORT": str(port),
         "COVE_DATABASE__URL": database_url,
+        # Every peer in a test lives on loopback.
+        "COVE_FEDERATION__ALLOW_PRIVATE_ADDRESSES": "true",
     }
     for section, values in sections.items():
         for key, value in values.items():
@@ -203,9 +207,9 @@ async def node(config: Config) -> AsyncIterator[Node]:
         await n.store.close()
 
 
-@pytest.fixture
-async def served(node: Node) -> AsyncIterator[ServedNode]:
-    """The node, set up as `cove init` does (instance actor), listening on its base URL."""
+@asynccontextmanager
+async def serving(node: Node) -> AsyncIterator[ServedNode]:
+    """Set a node up as `cove init` does (instance actor) and serve it on its base URL."""
     from node.domain.instance import ensure_instance
 
     await ensure_instance(node)
@@ -218,3 +222,54 @@ async def served(node: Node) -> AsyncIterator[ServedNode]:
             yield ServedNode(node=node, client=client)
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def served(node: Node) -> AsyncIterator[ServedNode]:
+    """The node under test, listening on its base URL."""
+    async with serving(node) as served_node:
+        yield served_node
+
+
+PeerFactory = Callable[..., Awaitable[ServedNode]]
+
+
+@pytest.fixture
+async def peer_node(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[PeerFactory]:
+    """Another Cove node on its own port and SQLite database: `await peer_node(**sections)`."""
+    from node.runtime import open_node
+
+    stack = AsyncExitStack()
+    count = 0
+
+    async def make(**sections: dict[str, object]) -> ServedNode:
+        nonlocal count
+        count += 1
+        folder = tmp_path / f"peer{count}"
+        folder.mkdir()
+        shutil.copy(sqlite_template, folder / "cove.db")
+        config = make_config(
+            folder, f"sqlite+aiosqlite:///{folder / 'cove.db'}", free_port(), **sections
+        )
+        n = open_node(config)
+        stack.push_async_callback(n.store.close)
+        return await stack.enter_async_context(serving(n))
+
+    async with stack:
+        yield make
+
+
+def client_for(node: Node) -> FederationClient:
+    """A client configured like the node's own (loopback allowed)."""
+    from node.http.app import federation_client
+
+    return federation_client(node)
+
+
+async def signed_get(signer_node: Node, url: str) -> dict[str, object]:
+    """GET `url` signed by `signer_node`'s instance actor, as another server would."""
+    from node.domain.keys import instance_signer
+
+    async with client_for(signer_node) as client:
+        fetched = await client.get_json(url, await instance_signer(signer_node))
+    return fetched.document

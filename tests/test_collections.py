@@ -13,7 +13,7 @@ from node.domain.groups import GroupInfo, NewGroup
 from node.runtime import Node
 from node.store.states import GroupRole, MembershipState, PostKind, Visibility
 from node.store.tables import Membership, Post
-from tests.conftest import ServedNode
+from tests.conftest import PeerFactory, ServedNode, signed_get
 
 AP = {"Accept": "application/activity+json"}
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -115,14 +115,27 @@ async def test_an_empty_outbox_has_one_empty_page(served: ServedNode) -> None:
     assert len(pages) == 1 and pages[0]["orderedItems"] == [] and "next" not in pages[0]
 
 
-async def test_members_only_group_outbox_lists_nothing(served: ServedNode) -> None:
+async def test_members_only_group_content_needs_a_signed_fetch(
+    served: ServedNode, peer_node: PeerFactory
+) -> None:
     group = await groups.create_group(
         served.node, NewGroup(name="youth", title="Youth", members_only=True)
     )
     await add_announces(served.node, group, 3, Visibility.MEMBERS_ONLY)
-    root, pages = await walk(served, served.urls.group("youth") + "/outbox")
+    for name in ("outbox", "featured", "followers", "moderators"):
+        url = f"{served.urls.group('youth')}/{name}"
+        async with served.client.get(url, headers=AP) as r:
+            assert r.status == 401, name
+            assert r.headers["Vary"] == "Accept, Signature"
+            assert "not signed" in (await r.json())["error"]
+    peer = await peer_node()
+    root = await signed_get(peer.node, served.urls.group("youth") + "/outbox")
     assert root["totalItems"] == 0
-    assert all(p["orderedItems"] == [] for p in pages)
+    page = await signed_get(peer.node, str(root["first"]))
+    assert page["orderedItems"] == []
+    # The group's actor itself stays readable: people must be able to ask to join.
+    status, actor = await get(served, served.urls.group("youth"))
+    assert status == 200 and actor["membersOnly"] is True
 
 
 async def test_followers_show_a_count_and_hide_who_by_default(served: ServedNode) -> None:

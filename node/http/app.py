@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
-from node.http import actors, collections, discovery, vocabulary
+from federation.client import ClientSettings, FederationClient
+from node import __version__
+from node.http import actors, collections, discovery, inbox, vocabulary
 from node.http.errors import error_middleware
 from node.http.pages import template_environment
-from node.http.state import NODE, TEMPLATES
+from node.http.state import CLIENT, NODE, TEMPLATES
 from node.runtime import Node
 
 log = logging.getLogger("node.http.access")
@@ -58,9 +60,36 @@ def create_app(node: Node) -> web.Application:
     )
     app[NODE] = node
     app[TEMPLATES] = template_environment()
-    for table in (discovery.routes, actors.routes, collections.routes, vocabulary.routes):
+    app[CLIENT] = federation_client(node)
+    for table in (
+        discovery.routes,
+        actors.routes,
+        collections.routes,
+        inbox.routes,
+        vocabulary.routes,
+    ):
         app.add_routes(table)
+
+    async def client_lifetime(app: web.Application) -> AsyncIterator[None]:
+        async with app[CLIENT]:
+            yield
+
+    app.cleanup_ctx.append(client_lifetime)
     return app
+
+
+def federation_client(node: Node) -> FederationClient:
+    """The node's one outbound HTTP client, named after the node in its User-Agent."""
+    settings = node.config.federation
+    return FederationClient(
+        ClientSettings(
+            user_agent=f"Cove/{__version__} (+{node.urls.base}/)",
+            allow_private_addresses=settings.allow_private_addresses,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+        ),
+        clock=node.clock,
+    )
 
 
 def create_serving_app(node: Node) -> web.Application:

@@ -16,6 +16,7 @@ from node.domain import accounts, groups, outbox, posts
 from node.domain.instance import get_instance
 from node.domain.paging import Cursor, Page
 from node.http import presenters
+from node.http.fetch_auth import VARY_SIGNED, authorize_fetch
 from node.http.responses import activity_response
 from node.http.state import NODE
 from node.store.states import Visibility
@@ -82,7 +83,7 @@ def small_collection(
         doc = ordered_collection(
             collection_id, len(items), first=_page_url(collection_id), items=items
         )
-    return activity_response(request, doc)
+    return activity_response(request, doc, vary=VARY_SIGNED)
 
 
 def _without_context(document: dict[str, Any]) -> dict[str, Any]:
@@ -95,52 +96,73 @@ async def _outbox(request: web.Request, collection_id: str, local_actor_id: int)
         total = await outbox.outbox_count(session, local_actor_id)
         if not _wants_page(request):
             doc = ordered_collection(collection_id, total, first=_page_url(collection_id))
-            return activity_response(request, doc)
+            return activity_response(request, doc, vary=VARY_SIGNED)
         cursor = _cursor(request)
         page = await outbox.outbox_page(session, local_actor_id, cursor)
     return activity_response(
-        request, keyset_document(collection_id, cursor, page, _without_context, total)
+        request,
+        keyset_document(collection_id, cursor, page, _without_context, total),
+        vary=VARY_SIGNED,
     )
 
 
 @routes.get("/actor/outbox")
 async def instance_outbox(request: web.Request) -> web.Response:
     node = request.app[NODE]
+    await authorize_fetch(request)
     info = await get_instance(node)
     return await _outbox(request, node.urls.instance_outbox(), info.actor_id)
+
+
+async def _group(request: web.Request) -> groups.GroupInfo:
+    """The group a collection URL names, once the fetch is authorized to see its content."""
+    node = request.app[NODE]
+    async with node.store.session() as session:
+        group = await groups.get_group(session, request.match_info["name"])
+    await authorize_fetch(request, members_only=group.members_only)
+    return group
+
+
+async def _account(request: web.Request) -> accounts.AccountInfo:
+    node = request.app[NODE]
+    async with node.store.session() as session:
+        account = await accounts.get_account(session, request.match_info["name"])
+    await authorize_fetch(request)
+    return account
 
 
 @routes.get("/g/{name}/outbox")
 async def group_outbox(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    async with node.store.session() as session:
-        group = await groups.get_group(session, request.match_info["name"])
+    group = await _group(request)
     return await _outbox(request, node.urls.outbox(node.urls.group(group.name)), group.actor_id)
 
 
 @routes.get("/g/{name}/followers")
 async def group_followers(request: web.Request) -> web.Response:
     node = request.app[NODE]
+    group = await _group(request)
+    collection_id = node.urls.followers(node.urls.group(group.name))
+    listed = node.config.privacy.expose_followers and not group.members_only
     async with node.store.session() as session:
-        group = await groups.get_group(session, request.match_info["name"])
-        collection_id = node.urls.followers(node.urls.group(group.name))
         total = await groups.follower_count(session, group.id)
-        listed = node.config.privacy.expose_followers and not group.members_only
         if not _wants_page(request):
             first = _page_url(collection_id) if listed else None
-            return activity_response(request, ordered_collection(collection_id, total, first=first))
+            doc = ordered_collection(collection_id, total, first=first)
+            return activity_response(request, doc, vary=VARY_SIGNED)
         if not listed:
             raise Refused(FOLLOWERS_HIDDEN)
         cursor = _cursor(request)
         page = await groups.followers_page(session, group.id, cursor)
-    return activity_response(request, keyset_document(collection_id, cursor, page, str, total))
+    doc = keyset_document(collection_id, cursor, page, str, total)
+    return activity_response(request, doc, vary=VARY_SIGNED)
 
 
 @routes.get("/g/{name}/moderators")
 async def group_moderators(request: web.Request) -> web.Response:
     node = request.app[NODE]
+    group = await _group(request)
     async with node.store.session() as session:
-        group = await groups.get_group(session, request.match_info["name"])
         moderators = await groups.moderator_uris(session, group.id)
     return small_collection(request, node.urls.moderators(node.urls.group(group.name)), moderators)
 
@@ -148,11 +170,11 @@ async def group_moderators(request: web.Request) -> web.Response:
 @routes.get("/g/{name}/featured")
 async def group_featured(request: web.Request) -> web.Response:
     node = request.app[NODE]
+    group = await _group(request)
+    # Which members' servers may see a members-only group's posts is decided with membership
+    # (issue 4); until then no members-only post is listed, signed fetch or not.
     async with node.store.session() as session:
-        group = await groups.get_group(session, request.match_info["name"])
-        # A members-only group's posts are never shown to an unauthenticated fetch.
-        shown: tuple[Visibility, ...] = () if group.members_only else (Visibility.PUBLIC,)
-        pinned = await posts.featured_posts(session, group.id, shown)
+        pinned = await posts.featured_posts(session, group.id, (Visibility.PUBLIC,))
     items = [post_document(presenters.post_object(node.urls, group, p)) for p in pinned]
     return small_collection(request, node.urls.featured(node.urls.group(group.name)), items)
 
@@ -160,32 +182,29 @@ async def group_featured(request: web.Request) -> web.Response:
 @routes.get("/u/{name}/outbox")
 async def person_outbox(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    async with node.store.session() as session:
-        account = await accounts.get_account(session, request.match_info["name"])
-    return await _outbox(
-        request, node.urls.outbox(node.urls.person(account.username)), account.actor_id
-    )
+    account = await _account(request)
+    collection_id = node.urls.outbox(node.urls.person(account.username))
+    return await _outbox(request, collection_id, account.actor_id)
 
 
 @routes.get("/u/{name}/followers")
 async def person_followers(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    async with node.store.session() as session:
-        account = await accounts.get_account(session, request.match_info["name"])
+    account = await _account(request)
     if _wants_page(request):
         raise Refused(FOLLOWERS_HIDDEN)
     # People are followed through groups here; no one follows a member directly yet.
     collection_id = node.urls.followers(node.urls.person(account.username))
-    return activity_response(request, ordered_collection(collection_id, 0))
+    return activity_response(request, ordered_collection(collection_id, 0), vary=VARY_SIGNED)
 
 
 @routes.get("/u/{name}/following")
 async def person_following(request: web.Request) -> web.Response:
     node = request.app[NODE]
+    account = await _account(request)
     async with node.store.session() as session:
-        account = await accounts.get_account(session, request.match_info["name"])
         total = await accounts.groups_joined(session, account.id)
     if _wants_page(request):
         raise Refused(FOLLOWERS_HIDDEN)
     collection_id = node.urls.following(node.urls.person(account.username))
-    return activity_response(request, ordered_collection(collection_id, total))
+    return activity_response(request, ordered_collection(collection_id, total), vary=VARY_SIGNED)

@@ -19,8 +19,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def _answer(request: web.Request, status: int, reason: str) -> web.Response:
     if wants(request.headers.get("Accept")) is Representation.HTML:
-        return render_error(request, status, reason)
-    return json_response({"error": reason}, status=status)
+        answer = render_error(request, status, reason)
+    else:
+        answer = json_response({"error": reason}, status=status)
+    # An error can depend on the Accept header and on who signed (authorized fetch).
+    answer.headers["Vary"] = "Accept, Signature"
+    return answer
 
 
 @web.middleware

@@ -1,0 +1,321 @@
+"""The one HTTP client for every outbound request: signed GETs and POSTs with double-knocking,
+an address guard against private networks (after DNS), size and time limits, redirect limits,
+and the id checks that make a fetched document trustworthy."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from federation.errors import CoveError
+from federation.httpsig import cavage, rfc9421
+from federation.httpsig.message import Headers, HttpMessage, Spec
+from federation.keys import PrivateKey
+from federation.media import ACTIVITY_JSON, LD_JSON_AS2
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024  # Mastodon's cap on fetched documents
+MAX_REDIRECTS = 3
+ACCEPT = f"{ACTIVITY_JSON}, {LD_JSON_AS2}"
+
+
+class FetchError(CoveError):
+    """A remote request failed or returned something we will not use; reason says which."""
+
+    status = 502
+
+    def __init__(self, reason: str, http_status: int | None = None) -> None:
+        super().__init__(reason)
+        self.http_status = http_status
+
+
+class AddressRefused(FetchError):
+    """The target resolves to an address this node must not reach (private, loopback...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    user_agent: str
+    allow_private_addresses: bool = False
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    max_body_bytes: int = MAX_BODY_BYTES
+    max_redirects: int = MAX_REDIRECTS
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    """The actor a request is signed as: its key id and private key."""
+
+    key_id: str
+    private_key: PrivateKey = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    url: str  # the URL finally answered, after redirects
+    document: dict[str, Any]
+
+
+def address_allowed(address: str, allow_private: bool) -> bool:
+    """Whether an IP address may be contacted: only public unicast, unless allowed."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if allow_private:
+        return not ip.is_unspecified and not ip.is_multicast
+    return ip.is_global and not ip.is_multicast
+
+
+class GuardedResolver(AbstractResolver):
+    """Resolves like the default resolver, then drops every address we may not contact."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self._inner = aiohttp.ThreadedResolver()
+        self._allow_private = allow_private
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        allowed = [r for r in results if address_allowed(r["host"], self._allow_private)]
+        if not allowed:
+            raise AddressRefused(f"{host} resolves only to addresses this node does not contact")
+        return allowed
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def check_url(url: str, allow_private: bool) -> None:
+    """Refuse non-http(s) URLs and literal addresses we may not contact, before connecting."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"not an http(s) URL: {url[:200]}")
+    host = parts.hostname
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        loopback_name = host == "localhost" or host.endswith(".localhost")
+        if loopback_name and not allow_private:
+            raise AddressRefused(f"{host} is a loopback name") from None
+        return
+    if not address_allowed(host, allow_private):
+        raise AddressRefused(f"{host} is not an address this node contacts")
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{(parts.netloc or '').lower()}"
+
+
+def same_host(a: str, b: str) -> bool:
+    return (urlsplit(a).hostname or "a").lower() == (urlsplit(b).hostname or "b").lower()
+
+
+class FederationClient:
+    """Signed, guarded HTTP for federation. One per process, around one aiohttp session."""
+
+    def __init__(self, settings: ClientSettings, clock: Callable[[], datetime]) -> None:
+        self.settings = settings
+        self._clock = clock
+        self._session: aiohttp.ClientSession | None = None
+        # Which signature spec each host accepted last: try that one first next time.
+        self._spec_for_host: dict[str, Spec] = {}
+
+    async def __aenter__(self) -> FederationClient:
+        connector = aiohttp.TCPConnector(
+            resolver=GuardedResolver(self.settings.allow_private_addresses),
+            limit=100,
+            limit_per_host=8,
+            ttl_dns_cache=300,
+        )
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=self.settings.connect_timeout,
+            sock_connect=self.settings.connect_timeout,
+            sock_read=self.settings.read_timeout,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=timeout,
+            headers={"User-Agent": self.settings.user_agent},
+            auto_decompress=True,
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def spec_for(self, url: str) -> Spec:
+        """The spec tried first for this URL's host: the last one it accepted, else cavage
+        (which every peer verifies; RFC 9421 is newer and not yet verified by Lemmy)."""
+        return self._spec_for_host.get(_host_key(url), Spec.CAVAGE)
+
+    def prefer(self, url: str, spec: Spec) -> None:
+        """Try `spec` first for this URL's host."""
+        self._spec_for_host[_host_key(url)] = spec
+
+    # Requests ------------------------------------------------------------------------------
+
+    async def get_json(self, url: str, signer: Signer | None) -> Fetched:
+        """GET an ActivityStreams document, following at most 3 redirects, and check that
+        its id is the URL asked for (or the one finally answered, on the same host)."""
+        requested, current = url, url
+        for _ in range(self.settings.max_redirects + 1):
+            status, headers, body = await self._signed_request("GET", current, b"", signer, {})
+            if status in (301, 302, 303, 307, 308):
+                location = headers.get("location")
+                if not location:
+                    raise FetchError(f"{current} redirected without a Location", status)
+                current = urljoin(current, location)
+                continue
+            if status != 200:
+                raise FetchError(f"{current} answered {status}", status)
+            document = _json_object(body, current)
+            _check_id(document, requested, current)
+            return Fetched(url=current, document=document)
+        raise FetchError(f"{requested} redirected more than {self.settings.max_redirects} times")
+
+    async def post(self, url: str, body: bytes, signer: Signer) -> int:
+        """POST an activity, signed; redirects are not followed (Lemmy counts them as failures).
+        Returns the final HTTP status."""
+        headers = {"Content-Type": ACTIVITY_JSON}
+        status, _, _ = await self._signed_request("POST", url, body, signer, headers)
+        return status
+
+    async def _signed_request(
+        self,
+        method: str,
+        url: str,
+        body: bytes,
+        signer: Signer | None,
+        extra: Mapping[str, str],
+    ) -> tuple[int, Headers, bytes]:
+        check_url(url, self.settings.allow_private_addresses)
+        if signer is None:
+            return await self._send(method, url, body, self._base_headers(url, extra))
+        first = self.spec_for(url)
+        status, headers, payload = await self._send_signed(method, url, body, signer, extra, first)
+        if status != 401:
+            self.prefer(url, first)
+            return status, headers, payload
+        # Double-knocking: the other spec, once; remember whichever worked (SWICG profile).
+        second = Spec.RFC9421 if first == Spec.CAVAGE else Spec.CAVAGE
+        status, headers, payload = await self._send_signed(method, url, body, signer, extra, second)
+        if status != 401:
+            self.prefer(url, second)
+        return status, headers, payload
+
+    def _base_headers(self, url: str, extra: Mapping[str, str]) -> Headers:
+        headers = Headers([("Host", urlsplit(url).netloc), ("Accept", ACCEPT)])
+        for name, value in extra.items():
+            headers[name] = value
+        return headers
+
+    async def _send_signed(
+        self,
+        method: str,
+        url: str,
+        body: bytes,
+        signer: Signer,
+        extra: Mapping[str, str],
+        spec: Spec,
+    ) -> tuple[int, Headers, bytes]:
+        message = HttpMessage(method, url, self._base_headers(url, extra), body)
+        now = self._clock()
+        if spec == Spec.CAVAGE:
+            if not isinstance(signer.private_key, rsa.RSAPrivateKey):
+                raise FetchError("draft-cavage signing needs an RSA key")
+            cavage.sign(message, signer.key_id, signer.private_key, now)
+        else:
+            rfc9421.sign(message, signer.key_id, signer.private_key, now)
+        return await self._send(method, url, body, message.headers)
+
+    async def _send(
+        self, method: str, url: str, body: bytes, headers: Headers
+    ) -> tuple[int, Headers, bytes]:
+        if self._session is None:
+            raise RuntimeError("FederationClient used outside `async with`")
+        try:
+            async with self._session.request(
+                method,
+                url,
+                data=body if method != "GET" else None,
+                headers=headers.as_dict(),
+                allow_redirects=False,
+            ) as response:
+                payload = await _read_capped(response, self.settings.max_body_bytes)
+                return response.status, Headers(response.headers.items()), payload
+        except AddressRefused:
+            raise
+        except aiohttp.ClientConnectorError as e:
+            if isinstance(e.os_error, AddressRefused):
+                raise e.os_error from None
+            raise FetchError(f"cannot connect to {urlsplit(url).netloc}: {e.os_error}") from None
+        except TimeoutError:
+            raise FetchError(f"{urlsplit(url).netloc} did not answer in time") from None
+        except aiohttp.ClientError as e:
+            raise FetchError(f"{urlsplit(url).netloc}: {type(e).__name__}: {e}"[:300]) from None
+
+
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    declared = response.content_length
+    if declared is not None and declared > limit:
+        raise FetchError(f"the response is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise FetchError(f"the response is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _host_key(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+def _json_object(body: bytes, url: str) -> dict[str, Any]:
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        raise FetchError(f"{url} did not return JSON") from None
+    if not isinstance(document, dict):
+        raise FetchError(f"{url} did not return a JSON object")
+    return document
+
+
+def _check_id(document: Mapping[str, Any], requested: str, answered: str) -> None:
+    # Mastodon accepts no document whose id differs from the URL asked for; after a redirect
+    # the id may name the final URL, as long as it stays on that URL's host.
+    found = document.get("id")
+    if found == requested:
+        return
+    if found == answered and same_host(answered, str(found)):
+        return
+    raise FetchError(f"the document at {requested} says its id is {str(found)[:200]}")
+
+
+def check_object_host(object_id: str, actor_id: str) -> None:
+    """An object must live on the same host as the actor it is attributed to."""
+    if not same_host(object_id, actor_id):
+        raise FetchError(f"{object_id} is not on the host of its actor {actor_id}")

@@ -1,0 +1,158 @@
+"""Keys for signatures: this node's signers, and the public keys of remote signers (fetched,
+cached on the remote actor row, re-fetched once when a signature fails after a rotation)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlmodel import col, select
+
+from federation.client import FederationClient, FetchError, Signer, same_host
+from federation.errors import NotFound, Unauthorized
+from federation.keydocs import (
+    PublishedKey,
+    is_key_document,
+    key_on_actor,
+    key_owner,
+    without_fragment,
+)
+from federation.keys import load_private_key
+from node.domain.actors import active_key, find_by_username
+from node.domain.instance import get_instance
+from node.runtime import Node
+from node.store.tables import RemoteActor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedKey:
+    key: PublishedKey
+    from_cache: bool
+
+
+async def instance_signer(node: Node) -> Signer:
+    """The instance actor signs fetches that no other actor makes (and Flags, later)."""
+    info = await get_instance(node)
+    async with node.store.session() as session:
+        key = await active_key(session, info.actor_id)
+    actor = node.urls.instance_actor()
+    return Signer(key_id=node.urls.key_id(actor), private_key=load_private_key(key.private_key_pem))
+
+
+async def local_signer(node: Node, actor_url: str) -> Signer:
+    """The signer for one of this node's actors, by its URL."""
+    if actor_url == node.urls.instance_actor():
+        return await instance_signer(node)
+    async with node.store.session() as session:
+        actor = await _local_actor_at(node, session, actor_url)
+        key = await active_key(session, actor)
+    return Signer(
+        key_id=node.urls.key_id(actor_url), private_key=load_private_key(key.private_key_pem)
+    )
+
+
+async def _local_actor_at(node: Node, session: Any, actor_url: str) -> int:
+    for prefix in (f"{node.urls.base}/g/", f"{node.urls.base}/u/"):
+        if actor_url.startswith(prefix):
+            found = await find_by_username(session, actor_url[len(prefix) :])
+            if found is not None and found.id is not None:
+                return found.id
+    raise NotFound(f"{actor_url} is not an actor of this node")
+
+
+async def verification_key(
+    node: Node, client: FederationClient, key_id: str, *, refresh: bool = False
+) -> ResolvedKey:
+    """The public key a signature names: this node's own, cached, or fetched."""
+    if key_id.startswith(node.urls.base + "/"):
+        return ResolvedKey(await _local_key(node, key_id), from_cache=True)
+    if not refresh:
+        async with node.store.session() as session:
+            cached = (
+                await session.exec(select(RemoteActor).where(RemoteActor.key_id == key_id))
+            ).first()
+        if cached is not None and cached.public_key_pem:
+            return ResolvedKey(PublishedKey(key_id, cached.uri, cached.public_key_pem), True)
+    key, actor_document = await _fetch_key(node, client, key_id)
+    await _remember_actor(node, actor_document, key)
+    return ResolvedKey(key, from_cache=False)
+
+
+async def _local_key(node: Node, key_id: str) -> PublishedKey:
+    actor_url = without_fragment(key_id)
+    if node.urls.key_id(actor_url) != key_id:
+        raise Unauthorized(f"no key {key_id} on this node")
+    async with node.store.session() as session:
+        if actor_url == node.urls.instance_actor():
+            actor_id = (await get_instance(node)).actor_id
+        else:
+            actor_id = await _local_actor_at(node, session, actor_url)
+        key = await active_key(session, actor_id)
+    return PublishedKey(key_id, actor_url, key.public_key_pem)
+
+
+async def _fetch_key(
+    node: Node, client: FederationClient, key_id: str
+) -> tuple[PublishedKey, dict[str, Any]]:
+    signer = await instance_signer(node)
+    url = without_fragment(key_id)
+    try:
+        document = (await client.get_json(url, signer)).document
+        if is_key_document(document):
+            # A standalone key: its owner must publish the same key id (GoToSocial's shape).
+            owner = key_owner(document)
+            if not same_host(owner, key_id):
+                raise Unauthorized(f"key {key_id} names an owner on another host")
+            document = (await client.get_json(owner, signer)).document
+    except FetchError as e:
+        raise Unauthorized(f"cannot fetch the signer's key {key_id}: {e.reason}") from None
+    key = key_on_actor(document, key_id)
+    if key is None:
+        raise Unauthorized(f"the actor at {url} does not publish the key {key_id}")
+    if not same_host(key.owner, key_id):
+        raise Unauthorized(f"key {key_id} is not on the host of its owner {key.owner}")
+    return key, document
+
+
+async def _remember_actor(node: Node, document: dict[str, Any], key: PublishedKey) -> None:
+    """Store or refresh the remote actor with its current key."""
+    now = node.clock()
+    endpoints = document.get("endpoints")
+    shared_inbox = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+
+    def text(name: str) -> str | None:
+        value = document.get(name)
+        return value[:2048] if isinstance(value, str) else None
+
+    async with node.store.transaction() as session:
+        row = (
+            await session.exec(select(RemoteActor).where(col(RemoteActor.uri) == key.owner))
+        ).first()
+        if row is None:
+            row = RemoteActor(
+                uri=key.owner,
+                created_at=now,
+                document={},
+                fetched_at=now,
+                type="",
+                domain="",
+                inbox="",
+            )
+            session.add(row)
+        row.type = (text("type") or "Person")[:32]
+        row.username = (text("preferredUsername") or "")[:255] or None
+        row.domain = (urlsplit(key.owner).hostname or "")[:255]
+        row.name = (text("name") or "")[:255] or None
+        row.inbox = text("inbox") or ""
+        row.shared_inbox = shared_inbox[:2048] if isinstance(shared_inbox, str) else None
+        row.outbox = text("outbox")
+        row.followers = text("followers")
+        row.key_id = key.key_id
+        row.public_key_pem = key.public_key_pem
+        row.document = document
+        row.fetched_at = now
+    log.info("event=remote_actor_key_stored actor=%s key=%s", key.owner, key.key_id)

@@ -1,0 +1,154 @@
+"""Inboxes: signed activities are verified, checked against their signer, stored once, and
+answered 202; everything else gets a 4xx with its reason and leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from federation.client import FetchError, origin
+from federation.errors import Invalid, Unauthorized
+from node.domain import accounts, groups
+from node.domain.inbox import record_inbound
+from node.domain.instance import get_instance
+from node.domain.keys import instance_signer
+from node.http.signatures import SignedBy, signed_by
+from node.http.state import CLIENT, NODE
+from node.runtime import Node
+
+log = logging.getLogger(__name__)
+
+routes = web.RouteTableDef()
+MAX_DEPTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """The few facts an inbox needs before storing an activity."""
+
+    id: str
+    type: str
+    actor: str
+    object_id: str | None
+
+
+def _url(value: object) -> str | None:
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) < 2048:
+        return value
+    return None
+
+
+def read_envelope(document: object) -> Envelope:
+    if not isinstance(document, dict):
+        raise Invalid("the body must be a JSON object (an activity)")
+    activity_id = _url(document.get("id"))
+    kind = document.get("type")
+    actor = _url(document.get("actor"))
+    if activity_id is None:
+        raise Invalid("the activity needs an id that is an http(s) URL")
+    if not isinstance(kind, str) or not kind or len(kind) > 64:
+        raise Invalid("the activity needs a type")
+    if actor is None:
+        raise Invalid("the activity needs an actor that is an http(s) URL")
+    if origin(activity_id) != origin(actor):
+        raise Invalid("the activity's id is not on its actor's server")
+    return Envelope(activity_id, kind, actor, _url(document.get("object")))
+
+
+def _parse(body: bytes) -> Any:
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        raise Invalid("the body is not JSON") from None
+    if _depth(document) > MAX_DEPTH:
+        raise Invalid(f"the document is nested deeper than {MAX_DEPTH} levels")
+    return document
+
+
+def _depth(value: object, level: int = 0) -> int:
+    if level > MAX_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+async def _from_origin(request: web.Request, envelope: Envelope) -> dict[str, Any]:
+    """An activity signed by someone other than its actor (a forward) counts only as the
+    actor's own server serves it: fetch it by id from there."""
+    node = request.app[NODE]
+    try:
+        fetched = await request.app[CLIENT].get_json(envelope.id, await instance_signer(node))
+    except FetchError as e:
+        raise Unauthorized(
+            f"signed by another actor, and its origin copy failed: {e.reason}"
+        ) from None
+    again = read_envelope(fetched.document)
+    if again.actor != envelope.actor or again.type != envelope.type:
+        raise Unauthorized("signed by another actor, and its origin copy differs")
+    return fetched.document
+
+
+async def receive(request: web.Request, local_actor_id: int | None) -> web.Response:
+    node = request.app[NODE]
+    body = await request.read()
+    envelope_doc = _parse(body)
+    envelope = read_envelope(envelope_doc)
+    signer: SignedBy = await signed_by(request, body)
+    document: dict[str, Any] = envelope_doc
+    if signer.actor != envelope.actor:
+        document = await _from_origin(request, envelope)
+    stored = await record_inbound(
+        node,
+        document,
+        envelope.id,
+        envelope.type,
+        envelope.actor,
+        envelope.object_id,
+        local_actor_id,
+    )
+    log.info(
+        "event=inbox_%s id=%s type=%s actor=%s spec=%s",
+        "accepted" if stored else "duplicate",
+        envelope.id,
+        envelope.type,
+        envelope.actor,
+        signer.spec.value,
+    )
+    return web.Response(status=202)
+
+
+@routes.post("/inbox")
+async def shared_inbox(request: web.Request) -> web.Response:
+    return await receive(request, None)
+
+
+@routes.post("/actor/inbox")
+async def instance_inbox(request: web.Request) -> web.Response:
+    info = await get_instance(request.app[NODE])
+    return await receive(request, info.actor_id)
+
+
+@routes.post("/g/{name}/inbox")
+async def group_inbox(request: web.Request) -> web.Response:
+    node: Node = request.app[NODE]
+    async with node.store.session() as session:
+        group = await groups.get_group(session, request.match_info["name"])
+    return await receive(request, group.actor_id)
+
+
+@routes.post("/u/{name}/inbox")
+async def person_inbox(request: web.Request) -> web.Response:
+    node: Node = request.app[NODE]
+    async with node.store.session() as session:
+        account = await accounts.get_account(session, request.match_info["name"])
+    return await receive(request, account.actor_id)

@@ -1,0 +1,62 @@
+"""Verifying the HTTP signature of a request that reached this node (inbox POSTs and signed
+GETs), with one key re-fetch when a cached key fails (key rotation)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from federation.errors import Unauthorized
+from federation.httpsig.inbound import Claim, check_policy, check_signature, claim_of
+from federation.httpsig.message import Headers, HttpMessage, Spec
+from federation.keys import load_public_key
+from node.domain.keys import verification_key
+from node.http.state import CLIENT, NODE
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedBy:
+    """Who signed a request, once the signature checked out."""
+
+    key_id: str
+    actor: str  # the key's owner
+    spec: Spec
+
+
+def as_message(request: web.Request, body: bytes) -> HttpMessage:
+    # The URL the sender signed is this node's public URL, not whatever a proxy forwarded.
+    node = request.app[NODE]
+    return HttpMessage(
+        request.method, f"{node.urls.base}{request.path_qs}", Headers(request.headers.items()), body
+    )
+
+
+async def signed_by(request: web.Request, body: bytes) -> SignedBy:
+    """Check the request's signature; Unauthorized (401) with the reason when it fails."""
+    node = request.app[NODE]
+    client = request.app[CLIENT]
+    message = as_message(request, body)
+    claim = claim_of(message)
+    check_policy(message, claim, node.clock())
+    resolved = await verification_key(node, client, claim.key_id)
+    try:
+        _check(message, claim, resolved.key.public_key_pem)
+    except Unauthorized:
+        if not resolved.from_cache:
+            raise
+        # The actor may have rotated its key (Update{Actor}): fetch it again, once.
+        resolved = await verification_key(node, client, claim.key_id, refresh=True)
+        _check(message, claim, resolved.key.public_key_pem)
+    return SignedBy(key_id=claim.key_id, actor=resolved.key.owner, spec=claim.spec)
+
+
+def _check(message: HttpMessage, claim: Claim, pem: str) -> None:
+    try:
+        key = load_public_key(pem)
+    except ValueError:
+        raise Unauthorized("the signer's public key cannot be read") from None
+    check_signature(message, claim, key)
