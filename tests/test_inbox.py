@@ -248,3 +248,66 @@ async def test_an_unreachable_key_is_401_with_the_reason(
         status = await client.post(f"{served.base}/inbox", json.dumps(activity).encode(), signer)
     assert status == 401
     assert await stored(served) == []
+
+
+async def test_a_standalone_key_document_is_followed_to_its_owner(served: ServedNode) -> None:
+    """GoToSocial-style keys live at their own URL and name their owner, who lists them."""
+    from aiohttp import web
+
+    from tests.conftest import free_port
+
+    keys = generate_rsa_keypair()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    actor, key_id = f"{base}/users/gts", f"{base}/users/gts/main-key"
+    fetched: list[str] = []
+
+    async def actor_doc(request: web.Request) -> web.Response:
+        fetched.append(request.path)
+        return web.json_response(
+            {
+                "id": actor,
+                "type": "Person",
+                "preferredUsername": "gts",
+                "inbox": f"{actor}/inbox",
+                "publicKey": {"id": key_id, "owner": actor, "publicKeyPem": keys.public_pem},
+            },
+            content_type=AP,
+        )
+
+    async def key_doc(request: web.Request) -> web.Response:
+        fetched.append(request.path)
+        return web.json_response(
+            {
+                "id": key_id,
+                "type": "CryptographicKey",
+                "owner": actor,
+                "publicKeyPem": keys.public_pem,
+            },
+            content_type=AP,
+        )
+
+    app = web.Application()
+    app.router.add_get("/users/gts", actor_doc)
+    app.router.add_get("/users/gts/main-key", key_doc)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        activity = {
+            "id": f"{base}/activities/1",
+            "type": "Follow",
+            "actor": actor,
+            "object": served.base,
+        }
+        async with client_for(served.node) as client:
+            status = await client.post(
+                f"{served.base}/inbox",
+                json.dumps(activity).encode(),
+                Signer(key_id, load_private_key(keys.private_pem)),
+            )
+    finally:
+        await runner.cleanup()
+    assert status == 202
+    assert fetched == ["/users/gts/main-key", "/users/gts"]
+    assert [row.actor_uri for row in await stored(served)] == [actor]
