@@ -211,6 +211,11 @@ async def test_a_key_rotation_is_picked_up_by_refetching_once(
             "not on its actor's server",
         ),
         (b"[" * 100 + b"]" * 100, "nested deeper"),
+        (
+            b'{"id": "https://x.example/1", "type": "Create", "actor": "https://x.example/u", '
+            b'"object": {"id": "https://y.example/note/1", "type": "Note"}}',
+            "not on the server of the actor creating it",
+        ),
     ],
 )
 async def test_malformed_activities_are_400_before_any_key_fetch(

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.client import FetchError, origin
+from federation.client import FetchError, origin, same_host
 from federation.errors import Invalid, Unauthorized
 from node.domain import accounts, groups
 from node.domain.inbox import record_inbound
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 MAX_DEPTH = 32
+AUTHORED_TYPES = frozenset({"Create", "Update"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,13 @@ def read_envelope(document: object) -> Envelope:
         raise Invalid("the activity needs an actor that is an http(s) URL")
     if origin(activity_id) != origin(actor):
         raise Invalid("the activity's id is not on its actor's server")
-    return Envelope(activity_id, kind, actor, _url(document.get("object")))
+    embedded = document.get("object")
+    if kind in AUTHORED_TYPES and isinstance(embedded, Mapping):
+        # Someone may only create or edit objects on their own server (bridgy-fed #16).
+        object_id = _url(embedded)
+        if object_id is None or not same_host(object_id, actor):
+            raise Invalid("the object is not on the server of the actor creating it")
+    return Envelope(activity_id, kind, actor, _url(embedded))
 
 
 def _parse(body: bytes) -> Any:
