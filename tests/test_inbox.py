@@ -203,12 +203,21 @@ async def test_a_key_rotation_is_picked_up_by_refetching_once(
     [
         (b"not json", "not JSON"),
         (b"[1, 2]", "must be a JSON object"),
-        (b'{"type": "Follow"}', "needs an id"),
-        (b'{"id": "https://x.example/1", "actor": "https://x.example/u"}', "needs a type"),
-        (b'{"id": "https://x.example/1", "type": "Follow", "actor": 5}', "needs an actor"),
+        (b'{"type": "Follow"}', "Follow has no id"),
+        (b'{"id": "https://x.example/1", "actor": "https://x.example/u"}', "has no type"),
+        (b'{"id": "https://x.example/1", "type": "Follow", "actor": 5}', "actor must be a URL"),
         (
-            b'{"id": "https://x.example/1", "type": "Follow", "actor": "https://y.example/u"}',
+            b'{"id": "https://x.example/1", "type": "Follow", "actor": "https://x.example/u"}',
+            "Follow has no object",
+        ),
+        (
+            b'{"id": "https://x.example/1", "type": "Follow", "actor": "https://y.example/u", '
+            b'"object": "https://x.example/g"}',
             "not on its actor's server",
+        ),
+        (
+            b'{"id": "https://x.example/1", "type": "Note", "attributedTo": "https://x.example/u"}',
+            "an inbox takes activities, not a Note",
         ),
         (b"[" * 100 + b"]" * 100, "nested deeper"),
         (

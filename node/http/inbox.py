@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from federation.client import FetchError, origin, same_host
 from federation.errors import Invalid, Unauthorized
+from federation.wire import Activity, read_document
 from node.domain import accounts, groups
 from node.domain.inbox import record_inbound
 from node.domain.instance import get_instance
@@ -28,45 +27,20 @@ MAX_DEPTH = 32
 AUTHORED_TYPES = frozenset({"Create", "Update"})
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
-    """The few facts an inbox needs before storing an activity."""
-
-    id: str
-    type: str
-    actor: str
-    object_id: str | None
-
-
-def _url(value: object) -> str | None:
-    if isinstance(value, Mapping):
-        value = value.get("id")
-    if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) < 2048:
-        return value
-    return None
-
-
-def read_envelope(document: object) -> Envelope:
+def read_envelope(document: object) -> Activity:
+    """The activity, read into its typed form, with the checks an inbox makes on its origin."""
     if not isinstance(document, dict):
         raise Invalid("the body must be a JSON object (an activity)")
-    activity_id = _url(document.get("id"))
-    kind = document.get("type")
-    actor = _url(document.get("actor"))
-    if activity_id is None:
-        raise Invalid("the activity needs an id that is an http(s) URL")
-    if not isinstance(kind, str) or not kind or len(kind) > 64:
-        raise Invalid("the activity needs a type")
-    if actor is None:
-        raise Invalid("the activity needs an actor that is an http(s) URL")
-    if origin(activity_id) != origin(actor):
+    read = read_document(document)
+    if not isinstance(read, Activity):
+        raise Invalid(f"an inbox takes activities, not a {read.type}")
+    if origin(read.id) != origin(read.actor):
         raise Invalid("the activity's id is not on its actor's server")
-    embedded = document.get("object")
-    if kind in AUTHORED_TYPES and isinstance(embedded, Mapping):
-        # Someone may only create or edit objects on their own server (bridgy-fed #16).
-        object_id = _url(embedded)
-        if object_id is None or not same_host(object_id, actor):
-            raise Invalid("the object is not on the server of the actor creating it")
-    return Envelope(activity_id, kind, actor, _url(embedded))
+    # Someone may only create or edit objects on their own server (bridgy-fed #16).
+    embedded = not isinstance(read.object, str)
+    if read.type in AUTHORED_TYPES and embedded and not same_host(read.object_id, read.actor):
+        raise Invalid("the object is not on the server of the actor creating it")
+    return read
 
 
 def _parse(body: bytes) -> Any:
@@ -89,7 +63,7 @@ def _depth(value: object, level: int = 0) -> int:
     return level
 
 
-async def _from_origin(request: web.Request, envelope: Envelope) -> dict[str, Any]:
+async def _from_origin(request: web.Request, envelope: Activity) -> dict[str, Any]:
     """An activity signed by someone other than its actor (a forward) counts only as the
     actor's own server serves it: fetch it by id from there."""
     node = request.app[NODE]
