@@ -175,9 +175,10 @@ class FederationClient:
 
     # Requests ------------------------------------------------------------------------------
 
-    async def get_json(self, url: str, signer: Signer | None) -> Fetched:
+    async def get_json(self, url: str, signer: Signer | None, *, check_id: bool = True) -> Fetched:
         """GET an ActivityStreams document, following at most 3 redirects, and check that
-        its id is the URL asked for (or the one finally answered, on the same host)."""
+        its id is the URL asked for (or the one finally answered, on the same host).
+        `check_id=False` is for JSON that is not ActivityStreams (NodeInfo)."""
         requested, current = url, url
         for _ in range(self.settings.max_redirects + 1):
             status, headers, body = await self._signed_request("GET", current, b"", signer, {})
@@ -190,7 +191,8 @@ class FederationClient:
             if status != 200:
                 raise FetchError(f"{current} answered {status}", status)
             document = _json_object(body, current)
-            _check_id(document, requested, current)
+            if check_id:
+                _check_id(document, requested, current)
             return Fetched(url=current, document=document)
         raise FetchError(f"{requested} redirected more than {self.settings.max_redirects} times")
 

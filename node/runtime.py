@@ -1,9 +1,10 @@
-"""What every part of a running node shares: config, store, URLs, and the injected clock and
-key generator (so tests control time and CPU-heavy work)."""
+"""What every part of a running node shares: config, store, URLs, and the injected clock, key
+generator and id source (so tests control time, CPU-heavy work and randomness)."""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from node.urls import Urls
 
 Clock = Callable[[], datetime]
 KeyGenerator = Callable[[], Awaitable[KeyPair]]
+TokenSource = Callable[[], str]
 
 
 def utc_now() -> datetime:
@@ -26,6 +28,11 @@ async def generate_key_in_executor() -> KeyPair:
     return await asyncio.get_running_loop().run_in_executor(None, generate_rsa_keypair)
 
 
+def random_token() -> str:
+    """The unguessable part of the ids this node mints for activities and posts."""
+    return secrets.token_urlsafe(12)
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     config: Config
@@ -33,6 +40,7 @@ class Node:
     urls: Urls
     clock: Clock = utc_now
     keygen: KeyGenerator = generate_key_in_executor
+    token: TokenSource = random_token
 
 
 def open_node(config: Config) -> Node:

@@ -208,12 +208,13 @@ async def node(config: Config) -> AsyncIterator[Node]:
 
 
 @asynccontextmanager
-async def serving(node: Node) -> AsyncIterator[ServedNode]:
-    """Set a node up as `cove init` does (instance actor) and serve it on its base URL."""
+async def serving(node: Node, *, workers: bool = True) -> AsyncIterator[ServedNode]:
+    """Set a node up as `cove init` does (instance actor) and serve it on its base URL, with
+    its background workers unless told otherwise."""
     from node.domain.instance import ensure_instance
 
     await ensure_instance(node)
-    runner = web.AppRunner(create_app(node), access_log=None)
+    runner = web.AppRunner(create_app(node, workers=workers), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, node.config.http.host, node.config.http.port)
     await site.start()
@@ -273,3 +274,15 @@ async def signed_get(signer_node: Node, url: str) -> dict[str, object]:
     async with client_for(signer_node) as client:
         fetched = await client.get_json(url, await instance_signer(signer_node))
     return fetched.document
+
+
+async def eventually(check: Callable[[], Awaitable[object]], within: float = 20.0) -> object:
+    """Poll `check` until it returns something truthy, for at most `within` seconds."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not true after {within} s: {check.__name__}")
+        await asyncio.sleep(0.1)

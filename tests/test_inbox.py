@@ -4,6 +4,7 @@ tampered, replayed, forged and foreign-signed ones get a 401 with a reason and a
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -18,9 +19,10 @@ from federation.keys import generate_rsa_keypair, load_private_key
 from node.domain import accounts, groups
 from node.domain.groups import NewGroup
 from node.domain.keys import local_signer
+from node.runtime import Node
 from node.store.states import ActivityState, Direction, KeyState
 from node.store.tables import Activity, LocalActor, SigningKey
-from tests.conftest import PeerFactory, ServedNode, client_for
+from tests.conftest import PeerFactory, ServedNode, client_for, serving
 
 AP = "application/activity+json"
 
@@ -49,6 +51,13 @@ async def post_as(
         if spec is not None:
             client.prefer(inbox, spec)
         return await client.post(inbox, json.dumps(activity).encode(), signer)
+
+
+@pytest.fixture
+async def served(node: Node) -> AsyncIterator[ServedNode]:
+    """The node under test without its workers: what the inbox stored stays as it arrived."""
+    async with serving(node, workers=False) as served_node:
+        yield served_node
 
 
 @pytest.fixture

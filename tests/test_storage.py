@@ -55,6 +55,9 @@ ALL_TABLES = {
     "remote_actor",
     "post",
     "activity",
+    "delivery",
+    "peer_server",
+    "remote_membership",
 }
 
 

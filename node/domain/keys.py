@@ -6,12 +6,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from federation.client import FederationClient, FetchError, Signer, same_host
-from federation.errors import NotFound, Unauthorized
+from federation.errors import Invalid, NotFound, Unauthorized
 from federation.keydocs import (
     PublishedKey,
     is_key_document,
@@ -20,8 +19,10 @@ from federation.keydocs import (
     without_fragment,
 )
 from federation.keys import load_private_key
+from federation.wire import WireActor, read_document
 from node.domain.actors import active_key, find_by_username
 from node.domain.instance import get_instance
+from node.domain.remote_actors import store_actor
 from node.runtime import Node
 from node.store.tables import RemoteActor
 
@@ -120,39 +121,11 @@ async def _fetch_key(
 
 async def _remember_actor(node: Node, document: dict[str, Any], key: PublishedKey) -> None:
     """Store or refresh the remote actor with its current key."""
-    now = node.clock()
-    endpoints = document.get("endpoints")
-    shared_inbox = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
-
-    def text(name: str) -> str | None:
-        value = document.get(name)
-        return value[:2048] if isinstance(value, str) else None
-
-    async with node.store.transaction() as session:
-        row = (
-            await session.exec(select(RemoteActor).where(col(RemoteActor.uri) == key.owner))
-        ).first()
-        if row is None:
-            row = RemoteActor(
-                uri=key.owner,
-                created_at=now,
-                document={},
-                fetched_at=now,
-                type="",
-                domain="",
-                inbox="",
-            )
-            session.add(row)
-        row.type = (text("type") or "Person")[:32]
-        row.username = (text("preferredUsername") or "")[:255] or None
-        row.domain = (urlsplit(key.owner).hostname or "")[:255]
-        row.name = (text("name") or "")[:255] or None
-        row.inbox = text("inbox") or ""
-        row.shared_inbox = shared_inbox[:2048] if isinstance(shared_inbox, str) else None
-        row.outbox = text("outbox")
-        row.followers = text("followers")
-        row.key_id = key.key_id
-        row.public_key_pem = key.public_key_pem
-        row.document = document
-        row.fetched_at = now
+    try:
+        actor = read_document(document)
+    except Invalid as e:
+        raise Unauthorized(f"the signer's actor document is unreadable: {e.reason}") from None
+    if not isinstance(actor, WireActor):
+        raise Unauthorized(f"the key's owner is a {actor.type}, not an actor")
+    await store_actor(node, actor, document)
     log.info("event=remote_actor_key_stored actor=%s key=%s", key.owner, key.key_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -10,11 +11,12 @@ from aiohttp import web
 
 from federation.client import ClientSettings, FederationClient
 from node import __version__
-from node.http import actors, collections, discovery, inbox, vocabulary
+from node.http import actors, collections, discovery, inbox, posts, vocabulary
 from node.http.errors import error_middleware
 from node.http.pages import template_environment
 from node.http.state import CLIENT, NODE, TEMPLATES
 from node.runtime import Node
+from node.workers import Workers
 
 log = logging.getLogger("node.http.access")
 
@@ -52,8 +54,9 @@ async def cors_middleware(
     return response
 
 
-def create_app(node: Node) -> web.Application:
-    """Build the web application for a node; the caller owns the node's store."""
+def create_app(node: Node, *, workers: bool = True) -> web.Application:
+    """Build the web application for a node; the caller owns the node's store. With
+    `workers`, the same process applies received activities and delivers outbound ones."""
     app = web.Application(
         middlewares=[access_log_middleware, cors_middleware, error_middleware],
         client_max_size=MAX_REQUEST_BYTES,
@@ -66,6 +69,7 @@ def create_app(node: Node) -> web.Application:
         actors.routes,
         collections.routes,
         inbox.routes,
+        posts.routes,
         vocabulary.routes,
     ):
         app.add_routes(table)
@@ -74,7 +78,16 @@ def create_app(node: Node) -> web.Application:
         async with app[CLIENT]:
             yield
 
+    async def workers_lifetime(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(Workers(node, app[CLIENT]).run_forever(stop))
+        yield
+        stop.set()
+        await task
+
     app.cleanup_ctx.append(client_lifetime)
+    if workers:
+        app.cleanup_ctx.append(workers_lifetime)
     return app
 
 

@@ -72,6 +72,21 @@ class ActivityState(StrEnum):
     FANNED_OUT = "fanned_out"  # outbound, one delivery row per inbox written
 
 
+class DeliveryState(StrEnum):
+    PENDING = "pending"  # due at next_attempt_at
+    DELIVERED = "delivered"
+    FAILED = "failed"  # gave up: a final 4xx, or retries exhausted
+    CANCELLED = "cancelled"  # no longer owed (the peer was suspended, say)
+
+
+class Software(StrEnum):
+    """How a follower's server reads a group's Announces (told by its NodeInfo)."""
+
+    GROUP_AWARE = "group_aware"  # Lemmy, PieFed, Mbin, NodeBB, Cove: Announce{activity}
+    MICROBLOG = "microblog"  # Mastodon and kin: Announce{object id} of top-level posts
+    UNKNOWN = "unknown"  # both shapes; each kind ignores the one it cannot use
+
+
 S = TypeVar("S", bound=StrEnum)
 
 TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
@@ -89,6 +104,14 @@ TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
         ActivityState.REJECTED: frozenset(),
         ActivityState.QUEUED: frozenset({ActivityState.FANNED_OUT}),
         ActivityState.FANNED_OUT: frozenset(),
+    },
+    DeliveryState: {
+        DeliveryState.PENDING: frozenset(
+            {DeliveryState.DELIVERED, DeliveryState.FAILED, DeliveryState.CANCELLED}
+        ),
+        DeliveryState.DELIVERED: frozenset(),
+        DeliveryState.FAILED: frozenset({DeliveryState.PENDING}),
+        DeliveryState.CANCELLED: frozenset(),
     },
     KeyState: {
         KeyState.ACTIVE: frozenset({KeyState.RETIRED}),

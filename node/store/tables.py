@@ -14,12 +14,14 @@ from node.store.states import (
     AccountRole,
     ActivityState,
     ActorKind,
+    DeliveryState,
     Direction,
     GroupRole,
     KeyState,
     MembershipState,
     PostingPolicy,
     PostKind,
+    Software,
     Visibility,
 )
 from node.store.types import JSONDocument, UTCDateTime
@@ -174,6 +176,9 @@ class Post(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     uri: str = Field(max_length=URI_LENGTH, unique=True)
     group_id: int | None = Field(default=None, foreign_key="community_group.id", index=True)
+    # The group actor a post belongs to, on this node or another (local members read remote
+    # groups' posts too).
+    group_uri: str | None = Field(default=None, max_length=URI_LENGTH, index=True)
     # The real author. For an anonymous post only moderators see it; the world sees the group.
     author_uri: str = Field(max_length=URI_LENGTH, index=True)
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
@@ -214,3 +219,53 @@ class Activity(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = _when()
     processed_at: datetime | None = _when(nullable=True)
+
+
+class Delivery(SQLModel, table=True):
+    """One outbound activity owed to one inbox (a shared inbox where the peer has one)."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        sa.UniqueConstraint("activity_id", "inbox"),
+        sa.Index("ix_delivery_due", "state", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    inbox: str = Field(max_length=URI_LENGTH)
+    host: str = Field(max_length=255, index=True)
+    state: DeliveryState = Field(sa_type=_enum(DeliveryState, "delivery_state"))
+    attempts: int = 0
+    next_attempt_at: datetime = _when()
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class PeerServer(SQLModel, table=True):
+    """What software another server runs (its NodeInfo), which decides the Announce shape."""
+
+    __tablename__ = "peer_server"
+
+    id: int | None = Field(default=None, primary_key=True)
+    host: str = Field(max_length=255, unique=True)
+    software_name: str | None = Field(default=None, max_length=64)
+    kind: Software = Field(sa_type=_enum(Software, "software_kind"))
+    checked_at: datetime = _when()
+
+
+class RemoteMembership(SQLModel, table=True):
+    """A local member's follow of a group on another server."""
+
+    __tablename__ = "remote_membership"
+    __table_args__ = (sa.UniqueConstraint("account_id", "group_uri"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    group_uri: str = Field(max_length=URI_LENGTH, index=True)
+    remote_actor_id: int = Field(foreign_key="remote_actor.id")
+    state: MembershipState = Field(sa_type=_enum(MembershipState, "remote_membership_state"))
+    follow_uri: str = Field(max_length=URI_LENGTH)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()

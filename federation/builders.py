@@ -1,0 +1,137 @@
+"""Outgoing activities, built from typed values: the shapes peers expect (federation-wire.md
+sections 2 and 3). Ids are minted by the caller, always on this node's domain."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from federation.vocabulary import AS_CONTEXT, AS_PUBLIC
+
+Document = dict[str, Any]
+
+
+def _activity(
+    activity_id: str,
+    kind: str,
+    actor: str,
+    obj: object,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    **extra: Any,
+) -> Document:
+    doc: Document = {"@context": AS_CONTEXT, "id": activity_id, "type": kind, "actor": actor}
+    doc["to"] = list(to)
+    doc["cc"] = list(cc)
+    doc["object"] = obj
+    doc.update({k: v for k, v in extra.items() if v is not None})
+    return doc
+
+
+def _without_context(document: Mapping[str, Any]) -> Document:
+    return {k: v for k, v in document.items() if k != "@context"}
+
+
+def accept(activity_id: str, group: str, follow: Mapping[str, Any], follower: str) -> Document:
+    """Accept{Follow}: the Follow embedded unchanged, the id ours (Misskey refuses reused ids)."""
+    return _activity(activity_id, "Accept", group, _without_context(follow), [follower])
+
+
+def reject(activity_id: str, group: str, follow: Mapping[str, Any], follower: str) -> Document:
+    return _activity(activity_id, "Reject", group, _without_context(follow), [follower])
+
+
+def follow(activity_id: str, actor: str, group: str) -> Document:
+    # Lemmy sends {actor, to: [group], object: group} and expects the same shape back.
+    return _activity(activity_id, "Follow", actor, group, [group])
+
+
+def undo(
+    activity_id: str,
+    actor: str,
+    inner: Mapping[str, Any],
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+) -> Document:
+    return _activity(activity_id, "Undo", actor, _without_context(inner), to, cc)
+
+
+def announce_activity(
+    activity_id: str, group: str, inner: Mapping[str, Any], followers: str, public: bool
+) -> Document:
+    """FEP-1b12: the received activity wrapped unchanged, for group-aware followers."""
+    to = [AS_PUBLIC] if public else [followers]
+    cc = [followers, group] if public else [group]
+    return _activity(activity_id, "Announce", group, dict(inner), to, cc)
+
+
+def announce_object(activity_id: str, group: str, object_id: str, followers: str) -> Document:
+    """A boost by object id, for Mastodon and other microblogs (top-level public posts)."""
+    return _activity(activity_id, "Announce", group, object_id, [AS_PUBLIC], [followers])
+
+
+def note(
+    object_id: str,
+    author: str,
+    group: str,
+    content_html: str,
+    published: str,
+    *,
+    name: str | None = None,
+    in_reply_to: str | None = None,
+    updated: str | None = None,
+    public: bool = True,
+    followers: str | None = None,
+) -> Document:
+    """A post (Page when it has a title, as Lemmy reads threads) or comment (Note) in a group."""
+    to = [group, AS_PUBLIC] if public else [group]
+    doc: Document = {
+        "id": object_id,
+        "type": "Page" if name and not in_reply_to else "Note",
+        "attributedTo": author,
+        "to": to,
+        "cc": [followers] if followers else [],
+        "audience": group,
+        "content": content_html,
+        "mediaType": "text/html",
+        "published": published,
+    }
+    if name:
+        doc["name"] = name
+    if in_reply_to:
+        doc["inReplyTo"] = in_reply_to
+    if updated:
+        doc["updated"] = updated
+    return doc
+
+
+def create(activity_id: str, actor: str, obj: Mapping[str, Any]) -> Document:
+    return _activity(
+        activity_id,
+        "Create",
+        actor,
+        dict(obj),
+        obj.get("to", []),
+        obj.get("cc", []),
+        audience=obj.get("audience"),
+    )
+
+
+def update(activity_id: str, actor: str, obj: Mapping[str, Any]) -> Document:
+    return _activity(
+        activity_id,
+        "Update",
+        actor,
+        dict(obj),
+        obj.get("to", []),
+        obj.get("cc", []),
+        audience=obj.get("audience"),
+    )
+
+
+def delete(activity_id: str, actor: str, object_id: str, group: str) -> Document:
+    return _activity(activity_id, "Delete", actor, object_id, [group, AS_PUBLIC], audience=group)
+
+
+def like(activity_id: str, actor: str, object_id: str, group: str) -> Document:
+    return _activity(activity_id, "Like", actor, object_id, [group], audience=group)

@@ -1,0 +1,427 @@
+"""What a group of this node does with activities from other servers (FEP-1b12): follows and
+their approval, posts addressed to it, and the Announces it sends to its followers, shaped
+for each follower's software."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from federation import builders
+from federation.client import FederationClient
+from federation.errors import Invalid, NotFound, Refused
+from federation.wire import Activity, WireObject
+from node.domain.delivery import inbox_of, queue
+from node.domain.groups import GroupInfo, get_group
+from node.domain.remote_actors import remote_actor, server_software
+from node.runtime import Node
+from node.store.states import (
+    GroupRole,
+    MembershipState,
+    PostingPolicy,
+    PostKind,
+    Software,
+    Visibility,
+    check_transition,
+)
+from node.store.tables import Activity as ActivityRow
+from node.store.tables import CommunityGroup, LocalActor, Membership, Post, RemoteActor
+from node.text import sanitise_html
+
+log = logging.getLogger(__name__)
+
+MODERATING = (GroupRole.OWNER, GroupRole.MODERATOR)
+
+
+def local_group_name(node: Node, uri: str) -> str | None:
+    prefix = f"{node.urls.base}/g/"
+    name = uri[len(prefix) :] if uri.startswith(prefix) else ""
+    return name if name and "/" not in name else None
+
+
+async def group_at(node: Node, uri: str) -> GroupInfo | None:
+    name = local_group_name(node, uri)
+    if name is None:
+        return None
+    async with node.store.session() as session:
+        try:
+            return await get_group(session, name)
+        except NotFound:
+            return None
+
+
+# Follows ------------------------------------------------------------------------------------
+
+
+async def receive_follow(node: Node, client: FederationClient, activity: Activity) -> None:
+    group = await group_at(node, activity.object_id)
+    if group is None:
+        raise Invalid(f"{activity.object_id} is not a group of this node")
+    follower = await remote_actor(node, client, activity.actor)
+    async with node.store.transaction() as session:
+        membership = await _membership(session, group.id, follower.uri)
+        now = node.clock()
+        if membership is None:
+            membership = Membership(
+                group_id=group.id,
+                actor_uri=follower.uri,
+                remote_actor_id=follower.id,
+                role=GroupRole.MEMBER,
+                state=MembershipState.PENDING,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(membership)
+        elif membership.state in (MembershipState.LEFT, MembershipState.REJECTED):
+            _move(membership, MembershipState.PENDING, now)
+        membership.follow_uri = activity.id
+        membership.remote_actor_id = follower.id
+        if membership.state == MembershipState.PENDING and not group.approves_members:
+            _move(membership, MembershipState.ACCEPTED, now)
+        if membership.state == MembershipState.ACCEPTED:
+            # Sent again on a repeated Follow: the follower may have missed the first.
+            await _answer_follow(node, session, group, follower, dict(activity.raw), accept=True)
+    log.info(
+        "event=group_follow group=%s actor=%s state=%s",
+        group.name,
+        follower.uri,
+        membership.state.value,
+    )
+
+
+async def _membership(session: AsyncSession, group_id: int, actor_uri: str) -> Membership | None:
+    found = await session.exec(
+        select(Membership).where(Membership.group_id == group_id, Membership.actor_uri == actor_uri)
+    )
+    return found.first()
+
+
+def _move(membership: Membership, state: MembershipState, now: Any) -> None:
+    check_transition(membership.state, state)
+    membership.state = state
+    membership.updated_at = now
+
+
+async def _answer_follow(
+    node: Node,
+    session: AsyncSession,
+    group: GroupInfo,
+    follower: RemoteActor,
+    follow: dict[str, Any],
+    *,
+    accept: bool,
+) -> None:
+    group_uri = node.urls.group(group.name)
+    build = builders.accept if accept else builders.reject
+    document = build(node.urls.activity(node_token(node)), group_uri, follow, follower.uri)
+    await queue(
+        session, group.actor_id, document, Visibility.DIRECT, [follower.inbox], node.clock()
+    )
+
+
+def node_token(node: Node) -> str:
+    return node.token()
+
+
+async def receive_unfollow(node: Node, activity: Activity, follow_id: str | None) -> None:
+    """Undo{Follow}, Leave, or a Block of the group by its follower: the follow ends."""
+    group_uri = activity.object_id if activity.type in ("Leave", "Block") else None
+    async with node.store.transaction() as session:
+        query = select(Membership).where(Membership.actor_uri == activity.actor)
+        if follow_id is not None and group_uri is None:
+            query = query.where(Membership.follow_uri == follow_id)
+        rows = list((await session.exec(query)).all())
+        for membership in rows:
+            if group_uri is not None:
+                group = await group_at(node, group_uri)
+                if group is None or membership.group_id != group.id:
+                    continue
+            if membership.state in (MembershipState.ACCEPTED, MembershipState.PENDING):
+                _move(membership, MembershipState.LEFT, node.clock())
+
+
+async def decide_follow(
+    node: Node, client: FederationClient, group_name: str, actor_uri: str, *, approve: bool
+) -> None:
+    """A moderator approves or rejects a pending follow (Accept or Reject{Follow} is sent)."""
+    async with node.store.session() as session:
+        group = await get_group(session, group_name)
+    async with node.store.transaction() as session:
+        membership = await _membership(session, group.id, actor_uri)
+        if membership is None or membership.state != MembershipState.PENDING:
+            raise NotFound(f"no pending request from {actor_uri} to join {group_name}")
+        _move(
+            membership,
+            MembershipState.ACCEPTED if approve else MembershipState.REJECTED,
+            node.clock(),
+        )
+        if membership.remote_actor_id is None:
+            return
+        follower = await session.get(RemoteActor, membership.remote_actor_id)
+        assert follower is not None
+        follow = await _stored_document(session, membership.follow_uri) or {
+            "id": membership.follow_uri,
+            "type": "Follow",
+            "actor": actor_uri,
+            "object": node.urls.group(group.name),
+        }
+        await _answer_follow(node, session, group, follower, follow, accept=approve)
+
+
+async def _stored_document(session: AsyncSession, uri: str | None) -> dict[str, Any] | None:
+    if uri is None:
+        return None
+    row = (await session.exec(select(ActivityRow).where(ActivityRow.uri == uri))).first()
+    return dict(row.document) if row is not None else None
+
+
+async def pending_follows(node: Node, group_name: str) -> list[str]:
+    async with node.store.session() as session:
+        group = await get_group(session, group_name)
+        rows = await session.exec(
+            select(Membership.actor_uri)
+            .where(Membership.group_id == group.id, Membership.state == MembershipState.PENDING)
+            .order_by(col(Membership.id))
+        )
+        return list(rows.all())
+
+
+# Posts --------------------------------------------------------------------------------------
+
+
+def _addressed(activity: Activity, obj: WireObject) -> set[str]:
+    return {
+        *activity.to,
+        *activity.cc,
+        *activity.audience,
+        *obj.to,
+        *obj.cc,
+        *obj.audience,
+        *obj.mentions,
+    }
+
+
+async def groups_for_post(node: Node, activity: Activity, obj: WireObject) -> list[GroupInfo]:
+    """The local groups a post is for: addressed, mentioned, or the group of its thread."""
+    found: dict[int, GroupInfo] = {}
+    for uri in _addressed(activity, obj):
+        group = await group_at(node, uri)
+        if group is not None:
+            found[group.id] = group
+    if obj.in_reply_to:
+        async with node.store.session() as session:
+            parent = (await session.exec(select(Post).where(Post.uri == obj.in_reply_to))).first()
+        if parent is not None and parent.group_id is not None:
+            # Replies often name no group at all (LemmyNet/lemmy #2218): follow the thread.
+            async with node.store.session() as session:
+                row = (
+                    await session.exec(
+                        select(LocalActor.username)
+                        .join(CommunityGroup, col(CommunityGroup.actor_id) == col(LocalActor.id))
+                        .where(CommunityGroup.id == parent.group_id)
+                    )
+                ).first()
+            if row:
+                group = await group_at(node, node.urls.group(row))
+                if group is not None:
+                    found[group.id] = group
+    return list(found.values())
+
+
+async def may_post(node: Node, group: GroupInfo, author: str, is_reply: bool) -> None:
+    """The group's posting policy; Refused with the reason when the author may not post."""
+    async with node.store.session() as session:
+        membership = await _membership(session, group.id, author)
+    member = membership is not None and membership.state == MembershipState.ACCEPTED
+    moderator = member and membership is not None and membership.role in MODERATING
+    policy = group.posting_policy
+    if policy == PostingPolicy.ANYONE and not group.members_only:
+        return
+    if is_reply or policy == PostingPolicy.MEMBERS or group.members_only:
+        if not member:
+            raise Refused(f"only members of {group.name} may post there")
+        if policy != PostingPolicy.MODERATORS or is_reply:
+            return
+    if not moderator:
+        raise Refused(f"only the moderators of {group.name} start threads there")
+
+
+async def receive_post(
+    node: Node, client: FederationClient, activity: Activity, obj: WireObject
+) -> None:
+    if obj.attributed_to != activity.actor:
+        raise Refused("a post's author must be the actor who creates it")
+    for group in await groups_for_post(node, activity, obj):
+        public = activity.is_public or obj.is_public
+        if not public and not group.members_only:
+            # A direct mention of the group is a message to its moderators, never a post.
+            await _store_post(node, group, obj, Visibility.DIRECT, activity.actor)
+            log.info("event=group_private_message group=%s actor=%s", group.name, activity.actor)
+            continue
+        await may_post(node, group, activity.actor, bool(obj.in_reply_to))
+        visibility = Visibility.MEMBERS_ONLY if group.members_only else Visibility.PUBLIC
+        post = await _store_post(node, group, obj, visibility, activity.actor)
+        await announce(node, client, group, dict(activity.raw), post)
+
+
+async def _store_post(
+    node: Node, group: GroupInfo, obj: WireObject, visibility: Visibility, author: str
+) -> Post:
+    now = node.clock()
+    async with node.store.transaction() as session:
+        post = (await session.exec(select(Post).where(Post.uri == obj.id))).first()
+        if post is None:
+            post = Post(
+                uri=obj.id,
+                author_uri=author,
+                kind=PostKind.NOTE,
+                content_html="",
+                visibility=visibility,
+                local=obj.id.startswith(node.urls.base + "/"),
+                published=obj.published or now,
+                created_at=now,
+            )
+            session.add(post)
+        post.group_id = group.id
+        post.group_uri = node.urls.group(group.name)
+        post.kind = (
+            PostKind.PAGE
+            if obj.type in ("Page", "Article") and not obj.in_reply_to
+            else PostKind.NOTE
+        )
+        post.title = (obj.name or "")[:300] or None
+        post.content_html = sanitise_html(obj.content or "")
+        post.in_reply_to_uri = obj.in_reply_to
+        post.sensitive = obj.sensitive
+        post.visibility = visibility
+        await session.flush()
+        session.expunge(post)
+    return post
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    group_aware: list[str]  # inboxes that get Announce{activity}
+    microblog: list[str]  # inboxes that get Announce{object id}
+
+
+async def audience(node: Node, client: FederationClient, group: GroupInfo) -> Audience:
+    """The group's remote followers' inboxes, split by what their software reads."""
+    async with node.store.session() as session:
+        rows = await session.exec(
+            select(RemoteActor)
+            .join(Membership, col(Membership.remote_actor_id) == col(RemoteActor.id))
+            .where(Membership.group_id == group.id, Membership.state == MembershipState.ACCEPTED)
+        )
+        followers = list(rows.all())
+    aware: list[str] = []
+    micro: list[str] = []
+    for follower in followers:
+        kind = await server_software(node, client, urlsplit(follower.uri).netloc.lower())
+        inbox = inbox_of(follower)
+        if kind in (Software.GROUP_AWARE, Software.UNKNOWN):
+            aware.append(inbox)
+        if kind in (Software.MICROBLOG, Software.UNKNOWN):
+            micro.append(inbox)
+    return Audience(list(dict.fromkeys(aware)), list(dict.fromkeys(micro)))
+
+
+async def announce(
+    node: Node, client: FederationClient, group: GroupInfo, inner: dict[str, Any], post: Post | None
+) -> None:
+    """Send the group's Announce(s) of an activity about its content to its followers."""
+    to = await audience(node, client, group)
+    group_uri = node.urls.group(group.name)
+    followers = node.urls.followers(group_uri)
+    public = not group.members_only
+    async with node.store.transaction() as session:
+        wrapped = builders.announce_activity(
+            node.urls.activity(node_token(node)), group_uri, inner, followers, public
+        )
+        await queue(
+            session,
+            group.actor_id,
+            wrapped,
+            Visibility.PUBLIC if public else Visibility.MEMBERS_ONLY,
+            to.group_aware,
+            node.clock(),
+        )
+        top_level = (
+            post is not None and post.in_reply_to_uri is None and inner.get("type") == "Create"
+        )
+        if public and top_level and to.microblog and post is not None:
+            # Mastodon boosts by object id only, and only threads (comments would flood it).
+            boost = builders.announce_object(
+                node.urls.activity(node_token(node)), group_uri, post.uri, followers
+            )
+            await queue(
+                session, group.actor_id, boost, Visibility.UNLISTED, to.microblog, node.clock()
+            )
+
+
+async def receive_change(
+    node: Node, client: FederationClient, activity: Activity, object_id: str
+) -> None:
+    """Update, Delete, Like, Dislike and Undo of content in a group: applied, then relayed."""
+    async with node.store.session() as session:
+        post = (await session.exec(select(Post).where(Post.uri == object_id))).first()
+    if post is None or post.group_id is None:
+        return  # not content of a group here
+    group = await group_at(node, post.group_uri or "")
+    if group is None:
+        return
+    if activity.type in ("Update", "Delete"):
+        await _apply_change(node, group, activity, post)
+    await announce(node, client, group, dict(activity.raw), None)
+    if activity.type == "Delete":
+        await _undo_boosts(node, client, group, post.uri)
+
+
+async def _apply_change(node: Node, group: GroupInfo, activity: Activity, post: Post) -> None:
+    async with node.store.session() as session:
+        membership = await _membership(session, group.id, activity.actor)
+    moderator = membership is not None and membership.role in MODERATING
+    if activity.actor != post.author_uri and not (activity.type == "Delete" and moderator):
+        raise Refused("only the author may change a post")
+    async with node.store.transaction() as session:
+        row = await session.get(Post, post.id)
+        assert row is not None
+        if activity.type == "Delete":
+            row.deleted_at = node.clock()
+        elif isinstance(activity.object, WireObject):
+            row.content_html = sanitise_html(activity.object.content or "")
+            row.title = (activity.object.name or "")[:300] or row.title
+            row.updated_at = activity.object.updated or node.clock()
+
+
+async def _undo_boosts(
+    node: Node, client: FederationClient, group: GroupInfo, post_uri: str
+) -> None:
+    """Take a removed post out of microblog timelines: Undo the group's boost of it."""
+    to = await audience(node, client, group)
+    group_uri = node.urls.group(group.name)
+    async with node.store.transaction() as session:
+        boosts = await session.exec(
+            select(ActivityRow).where(
+                ActivityRow.local_actor_id == group.actor_id,
+                ActivityRow.type == "Announce",
+                ActivityRow.object_uri == post_uri,
+                ActivityRow.visibility == Visibility.UNLISTED,
+            )
+        )
+        for boost in boosts.all():
+            undo = builders.undo(
+                node.urls.activity(node_token(node)),
+                group_uri,
+                boost.document,
+                boost.document.get("to", []),
+                boost.document.get("cc", []),
+            )
+            await queue(
+                session, group.actor_id, undo, Visibility.UNLISTED, to.microblog, node.clock()
+            )

@@ -1,0 +1,405 @@
+"""Local members in groups anywhere: joining, posting, replying, liking, editing and deleting
+(sent to the group, which relays), and reading what groups they belong to announce."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlmodel import col, select
+
+from federation import builders
+from federation.client import FederationClient
+from federation.errors import Invalid, NotFound, Refused
+from federation.vocabulary import iso8601
+from federation.wire import Activity, WireObject, read_document
+from node.domain import group_federation
+from node.domain.accounts import AccountInfo
+from node.domain.delivery import queue
+from node.domain.groups import GroupInfo
+from node.domain.remote_actors import remote_actor, resolve_handle
+from node.runtime import Node
+from node.store.states import GroupRole, MembershipState, PostKind, Visibility, check_transition
+from node.store.tables import Membership, Post, RemoteMembership
+from node.text import plain_to_html, sanitise_html
+
+log = logging.getLogger(__name__)
+
+
+async def join(node: Node, client: FederationClient, account: AccountInfo, handle: str) -> str:
+    """Follow a group (here or elsewhere) as a member; returns the membership state."""
+    person = node.urls.person(account.username)
+    local = await group_federation.group_at(node, handle) or await _local_by_handle(node, handle)
+    if local is not None:
+        return await _join_local(node, local, account)
+    group = await resolve_handle(node, client, handle)
+    if group.type != "Group":
+        raise Invalid(f"{handle} is a {group.type}, not a group")
+    follow_id = node.urls.activity(node.token())
+    now = node.clock()
+    async with node.store.transaction() as session:
+        row = (
+            await session.exec(
+                select(RemoteMembership).where(
+                    RemoteMembership.account_id == account.id,
+                    RemoteMembership.group_uri == group.uri,
+                )
+            )
+        ).first()
+        if row is None:
+            row = RemoteMembership(
+                account_id=account.id,
+                group_uri=group.uri,
+                remote_actor_id=group.id or 0,
+                state=MembershipState.PENDING,
+                follow_uri=follow_id,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+        elif row.state == MembershipState.ACCEPTED:
+            return row.state.value
+        else:
+            if row.state != MembershipState.PENDING:
+                check_transition(row.state, MembershipState.PENDING)
+                row.state = MembershipState.PENDING
+            row.follow_uri, row.updated_at = follow_id, now
+        await queue(
+            session,
+            account.actor_id,
+            builders.follow(follow_id, person, group.uri),
+            Visibility.DIRECT,
+            [group.inbox],
+            now,
+        )
+    return MembershipState.PENDING.value
+
+
+async def _local_by_handle(node: Node, handle: str) -> GroupInfo | None:
+    name, _, host = handle.lstrip("@").partition("@")
+    if host.lower() == node.urls.domain:
+        return await group_federation.group_at(node, node.urls.group(name))
+    return None
+
+
+async def _join_local(node: Node, group: GroupInfo, account: AccountInfo) -> str:
+    now = node.clock()
+    person = node.urls.person(account.username)
+    async with node.store.transaction() as session:
+        row = (
+            await session.exec(
+                select(Membership).where(
+                    Membership.group_id == group.id, Membership.actor_uri == person
+                )
+            )
+        ).first()
+        if row is None:
+            row = Membership(
+                group_id=group.id,
+                actor_uri=person,
+                account_id=account.id,
+                role=GroupRole.MEMBER,
+                state=MembershipState.PENDING,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+        if row.state in (MembershipState.LEFT, MembershipState.REJECTED):
+            check_transition(row.state, MembershipState.PENDING)
+            row.state = MembershipState.PENDING
+        if row.state == MembershipState.PENDING and not group.approves_members:
+            row.state = MembershipState.ACCEPTED
+        row.updated_at = now
+        return row.state.value
+
+
+async def _group_of(
+    node: Node, client: FederationClient, group_uri: str
+) -> tuple[GroupInfo | None, str]:
+    """A group by URI: (local group, its inbox) or (None, the remote group's inbox)."""
+    local = await group_federation.group_at(node, group_uri)
+    if local is not None:
+        return local, node.urls.inbox(group_uri)
+    group = await remote_actor(node, client, group_uri)
+    return None, group.inbox
+
+
+async def publish(
+    node: Node,
+    client: FederationClient,
+    account: AccountInfo,
+    group_uri: str,
+    text: str,
+    *,
+    title: str | None = None,
+    in_reply_to: str | None = None,
+) -> str:
+    """Post (or reply) into a group as a member; returns the post's id."""
+    if not text.strip():
+        raise Invalid("a post needs some text")
+    author = node.urls.person(account.username)
+    local_group, inbox = await _group_of(node, client, group_uri)
+    post_id = node.urls.post(node.token())
+    now = node.clock()
+    public = local_group is None or not local_group.members_only
+    note = builders.note(
+        post_id,
+        author,
+        group_uri,
+        plain_to_html(text),
+        iso8601(now),
+        name=title.strip() if title else None,
+        in_reply_to=in_reply_to,
+        public=public,
+        followers=node.urls.followers(author),
+    )
+    activity = builders.create(node.urls.activity(node.token()), author, note)
+    await _store_own(node, account, group_uri, note, now, public)
+    await _send(node, client, account, local_group, inbox, activity)
+    return post_id
+
+
+async def _store_own(
+    node: Node, account: AccountInfo, group_uri: str, note: dict[str, Any], now: Any, public: bool
+) -> None:
+    async with node.store.transaction() as session:
+        session.add(
+            Post(
+                uri=note["id"],
+                group_uri=group_uri,
+                author_uri=note["attributedTo"],
+                account_id=account.id,
+                in_reply_to_uri=note.get("inReplyTo"),
+                kind=PostKind.PAGE if note["type"] == "Page" else PostKind.NOTE,
+                title=note.get("name"),
+                content_html=note["content"],
+                visibility=Visibility.PUBLIC if public else Visibility.MEMBERS_ONLY,
+                local=True,
+                published=now,
+                created_at=now,
+            )
+        )
+
+
+async def _send(
+    node: Node,
+    client: FederationClient,
+    account: AccountInfo,
+    local_group: GroupInfo | None,
+    inbox: str,
+    activity: dict[str, Any],
+) -> None:
+    """To a group elsewhere: queued for delivery. To a group here: applied directly."""
+    if local_group is None:
+        async with node.store.transaction() as session:
+            await queue(
+                session, account.actor_id, activity, Visibility.PUBLIC, [inbox], node.clock()
+            )
+        return
+    async with node.store.transaction() as session:
+        await queue(session, account.actor_id, activity, Visibility.PUBLIC, [], node.clock())
+    read = read_document(activity)
+    assert isinstance(read, Activity)
+    if read.type == "Create" and isinstance(read.object, WireObject):
+        await group_federation.receive_post(node, client, read, read.object)
+    else:
+        await group_federation.receive_change(node, client, read, read.object_id)
+
+
+async def _own_post(node: Node, account: AccountInfo, post_uri: str) -> Post:
+    async with node.store.session() as session:
+        post = (await session.exec(select(Post).where(Post.uri == post_uri))).first()
+    if post is None or post.deleted_at is not None:
+        raise NotFound(f"no post {post_uri}")
+    if post.author_uri != node.urls.person(account.username):
+        raise Refused("only the author may change a post")
+    if post.group_uri is None:
+        raise Invalid("that post is in no group")
+    return post
+
+
+async def edit(
+    node: Node,
+    client: FederationClient,
+    account: AccountInfo,
+    post_uri: str,
+    text: str,
+    *,
+    title: str | None = None,
+) -> None:
+    post = await _own_post(node, account, post_uri)
+    assert post.group_uri is not None
+    now = node.clock()
+    author = node.urls.person(account.username)
+    note = builders.note(
+        post.uri,
+        author,
+        post.group_uri,
+        plain_to_html(text),
+        iso8601(post.published),
+        name=title or post.title,
+        in_reply_to=post.in_reply_to_uri,
+        updated=iso8601(now),
+        public=post.visibility == Visibility.PUBLIC,
+        followers=node.urls.followers(author),
+    )
+    async with node.store.transaction() as session:
+        row = await session.get(Post, post.id)
+        assert row is not None
+        row.content_html, row.title, row.updated_at = note["content"], note.get("name"), now
+    local_group, inbox = await _group_of(node, client, post.group_uri)
+    await _send(
+        node,
+        client,
+        account,
+        local_group,
+        inbox,
+        builders.update(node.urls.activity(node.token()), author, note),
+    )
+
+
+async def delete(node: Node, client: FederationClient, account: AccountInfo, post_uri: str) -> None:
+    post = await _own_post(node, account, post_uri)
+    assert post.group_uri is not None
+    author = node.urls.person(account.username)
+    local_group, inbox = await _group_of(node, client, post.group_uri)
+    activity = builders.delete(node.urls.activity(node.token()), author, post.uri, post.group_uri)
+    if local_group is None:
+        async with node.store.transaction() as session:
+            row = await session.get(Post, post.id)
+            assert row is not None
+            row.deleted_at = node.clock()
+    await _send(node, client, account, local_group, inbox, activity)
+
+
+async def like(node: Node, client: FederationClient, account: AccountInfo, post_uri: str) -> None:
+    async with node.store.session() as session:
+        post = (await session.exec(select(Post).where(Post.uri == post_uri))).first()
+    if post is None or post.group_uri is None:
+        raise NotFound(f"no post {post_uri} in a group")
+    author = node.urls.person(account.username)
+    local_group, inbox = await _group_of(node, client, post.group_uri)
+    await _send(
+        node,
+        client,
+        account,
+        local_group,
+        inbox,
+        builders.like(node.urls.activity(node.token()), author, post.uri, post.group_uri),
+    )
+
+
+# Inbound, for members -------------------------------------------------------------------------
+
+
+async def receive_answer(node: Node, activity: Activity, accepted: bool) -> None:
+    """Accept or Reject{Follow} from a group a member asked to join."""
+    follow_id = activity.object_id
+    async with node.store.transaction() as session:
+        row = (
+            await session.exec(
+                select(RemoteMembership).where(
+                    RemoteMembership.follow_uri == follow_id,
+                    RemoteMembership.group_uri == activity.actor,
+                )
+            )
+        ).first()
+        if row is None:
+            return
+        target = MembershipState.ACCEPTED if accepted else MembershipState.REJECTED
+        if row.state != target:
+            check_transition(row.state, target)
+            row.state, row.updated_at = target, node.clock()
+    log.info("event=membership_answered group=%s accepted=%s", activity.actor, accepted)
+
+
+async def receive_announce(node: Node, client: FederationClient, activity: Activity) -> None:
+    """A group that members of this node belong to shares a post, an edit or a deletion."""
+    group_uri = activity.actor
+    async with node.store.session() as session:
+        followed = (
+            await session.exec(
+                select(RemoteMembership.id).where(
+                    RemoteMembership.group_uri == group_uri,
+                    RemoteMembership.state == MembershipState.ACCEPTED,
+                )
+            )
+        ).first()
+    if followed is None:
+        return  # no one here follows that group
+    inner = activity.object
+    if isinstance(inner, str):
+        # Mastodon-style boost by id: fetch the post from its own server.
+        from node.domain.keys import instance_signer
+
+        fetched = await client.get_json(inner, await instance_signer(node))
+        inner = read_document(fetched.document)
+    if isinstance(inner, WireObject):
+        await _keep(node, group_uri, inner)
+    elif isinstance(inner, Activity):
+        await _apply_shared(node, group_uri, inner)
+
+
+async def _apply_shared(node: Node, group_uri: str, inner: Activity) -> None:
+    obj = inner.object
+    if inner.type in ("Create", "Update") and isinstance(obj, WireObject):
+        if obj.attributed_to != inner.actor:
+            raise Refused("the shared post's author is not the actor who made it")
+        await _keep(node, group_uri, obj)
+    elif inner.type == "Delete":
+        async with node.store.transaction() as session:
+            post = (await session.exec(select(Post).where(Post.uri == inner.object_id))).first()
+            if (
+                post is not None
+                and post.group_uri == group_uri
+                and (post.author_uri == inner.actor or inner.actor == group_uri)
+            ):
+                post.deleted_at = node.clock()
+
+
+async def _keep(node: Node, group_uri: str, obj: WireObject) -> None:
+    """Store (or update) a post of a remote group, for the members here to read."""
+    if obj.id.startswith(node.urls.base + "/"):
+        return  # our own member's post, kept already
+    now = node.clock()
+    async with node.store.transaction() as session:
+        post = (await session.exec(select(Post).where(Post.uri == obj.id))).first()
+        if post is None:
+            post = Post(
+                uri=obj.id,
+                author_uri=obj.attributed_to or group_uri,
+                kind=PostKind.NOTE,
+                content_html="",
+                visibility=Visibility.PUBLIC,
+                local=False,
+                published=obj.published or now,
+                created_at=now,
+            )
+            session.add(post)
+        post.group_uri = group_uri
+        post.kind = (
+            PostKind.PAGE
+            if obj.type in ("Page", "Article") and not obj.in_reply_to
+            else PostKind.NOTE
+        )
+        post.title = (obj.name or "")[:300] or None
+        post.content_html = sanitise_html(obj.content or "")
+        post.in_reply_to_uri = obj.in_reply_to
+        if obj.updated is not None:
+            post.updated_at = obj.updated
+
+
+async def feed(node: Node, account: AccountInfo, limit: int = 50) -> list[Post]:
+    """Posts of the groups a member belongs to, newest first."""
+    async with node.store.session() as session:
+        remote = select(RemoteMembership.group_uri).where(
+            RemoteMembership.account_id == account.id,
+            RemoteMembership.state == MembershipState.ACCEPTED,
+        )
+        rows = await session.exec(
+            select(Post)
+            .where(col(Post.group_uri).in_(remote), col(Post.deleted_at).is_(None))
+            .order_by(col(Post.published).desc())
+            .limit(limit)
+        )
+        return list(rows.all())

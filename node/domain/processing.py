@@ -1,0 +1,95 @@
+"""Applying stored inbound activities, oldest first: each is read, dispatched by type to the
+group side or the member side, and marked processed or rejected with the reason."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import col, select
+
+from federation.client import FederationClient
+from federation.errors import CoveError
+from federation.wire import Activity, WireObject, read_document
+from node.domain import group_federation, member_federation
+from node.runtime import Node
+from node.store.states import ActivityState, Direction, check_transition
+from node.store.tables import Activity as ActivityRow
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+
+
+async def process_pending(node: Node, client: FederationClient, limit: int = BATCH) -> int:
+    """Apply up to `limit` received activities; returns how many were handled."""
+    async with node.store.session() as session:
+        rows = await session.exec(
+            select(ActivityRow.id)
+            .where(
+                ActivityRow.direction == Direction.INBOUND,
+                ActivityRow.state == ActivityState.RECEIVED,
+            )
+            .order_by(col(ActivityRow.id))
+            .limit(limit)
+        )
+        ids = list(rows.all())
+    for row_id in ids:
+        assert row_id is not None
+        await _process_one(node, client, row_id)
+    return len(ids)
+
+
+async def _process_one(node: Node, client: FederationClient, row_id: int) -> None:
+    async with node.store.session() as session:
+        row = await session.get(ActivityRow, row_id)
+        assert row is not None
+        document = dict(row.document)
+    error: str | None = None
+    try:
+        activity = read_document(document)
+        if not isinstance(activity, Activity):
+            raise CoveError(f"a stored {activity.type} is not an activity")
+        await apply(node, client, activity)
+    except CoveError as e:
+        error = e.reason
+    except Exception:  # a bug must not stop the queue behind it; the log has the trace
+        log.exception("event=activity_failed id=%s", row_id)
+        error = "internal error while applying the activity"
+    async with node.store.transaction() as session:
+        row = await session.get(ActivityRow, row_id)
+        assert row is not None
+        target = ActivityState.REJECTED if error else ActivityState.PROCESSED
+        check_transition(row.state, target)
+        row.state, row.error, row.processed_at = target, error, node.clock()
+    if error:
+        log.info("event=activity_rejected id=%s reason=%s", row.uri, error)
+
+
+async def apply(node: Node, client: FederationClient, activity: Activity) -> None:
+    kind = activity.type
+    if kind in ("Follow", "Join"):
+        await group_federation.receive_follow(node, client, activity)
+    elif kind in ("Leave", "Block"):
+        await group_federation.receive_unfollow(node, activity, None)
+    elif kind == "Undo":
+        await _undo(node, client, activity)
+    elif kind in ("Accept", "Reject"):
+        await member_federation.receive_answer(node, activity, accepted=kind == "Accept")
+    elif kind == "Announce":
+        await member_federation.receive_announce(node, client, activity)
+    elif kind == "Create" and isinstance(activity.object, WireObject):
+        await group_federation.receive_post(node, client, activity, activity.object)
+    elif kind in ("Update", "Delete", "Like", "Dislike"):
+        await group_federation.receive_change(node, client, activity, activity.object_id)
+    # Other types (Flag, Add, Remove, Lock, Move...) arrive with the issues that handle them.
+
+
+async def _undo(node: Node, client: FederationClient, activity: Activity) -> None:
+    inner = activity.object
+    inner_type = inner.type if isinstance(inner, Activity) else None
+    if inner_type in ("Follow", "Join") or inner_type is None:
+        await group_federation.receive_unfollow(node, activity, activity.object_id)
+    if isinstance(inner, Activity) and inner.type in ("Like", "Dislike"):
+        if inner.actor != activity.actor:
+            return
+        await group_federation.receive_change(node, client, activity, inner.object_id)

@@ -1,0 +1,92 @@
+"""Background work of a node: applying received activities and delivering outbound ones,
+run from the stored rows (so a restart resumes where it stopped)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import defaultdict
+
+from federation.client import FederationClient, FetchError, Signer
+from federation.errors import CoveError
+from node.domain import delivery
+from node.domain.keys import local_signer
+from node.domain.processing import process_pending
+from node.runtime import Node
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 0.2
+PER_HOST = 4
+
+
+class Workers:
+    def __init__(self, node: Node, client: FederationClient, rng: random.Random | None = None):
+        self.node = node
+        self.client = client
+        self.rng = rng or random.Random()
+        self._signers: dict[str, Signer] = {}
+
+    async def run_once(self) -> int:
+        """One round of both jobs; how many rows were handled."""
+        return await process_pending(self.node, self.client) + await self.deliver_due()
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                handled = await self.run_once()
+            except Exception:  # keep serving; the next round retries from the rows
+                log.exception("event=worker_round_failed")
+                handled = 0
+            if handled == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), IDLE_POLL_SECONDS)
+
+    async def deliver_due(self) -> int:
+        async with self.node.store.session() as session:
+            due = await delivery.due(session, self.node.clock())
+        by_host: dict[str, list[delivery.Due]] = defaultdict(list)
+        for item in due:
+            by_host[item.host].append(item)
+        await asyncio.gather(*(self._deliver_host(items) for items in by_host.values()))
+        return len(due)
+
+    async def _deliver_host(self, items: list[delivery.Due]) -> None:
+        limit = asyncio.Semaphore(PER_HOST)
+
+        async def one(item: delivery.Due) -> None:
+            async with limit:
+                await self._deliver(item)
+
+        await asyncio.gather(*(one(item) for item in items))
+
+    async def _deliver(self, item: delivery.Due) -> None:
+        status: int | None = None
+        error: str | None = None
+        try:
+            signer = await self._signer(item.actor_uri)
+            status = await self.client.post(item.inbox, item.body, signer)
+            if not 200 <= status < 300:
+                error = f"answered {status}"
+        except FetchError as e:
+            error = e.reason
+        except CoveError as e:
+            error = e.reason
+        async with self.node.store.transaction() as session:
+            state = await delivery.record_attempt(
+                session, item.delivery_id, status, error, self.node.clock(), self.rng
+            )
+        log.info(
+            "event=delivery inbox=%s status=%s state=%s error=%s",
+            item.inbox,
+            status,
+            state.value,
+            error,
+        )
+
+    async def _signer(self, actor_uri: str) -> Signer:
+        if actor_uri not in self._signers:
+            self._signers[actor_uri] = await local_signer(self.node, actor_uri)
+        return self._signers[actor_uri]
