@@ -135,3 +135,10 @@ def delete(activity_id: str, actor: str, object_id: str, group: str) -> Document
 
 def like(activity_id: str, actor: str, object_id: str, group: str) -> Document:
     return _activity(activity_id, "Like", actor, object_id, [group], audience=group)
+
+
+def collection_change(
+    activity_id: str, kind: str, actor: str, object_id: str, target: str, followers: str
+) -> Document:
+    """Add or Remove of an object on one of the actor's collections (featured, moderators)."""
+    return _activity(activity_id, kind, actor, object_id, [AS_PUBLIC], [followers], target=target)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from federation.client import FetchError
 from node.domain import accounts, groups, outbox
 from node.domain.groups import GroupInfo, NewGroup
 from node.runtime import Node
@@ -129,10 +130,26 @@ async def test_members_only_group_content_needs_a_signed_fetch(
             assert r.headers["Vary"] == "Accept, Signature"
             assert "not signed" in (await r.json())["error"]
     peer = await peer_node()
-    root = await signed_get(peer.node, served.urls.group("youth") + "/outbox")
-    assert root["totalItems"] == 0
+    outbox_url = served.urls.group("youth") + "/outbox"
+    # A signed fetch from a server with no member is refused...
+    with pytest.raises(FetchError, match="answered 403"):
+        await signed_get(peer.node, outbox_url)
+    # ...and one from a server with an accepted member sees the members-only announces.
+    async with served.node.store.transaction() as session:
+        session.add(
+            Membership(
+                group_id=group.id,
+                actor_uri=peer.urls.person("kit"),
+                role=GroupRole.MEMBER,
+                state=MembershipState.ACCEPTED,
+                created_at=T0,
+                updated_at=T0,
+            )
+        )
+    root = await signed_get(peer.node, outbox_url)
+    assert root["totalItems"] == 3
     page = await signed_get(peer.node, str(root["first"]))
-    assert page["orderedItems"] == []
+    assert len(page["orderedItems"]) == 3
     # The group's actor itself stays readable: people must be able to ask to join.
     status, actor = await get(served, served.urls.group("youth"))
     assert status == 200 and actor["membersOnly"] is True

@@ -121,3 +121,8 @@ async def groups_joined(session: AsyncSession, account_id: int) -> int:
         .where(Membership.account_id == account_id, Membership.state == MembershipState.ACCEPTED)
     )
     return int(found.one())
+
+
+async def get_account_by_name(node: Node, username: str) -> AccountInfo:
+    async with node.store.session() as session:
+        return await get_account(session, username)

@@ -425,3 +425,91 @@ async def _undo_boosts(
             await queue(
                 session, group.actor_id, undo, Visibility.UNLISTED, to.microblog, node.clock()
             )
+
+
+# Anonymous posts and pins, by this node's members and moderators ------------------------------
+
+
+async def publish_anonymously(
+    node: Node,
+    client: FederationClient,
+    group: GroupInfo,
+    author_uri: str,
+    account_id: int,
+    note: dict[str, Any],
+) -> None:
+    """A member's post that the world sees as the group's own. The real author is kept for the
+    group's moderators; replies thread as usual (inReplyTo names the post's id)."""
+    await may_post(node, group, author_uri, bool(note.get("inReplyTo")))
+    group_uri = node.urls.group(group.name)
+    note = {**note, "attributedTo": group_uri}
+    activity = builders.create(node.urls.activity(node_token(node)), group_uri, note)
+    now = node.clock()
+    async with node.store.transaction() as session:
+        session.add(
+            Post(
+                uri=note["id"],
+                group_id=group.id,
+                group_uri=group_uri,
+                author_uri=author_uri,
+                account_id=account_id,
+                in_reply_to_uri=note.get("inReplyTo"),
+                kind=PostKind.PAGE if note["type"] == "Page" else PostKind.NOTE,
+                title=note.get("name"),
+                content_html=note["content"],
+                visibility=Visibility.MEMBERS_ONLY if group.members_only else Visibility.PUBLIC,
+                anonymous=True,
+                local=True,
+                published=now,
+                created_at=now,
+            )
+        )
+        await queue(session, group.actor_id, activity, Visibility.DIRECT, [], now)
+    async with node.store.session() as session:
+        post = (await session.exec(select(Post).where(Post.uri == note["id"]))).one()
+    await announce(node, client, group, activity, post)
+
+
+async def set_pinned(
+    node: Node, client: FederationClient, group_name: str, post_uri: str, pinned: bool
+) -> None:
+    """Pin or unpin a post on the group's featured collection, and tell followers (Add or
+    Remove with the featured collection as target, as Lemmy and Mastodon send them)."""
+    async with node.store.session() as session:
+        group = await get_group(session, group_name)
+    group_uri = node.urls.group(group.name)
+    async with node.store.transaction() as session:
+        post = (
+            await session.exec(select(Post).where(Post.uri == post_uri, Post.group_id == group.id))
+        ).first()
+        if post is None or post.deleted_at is not None:
+            raise NotFound(f"no post {post_uri} in {group_name}")
+        post.pinned_at = node.clock() if pinned else None
+    to = await audience(node, client, group)
+    kind = "Add" if pinned else "Remove"
+    document = builders.collection_change(
+        node.urls.activity(node_token(node)),
+        kind,
+        group_uri,
+        post_uri,
+        node.urls.featured(group_uri),
+        node.urls.followers(group_uri),
+    )
+    async with node.store.transaction() as session:
+        await queue(
+            session,
+            group.actor_id,
+            document,
+            Visibility.UNLISTED,
+            dict.fromkeys([*to.group_aware, *to.microblog]),
+            node.clock(),
+        )
+
+
+async def author_of(node: Node, post_uri: str) -> tuple[str, bool]:
+    """Who really wrote a post, and whether it was posted anonymously (for moderators)."""
+    async with node.store.session() as session:
+        post = (await session.exec(select(Post).where(Post.uri == post_uri))).first()
+    if post is None:
+        raise NotFound(f"no post {post_uri}")
+    return post.author_uri, post.anonymous

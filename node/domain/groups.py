@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -187,3 +188,12 @@ async def moderator_uris(session: AsyncSession, group_id: int) -> list[str]:
     rows = found.all()
     owners = [uri for uri, role in rows if role == GroupRole.OWNER]
     return owners + [uri for uri, role in rows if role != GroupRole.OWNER]
+
+
+async def has_member_on(session: AsyncSession, group_id: int, host: str) -> bool:
+    """Whether a server has an accepted member of the group (it may then read members-only
+    content, as Lemmy lets instances with a follower read a private community)."""
+    found = await session.exec(
+        select(Membership.actor_uri).where(*_accepted(group_id))  # type: ignore[arg-type]
+    )
+    return any(urlsplit(uri).netloc.lower() == host for uri in found.all())

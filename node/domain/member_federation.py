@@ -133,8 +133,10 @@ async def publish(
     *,
     title: str | None = None,
     in_reply_to: str | None = None,
+    anonymous: bool = False,
 ) -> str:
-    """Post (or reply) into a group as a member; returns the post's id."""
+    """Post (or reply) into a group as a member; returns the post's id. An anonymous post
+    (groups of this node only) shows the group as its author."""
     if not text.strip():
         raise Invalid("a post needs some text")
     author = node.urls.person(account.username)
@@ -153,6 +155,13 @@ async def publish(
         public=public,
         followers=node.urls.followers(author),
     )
+    if anonymous:
+        if local_group is None:
+            raise Invalid("anonymous posts are possible in groups of this node only")
+        await group_federation.publish_anonymously(
+            node, client, local_group, author, account.id, note
+        )
+        return post_id
     activity = builders.create(node.urls.activity(node.token()), author, note)
     await _store_own(node, account, group_uri, note, now, public)
     await _send(node, client, account, local_group, inbox, activity)

@@ -15,8 +15,10 @@ from node.domain.paging import Cursor, Page, keyset_page
 from node.store.states import ActivityState, Direction, Visibility
 from node.store.tables import Activity
 
-# What an outbox shows to anyone who asks: never members-only or direct activities.
+# What an outbox shows to anyone who asks: never members-only or direct activities. Servers
+# with members of a members-only group also see its members-only activities.
 LISTED = (Visibility.PUBLIC,)
+LISTED_TO_MEMBERS = (Visibility.PUBLIC, Visibility.MEMBERS_ONLY)
 
 
 def _object_uri(document: Mapping[str, Any]) -> str | None:
@@ -53,24 +55,29 @@ async def record_outbound(
     return activity
 
 
-def _listed(local_actor_id: int) -> tuple[Any, ...]:
+def _listed(local_actor_id: int, shown: tuple[Visibility, ...]) -> tuple[Any, ...]:
     return (
         Activity.local_actor_id == local_actor_id,
         Activity.direction == Direction.OUTBOUND,
-        col(Activity.visibility).in_(LISTED),
+        col(Activity.visibility).in_(shown),
     )
 
 
-async def outbox_count(session: AsyncSession, local_actor_id: int) -> int:
+async def outbox_count(
+    session: AsyncSession, local_actor_id: int, shown: tuple[Visibility, ...] = LISTED
+) -> int:
     found = await session.exec(
-        select(func.count()).select_from(Activity).where(*_listed(local_actor_id))
+        select(func.count()).select_from(Activity).where(*_listed(local_actor_id, shown))
     )
     return int(found.one())
 
 
 async def outbox_page(
-    session: AsyncSession, local_actor_id: int, cursor: Cursor
+    session: AsyncSession,
+    local_actor_id: int,
+    cursor: Cursor,
+    shown: tuple[Visibility, ...] = LISTED,
 ) -> Page[dict[str, Any]]:
     """Public outbound activities of one actor, newest first, as stored documents."""
-    query = select(Activity.id, Activity.document).where(*_listed(local_actor_id))
+    query = select(Activity.id, Activity.document).where(*_listed(local_actor_id, shown))
     return await keyset_page(session, query, Activity.id, cursor)  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
@@ -90,15 +90,20 @@ def _without_context(document: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k != "@context"}
 
 
-async def _outbox(request: web.Request, collection_id: str, local_actor_id: int) -> web.Response:
+async def _outbox(
+    request: web.Request,
+    collection_id: str,
+    local_actor_id: int,
+    shown: tuple[Visibility, ...] = outbox.LISTED,
+) -> web.Response:
     node = request.app[NODE]
     async with node.store.session() as session:
-        total = await outbox.outbox_count(session, local_actor_id)
+        total = await outbox.outbox_count(session, local_actor_id, shown)
         if not _wants_page(request):
             doc = ordered_collection(collection_id, total, first=_page_url(collection_id))
             return activity_response(request, doc, vary=VARY_SIGNED)
         cursor = _cursor(request)
-        page = await outbox.outbox_page(session, local_actor_id, cursor)
+        page = await outbox.outbox_page(session, local_actor_id, cursor, shown)
     return activity_response(
         request,
         keyset_document(collection_id, cursor, page, _without_context, total),
@@ -116,11 +121,25 @@ async def instance_outbox(request: web.Request) -> web.Response:
 
 async def _group(request: web.Request) -> groups.GroupInfo:
     """The group a collection URL names, once the fetch is authorized to see its content."""
+    group, _ = await _group_and_view(request)
+    return group
+
+
+async def _group_and_view(request: web.Request) -> tuple[groups.GroupInfo, tuple[Visibility, ...]]:
+    """The group, and what the asker may see of it: a members-only group shows its content
+    only to signed fetches from servers that have an accepted member."""
     node = request.app[NODE]
     async with node.store.session() as session:
         group = await groups.get_group(session, request.match_info["name"])
-    await authorize_fetch(request, members_only=group.members_only)
-    return group
+    signer = await authorize_fetch(request, members_only=group.members_only)
+    if not group.members_only:
+        return group, outbox.LISTED
+    assert signer is not None
+    host = urlsplit(signer.actor).netloc.lower()
+    async with node.store.session() as session:
+        if not await groups.has_member_on(session, group.id, host):
+            raise Refused(f"no one on {host} is a member of {group.name}")
+    return group, outbox.LISTED_TO_MEMBERS
 
 
 async def _account(request: web.Request) -> accounts.AccountInfo:
@@ -134,8 +153,9 @@ async def _account(request: web.Request) -> accounts.AccountInfo:
 @routes.get("/g/{name}/outbox")
 async def group_outbox(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    group = await _group(request)
-    return await _outbox(request, node.urls.outbox(node.urls.group(group.name)), group.actor_id)
+    group, shown = await _group_and_view(request)
+    collection_id = node.urls.outbox(node.urls.group(group.name))
+    return await _outbox(request, collection_id, group.actor_id, shown)
 
 
 @routes.get("/g/{name}/followers")
@@ -170,11 +190,9 @@ async def group_moderators(request: web.Request) -> web.Response:
 @routes.get("/g/{name}/featured")
 async def group_featured(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    group = await _group(request)
-    # Which members' servers may see a members-only group's posts is decided with membership
-    # (issue 4); until then no members-only post is listed, signed fetch or not.
+    group, shown = await _group_and_view(request)
     async with node.store.session() as session:
-        pinned = await posts.featured_posts(session, group.id, (Visibility.PUBLIC,))
+        pinned = await posts.featured_posts(session, group.id, shown)
     items = [post_document(presenters.post_object(node.urls, group, p)) for p in pinned]
     return small_collection(request, node.urls.featured(node.urls.group(group.name)), items)
 
