@@ -23,13 +23,14 @@ from aiohttp import web
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from federation.client import FederationClient
 from federation.errors import Conflict, CoveError, Invalid, NotFound
 from node import __version__
 from node.config import Config, default_config_text, load_config
-from node.domain import accounts, groups
+from node.domain import accounts, group_federation, groups, member_federation
 from node.domain.groups import NewGroup
 from node.domain.instance import ensure_instance
-from node.runtime import Node, open_node
+from node.runtime import Node, federation_client, open_node
 from node.store import migrate
 from node.store.states import AccountRole, PostingPolicy
 
@@ -133,6 +134,60 @@ def build_parser() -> Parser:
     show = group.add_parser("show", parents=[common], help="show one group")
     show.add_argument("name")
     show.set_defaults(run=cmd_group_show)
+
+    for verb, helptext in (
+        ("approve", "accept a pending request to join"),
+        ("reject", "refuse a pending request to join"),
+    ):
+        decide = group.add_parser(verb, parents=[common], help=helptext)
+        decide.add_argument("name", help="the group")
+        decide.add_argument("actor", help="the actor URL that asked to join")
+        decide.set_defaults(run=cmd_group_decide, approve=verb == "approve")
+    pending = group.add_parser("pending", parents=[common], help="list pending requests to join")
+    pending.add_argument("name")
+    pending.set_defaults(run=cmd_group_pending)
+    for verb, helptext in (("pin", "feature a post"), ("unpin", "stop featuring a post")):
+        pin = group.add_parser(verb, parents=[common], help=helptext)
+        pin.add_argument("name", help="the group")
+        pin.add_argument("post", help="the post's URL")
+        pin.set_defaults(run=cmd_group_pin, pinned=verb == "pin")
+    author = group.add_parser(
+        "author", parents=[common], help="who really wrote a post (anonymous ones too)"
+    )
+    author.add_argument("post", help="the post's URL")
+    author.set_defaults(run=cmd_group_author)
+
+    member = commands.add_parser(
+        "member", help="act as a local member in groups here or elsewhere"
+    ).add_subparsers(dest="member_command", metavar="COMMAND", parser_class=Parser)
+    member.required = True
+    join = member.add_parser("join", parents=[common], help="join (follow) a group")
+    join.add_argument("account", help="the local member")
+    join.add_argument("group", help="@name@host or the group's URL")
+    join.set_defaults(run=cmd_member_join)
+    post = member.add_parser("post", parents=[common], help="post or reply into a group")
+    post.add_argument("account")
+    post.add_argument("group", help="the group's URL")
+    post.add_argument("--text", required=True)
+    post.add_argument("--title", help="a title starts a thread")
+    post.add_argument("--reply-to", help="URL of the post this replies to")
+    post.add_argument(
+        "--anonymous", action="store_true", help="show the group as author (groups here)"
+    )
+    post.set_defaults(run=cmd_member_post)
+    edit = member.add_parser("edit", parents=[common], help="edit one of your posts")
+    edit.add_argument("account")
+    edit.add_argument("post", help="the post's URL")
+    edit.add_argument("--text", required=True)
+    edit.set_defaults(run=cmd_member_edit)
+    for verb, helptext in (("delete", "delete one of your posts"), ("like", "like a post")):
+        act = member.add_parser(verb, parents=[common], help=helptext)
+        act.add_argument("account")
+        act.add_argument("post", help="the post's URL")
+        act.set_defaults(run=cmd_member_act, verb=verb)
+    feed = member.add_parser("feed", parents=[common], help="posts of the member's groups")
+    feed.add_argument("account")
+    feed.set_defaults(run=cmd_member_feed)
 
     account = commands.add_parser("account", help="local accounts").add_subparsers(
         dest="account_command", metavar="COMMAND", parser_class=Parser
@@ -437,6 +492,150 @@ async def cmd_account_list(inv: Invocation) -> None:
             [_account_data(node, a) for a in found],
             table(["USERNAME", "ROLE", "DISPLAY NAME"], rows),
         )
+
+    await _with_node(inv, work)
+
+
+# Moderation of joins and pins, and members' own actions ---------------------------------------
+
+
+async def _with_client(
+    inv: Invocation, work: Callable[[Node, FederationClient], Awaitable[Any]]
+) -> Any:
+    async def with_client(node: Node) -> Any:
+        async with federation_client(node) as client:
+            return await work(node, client)
+
+    return await _with_node(inv, with_client)
+
+
+async def cmd_group_decide(inv: Invocation) -> None:
+    a = inv.args
+
+    async def work(node: Node, client: FederationClient) -> None:
+        await group_federation.decide_follow(node, client, a.name, a.actor, approve=a.approve)
+        verdict = "approved" if a.approve else "rejected"
+        emit(
+            inv,
+            {"group": a.name, "actor": a.actor, "decision": verdict},
+            f"{verdict} {a.actor} for {a.name}",
+        )
+
+    await _with_client(inv, work)
+
+
+async def cmd_group_pending(inv: Invocation) -> None:
+    async def work(node: Node) -> None:
+        actors = await group_federation.pending_follows(node, inv.args.name)
+        emit(inv, actors, "\n".join(actors) or "(none)")
+
+    await _with_node(inv, work)
+
+
+async def cmd_group_pin(inv: Invocation) -> None:
+    a = inv.args
+
+    async def work(node: Node, client: FederationClient) -> None:
+        await group_federation.set_pinned(node, client, a.name, a.post, a.pinned)
+        emit(
+            inv,
+            {"group": a.name, "post": a.post, "pinned": a.pinned},
+            f"{'pinned' if a.pinned else 'unpinned'} {a.post} in {a.name}",
+        )
+
+    await _with_client(inv, work)
+
+
+async def cmd_group_author(inv: Invocation) -> None:
+    async def work(node: Node) -> None:
+        author, anonymous = await group_federation.author_of(node, inv.args.post)
+        emit(
+            inv,
+            {"post": inv.args.post, "author": author, "anonymous": anonymous},
+            f"{author}" + (" (posted anonymously)" if anonymous else ""),
+        )
+
+    await _with_node(inv, work)
+
+
+async def cmd_member_join(inv: Invocation) -> None:
+    a = inv.args
+
+    async def work(node: Node, client: FederationClient) -> None:
+        account = await accounts.get_account_by_name(node, a.account)
+        state = await member_federation.join(node, client, account, a.group)
+        emit(
+            inv,
+            {"account": account.username, "group": a.group, "state": state},
+            f"{account.username} asked to join {a.group}: {state}",
+        )
+
+    await _with_client(inv, work)
+
+
+async def cmd_member_post(inv: Invocation) -> None:
+    a = inv.args
+
+    async def work(node: Node, client: FederationClient) -> None:
+        account = await accounts.get_account_by_name(node, a.account)
+        post_id = await member_federation.publish(
+            node,
+            client,
+            account,
+            a.group,
+            a.text,
+            title=a.title,
+            in_reply_to=a.reply_to,
+            anonymous=a.anonymous,
+        )
+        emit(inv, {"post": post_id, "group": a.group}, f"posted {post_id}")
+
+    await _with_client(inv, work)
+
+
+async def cmd_member_edit(inv: Invocation) -> None:
+    a = inv.args
+
+    async def work(node: Node, client: FederationClient) -> None:
+        account = await accounts.get_account_by_name(node, a.account)
+        await member_federation.edit(node, client, account, a.post, a.text)
+        emit(inv, {"post": a.post, "edited": True}, f"edited {a.post}")
+
+    await _with_client(inv, work)
+
+
+async def cmd_member_act(inv: Invocation) -> None:
+    a = inv.args
+
+    async def work(node: Node, client: FederationClient) -> None:
+        account = await accounts.get_account_by_name(node, a.account)
+        act = member_federation.delete if a.verb == "delete" else member_federation.like
+        await act(node, client, account, a.post)
+        done = "deleted" if a.verb == "delete" else "liked"
+        emit(inv, {"post": a.post, a.verb: True}, f"{done} {a.post}")
+
+    await _with_client(inv, work)
+
+
+async def cmd_member_feed(inv: Invocation) -> None:
+    async def work(node: Node) -> None:
+        account = await accounts.get_account_by_name(node, inv.args.account)
+        posts = await member_federation.feed(node, account)
+        data = [
+            {
+                "post": p.uri,
+                "group": p.group_uri,
+                "author": p.author_uri if not p.anonymous else p.group_uri,
+                "title": p.title,
+                "content_html": p.content_html,
+                "published": p.published,
+            }
+            for p in posts
+        ]
+        human = "\n".join(
+            f"{p.published:%Y-%m-%d %H:%M}  {p.title or '(reply)'}  {p.uri}" for p in posts
+        )
+        emit(inv, data, human or "(nothing yet)")
 
     await _with_node(inv, work)
 

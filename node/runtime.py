@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from federation.client import ClientSettings, FederationClient
 from federation.keys import KeyPair, generate_rsa_keypair
 from node.config import Config
 from node.store.db import Store, open_store
@@ -45,3 +46,20 @@ class Node:
 
 def open_node(config: Config) -> Node:
     return Node(config=config, store=open_store(config.database), urls=Urls(config.node.base_url))
+
+
+def federation_client(node: Node) -> FederationClient:
+    """The node's outbound HTTP client, named after the node in its User-Agent; use it with
+    `async with`. One per process (the server's, or a CLI command's)."""
+    from node import __version__
+
+    settings = node.config.federation
+    return FederationClient(
+        ClientSettings(
+            user_agent=f"Cove/{__version__} (+{node.urls.base}/)",
+            allow_private_addresses=settings.allow_private_addresses,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+        ),
+        clock=node.clock,
+    )

@@ -262,7 +262,7 @@ async def peer_node(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Peer
 
 def client_for(node: Node) -> FederationClient:
     """A client configured like the node's own (loopback allowed)."""
-    from node.http.app import federation_client
+    from node.runtime import federation_client
 
     return federation_client(node)
 

@@ -252,3 +252,53 @@ def test_serve_reports_a_busy_port_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_joining_posting_and_moderating_from_the_command_line(tmp_path: Path) -> None:
+    ok(cove(tmp_path, "init", "--no-demo"))
+    ok(cove(tmp_path, "account", "create", "ash"))
+    ok(cove(tmp_path, "account", "create", "lead", "--role", "moderator"))
+    ok(
+        cove(
+            tmp_path,
+            "group",
+            "create",
+            "grief",
+            "--title",
+            "Grief",
+            "--approve-members",
+            "--owner",
+            "lead",
+        )
+    )
+    group = "http://127.0.0.1:8080/g/grief"
+    assert as_json(cove(tmp_path, "member", "join", "ash", group, "--json"))["state"] == "pending"
+    assert as_json(cove(tmp_path, "group", "pending", "grief", "--json")) == [
+        "http://127.0.0.1:8080/u/ash"
+    ]
+    ok(cove(tmp_path, "group", "approve", "grief", "http://127.0.0.1:8080/u/ash"))
+    assert as_json(cove(tmp_path, "group", "pending", "grief", "--json")) == []
+    posted = as_json(
+        cove(
+            tmp_path,
+            "member",
+            "post",
+            "ash",
+            group,
+            "--text",
+            "Missing her today",
+            "--title",
+            "A hard day",
+            "--anonymous",
+            "--json",
+        )
+    )["post"]
+    feed = as_json(cove(tmp_path, "member", "feed", "ash", "--json"))
+    assert [(p["post"], p["author"], p["title"]) for p in feed] == [(posted, group, "A hard day")]
+    author = as_json(cove(tmp_path, "group", "author", posted, "--json"))
+    assert author == {"post": posted, "author": "http://127.0.0.1:8080/u/ash", "anonymous": True}
+    ok(cove(tmp_path, "group", "pin", "grief", posted))
+    result = cove(tmp_path, "group", "approve", "grief", "http://127.0.0.1:8080/u/nobody")
+    assert result.returncode == 3 and "no pending request" in result.stderr
+    result = cove(tmp_path, "member", "post", "ghost", group, "--text", "x")
+    assert result.returncode == 3 and "no account named 'ghost'" in result.stderr

@@ -405,9 +405,16 @@ async def feed(node: Node, account: AccountInfo, limit: int = 50) -> list[Post]:
             RemoteMembership.account_id == account.id,
             RemoteMembership.state == MembershipState.ACCEPTED,
         )
+        here = select(Membership.group_id).where(
+            Membership.account_id == account.id, Membership.state == MembershipState.ACCEPTED
+        )
         rows = await session.exec(
             select(Post)
-            .where(col(Post.group_uri).in_(remote), col(Post.deleted_at).is_(None))
+            .where(
+                col(Post.group_uri).in_(remote) | col(Post.group_id).in_(here),
+                col(Post.deleted_at).is_(None),
+                col(Post.visibility).in_((Visibility.PUBLIC, Visibility.MEMBERS_ONLY)),
+            )
             .order_by(col(Post.published).desc())
             .limit(limit)
         )

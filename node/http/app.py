@@ -9,13 +9,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
-from federation.client import ClientSettings, FederationClient
-from node import __version__
 from node.http import actors, collections, discovery, inbox, posts, vocabulary
 from node.http.errors import error_middleware
 from node.http.pages import template_environment
 from node.http.state import CLIENT, NODE, TEMPLATES
-from node.runtime import Node
+from node.runtime import Node, federation_client
 from node.workers import Workers
 
 log = logging.getLogger("node.http.access")
@@ -89,20 +87,6 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
     if workers:
         app.cleanup_ctx.append(workers_lifetime)
     return app
-
-
-def federation_client(node: Node) -> FederationClient:
-    """The node's one outbound HTTP client, named after the node in its User-Agent."""
-    settings = node.config.federation
-    return FederationClient(
-        ClientSettings(
-            user_agent=f"Cove/{__version__} (+{node.urls.base}/)",
-            allow_private_addresses=settings.allow_private_addresses,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.read_timeout,
-        ),
-        clock=node.clock,
-    )
 
 
 def create_serving_app(node: Node) -> web.Application:
