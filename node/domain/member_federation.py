@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from federation import builders
-from federation.client import FederationClient
+from federation.client import FederationClient, FetchError, same_host
 from federation.errors import Invalid, NotFound, Refused
 from federation.vocabulary import iso8601
 from federation.wire import Activity, WireObject, read_document
@@ -339,31 +339,60 @@ async def receive_announce(node: Node, client: FederationClient, activity: Activ
     inner = activity.object
     if isinstance(inner, str):
         # Mastodon-style boost by id: fetch the post from its own server.
-        from node.domain.keys import instance_signer
-
-        fetched = await client.get_json(inner, await instance_signer(node))
-        inner = read_document(fetched.document)
+        inner = await _from_origin(node, client, inner)
     if isinstance(inner, WireObject):
         await _keep(node, group_uri, inner)
     elif isinstance(inner, Activity):
-        await _apply_shared(node, group_uri, inner)
+        await _apply_shared(node, client, group_uri, inner)
 
 
-async def _apply_shared(node: Node, group_uri: str, inner: Activity) -> None:
+async def _apply_shared(
+    node: Node, client: FederationClient, group_uri: str, inner: Activity
+) -> None:
+    """Apply an activity a group shares. The group only vouches for its own server: what
+    someone on another server wrote is checked at that server (FEP-1b12 leaves trust in the
+    wrapped activity to the receiver; Lemmy fetches it from its origin too)."""
     obj = inner.object
     if inner.type in ("Create", "Update") and isinstance(obj, WireObject):
-        if obj.attributed_to != inner.actor:
+        if obj.attributed_to != inner.actor or not same_host(obj.id, inner.actor):
             raise Refused("the shared post's author is not the actor who made it")
+        if not same_host(obj.id, group_uri):
+            obj = await _from_origin(node, client, obj.id)
+            if obj.attributed_to != inner.actor:
+                raise Refused("the post at its origin names another author")
         await _keep(node, group_uri, obj)
     elif inner.type == "Delete":
-        async with node.store.transaction() as session:
+        async with node.store.session() as session:
             post = (await session.exec(select(Post).where(Post.uri == inner.object_id))).first()
-            if (
-                post is not None
-                and post.group_uri == group_uri
-                and (post.author_uri == inner.actor or inner.actor == group_uri)
-            ):
-                post.deleted_at = node.clock()
+        if post is None or post.group_uri != group_uri:
+            return
+        by_group_server = same_host(inner.actor, group_uri)  # the group or its moderators
+        if not by_group_server and (
+            post.author_uri != inner.actor or await _still_there(node, client, post.uri)
+        ):
+            raise Refused("the post is still there at its origin")
+        async with node.store.transaction() as session:
+            row = await session.get(Post, post.id)
+            if row is not None:
+                row.deleted_at = node.clock()
+
+
+async def _from_origin(node: Node, client: FederationClient, object_id: str) -> WireObject:
+    from node.domain.keys import instance_signer
+
+    fetched = await client.get_json(object_id, await instance_signer(node))
+    read = read_document(fetched.document)
+    if not isinstance(read, WireObject):
+        raise Invalid(f"{object_id} is not a post")
+    return read
+
+
+async def _still_there(node: Node, client: FederationClient, object_id: str) -> bool:
+    try:
+        read = await _from_origin(node, client, object_id)
+    except FetchError as e:
+        return e.http_status not in (404, 410)
+    return read.type != "Tombstone"
 
 
 async def _keep(node: Node, group_uri: str, obj: WireObject) -> None:
