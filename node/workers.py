@@ -54,13 +54,19 @@ class Workers:
         return len(due)
 
     async def _deliver_host(self, items: list[delivery.Due]) -> None:
+        # One inbox gets its activities in the order they were written: a group's
+        # Announce{Delete} must not overtake its Announce{Create}, or the follower keeps the post.
+        by_inbox: dict[str, list[delivery.Due]] = defaultdict(list)
+        for item in items:
+            by_inbox[item.inbox].append(item)
         limit = asyncio.Semaphore(PER_HOST)
 
-        async def one(item: delivery.Due) -> None:
+        async def in_order(queue: list[delivery.Due]) -> None:
             async with limit:
-                await self._deliver(item)
+                for item in queue:
+                    await self._deliver(item)
 
-        await asyncio.gather(*(one(item) for item in items))
+        await asyncio.gather(*(in_order(q) for q in by_inbox.values()))
 
     async def _deliver(self, item: delivery.Due) -> None:
         status: int | None = None

@@ -258,7 +258,11 @@ async def receive_post(
         raise Refused("a post's author must be the actor who creates it")
     for group in await groups_for_post(node, activity, obj):
         public = activity.is_public or obj.is_public
-        if not public and not group.members_only:
+        group_uri = node.urls.group(group.name)
+        # In a members-only group a post carries the group as its audience (Lemmy, Cove); a
+        # mention without it (Mastodon's direct message) is for the moderators.
+        for_members = group.members_only and group_uri in {*activity.audience, *obj.audience}
+        if not public and not for_members:
             # A direct mention of the group is a message to its moderators, never a post.
             await _store_post(node, group, obj, Visibility.DIRECT, activity.actor)
             log.info("event=group_private_message group=%s actor=%s", group.name, activity.actor)
@@ -377,6 +381,9 @@ async def receive_change(
         return
     if activity.type in ("Update", "Delete"):
         await _apply_change(node, group, activity, post)
+    elif group.members_only or group.posting_policy != PostingPolicy.ANYONE:
+        # Votes count only from those who may take part (a reply's rule).
+        await may_post(node, group, activity.actor, is_reply=True)
     await announce(node, client, group, dict(activity.raw), None)
     if activity.type == "Delete":
         await _undo_boosts(node, client, group, post.uri)

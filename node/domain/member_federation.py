@@ -364,17 +364,37 @@ async def _apply_shared(
     elif inner.type == "Delete":
         async with node.store.session() as session:
             post = (await session.exec(select(Post).where(Post.uri == inner.object_id))).first()
-        if post is None or post.group_uri != group_uri:
+        if post is not None and post.group_uri != group_uri:
             return
+        author = post.author_uri if post is not None else inner.actor
         by_group_server = same_host(inner.actor, group_uri)  # the group or its moderators
         if not by_group_server and (
-            post.author_uri != inner.actor or await _still_there(node, client, post.uri)
+            author != inner.actor or await _still_there(node, client, inner.object_id)
         ):
             raise Refused("the post is still there at its origin")
-        async with node.store.transaction() as session:
-            row = await session.get(Post, post.id)
-            if row is not None:
-                row.deleted_at = node.clock()
+        await _mark_deleted(node, group_uri, inner.object_id, author)
+
+
+async def _mark_deleted(node: Node, group_uri: str, object_id: str, author: str) -> None:
+    """Mark a post deleted; one not seen yet is kept as a deleted placeholder, so that its
+    Create arriving late (deliveries can be retried out of order) cannot bring it back."""
+    now = node.clock()
+    async with node.store.transaction() as session:
+        row = (await session.exec(select(Post).where(Post.uri == object_id))).first()
+        if row is None:
+            row = Post(
+                uri=object_id,
+                group_uri=group_uri,
+                author_uri=author,
+                kind=PostKind.NOTE,
+                content_html="",
+                visibility=Visibility.PUBLIC,
+                local=False,
+                published=now,
+                created_at=now,
+            )
+            session.add(row)
+        row.deleted_at = row.deleted_at or now
 
 
 async def _from_origin(node: Node, client: FederationClient, object_id: str) -> WireObject:

@@ -1,5 +1,5 @@
 """A Fedify peer for tests: installs its npm packages, runs `peer.mjs` on loopback and drives
-its JSON control API (lookup, deliver, deliver_forged, received, reset)."""
+its JSON control API (lookup, deliver, status, deliver_forged, received, reset, config)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import fcntl
 import functools
 import hashlib
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import ClientSession, ClientTimeout
 
@@ -34,6 +35,19 @@ MIN_NODE_MAJOR = 20
 
 RFC9421 = "rfc9421"
 DRAFT_CAVAGE = "draft-cavage-http-signatures-12"
+# What the peer's NodeInfo names unless told otherwise: a microblog, as most of the fediverse.
+DEFAULT_SOFTWARE = "mastodon"
+
+# Mastodon's four visibilities of a status, which decide its addressing.
+StatusVisibility = Literal["public", "unlisted", "private", "direct"]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An @-mention in a status: the actor's id and its handle (`@name@host`)."""
+
+    href: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -200,6 +214,32 @@ class FedifyPeer:
         result: dict[str, Any] = await self._call("POST", "deliver", body)
         return result
 
+    async def post_status(
+        self,
+        inbox: str,
+        text: str,
+        *,
+        visibility: StatusVisibility = "public",
+        mentions: tuple[Mention, ...] = (),
+        in_reply_to: str | None = None,
+        spec: str | None = None,
+    ) -> dict[str, Any]:
+        """alice posts a status shaped as Mastodon shapes one (Create{Note}, ids under
+        /users/alice/statuses/, mentions as Mention tags and h-card links, Mastodon's
+        addressing for `visibility`) and delivers it to `inbox`; the Note and the Create are
+        then served at their ids. The deliver report, with the Note as `note`."""
+        body: dict[str, Any] = {
+            "inbox": inbox,
+            "text": text,
+            "visibility": visibility,
+            "mentions": [{"href": m.href, "name": m.name} for m in mentions],
+            "in_reply_to": in_reply_to,
+        }
+        if spec is not None:
+            body["spec"] = spec
+        result: dict[str, Any] = await self._call("POST", "status", body)
+        return result
+
     async def deliver_forged(
         self, inbox: str, activity: dict[str, Any], how: str, spec: str | None = None
     ) -> int:
@@ -225,12 +265,20 @@ class FedifyPeer:
         """Require signed GETs for alice's actor document (Mastodon's authorized fetch)."""
         await self._call("POST", "config", {"authorized_fetch": required})
 
+    async def set_software(self, name: str | None) -> None:
+        """The software NodeInfo names (`[a-z0-9-]+`); None: the peer serves no NodeInfo."""
+        await self._call("POST", "config", {"software": name})
+
 
 @contextlib.asynccontextmanager
-async def start_fedify_peer(timeout: float = 60) -> AsyncIterator[FedifyPeer]:  # noqa: ASYNC109
+async def start_fedify_peer(
+    timeout: float = 60,  # noqa: ASYNC109
+    software: str | None = DEFAULT_SOFTWARE,
+) -> AsyncIterator[FedifyPeer]:
     """Run a peer on a free loopback port until the block ends; always stops the process.
     `timeout` bounds the start (install check, launch, READY); the peer itself exits when
-    its stdin closes or after its own hard timeout (10 minutes)."""
+    its stdin closes or after its own hard timeout (10 minutes). `software` is the name its
+    NodeInfo gives (None: it serves no NodeInfo)."""
     installed = await asyncio.to_thread(install_peer)
     if installed.node is None:
         raise PeerUnavailable(installed.reason)
@@ -239,6 +287,7 @@ async def start_fedify_peer(timeout: float = 60) -> AsyncIterator[FedifyPeer]:  
         "peer.mjs",
         "0",
         cwd=PEER_DIR,
+        env={**os.environ, "FEDIFY_PEER_SOFTWARE": software or ""},
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

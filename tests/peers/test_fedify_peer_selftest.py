@@ -1,5 +1,6 @@
 """The Fedify test peer works on its own: two peers look each other up, deliver signed
-activities, refuse forged ones, and auto-accept follows; no Cove involved."""
+activities, refuse forged ones, auto-accept follows, post Mastodon-shaped statuses, and say
+in NodeInfo what software they pose as; no Cove involved."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from aiohttp import ClientSession, web
 
 from tests.conftest import free_port
 from tests.peers.fedify_peer import (
+    DEFAULT_SOFTWARE,
     DRAFT_CAVAGE,
     RFC9421,
     FedifyPeer,
+    Mention,
     install_peer,
     start_fedify_peer,
 )
@@ -50,6 +53,7 @@ async def two_peers(
     for peer in running_peers:
         await peer.reset()
         await peer.set_authorized_fetch(False)
+        await peer.set_software(DEFAULT_SOFTWARE)
     return a, b
 
 
@@ -239,3 +243,70 @@ async def test_fedify_falls_back_to_draft_cavage_and_remembers_it(
     assert (first["status"], first["spec"]) == (202, DRAFT_CAVAGE)
     assert (second["status"], second["spec"]) == (202, DRAFT_CAVAGE)
     assert seen == [RFC9421, DRAFT_CAVAGE, DRAFT_CAVAGE]
+
+
+async def nodeinfo_software(peer: FedifyPeer) -> str | None:
+    """The software name the peer's NodeInfo gives, found as servers find it; None on 404."""
+    async with ClientSession() as http:
+        async with http.get(f"{peer.base}/.well-known/nodeinfo") as response:
+            if response.status == 404:
+                return None
+            links = (await response.json(content_type=None))["links"]
+        [href] = [link["href"] for link in links if "ns/schema/2.1" in link["rel"]]
+        async with http.get(href) as response:
+            assert response.status == 200
+            return str((await response.json(content_type=None))["software"]["name"])
+
+
+async def test_nodeinfo_names_the_software_the_peer_poses_as(
+    two_peers: tuple[FedifyPeer, FedifyPeer],
+) -> None:
+    a, _ = two_peers
+    assert await nodeinfo_software(a) == "mastodon"
+
+    await a.set_software("lemmy")
+    assert await nodeinfo_software(a) == "lemmy"
+
+    await a.set_software(None)
+    assert await nodeinfo_software(a) is None
+    async with ClientSession() as http, http.get(f"{a.base}/nodeinfo/2.1") as response:
+        assert response.status == 404
+
+
+@pytest.mark.parametrize("spec", [None, DRAFT_CAVAGE])
+async def test_a_status_arrives_in_mastodon_shape_and_is_served_at_its_id(
+    two_peers: tuple[FedifyPeer, FedifyPeer], spec: str | None
+) -> None:
+    a, b = two_peers
+    bob = Mention(href=b.actor_id, name="@alice@b.example")
+
+    report = await a.post_status(b.inbox, "hello <b>", mentions=(bob,), spec=spec)
+
+    assert report["status"] == 202
+    note = report["note"]
+    assert note["id"].startswith(f"{a.actor_id}/statuses/")
+    assert report["activity_id"] == f"{note['id']}/activity"
+    assert (note["to"], note["cc"]) == ([PUBLIC], [f"{a.actor_id}/followers", b.actor_id])
+    assert note["tag"] == [{"type": "Mention", "href": b.actor_id, "name": "@alice@b.example"}]
+    assert note["content"] == (
+        f'<p><span class="h-card" translate="no"><a href="{b.actor_id}" class="u-url mention">'
+        "@<span>alice</span></a></span> hello &#60;b&#62;</p>"
+    )
+    [create] = (await b.received())["accepted"]
+    assert create["type"] == "Create"
+    assert create["object"]["id"] == note["id"]
+    status, served = await b.lookup(note["id"])
+    assert status == 200 and served is not None
+    assert (served["type"], served["content"]) == ("Note", note["content"])
+
+
+async def test_a_direct_status_is_addressed_to_the_mentioned_only(
+    two_peers: tuple[FedifyPeer, FedifyPeer],
+) -> None:
+    a, b = two_peers
+    bob = Mention(href=b.actor_id, name="@alice@b.example")
+
+    report = await a.post_status(b.inbox, "just you", visibility="direct", mentions=(bob,))
+
+    assert report["status"] == 202
+    assert (report["note"]["to"], report["note"]["cc"]) == ([b.actor_id], [])

@@ -1,6 +1,8 @@
 // An independent ActivityPub peer built on Fedify, for Cove's tests on loopback only.
-// One actor (alice), Fedify's own inbox verification and signing, and a JSON control API
-// under /_control/. Usage: node peer.mjs [PORT]  (0 or nothing: pick a free port).
+// One actor (alice), Fedify's own inbox verification and signing, NodeInfo naming the
+// software it poses as, and a JSON control API under /_control/.
+// Usage: node peer.mjs [PORT] [SOFTWARE]  (port 0 or nothing: pick a free port; software, or
+// FEDIFY_PEER_SOFTWARE, defaults to "mastodon"; "": no NodeInfo at all).
 // Prints "READY <port>" on stdout when listening; everything else goes to stderr.
 
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -42,6 +44,25 @@ const ACTIVITY_CONTEXT = [
 ];
 const LOG_CAP = 2000;
 const SNIPPET_BYTES = 1024;
+const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
+// What Mastodon 4 puts in the @context of a status it sends.
+const MASTODON_CONTEXT = [
+  "https://www.w3.org/ns/activitystreams",
+  {
+    ostatus: "http://ostatus.org#",
+    atomUri: "ostatus:atomUri",
+    inReplyToAtomUri: "ostatus:inReplyToAtomUri",
+    conversation: "ostatus:conversation",
+    sensitive: "as:sensitive",
+    toot: "http://joinmastodon.org/ns#",
+    votersCount: "toot:votersCount",
+  },
+];
+const VISIBILITIES = ["public", "unlisted", "private", "direct"];
+// NodeInfo's rule for software names (Fedify refuses others).
+const SOFTWARE_NAME = /^[a-z0-9-]+$/;
+const SOFTWARE_VERSION = "0.0.0-cove-test-peer";
+const NODEINFO_PATHS = ["/.well-known/nodeinfo", "/nodeinfo/2.1"];
 
 // No test run may leave a peer behind: exit when the parent closes our stdin, and after a
 // hard timeout whatever happens.
@@ -173,13 +194,29 @@ await new Promise((resolve) => server.listen(requestedPort, HOST, resolve));
 const port = server.address().port;
 const origin = `http://${HOST}:${port}`;
 
-const settings = { authorizedFetch: false };
+// Settings survive a reset: they say what the peer is, not what it saw.
+const settings = {
+  authorizedFetch: false,
+  software: parseSoftware(process.argv[3] ?? process.env.FEDIFY_PEER_SOFTWARE ?? "mastodon"),
+};
 let followers = new Map(); // actor id -> { id, inbox }
+let statusCount = 0; // statuses alice posted through the control API
 let objects = new Map(); // id under our origin -> JSON served at that id
 let federation = buildFederation();
 
 function aliceUri() {
   return new URL(`/users/${IDENTIFIER}`, origin);
+}
+
+// A software name for NodeInfo, or null for a server that publishes none (an unidentified
+// peer). Exits at start on a bad name; the control API checks it before calling this.
+function parseSoftware(value) {
+  if (value == null || value === "") return null;
+  if (!SOFTWARE_NAME.test(value)) {
+    process.stderr.write(`peer: software must match ${SOFTWARE_NAME}, not ${JSON.stringify(value)}\n`);
+    process.exit(2);
+  }
+  return value;
 }
 
 function buildFederation() {
@@ -224,6 +261,15 @@ function buildFederation() {
   fed.setOutboxDispatcher("/users/{identifier}/outbox", (_ctx, identifier) =>
     identifier === IDENTIFIER ? { items: [] } : null
   );
+
+  // Fedify serves /.well-known/nodeinfo pointing here. Servers such as Cove read
+  // software.name to decide how to talk to us (a microblog gets boosts by object id).
+  fed.setNodeInfoDispatcher("/nodeinfo/2.1", () => ({
+    software: { name: settings.software ?? "unknown", version: SOFTWARE_VERSION },
+    protocols: ["activitypub"],
+    openRegistrations: false,
+    usage: { users: { total: 1, activeHalfyear: 1, activeMonth: 1 }, localPosts: statusCount, localComments: 0 },
+  }));
 
   const inbox = fed.setInboxListeners("/users/{identifier}/inbox", "/inbox");
   for (const type of [Create, Accept, Announce, Delete, Update, Like, Flag, Block, Activity]) {
@@ -501,6 +547,109 @@ async function lookup(url) {
   });
 }
 
+// Without `spec`, Fedify's own delivery path (it re-serialises the activity and adds
+// proofs); with one, the JSON exactly as given, signed with that spec only.
+async function deliver(json, inbox, spec) {
+  keep(json);
+  if (spec != null) return await sendWithSpec(json, inbox, spec);
+  const ctx = aliceContext();
+  const activity = await Activity.fromJsonLd(json, {
+    documentLoader: ctx.documentLoader,
+    contextLoader: ctx.contextLoader,
+  });
+  return await sendAsAlice(activity, inbox, "control");
+}
+
+// --- statuses, shaped as Mastodon 4 shapes them -------------------------------------------
+
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+// Mastodon links each mention in the content as an h-card, then the text.
+function statusContent(text, mentions) {
+  const links = mentions.map(({ href, name }) => {
+    const user = name.replace(/^@/, "").split("@")[0];
+    return `<span class="h-card" translate="no"><a href="${escapeHtml(href)}" class="u-url mention">@<span>${escapeHtml(user)}</span></a></span>`;
+  });
+  return `<p>${[...links, escapeHtml(text)].join(" ")}</p>`;
+}
+
+// Mastodon's addressing (ActivityPub::TagManager#to and #cc): mentioned actors go in cc,
+// except in a direct message, which is addressed to them alone.
+function statusAudience(visibility, mentioned) {
+  const followersUri = `${aliceUri().href}/followers`;
+  switch (visibility) {
+    case "public":
+      return { to: [PUBLIC], cc: [followersUri, ...mentioned] };
+    case "unlisted":
+      return { to: [followersUri], cc: [PUBLIC, ...mentioned] };
+    case "private":
+      return { to: [followersUri], cc: mentioned };
+    default:
+      return { to: mentioned, cc: [] };
+  }
+}
+
+function parseStatus(body) {
+  if (typeof body.text !== "string") throw new BadRequest("text must be a string");
+  const visibility = body.visibility ?? "public";
+  if (!VISIBILITIES.includes(visibility)) throw new BadRequest(`visibility must be one of ${VISIBILITIES.join(", ")}`);
+  const mentions = body.mentions ?? [];
+  if (!Array.isArray(mentions)) throw new BadRequest("mentions must be a list of {href, name}");
+  for (const mention of mentions) {
+    parseUrl(mention?.href, "mentions[].href");
+    if (typeof mention.name !== "string") throw new BadRequest("mentions[].name must be a string");
+  }
+  const inReplyTo = body.in_reply_to == null ? null : parseUrl(body.in_reply_to, "in_reply_to").href;
+  return { text: body.text, visibility, mentions, inReplyTo };
+}
+
+// Mastodon's snowflake ids: milliseconds, then a sequence, so ids never repeat in a process.
+let statusSequence = 0;
+function statusNumber() {
+  statusSequence = (statusSequence + 1) % 65536;
+  return (BigInt(Date.now()) * 65536n + BigInt(statusSequence)).toString();
+}
+
+// Create{Note} as Mastodon sends a status: ids under /users/alice/statuses/, its OStatus
+// leftovers, nulls included, mentions as Mention tags and h-card links.
+function mastodonStatus({ text, visibility, mentions, inReplyTo }) {
+  const number = statusNumber();
+  const id = `${aliceUri().href}/statuses/${number}`;
+  const published = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  const { to, cc } = statusAudience(visibility, mentions.map((m) => m.href));
+  const content = statusContent(text, mentions);
+  return {
+    "@context": MASTODON_CONTEXT,
+    id: `${id}/activity`,
+    type: "Create",
+    actor: aliceUri().href,
+    published,
+    to,
+    cc,
+    object: {
+      id,
+      type: "Note",
+      summary: null,
+      inReplyTo,
+      published,
+      url: `${origin}/@${IDENTIFIER}/${number}`,
+      attributedTo: aliceUri().href,
+      to,
+      cc,
+      sensitive: false,
+      atomUri: id,
+      inReplyToAtomUri: inReplyTo,
+      conversation: `tag:${HOST}:${port},${published.slice(0, 10)}:objectId=${number}:objectType=Conversation`,
+      content,
+      contentMap: { en: content },
+      attachment: [],
+      tag: mentions.map(({ href, name }) => ({ type: "Mention", href, name })),
+    },
+  };
+}
+
 // --- the control API ------------------------------------------------------------------------
 
 class BadRequest extends Error {}
@@ -533,15 +682,15 @@ const controlRoutes = {
     const inbox = parseUrl(body.inbox, "inbox");
     const json = parseActivity(body.activity);
     if (actorOf(json) !== aliceUri().href) throw new BadRequest(`activity.actor must be ${aliceUri().href}`);
-    const spec = parseSpec(body.spec, null);
-    keep(json);
-    if (spec != null) return await sendWithSpec(json, inbox, spec);
-    const ctx = aliceContext();
-    const activity = await Activity.fromJsonLd(json, {
-      documentLoader: ctx.documentLoader,
-      contextLoader: ctx.contextLoader,
-    });
-    return await sendAsAlice(activity, inbox, "control");
+    return await deliver(json, inbox, parseSpec(body.spec, null));
+  },
+
+  "POST /_control/status": async (body) => {
+    const inbox = parseUrl(body.inbox, "inbox");
+    const create = mastodonStatus(parseStatus(body));
+    const result = await deliver(create, inbox, parseSpec(body.spec, null));
+    statusCount += 1;
+    return { ...result, note: create.object };
   },
 
   "POST /_control/deliver_forged": async (body) => {
@@ -573,8 +722,15 @@ const controlRoutes = {
   },
 
   "POST /_control/config": async (body) => {
+    if ("software" in body) {
+      const name = body.software;
+      if (name !== null && (typeof name !== "string" || !SOFTWARE_NAME.test(name))) {
+        throw new BadRequest(`software must be null or match ${SOFTWARE_NAME}`);
+      }
+      settings.software = name;
+    }
     if ("authorized_fetch" in body) settings.authorizedFetch = Boolean(body.authorized_fetch);
-    return { authorized_fetch: settings.authorizedFetch };
+    return { authorized_fetch: settings.authorizedFetch, software: settings.software };
   },
 
   "GET /_control/info": async () => ({
@@ -583,6 +739,7 @@ const controlRoutes = {
     inbox: new URL(`/users/${IDENTIFIER}/inbox`, origin).href,
     shared_inbox: new URL("/inbox", origin).href,
     key_ids: (await aliceContext().getActorKeyPairs(IDENTIFIER)).map((p) => p.keyId.href),
+    software: settings.software,
     node: process.version,
   }),
 };
@@ -651,6 +808,12 @@ async function serve(req, res) {
   const path = new URL(req.url, origin).pathname;
   if (path.startsWith("/_control/")) {
     await respond(res, await serveControl(req, path));
+    return;
+  }
+  if (settings.software == null && NODEINFO_PATHS.includes(path)) {
+    // A server that does not say what it runs.
+    remember(journal.requests, { method: req.method, path, accept: req.headers.accept ?? null, status: 404 });
+    await respond(res, jsonResponse(404, { error: "no NodeInfo here" }));
     return;
   }
   const request = await toRequest(req);
