@@ -364,3 +364,33 @@ def json_text(document: dict[str, Any]) -> str:
     import json
 
     return json.dumps(document)
+
+
+async def test_a_follower_that_blocks_the_group_is_dropped(
+    served: ServedNode, peer_node: PeerFactory
+) -> None:
+    import json
+
+    from node.domain.keys import local_signer
+
+    group = await groups.create_group(served.node, NewGroup(name="bip", title="Bipolar"))
+    peer = await peer_node()
+    dee = await join_from(peer, "dee", served.urls.group("bip"))
+    await joined(peer, dee)
+    block = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{peer.base}/activities/block-1",
+        "type": "Block",
+        "actor": peer.urls.person("dee"),
+        "object": served.urls.group("bip"),
+        "to": [served.urls.group("bip")],
+    }
+    signer = await local_signer(peer.node, peer.urls.person("dee"))
+    async with client_for(peer.node) as client:
+        assert await client.post(f"{served.base}/inbox", json.dumps(block).encode(), signer) == 202
+
+    async def dropped() -> bool:
+        async with served.node.store.session() as session:
+            return await groups.follower_count(session, group.id) == 0
+
+    await eventually(dropped)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,25 +65,10 @@ async def receive_follow(node: Node, client: FederationClient, activity: Activit
         raise Invalid(f"{activity.object_id} is not a group of this node")
     follower = await remote_actor(node, client, activity.actor)
     async with node.store.transaction() as session:
-        membership = await _membership(session, group.id, follower.uri)
-        now = node.clock()
-        if membership is None:
-            membership = Membership(
-                group_id=group.id,
-                actor_uri=follower.uri,
-                remote_actor_id=follower.id,
-                role=GroupRole.MEMBER,
-                state=MembershipState.PENDING,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(membership)
-        elif membership.state in (MembershipState.LEFT, MembershipState.REJECTED):
-            _move(membership, MembershipState.PENDING, now)
+        membership = await ask_to_join(
+            session, group, follower.uri, node.clock(), remote_actor_id=follower.id
+        )
         membership.follow_uri = activity.id
-        membership.remote_actor_id = follower.id
-        if membership.state == MembershipState.PENDING and not group.approves_members:
-            _move(membership, MembershipState.ACCEPTED, now)
         if membership.state == MembershipState.ACCEPTED:
             # Sent again on a repeated Follow: the follower may have missed the first.
             await _answer_follow(node, session, group, follower, dict(activity.raw), accept=True)
@@ -94,6 +80,37 @@ async def receive_follow(node: Node, client: FederationClient, activity: Activit
     )
 
 
+async def ask_to_join(
+    session: AsyncSession,
+    group: GroupInfo,
+    actor_uri: str,
+    now: datetime,
+    *,
+    remote_actor_id: int | None = None,
+    account_id: int | None = None,
+) -> Membership:
+    """Someone (here or elsewhere) asks to join: a membership is opened or reopened, and
+    accepted at once unless the group approves its members."""
+    membership = await _membership(session, group.id, actor_uri)
+    if membership is None:
+        membership = Membership(
+            group_id=group.id,
+            actor_uri=actor_uri,
+            role=GroupRole.MEMBER,
+            state=MembershipState.PENDING,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(membership)
+    elif membership.state in (MembershipState.LEFT, MembershipState.REJECTED):
+        _move(membership, MembershipState.PENDING, now)
+    membership.remote_actor_id = remote_actor_id or membership.remote_actor_id
+    membership.account_id = account_id or membership.account_id
+    if membership.state == MembershipState.PENDING and not group.approves_members:
+        _move(membership, MembershipState.ACCEPTED, now)
+    return membership
+
+
 async def _membership(session: AsyncSession, group_id: int, actor_uri: str) -> Membership | None:
     found = await session.exec(
         select(Membership).where(Membership.group_id == group_id, Membership.actor_uri == actor_uri)
@@ -101,7 +118,7 @@ async def _membership(session: AsyncSession, group_id: int, actor_uri: str) -> M
     return found.first()
 
 
-def _move(membership: Membership, state: MembershipState, now: Any) -> None:
+def _move(membership: Membership, state: MembershipState, now: datetime) -> None:
     check_transition(membership.state, state)
     membership.state = state
     membership.updated_at = now

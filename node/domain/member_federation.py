@@ -19,7 +19,7 @@ from node.domain.delivery import queue
 from node.domain.groups import GroupInfo
 from node.domain.remote_actors import remote_actor, resolve_handle
 from node.runtime import Node
-from node.store.states import GroupRole, MembershipState, PostKind, Visibility, check_transition
+from node.store.states import MembershipState, PostKind, Visibility, check_transition
 from node.store.tables import Membership, Post, RemoteMembership
 from node.text import plain_to_html, sanitise_html
 
@@ -83,34 +83,15 @@ async def _local_by_handle(node: Node, handle: str) -> GroupInfo | None:
 
 
 async def _join_local(node: Node, group: GroupInfo, account: AccountInfo) -> str:
-    now = node.clock()
-    person = node.urls.person(account.username)
     async with node.store.transaction() as session:
-        row = (
-            await session.exec(
-                select(Membership).where(
-                    Membership.group_id == group.id, Membership.actor_uri == person
-                )
-            )
-        ).first()
-        if row is None:
-            row = Membership(
-                group_id=group.id,
-                actor_uri=person,
-                account_id=account.id,
-                role=GroupRole.MEMBER,
-                state=MembershipState.PENDING,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(row)
-        if row.state in (MembershipState.LEFT, MembershipState.REJECTED):
-            check_transition(row.state, MembershipState.PENDING)
-            row.state = MembershipState.PENDING
-        if row.state == MembershipState.PENDING and not group.approves_members:
-            row.state = MembershipState.ACCEPTED
-        row.updated_at = now
-        return row.state.value
+        membership = await group_federation.ask_to_join(
+            session,
+            group,
+            node.urls.person(account.username),
+            node.clock(),
+            account_id=account.id,
+        )
+        return membership.state.value
 
 
 async def _group_of(
