@@ -10,7 +10,8 @@ import logging
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -61,6 +62,28 @@ class Signer:
 
     key_id: str
     private_key: PrivateKey = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    status: int
+    retry_after: timedelta | None  # what the server asked for with Retry-After, if anything
+
+
+def retry_after(value: str | None, now: datetime) -> timedelta | None:
+    """Read Retry-After (RFC 9110 10.2.3): seconds, or an HTTP date; capped at a day."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(timedelta(seconds=int(value)), timedelta(days=1))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return min(max(when - now, timedelta(0)), timedelta(days=1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,9 +222,13 @@ class FederationClient:
     async def post(self, url: str, body: bytes, signer: Signer) -> int:
         """POST an activity, signed; redirects are not followed (Lemmy counts them as failures).
         Returns the final HTTP status."""
+        return (await self.deliver(url, body, signer)).status
+
+    async def deliver(self, url: str, body: bytes, signer: Signer) -> Posted:
+        """POST an activity, signed, and say how the inbox answered (status, Retry-After)."""
         headers = {"Content-Type": ACTIVITY_JSON}
-        status, _, _ = await self._signed_request("POST", url, body, signer, headers)
-        return status
+        status, answer, _ = await self._signed_request("POST", url, body, signer, headers)
+        return Posted(status, retry_after(answer.get("retry-after"), self._clock()))
 
     async def _signed_request(
         self,

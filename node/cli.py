@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -27,12 +28,13 @@ from federation.client import FederationClient
 from federation.errors import Conflict, CoveError, Invalid, NotFound
 from node import __version__
 from node.config import Config, default_config_text, load_config
-from node.domain import accounts, group_federation, groups, member_federation
+from node.domain import accounts, delivery, group_federation, groups, member_federation
 from node.domain.groups import NewGroup
 from node.domain.instance import ensure_instance
 from node.runtime import Node, federation_client, open_node
 from node.store import migrate
 from node.store.states import AccountRole, PostingPolicy
+from node.workers import Workers
 
 DEFAULT_CONFIG = "cove.toml"
 DEMO_GROUP = NewGroup(
@@ -90,7 +92,23 @@ def build_parser() -> Parser:
     init.set_defaults(run=cmd_init)
 
     serve = commands.add_parser("serve", parents=[common], help="serve the node over HTTP")
+    serve.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="web only: leave inbox processing and delivery to `cove worker` processes",
+    )
     serve.set_defaults(run=cmd_serve)
+    worker = commands.add_parser(
+        "worker", parents=[common], help="apply received activities and deliver, without HTTP"
+    )
+    worker.set_defaults(run=cmd_worker)
+    queue = commands.add_parser("queue", help="the inbox and delivery queues").add_subparsers(
+        dest="queue_command", metavar="COMMAND", parser_class=Parser
+    )
+    queue.required = True
+    queue.add_parser("status", parents=[common], help="queue figures").set_defaults(
+        run=cmd_queue_status
+    )
 
     db = commands.add_parser("db", help="database migrations").add_subparsers(
         dest="db_command", metavar="COMMAND", parser_class=Parser
@@ -347,7 +365,7 @@ def cmd_serve_sync(inv: Invocation) -> None:
             config.http.port,
             _redacted(config.database.url),
         )
-        return create_serving_app(node)
+        return create_serving_app(node, workers=not inv.args.no_workers)
 
     print(f"Cove {__version__} serving {config.node.base_url} (Ctrl-C stops)", flush=True)
     try:
@@ -366,6 +384,47 @@ def cmd_serve_sync(inv: Invocation) -> None:
 
 async def cmd_serve(inv: Invocation) -> None:  # pragma: no cover - dispatched synchronously
     raise AssertionError("serve runs outside asyncio.run")
+
+
+async def cmd_worker(inv: Invocation) -> None:
+    """Run the workers until SIGINT or SIGTERM; rows left mid-way are taken up again."""
+    config = _config(inv)
+    _setup_logging(config.log.level)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    async def work(node: Node, client: FederationClient) -> None:
+        await ensure_instance(node)
+        print(f"Cove {__version__} worker for {node.urls.base} (Ctrl-C stops)", flush=True)
+        await Workers(node, client).run_forever(stop)
+
+    await _with_client(inv, work)
+
+
+async def cmd_queue_status(inv: Invocation) -> None:
+    async def work(node: Node) -> None:
+        async with node.store.session() as session:
+            figures = await delivery.queue_figures(session, node.clock())
+        data = asdict(figures)
+        lines = [
+            "inbox:      "
+            + (", ".join(f"{k} {v}" for k, v in sorted(figures.inbound.items())) or "empty"),
+            "deliveries: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(figures.deliveries.items())) or "none"),
+            f"due now:    {figures.due_now}",
+            "oldest pending: "
+            + (figures.oldest_pending.isoformat() if figures.oldest_pending else "-"),
+        ]
+        for host, failures, until in figures.dead_hosts:
+            lines.append(
+                f"dead host:  {host} ({failures} failures in a row, next probe "
+                f"{until.isoformat() if until else 'now'})"
+            )
+        emit(inv, data, "\n".join(lines))
+
+    await _with_node(inv, work)
 
 
 async def cmd_group_create(inv: Invocation) -> None:

@@ -8,6 +8,10 @@ import contextlib
 import logging
 import random
 from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlmodel import col
 
 from federation.client import FederationClient, FetchError, Signer
 from federation.errors import CoveError
@@ -15,6 +19,7 @@ from node.domain import delivery
 from node.domain.keys import local_signer
 from node.domain.processing import process_pending
 from node.runtime import Node
+from node.store.tables import Activity, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,7 @@ class Workers:
         return await process_pending(self.node, self.client) + await self.deliver_due()
 
     async def run_forever(self, stop: asyncio.Event) -> None:
+        await self.release_stale_leases()
         while not stop.is_set():
             try:
                 handled = await self.run_once()
@@ -44,9 +50,26 @@ class Workers:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), IDLE_POLL_SECONDS)
 
+    async def release_stale_leases(self) -> None:
+        """On SQLite one process does all the work, so at start every lease is a leftover of
+        a process that died: release them now rather than wait for them to run out."""
+        if self.node.store.dialect != "sqlite":
+            return
+        async with self.node.store.transaction() as session:
+            await session.exec(
+                update(Delivery)
+                .where(col(Delivery.lease_until).is_not(None))
+                .values(lease_until=None)
+            )
+            await session.exec(
+                update(Activity)
+                .where(col(Activity.lease_until).is_not(None))
+                .values(lease_until=None)
+            )
+
     async def deliver_due(self) -> int:
-        async with self.node.store.session() as session:
-            due = await delivery.due(session, self.node.clock())
+        async with self.node.store.transaction() as session:
+            due = await delivery.claim_due(session, self.node.clock())
         by_host: dict[str, list[delivery.Due]] = defaultdict(list)
         for item in due:
             by_host[item.host].append(item)
@@ -70,10 +93,12 @@ class Workers:
 
     async def _deliver(self, item: delivery.Due) -> None:
         status: int | None = None
+        retry_after: timedelta | None = None
         error: str | None = None
         try:
             signer = await self._signer(item.actor_uri)
-            status = await self.client.post(item.inbox, item.body, signer)
+            posted = await self.client.deliver(item.inbox, item.body, signer)
+            status, retry_after = posted.status, posted.retry_after
             if not 200 <= status < 300:
                 error = f"answered {status}"
         except FetchError as e:
@@ -82,7 +107,7 @@ class Workers:
             error = e.reason
         async with self.node.store.transaction() as session:
             state = await delivery.record_attempt(
-                session, item.delivery_id, status, error, self.node.clock(), self.rng
+                session, item.delivery_id, status, error, self.node.clock(), self.rng, retry_after
             )
         log.info(
             "event=delivery inbox=%s status=%s state=%s error=%s",

@@ -9,16 +9,23 @@ import logging
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from node.domain.outbox import record_outbound
-from node.store.states import ActivityState, DeliveryState, Visibility, check_transition
-from node.store.tables import Activity, Delivery, RemoteActor
+from node.store.states import (
+    ActivityState,
+    DeliveryState,
+    Software,
+    Visibility,
+    check_transition,
+)
+from node.store.tables import Activity, Delivery, PeerServer, RemoteActor
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +35,7 @@ FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=12)
 # A 4xx is final, except these: the peer may accept a retry (Mastodon's and Lemmy's rule).
 RETRYABLE_4XX = frozenset({401, 408, 429})
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def inbox_of(actor: RemoteActor) -> str:
@@ -43,7 +51,14 @@ async def queue(
     inboxes: Iterable[str],
     now: datetime,
 ) -> Activity:
-    """Record an outbound activity and a delivery to each distinct inbox (caller commits)."""
+    """Record an outbound activity and a delivery to each distinct inbox (caller commits).
+    An activity whose id is recorded already is not queued again (ids derived from their
+    cause make re-applying a received activity harmless)."""
+    existing = (
+        await session.exec(select(Activity).where(Activity.uri == str(document["id"])))
+    ).first()
+    if existing is not None:
+        return existing
     activity = await record_outbound(session, local_actor_id, document, visibility, now)
     assert activity.id is not None
     for inbox in dict.fromkeys(inboxes):
@@ -73,25 +88,88 @@ class Due:
     actor_uri: str
 
 
-async def due(session: AsyncSession, now: datetime, limit: int = BATCH) -> list[Due]:
+LEASE = timedelta(minutes=2)
+BREAKER_THRESHOLD = 5  # failures in a row before a host counts as dead
+BREAKER_LONGEST = timedelta(hours=6)
+
+
+async def claim_due(session: AsyncSession, now: datetime, limit: int = BATCH) -> list[Due]:
+    """Take up to `limit` due deliveries for this worker (the caller commits). On PostgreSQL
+    several workers claim side by side (FOR UPDATE SKIP LOCKED); a claim is a lease, so a
+    worker that dies mid-send leaves its rows to be taken again when the lease runs out.
+    Hosts behind an open breaker are skipped; when its wait is over, one probe goes."""
+    dead = await session.exec(
+        select(PeerServer.host, PeerServer.dead_until).where(
+            PeerServer.consecutive_failures >= BREAKER_THRESHOLD
+        )
+    )
+    waiting = {host for host, until in dead.all() if until is not None and until > now}
+    probing: set[str] = set()
     rows = await session.exec(
         select(Delivery, Activity)
         .join(Activity, col(Activity.id) == col(Delivery.activity_id))
-        .where(Delivery.state == DeliveryState.PENDING, col(Delivery.next_attempt_at) <= now)
+        .where(
+            Delivery.state == DeliveryState.PENDING,
+            col(Delivery.next_attempt_at) <= now,
+            col(Delivery.lease_until).is_(None) | (col(Delivery.lease_until) < now),
+            col(Delivery.host).not_in(waiting) if waiting else sa.true(),
+        )
         .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
         .limit(limit)
+        .with_for_update(skip_locked=True, of=Delivery)
     )
-    return [
-        Due(
-            delivery_id=d.id or 0,
-            inbox=d.inbox,
-            host=d.host,
-            attempts=d.attempts,
-            body=json.dumps(a.document, separators=(",", ":")).encode(),
-            actor_uri=a.actor_uri,
+    broken = await _broken_hosts(session)
+    claimed: list[Due] = []
+    for d, a in rows.all():
+        if d.host in broken:
+            if d.host in probing:
+                continue
+            probing.add(d.host)
+        d.lease_until = now + LEASE
+        claimed.append(
+            Due(
+                delivery_id=d.id or 0,
+                inbox=d.inbox,
+                host=d.host,
+                attempts=d.attempts,
+                body=json.dumps(a.document, separators=(",", ":")).encode(),
+                actor_uri=a.actor_uri,
+            )
         )
-        for d, a in rows.all()
-    ]
+    return claimed
+
+
+async def _broken_hosts(session: AsyncSession) -> set[str]:
+    found = await session.exec(
+        select(PeerServer.host).where(PeerServer.consecutive_failures >= BREAKER_THRESHOLD)
+    )
+    return set(found.all())
+
+
+async def _breaker(session: AsyncSession, host: str, status: int | None, now: datetime) -> None:
+    """Count a host's failures in a row (no answer, or a 5xx); any answer below 500 closes
+    the breaker again."""
+    server = (await session.exec(select(PeerServer).where(PeerServer.host == host))).first()
+    failed = status is None or status >= 500
+    if server is None:
+        if not failed:
+            return
+        server = PeerServer(host=host, kind=Software.UNKNOWN, checked_at=EPOCH)
+        session.add(server)
+    if not failed:
+        server.consecutive_failures, server.dead_until = 0, None
+        return
+    server.consecutive_failures += 1
+    over = server.consecutive_failures - BREAKER_THRESHOLD
+    if over >= 0:
+        wait = min(timedelta(minutes=1) * (2 ** min(over, 16)), BREAKER_LONGEST)
+        server.dead_until = now + wait
+        log.warning(
+            "event=host_breaker_open host=%s failures=%s until=%s",
+            host,
+            server.consecutive_failures,
+            server.dead_until.isoformat(),
+        )
 
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:
@@ -112,6 +190,8 @@ async def record_attempt(
     """Apply the outcome of one POST: delivered, retry later, or give up."""
     delivery = await session.get(Delivery, delivery_id)
     assert delivery is not None
+    delivery.lease_until = None
+    await _breaker(session, delivery.host, status, now)
     delivery.attempts += 1
     delivery.last_status = status
     delivery.last_error = error[:1000] if error else None
@@ -131,3 +211,45 @@ async def record_attempt(
         check_transition(delivery.state, target)
         delivery.state = target
     return target
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFigures:
+    inbound: dict[str, int]  # activity state -> count
+    deliveries: dict[str, int]  # delivery state -> count
+    due_now: int
+    oldest_pending: datetime | None
+    dead_hosts: list[tuple[str, int, datetime | None]]  # host, failures in a row, until
+
+
+async def queue_figures(session: AsyncSession, now: datetime) -> QueueFigures:
+    """What `cove queue status` shows: the inbox and delivery queues and the open breakers."""
+    inbound = await session.exec(
+        select(Activity.state, sa.func.count())
+        .where(Activity.direction == "inbound")
+        .group_by(Activity.state)
+    )
+    deliveries = await session.exec(
+        select(Delivery.state, sa.func.count()).group_by(Delivery.state)
+    )
+    due_now = await session.exec(
+        select(sa.func.count())
+        .select_from(Delivery)
+        .where(Delivery.state == DeliveryState.PENDING, col(Delivery.next_attempt_at) <= now)
+    )
+    oldest = await session.exec(
+        select(sa.func.min(Delivery.created_at)).where(Delivery.state == DeliveryState.PENDING)
+    )
+    dead = await session.exec(
+        select(PeerServer.host, PeerServer.consecutive_failures, PeerServer.dead_until)
+        .where(PeerServer.consecutive_failures >= BREAKER_THRESHOLD)
+        .order_by(col(PeerServer.host))
+    )
+    oldest_value = oldest.one()
+    return QueueFigures(
+        inbound={str(state): int(n) for state, n in inbound.all()},
+        deliveries={str(state): int(n) for state, n in deliveries.all()},
+        due_now=int(due_now.one()),
+        oldest_pending=oldest_value if isinstance(oldest_value, datetime) else None,
+        dead_hosts=[(h, int(f), u) for h, f, u in dead.all()],
+    )

@@ -4,6 +4,7 @@ for each follower's software."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -135,7 +136,10 @@ async def _answer_follow(
 ) -> None:
     group_uri = node.urls.group(group.name)
     build = builders.accept if accept else builders.reject
-    document = build(node.urls.activity(node_token(node)), group_uri, follow, follower.uri)
+    answer = "accept" if accept else "reject"
+    document = build(
+        derived_id(node, answer, group_uri, str(follow.get("id"))), group_uri, follow, follower.uri
+    )
     await queue(
         session, group.actor_id, document, Visibility.DIRECT, [follower.inbox], node.clock()
     )
@@ -143,6 +147,13 @@ async def _answer_follow(
 
 def node_token(node: Node) -> str:
     return node.token()
+
+
+def derived_id(node: Node, kind: str, *parts: str) -> str:
+    """An activity id that follows from what caused it: applying the same received activity
+    twice (after a crash, say) writes the same outbound activity once, not twice."""
+    digest = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:24]
+    return node.urls.activity(f"{kind}-{digest}")
 
 
 async def receive_unfollow(node: Node, activity: Activity, follow_id: str | None) -> None:
@@ -362,7 +373,11 @@ async def announce(
     public = not group.members_only
     async with node.store.transaction() as session:
         wrapped = builders.announce_activity(
-            node.urls.activity(node_token(node)), group_uri, inner, followers, public
+            derived_id(node, "announce", group_uri, str(inner.get("id"))),
+            group_uri,
+            inner,
+            followers,
+            public,
         )
         await queue(
             session,
@@ -378,7 +393,7 @@ async def announce(
         if public and top_level and to.microblog and post is not None:
             # Mastodon boosts by object id only, and only threads (comments would flood it).
             boost = builders.announce_object(
-                node.urls.activity(node_token(node)), group_uri, post.uri, followers
+                derived_id(node, "boost", group_uri, post.uri), group_uri, post.uri, followers
             )
             await queue(
                 session, group.actor_id, boost, Visibility.UNLISTED, to.microblog, node.clock()
@@ -440,7 +455,7 @@ async def _undo_boosts(
         )
         for boost in boosts.all():
             undo = builders.undo(
-                node.urls.activity(node_token(node)),
+                derived_id(node, "unboost", boost.uri),
                 group_uri,
                 boost.document,
                 boost.document.get("to", []),

@@ -4,6 +4,7 @@ group side or the member side, and marked processed or rejected with the reason.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlmodel import col, select
 
@@ -18,21 +19,30 @@ from node.store.tables import Activity as ActivityRow
 log = logging.getLogger(__name__)
 
 BATCH = 50
+LEASE = timedelta(minutes=2)
 
 
 async def process_pending(node: Node, client: FederationClient, limit: int = BATCH) -> int:
     """Apply up to `limit` received activities; returns how many were handled."""
-    async with node.store.session() as session:
+    now = node.clock()
+    async with node.store.transaction() as session:
+        # A claim is a lease: on PostgreSQL several workers take rows side by side (SKIP
+        # LOCKED), and rows of a worker that died are taken again when the lease runs out.
         rows = await session.exec(
-            select(ActivityRow.id)
+            select(ActivityRow)
             .where(
                 ActivityRow.direction == Direction.INBOUND,
                 ActivityRow.state == ActivityState.RECEIVED,
+                col(ActivityRow.lease_until).is_(None) | (col(ActivityRow.lease_until) < now),
             )
             .order_by(col(ActivityRow.id))
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        ids = list(rows.all())
+        ids = []
+        for row in rows.all():
+            row.lease_until = now + LEASE
+            ids.append(row.id)
     for row_id in ids:
         assert row_id is not None
         await _process_one(node, client, row_id)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from federation.client import FederationClient, FetchError
@@ -81,7 +82,15 @@ def classify(software_name: str | None) -> Software:
 
 
 async def store_actor(node: Node, actor: WireActor, document: dict[str, Any]) -> RemoteActor:
-    """Insert or refresh a remote actor from its fetched document."""
+    """Insert or refresh a remote actor from its fetched document. Two requests from a new
+    actor can race to insert it: the loser updates the row the winner made."""
+    try:
+        return await _store_actor(node, actor, document)
+    except IntegrityError:
+        return await _store_actor(node, actor, document)
+
+
+async def _store_actor(node: Node, actor: WireActor, document: dict[str, Any]) -> RemoteActor:
     now = node.clock()
     async with node.store.transaction() as session:
         row = (await session.exec(select(RemoteActor).where(RemoteActor.uri == actor.id))).first()
@@ -170,12 +179,19 @@ async def server_software(node: Node, client: FederationClient, host: str) -> So
         return row.kind
     name = await _nodeinfo_software(client, host, urlsplit(node.urls.base).scheme)
     kind = classify(name)
-    async with node.store.transaction() as session:
-        row = (await session.exec(select(PeerServer).where(PeerServer.host == host))).first()
-        if row is None:
-            row = PeerServer(host=host, kind=kind, checked_at=node.clock())
-            session.add(row)
-        row.software_name, row.kind, row.checked_at = name, kind, node.clock()
+    for _ in range(2):  # a concurrent lookup of the same host may insert it first
+        try:
+            async with node.store.transaction() as session:
+                row = (
+                    await session.exec(select(PeerServer).where(PeerServer.host == host))
+                ).first()
+                if row is None:
+                    row = PeerServer(host=host, kind=kind, checked_at=node.clock())
+                    session.add(row)
+                row.software_name, row.kind, row.checked_at = name, kind, node.clock()
+            break
+        except IntegrityError:
+            continue
     log.info("event=peer_software host=%s software=%s kind=%s", host, name, kind.value)
     return kind
 

@@ -89,9 +89,9 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
     return app
 
 
-def create_serving_app(node: Node) -> web.Application:
+def create_serving_app(node: Node, *, workers: bool = True) -> web.Application:
     """The application `cove serve` runs: it also closes the store when the server stops."""
-    app = create_app(node)
+    app = create_app(node, workers=workers)
 
     async def store_lifetime(_app: web.Application) -> AsyncIterator[None]:
         yield

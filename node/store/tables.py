@@ -219,6 +219,8 @@ class Activity(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = _when()
     processed_at: datetime | None = _when(nullable=True)
+    # A worker that took the row to apply it holds it until then; past it, another may.
+    lease_until: datetime | None = _when(nullable=True)
 
 
 class Delivery(SQLModel, table=True):
@@ -239,6 +241,8 @@ class Delivery(SQLModel, table=True):
     next_attempt_at: datetime = _when()
     last_status: int | None = None
     last_error: str | None = Field(default=None, sa_type=sa.Text)
+    # A worker that took the row to send it holds it until then; past it, another may.
+    lease_until: datetime | None = _when(nullable=True)
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
@@ -253,6 +257,10 @@ class PeerServer(SQLModel, table=True):
     software_name: str | None = Field(default=None, max_length=64)
     kind: Software = Field(sa_type=_enum(Software, "software_kind"))
     checked_at: datetime = _when()
+    # The dead-host breaker: after enough failures in a row, deliveries to the host wait
+    # until dead_until, when one probe is let through; a success closes the breaker.
+    consecutive_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    dead_until: datetime | None = _when(nullable=True)
 
 
 class RemoteMembership(SQLModel, table=True):
