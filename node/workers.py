@@ -19,6 +19,7 @@ from node.domain import delivery
 from node.domain.keys import local_signer
 from node.domain.processing import process_pending
 from node.runtime import Node
+from node.scheduler import periodic_jobs
 from node.store.tables import Activity, Delivery
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,14 @@ class Workers:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         await self.release_stale_leases()
+        scheduler = periodic_jobs(self.node)
+        scheduler.start()
+        try:
+            await self._loop(stop)
+        finally:
+            scheduler.shutdown(wait=False)
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 handled = await self.run_once()

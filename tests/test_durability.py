@@ -116,7 +116,8 @@ class NodeProcess:
         return result.stdout
 
     def config(self) -> Config:
-        return load_config(self.folder / "cove.toml", {"COVE_HTTP__PORT": str(self.port)})
+        overrides = {k: v for k, v in self.env.items() if k.startswith("COVE_")}
+        return load_config(self.folder / "cove.toml", overrides)
 
     def spawn(self) -> None:
         # Output to a file: a pipe nobody reads would fill up and stall the server.

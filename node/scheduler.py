@@ -1,0 +1,90 @@
+"""Periodic jobs (APScheduler), each run by one process at a time: on PostgreSQL, where
+several worker processes share a database, a job runs only under its advisory lock."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import delete, text
+from sqlmodel import col
+
+from node.runtime import Node
+from node.store.states import DeliveryState
+from node.store.tables import Delivery
+
+log = logging.getLogger(__name__)
+
+KEEP_DELIVERED = timedelta(days=7)
+KEEP_FAILED = timedelta(days=30)
+PRUNE_EVERY = timedelta(hours=1)
+
+
+@asynccontextmanager
+async def exclusive(node: Node, name: str) -> AsyncIterator[bool]:
+    """Yields True when this process holds the job `name` (and holds it until the block
+    ends), False when another process does. SQLite nodes are one process: always True."""
+    if node.store.dialect != "postgresql":
+        yield True
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    async with node.store.engine.connect() as connection:
+        held = bool(
+            (
+                await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+            ).scalar()
+        )
+        try:
+            yield held
+        finally:
+            if held:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+
+
+async def run_job(node: Node, name: str, job: Callable[[Node], Awaitable[int]]) -> int | None:
+    """Run `job` if no other process is running it; its result, or None when skipped."""
+    async with exclusive(node, name) as held:
+        if not held:
+            log.info("event=job_skipped job=%s reason=held_elsewhere", name)
+            return None
+        result = await job(node)
+        log.info("event=job_done job=%s result=%s", name, result)
+        return result
+
+
+async def prune_deliveries(node: Node) -> int:
+    """Forget deliveries that are done: delivered a week ago, or given up a month ago."""
+    now = node.clock()
+    async with node.store.transaction() as session:
+        delivered = await session.exec(
+            delete(Delivery).where(
+                col(Delivery.state) == DeliveryState.DELIVERED,
+                col(Delivery.updated_at) < now - KEEP_DELIVERED,
+            )
+        )
+        failed = await session.exec(
+            delete(Delivery).where(
+                col(Delivery.state) == DeliveryState.FAILED,
+                col(Delivery.updated_at) < now - KEEP_FAILED,
+            )
+        )
+        return int(delivered.rowcount or 0) + int(failed.rowcount or 0)
+
+
+def periodic_jobs(node: Node) -> AsyncIOScheduler:
+    """The scheduler every worker process starts; the locks keep each job to one of them."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        run_job,
+        "interval",
+        seconds=PRUNE_EVERY.total_seconds(),
+        args=[node, "prune_deliveries", prune_deliveries],
+        id="prune_deliveries",
+        max_instances=1,
+        coalesce=True,
+    )
+    return scheduler
