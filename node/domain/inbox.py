@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from node.runtime import Node
 from node.store.states import ActivityState, Direction, Visibility
@@ -42,27 +41,22 @@ async def record_inbound(
     object_uri: str | None,
     local_actor_id: int | None,
 ) -> bool:
-    """Store an accepted activity; False when its id was stored before (a redelivery)."""
-    async with node.store.session() as session:
-        seen = (await session.exec(select(Activity.id).where(Activity.uri == activity_id))).first()
-    if seen is not None:
-        return False
-    try:
-        async with node.store.transaction() as session:
-            session.add(
-                Activity(
-                    uri=activity_id,
-                    type=activity_type[:32],
-                    direction=Direction.INBOUND,
-                    state=ActivityState.RECEIVED,
-                    actor_uri=actor_uri,
-                    object_uri=object_uri,
-                    local_actor_id=local_actor_id,
-                    visibility=visibility_of(document),
-                    document=dict(document),
-                    created_at=node.clock(),
-                )
-            )
-    except IntegrityError:
-        return False  # the same id arrived twice at once; the other copy is stored
-    return True
+    """Store an accepted activity; False when its id was stored before (a redelivery).
+    One INSERT ... ON CONFLICT DO NOTHING: the hot path of every inbox."""
+    values = {
+        "uri": activity_id,
+        "type": activity_type[:32],
+        "direction": Direction.INBOUND,
+        "state": ActivityState.RECEIVED,
+        "actor_uri": actor_uri,
+        "object_uri": object_uri,
+        "local_actor_id": local_actor_id,
+        "visibility": visibility_of(document),
+        "document": dict(document),
+        "created_at": node.clock(),
+    }
+    insert = postgresql.insert if node.store.dialect == "postgresql" else sqlite.insert
+    statement = insert(Activity).values(**values).on_conflict_do_nothing(index_elements=["uri"])
+    async with node.store.transaction() as session:
+        result = await session.exec(statement)
+    return bool(result.rowcount)
