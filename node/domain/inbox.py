@@ -3,10 +3,14 @@ then runs from the stored row, so a crash loses nothing)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
 
 from node.runtime import Node
 from node.store.states import ActivityState, Direction, Visibility
@@ -32,31 +36,108 @@ def visibility_of(document: Mapping[str, Any]) -> Visibility:
     return Visibility.PUBLIC if _addressed(document) & PUBLIC_ADDRESSES else Visibility.DIRECT
 
 
-async def record_inbound(
-    node: Node,
-    document: Mapping[str, Any],
-    activity_id: str,
-    activity_type: str,
-    actor_uri: str,
-    object_uri: str | None,
-    local_actor_id: int | None,
-) -> bool:
-    """Store an accepted activity; False when its id was stored before (a redelivery).
-    One INSERT ... ON CONFLICT DO NOTHING: the hot path of every inbox."""
-    values = {
-        "uri": activity_id,
-        "type": activity_type[:32],
-        "direction": Direction.INBOUND,
-        "state": ActivityState.RECEIVED,
-        "actor_uri": actor_uri,
-        "object_uri": object_uri,
-        "local_actor_id": local_actor_id,
-        "visibility": visibility_of(document),
-        "document": dict(document),
-        "created_at": node.clock(),
-    }
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """An accepted activity, ready to be stored."""
+
+    document: Mapping[str, Any]
+    id: str
+    type: str
+    actor: str
+    object_id: str | None
+    local_actor_id: int | None
+
+    def row(self, now: datetime) -> dict[str, Any]:
+        return {
+            "uri": self.id,
+            "type": self.type[:32],
+            "direction": Direction.INBOUND,
+            "state": ActivityState.RECEIVED,
+            "actor_uri": self.actor,
+            "object_uri": self.object_id,
+            "local_actor_id": self.local_actor_id,
+            "visibility": visibility_of(self.document),
+            "document": dict(self.document),
+            "created_at": now,
+        }
+
+
+async def store_inbound(node: Node, batch: Sequence[Inbound]) -> set[str]:
+    """Store accepted activities in one statement (INSERT ... ON CONFLICT DO NOTHING
+    RETURNING); the ids that were new. An id stored before is a redelivery."""
+    if not batch:
+        return set()
+    now = node.clock()
     insert = postgresql.insert if node.store.dialect == "postgresql" else sqlite.insert
-    statement = insert(Activity).values(**values).on_conflict_do_nothing(index_elements=["uri"])
+    statement = (
+        insert(Activity)
+        .values([item.row(now) for item in batch])
+        .on_conflict_do_nothing(index_elements=["uri"])
+        .returning(col(Activity.uri))
+    )
     async with node.store.transaction() as session:
         result = await session.exec(statement)
-    return bool(result.rowcount)
+        return {str(uri) for (uri,) in result.all()}
+
+
+async def record_inbound(node: Node, inbound: Inbound) -> bool:
+    """Store one accepted activity; False when its id was stored before (a redelivery)."""
+    return inbound.id in await store_inbound(node, [inbound])
+
+
+class InboxWriter:
+    """Group commit for inboxes: activities arriving together are stored in one statement
+    and one commit, and each sender hears 202 only once its activity is committed."""
+
+    MAX_BATCH = 256
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+        self._waiting: list[tuple[Inbound, asyncio.Future[bool]]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def store(self, inbound: Inbound) -> bool:
+        """Wait until the activity is committed; False when it was a redelivery."""
+        if self._task is None or self._task.done():
+            return await record_inbound(self._node, inbound)
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((inbound, done))
+        self._wake.set()
+        return await done
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not (stop.is_set() and not self._waiting):
+            if not self._waiting:
+                self._wake.clear()
+                waiter = asyncio.create_task(self._wake.wait())
+                stopper = asyncio.create_task(stop.wait())
+                await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                stopper.cancel()
+                continue
+            batch, self._waiting = (
+                self._waiting[: self.MAX_BATCH],
+                self._waiting[self.MAX_BATCH :],
+            )
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[tuple[Inbound, asyncio.Future[bool]]]) -> None:
+        try:
+            new = await store_inbound(self._node, [item for item, _ in batch])
+        except Exception as e:  # each waiting request answers with the error, not a hang
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(e)
+            return
+        seen: set[str] = set()
+        for item, done in batch:
+            # The same id twice in one batch: the first is the one stored.
+            fresh = item.id in new and item.id not in seen
+            seen.add(item.id)
+            if not done.done():
+                done.set_result(fresh)
+
+    def start(self, stop: asyncio.Event) -> asyncio.Task[None]:
+        self._task = asyncio.create_task(self.run(stop))
+        return self._task

@@ -6,13 +6,16 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 
 from aiohttp import web
 
+from node.cache import TtlCache
+from node.domain.inbox import InboxWriter
 from node.http import actors, collections, discovery, inbox, posts, vocabulary
 from node.http.errors import error_middleware
 from node.http.pages import template_environment
-from node.http.state import CLIENT, NODE, TEMPLATES
+from node.http.state import CLIENT, GROUPS, INBOX_WRITER, KEYS, NODE, TEMPLATES
 from node.runtime import Node, federation_client
 from node.workers import Workers
 
@@ -62,6 +65,11 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
     app[NODE] = node
     app[TEMPLATES] = template_environment()
     app[CLIENT] = federation_client(node)
+    app[INBOX_WRITER] = InboxWriter(node)
+    # Short-lived: a changed group or a rotated key is picked up within seconds anyway (a
+    # failing signature re-fetches the key at once).
+    app[GROUPS] = TtlCache(timedelta(seconds=10), node.clock)
+    app[KEYS] = TtlCache(timedelta(minutes=5), node.clock)
     for table in (
         discovery.routes,
         actors.routes,
@@ -83,7 +91,15 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         stop.set()
         await task
 
+    async def inbox_writer_lifetime(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = app[INBOX_WRITER].start(stop)
+        yield
+        stop.set()
+        await task
+
     app.cleanup_ctx.append(client_lifetime)
+    app.cleanup_ctx.append(inbox_writer_lifetime)
     if workers:
         app.cleanup_ctx.append(workers_lifetime)
     return app

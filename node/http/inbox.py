@@ -13,11 +13,11 @@ from federation.client import FetchError, origin, same_host
 from federation.errors import Invalid, Unauthorized
 from federation.wire import Activity, read_document
 from node.domain import accounts, groups
-from node.domain.inbox import record_inbound
+from node.domain.inbox import Inbound
 from node.domain.instance import get_instance
 from node.domain.keys import instance_signer
 from node.http.signatures import SignedBy, signed_by
-from node.http.state import CLIENT, NODE
+from node.http.state import CLIENT, GROUPS, INBOX_WRITER, NODE
 from node.runtime import Node
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,6 @@ async def _from_origin(request: web.Request, envelope: Activity) -> dict[str, An
 
 
 async def receive(request: web.Request, local_actor_id: int | None) -> web.Response:
-    node = request.app[NODE]
     body = await request.read()
     envelope_doc = _parse(body)
     envelope = read_envelope(envelope_doc)
@@ -88,16 +87,12 @@ async def receive(request: web.Request, local_actor_id: int | None) -> web.Respo
     document: dict[str, Any] = envelope_doc
     if signer.actor != envelope.actor:
         document = await _from_origin(request, envelope)
-    stored = await record_inbound(
-        node,
-        document,
-        envelope.id,
-        envelope.type,
-        envelope.actor,
-        envelope.object_id,
-        local_actor_id,
+    stored = await request.app[INBOX_WRITER].store(
+        Inbound(
+            document, envelope.id, envelope.type, envelope.actor, envelope.object_id, local_actor_id
+        )
     )
-    log.info(
+    log.debug(  # the access log has the request; this line names the activity
         "event=inbox_%s id=%s type=%s actor=%s spec=%s",
         "accepted" if stored else "duplicate",
         envelope.id,
@@ -122,8 +117,13 @@ async def instance_inbox(request: web.Request) -> web.Response:
 @routes.post("/g/{name}/inbox")
 async def group_inbox(request: web.Request) -> web.Response:
     node: Node = request.app[NODE]
-    async with node.store.session() as session:
-        group = await groups.get_group(session, request.match_info["name"])
+    name = request.match_info["name"]
+
+    async def load() -> groups.GroupInfo:
+        async with node.store.session() as session:
+            return await groups.get_group(session, name)
+
+    group = await request.app[GROUPS].get(name, load)
     return await receive(request, group.actor_id)
 
 

@@ -12,8 +12,8 @@ from federation.errors import Unauthorized
 from federation.httpsig.inbound import Claim, check_policy, check_signature, claim_of
 from federation.httpsig.message import Headers, HttpMessage, Spec
 from federation.keys import load_public_key
-from node.domain.keys import verification_key
-from node.http.state import CLIENT, NODE
+from node.domain.keys import ResolvedKey, verification_key
+from node.http.state import CLIENT, KEYS, NODE
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +42,23 @@ async def signed_by(request: web.Request, body: bytes) -> SignedBy:
     message = as_message(request, body)
     claim = claim_of(message)
     check_policy(message, claim, node.clock())
-    resolved = await verification_key(node, client, claim.key_id)
+    keys = request.app[KEYS]
+    fetched_now = False
+
+    async def load() -> ResolvedKey:
+        nonlocal fetched_now
+        resolved = await verification_key(node, client, claim.key_id)
+        fetched_now = not resolved.from_cache
+        return resolved
+
+    resolved = await keys.get(claim.key_id, load)
     try:
         _check(message, claim, resolved.key.public_key_pem)
     except Unauthorized:
-        if not resolved.from_cache:
+        if fetched_now:
             raise
         # The actor may have rotated its key (Update{Actor}): fetch it again, once.
+        keys.forget(claim.key_id)
         resolved = await verification_key(node, client, claim.key_id, refresh=True)
         _check(message, claim, resolved.key.public_key_pem)
     return SignedBy(key_id=claim.key_id, actor=resolved.key.owner, spec=claim.spec)

@@ -6,8 +6,16 @@ import jinja2
 from aiohttp import web
 
 from federation.client import FederationClient
+from node.cache import TtlCache
+from node.domain.groups import GroupInfo
+from node.domain.inbox import InboxWriter
+from node.domain.keys import ResolvedKey
 from node.runtime import Node
 
 NODE = web.AppKey("node", Node)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 CLIENT = web.AppKey("client", FederationClient)
+INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
+# The group an inbox URL names, and signers' keys: looked up on every inbox request.
+GROUPS = web.AppKey("groups", TtlCache[str, GroupInfo])
+KEYS = web.AppKey("keys", TtlCache[str, ResolvedKey])

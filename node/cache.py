@@ -1,0 +1,36 @@
+"""Small in-process caches with a time to live, for lookups on every inbox request (the
+group an inbox belongs to, a signer's public key)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class TtlCache(Generic[K, V]):
+    def __init__(self, ttl: timedelta, clock: Callable[[], datetime], size: int = 4096) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._size = size
+        self._items: OrderedDict[K, tuple[datetime, V]] = OrderedDict()
+
+    async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        now = self._clock()
+        found = self._items.get(key)
+        if found is not None and found[0] > now:
+            self._items.move_to_end(key)
+            return found[1]
+        value = await load()
+        self._items[key] = (now + self._ttl, value)
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return value
+
+    def forget(self, key: K) -> None:
+        self._items.pop(key, None)
