@@ -20,6 +20,7 @@ from federation.errors import Invalid, NotFound, Refused
 from federation.wire import Activity, WireObject
 from node.domain.delivery import inbox_of, queue
 from node.domain.groups import GroupInfo, get_group
+from node.domain.posts import take_content
 from node.domain.remote_actors import remote_actor, server_software
 from node.runtime import Node
 from node.store.states import (
@@ -33,7 +34,6 @@ from node.store.states import (
 )
 from node.store.tables import Activity as ActivityRow
 from node.store.tables import CommunityGroup, LocalActor, Membership, Post, RemoteActor
-from node.text import sanitise_html
 
 log = logging.getLogger(__name__)
 
@@ -321,15 +321,7 @@ async def _store_post(
             session.add(post)
         post.group_id = group.id
         post.group_uri = node.urls.group(group.name)
-        post.kind = (
-            PostKind.PAGE
-            if obj.type in ("Page", "Article") and not obj.in_reply_to
-            else PostKind.NOTE
-        )
-        post.title = (obj.name or "")[:300] or None
-        post.content_html = sanitise_html(obj.content or "")
-        post.in_reply_to_uri = obj.in_reply_to
-        post.sensitive = obj.sensitive
+        take_content(post, obj)
         post.visibility = visibility
         await session.flush()
         session.expunge(post)
@@ -433,9 +425,8 @@ async def _apply_change(node: Node, group: GroupInfo, activity: Activity, post: 
         if activity.type == "Delete":
             row.deleted_at = node.clock()
         elif isinstance(activity.object, WireObject):
-            row.content_html = sanitise_html(activity.object.content or "")
-            row.title = (activity.object.name or "")[:300] or row.title
-            row.updated_at = activity.object.updated or node.clock()
+            take_content(row, activity.object)
+            row.updated_at = row.updated_at or node.clock()
 
 
 async def _undo_boosts(

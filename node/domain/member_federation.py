@@ -17,11 +17,12 @@ from node.domain import group_federation
 from node.domain.accounts import AccountInfo
 from node.domain.delivery import queue
 from node.domain.groups import GroupInfo
+from node.domain.posts import take_content
 from node.domain.remote_actors import remote_actor, resolve_handle
 from node.runtime import Node
 from node.store.states import MembershipState, PostKind, Visibility, check_transition
 from node.store.tables import Membership, Post, RemoteMembership
-from node.text import plain_to_html, sanitise_html
+from node.text import plain_to_html
 
 log = logging.getLogger(__name__)
 
@@ -416,16 +417,7 @@ async def _keep(node: Node, group_uri: str, obj: WireObject) -> None:
             )
             session.add(post)
         post.group_uri = group_uri
-        post.kind = (
-            PostKind.PAGE
-            if obj.type in ("Page", "Article") and not obj.in_reply_to
-            else PostKind.NOTE
-        )
-        post.title = (obj.name or "")[:300] or None
-        post.content_html = sanitise_html(obj.content or "")
-        post.in_reply_to_uri = obj.in_reply_to
-        if obj.updated is not None:
-            post.updated_at = obj.updated
+        take_content(post, obj)
 
 
 async def feed(node: Node, account: AccountInfo, limit: int = 50) -> list[Post]:

@@ -1,4 +1,5 @@
-"""Posts in groups: what a group features (pinned posts), as values ready to render."""
+"""Posts in groups: what a group features (pinned posts) and shows, and how a remote post's
+content is taken onto our rows."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from federation.wire import WireObject
 from node.store.states import PostKind, Visibility
 from node.store.tables import Post
+from node.text import sanitise_html
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +77,15 @@ async def recent_threads(
         .limit(limit)
     )
     return [_info(p) for p in found.all()]
+
+
+def take_content(post: Post, obj: WireObject) -> None:
+    """Copy what a remote post says about itself onto our row, its HTML sanitised."""
+    threads = obj.type in ("Page", "Article") and not obj.in_reply_to
+    post.kind = PostKind.PAGE if threads else PostKind.NOTE
+    post.title = (obj.name or "")[:300] or None
+    post.content_html = sanitise_html(obj.content or "")
+    post.in_reply_to_uri = obj.in_reply_to
+    post.sensitive = obj.sensitive
+    if obj.updated is not None:
+        post.updated_at = obj.updated
