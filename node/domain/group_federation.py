@@ -426,7 +426,8 @@ async def _apply_change(node: Node, group: GroupInfo, activity: Activity, post: 
             row.deleted_at = node.clock()
         elif isinstance(activity.object, WireObject):
             take_content(row, activity.object)
-            row.updated_at = row.updated_at or node.clock()
+            if activity.object.updated is None:
+                row.updated_at = node.clock()
 
 
 async def _undo_boosts(
