@@ -167,17 +167,22 @@ def synthetic_posts(count: int = 2000, body_bytes: int = 1100) -> list[bytes]:
     return [http_request("POST", f"http://{NODE_ADDRESS}:1/inbox", headers, body)] * count
 
 
-async def measure_servers(
-    posts_file: Path | None, senders: int, seconds: float, workdir: Path
-) -> ServerCeilings:
-    """Bare aiohttp and canned-server rates for POSTs (the inbox's requests when given) and
-    GETs, with the same load generator and concurrency as the scenarios."""
+def _request_files(posts_file: Path | None, workdir: Path) -> tuple[Path, Path]:
     workdir.mkdir(parents=True, exist_ok=True)
     if posts_file is None:
         posts_file = workdir / "synthetic-posts.bin"
         write_requests(posts_file, synthetic_posts())
     gets_file = workdir / "bare-gets.bin"
     write_requests(gets_file, [get_request(f"http://{NODE_ADDRESS}:1/g/x", ACTIVITY_JSON)] * 100)
+    return posts_file, gets_file
+
+
+async def measure_servers(
+    posts_file: Path | None, senders: int, seconds: float, workdir: Path
+) -> ServerCeilings:
+    """Bare aiohttp and canned-server rates for POSTs (the inbox's requests when given) and
+    GETs, with the same load generator and concurrency as the scenarios."""
+    posts_file, gets_file = _request_files(posts_file, workdir)
     return ServerCeilings(
         bare_post=await _load_against("bare", posts_file, senders, seconds, workdir),
         bare_get=await _load_against("bare", gets_file, senders, seconds, workdir),

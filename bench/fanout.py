@@ -20,6 +20,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bench.actors import ActorServer, SimulatedActor
 from bench.ceilings import bare_fanout, rsa_sign_rate
@@ -28,13 +29,12 @@ from bench.loadgen import send_once
 from bench.loopback import shared_free_port, sink_hosts
 from bench.meter import CpuWindow, ProcessMeter
 from bench.nodes import Backend, NodeUnderTest
-from bench.presign import create_note, signed_create
-from bench.profiling import Profiler
+from bench.presign import create_note, private_key, signed_create
+from bench.profiling import Profiler, write_summary
 from bench.report import RESULTS, Figure
 from bench.run import Run, add_arguments, finish, guarded, open_run
 from bench.sinks import SinkServers, check_signatures
 from federation.builders import announce_activity
-from federation.keys import load_private_key
 from federation.vocabulary import iso8601
 from node.store.states import DeliveryState
 from node.store.tables import Delivery
@@ -60,17 +60,20 @@ class FanoutCeiling:
 
 
 def poster_key(actor: SimulatedActor) -> rsa.RSAPrivateKey:
-    key = load_private_key(actor.keys.private_pem)
-    assert isinstance(key, rsa.RSAPrivateKey)
-    return key
+    return private_key(actor.keys.private_pem)
 
 
 def sample_announce(actor: SimulatedActor, group: str) -> dict[str, Any]:
     """An Announce the size of the node's, for the bare client to send."""
     now = iso8601(datetime.now(UTC))
     inner = create_note(actor.uri, group, secrets.token_hex(6), "bare fan-out", now)
-    return announce_activity(f"{group}/activities/bare-{secrets.token_hex(4)}", group, inner,
-                             f"{group}/followers", public=True)  # fmt: skip
+    return announce_activity(
+        f"{group}/activities/bare-{secrets.token_hex(4)}",
+        group,
+        inner,
+        f"{group}/followers",
+        public=True,
+    )
 
 
 async def measure_ceiling(hosts: int, repeats: int = 1) -> FanoutCeiling:
@@ -82,8 +85,12 @@ async def measure_ceiling(hosts: int, repeats: int = 1) -> FanoutCeiling:
     async with SinkServers(addresses, shared_free_port(addresses)) as sinks:
         inboxes = [sinks.inbox(h) for h in sinks.hosts]
         timings = [
-            await bare_fanout(inboxes, sample_announce(actor, "http://127.0.0.1:1/g/x"),
-                              poster_key(actor), actor.key_id)  # fmt: skip
+            await bare_fanout(
+                inboxes,
+                sample_announce(actor, "http://127.0.0.1:1/g/x"),
+                poster_key(actor),
+                actor.key_id,
+            )
             for _ in range(repeats)
         ]
     return FanoutCeiling(sign_rate, min(timings), hosts)
@@ -93,7 +100,7 @@ async def _delivery_states(database_url: str) -> dict[str, int]:
     states: dict[str, int] = {}
     for state in DeliveryState:
         states[state.value] = await count_rows(
-            database_url, select(func.count()).where(Delivery.state == state)
+            database_url, select(func.count()).where(col(Delivery.state) == state)
         )
     return states
 
@@ -104,22 +111,22 @@ async def measure(
     ceiling: FanoutCeiling,
     hosts: int,
     per_host: int,
-    timeout: float,
+    give_up_after: float,
 ) -> list[Figure]:
     poster_server = await ActorServer.create(1, 1)
     actor = poster_server.actors[0]
     addresses = sink_hosts(hosts)
     sinks = SinkServers(addresses, shared_free_port(addresses))
-    node = NodeUnderTest("fanout", backend, run.node_port, run.workdir, run.postgres,
-                         run.log_level)  # fmt: skip
+    node = NodeUnderTest("fanout", backend, run.node_port, run.workdir, run.postgres, run.log_level)
     await node.prepare([(GROUP, "anyone")])
     seeding = time.monotonic()
     followers = await seed(node.database_url, GROUP, sinks.hosts, sinks.port, per_host, [actor])
     seeding = time.monotonic() - seeding
     group = f"{node.base}/g/{GROUP}"
     token = secrets.token_hex(6)
-    raw = signed_create(f"{group}/inbox", group, actor.signer, poster_key(actor), token,
-                        datetime.now(UTC))  # fmt: skip
+    raw = signed_create(
+        f"{group}/inbox", group, actor.signer, poster_key(actor), token, datetime.now(UTC)
+    )
     activity_id = f"{actor.uri}/activities/{token}"
     profile_path = run.profile_path("fanout", backend)
     try:
@@ -127,14 +134,14 @@ async def measure(
             await node.start()
             await asyncio.sleep(SETTLE_SECONDS)
             async with ProcessMeter(node.pid) as meter:
-                cpu = CpuWindow(node.pid)
+                cpu = CpuWindow(node.pid, node.postgres_database)
                 profiler = Profiler(node.pid, profile_path) if run.profile else None
                 async with profiler or contextlib.nullcontext():
                     cpu.start()
                     sent = time.monotonic()
                     status = await send_once(f"{group}/inbox", raw)
                     acknowledged = time.monotonic()
-                    complete = await sinks.wait_for(activity_id, hosts, timeout)
+                    complete = await sinks.wait_for(activity_id, hosts, give_up_after)
                     cpu.stop()
             arrivals = dict(sinks.arrivals.get(activity_id, {}))
             signatures = await check_signatures(sinks.samples)
@@ -149,7 +156,7 @@ async def measure(
     if complete:
         text = f"{hosts:,} hosts in {last:.2f} s (first {first:.2f} s), {rate:,.0f} deliveries/s"
     else:
-        text = f"{reached:,}/{hosts:,} hosts in {timeout:.0f} s (timed out)"
+        text = f"{reached:,}/{hosts:,} hosts in {give_up_after:.0f} s (timed out)"
     details: dict[str, Any] = {
         "followers": followers,
         "hosts": hosts,
@@ -164,17 +171,28 @@ async def measure(
         "signatures_checked": asdict(signatures),
         "node_cpu_seconds": round(cpu.cpu, 2),
         "node_cpu_core_share": round(cpu.core_share, 2),
+        "background_cores": round(cpu.background_cores(), 2),
+        "postgres_cores": round(cpu.postgres_cores, 2),
         "seeding_s": round(seeding, 2),
         "ceiling": asdict(ceiling),
         "node_log": str(node.log),
     }
     if profiler is not None:
-        details["profile"] = str(profile_path)
+        details["profile"] = profiler.problem or write_summary(profile_path)
     return [
-        Figure(SCENARIO, backend.value, text, round(last, 3) if complete else None, "s",
-               ceiling.text(), round(rate / ceiling.sign_rate, 3) if complete else None,
-               round(meter.peak_mib, 1), TARGET, complete and last <= TARGET_SECONDS,
-               details)  # fmt: skip
+        Figure(
+            SCENARIO,
+            backend.value,
+            text,
+            round(last, 3) if complete else None,
+            "s",
+            ceiling.text(),
+            round(rate / ceiling.sign_rate, 3) if complete else None,
+            round(meter.peak_mib, 1),
+            TARGET,
+            complete and last <= TARGET_SECONDS,
+            details,
+        )
     ]
 
 
@@ -189,15 +207,18 @@ async def _main(args: argparse.Namespace) -> int:
             SCENARIO,
             backend,
             TARGET,
-            lambda b=backend: measure(run, b, ceiling, args.hosts, args.per_host, args.timeout),
+            measure(run, backend, ceiling, args.hosts, args.per_host, args.timeout),
         )
     finish(run, figures, args.json or RESULTS / "fanout.json", {})
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.fanout",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_arguments(parser, databases_default="sqlite")
     parser.add_argument("--hosts", type=int, default=1000, help="follower hosts")
     parser.add_argument("--per-host", type=int, default=10, help="followers on each host")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlmodel import col
 
 from bench.actors import SimulatedActor
 from node.config import DatabaseSettings
@@ -64,7 +65,8 @@ async def seed(
             ]
             for chunk in _chunks(actors):
                 await session.execute(insert(RemoteActor), chunk)
-            rows = (await session.execute(select(RemoteActor.id, RemoteActor.uri))).all()  # type: ignore[call-overload]
+            ids = select(col(RemoteActor.id), col(RemoteActor.uri))
+            rows = (await session.execute(ids)).all()
             by_uri = {uri: actor_id for actor_id, uri in rows}
             memberships = [
                 {

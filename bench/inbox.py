@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bench.actors import ActorServer
 from bench.ceilings import ServerCeilings, measure_servers
@@ -27,7 +28,7 @@ from bench.loadgen import Load, run_process, write_requests
 from bench.meter import CpuWindow, ProcessMeter
 from bench.nodes import Backend, NodeUnderTest
 from bench.presign import signed_creates
-from bench.profiling import Profiler, summarise
+from bench.profiling import Profiler, write_summary
 from bench.report import RESULTS, Figure
 from bench.run import Run, add_arguments, finish, guarded, open_run
 from node.store.states import ActivityState, Direction
@@ -40,6 +41,7 @@ GROUP = "bench"
 ACTORS = 32
 ACTOR_HOSTS = 4
 WARMUP_SECONDS = 60.0
+DRAIN_SECONDS = 5.0
 
 
 @dataclass
@@ -100,8 +102,7 @@ def _describe(result: Load, ceiling: ServerCeilings | None) -> tuple[str, str, f
 async def measure(
     run: Run, backend: Backend, load: InboxLoad, ceiling: ServerCeilings | None
 ) -> list[Figure]:
-    node = NodeUnderTest(SCENARIO, backend, run.node_port, run.workdir, run.postgres,
-                         run.log_level)  # fmt: skip
+    node = NodeUnderTest(SCENARIO, backend, run.node_port, run.workdir, run.postgres, run.log_level)
     await node.prepare([(GROUP, "anyone")])
     fetches_before = sum(load.actors.fetches.values())
     try:
@@ -109,13 +110,16 @@ async def measure(
         profile_path = run.profile_path(SCENARIO, backend)
         async with ProcessMeter(node.pid) as meter:
             warm = await _warm_up(load, node_inbox(run)[0])
-            cpu = CpuWindow(node.pid)
+            cpu = CpuWindow(node.pid, node.postgres_database)
             cpu.start()
             profiler = Profiler(node.pid, profile_path) if run.profile else None
             async with profiler or contextlib.nullcontext():
                 result = await _load(run, load, node_inbox(run)[0])
             cpu.stop()
             stored, applied = await _stored_and_applied(node.database_url)
+            # Once the senders stop, how fast the node's workers apply the backlog.
+            await asyncio.sleep(drain := min(DRAIN_SECONDS, run.seconds / 2))
+            _, applied_after = await _stored_and_applied(node.database_url)
     finally:
         await node.stop()
         await node.drop()
@@ -128,7 +132,11 @@ async def measure(
         "key_fetches": sum(load.actors.fetches.values()) - fetches_before,
         "stored_inbound": stored,
         "applied_by_end": applied,
+        "applied_per_s_under_load": round(applied / result.seconds, 1) if result.seconds else None,
+        "applied_per_s_after_load": round((applied_after - applied) / drain, 1),
         "node_cpu_core_share": round(cpu.core_share, 2),
+        "background_cores": round(cpu.background_cores(result.client_cpu_seconds), 2),
+        "postgres_cores": round(cpu.postgres_cores, 2),
         "client_cpu_core_share": round(result.client_core_share, 2),
         "client_ceiling_req_s": ceiling.client_post.rate if ceiling else None,
         "node_log": str(node.log),
@@ -137,26 +145,34 @@ async def measure(
         details["profile"] = _profile_details(profiler, profile_path)
     met = result.rate >= TARGET_RATE if backend == Backend.SQLITE else None
     return [
-        Figure(SCENARIO, backend.value, text, result.rate, "accepted/s", ceiling_text, ratio,
-               round(meter.peak_mib, 1), TARGET, met, details)  # fmt: skip
+        Figure(
+            SCENARIO,
+            backend.value,
+            text,
+            result.rate,
+            "accepted/s",
+            ceiling_text,
+            ratio,
+            round(meter.peak_mib, 1),
+            TARGET,
+            met,
+            details,
+        )
     ]
 
 
 def _profile_details(profiler: Profiler, path: Path) -> dict[str, object]:
     if profiler.problem is not None:
         return {"problem": profiler.problem}
-    summary = summarise(path)
-    summary_path = path.with_suffix(".summary.txt")
-    summary_path.write_text(summary.text(25) + "\n")
-    return {"raw": str(path), "summary": str(summary_path), **summary.as_dict()}
+    return write_summary(path)
 
 
 async def _stored_and_applied(database_url: str) -> tuple[int, int]:
-    inbound = Activity.direction == Direction.INBOUND
+    inbound = col(Activity.direction) == Direction.INBOUND
     stored = await count_rows(database_url, select(func.count()).where(inbound))
     applied = await count_rows(
         database_url,
-        select(func.count()).where(inbound, Activity.state != ActivityState.RECEIVED),
+        select(func.count()).where(inbound, col(Activity.state) != ActivityState.RECEIVED),
     )
     return stored, applied
 
@@ -173,9 +189,24 @@ async def measure_target(
     if meter is not None:
         rss = round(meter.peak_mib, 1)
     text, ceiling_text, ratio = _describe(result, ceiling)
-    details = {**asdict(result), "target": load.inbox, "key_fetches": sum(load.actors.fetches.values())}
-    return Figure(SCENARIO, "target", text, result.rate, "accepted/s", ceiling_text, ratio, rss,
-                  TARGET, None, details)  # fmt: skip
+    details = {
+        **asdict(result),
+        "target": load.inbox,
+        "key_fetches": sum(load.actors.fetches.values()),
+    }
+    return Figure(
+        SCENARIO,
+        "target",
+        text,
+        result.rate,
+        "accepted/s",
+        ceiling_text,
+        ratio,
+        rss,
+        TARGET,
+        None,
+        details,
+    )
 
 
 def pool_size(run: Run, given: int | None, actors: int) -> int:
@@ -203,7 +234,7 @@ async def _main(args: argparse.Namespace) -> int:
         for backend in [] if args.target else run.backends:
             print(f"inbox on {backend.value}...")
             figures += await guarded(
-                SCENARIO, backend, TARGET, lambda b=backend: measure(run, b, load, ceiling)
+                SCENARIO, backend, TARGET, measure(run, backend, load, ceiling)
             )
     finally:
         await load.actors.stop()
@@ -212,8 +243,11 @@ async def _main(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.inbox", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.inbox",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_arguments(parser, databases_default="sqlite")
     parser.add_argument("--target", help="an inbox URL on loopback to load instead of a node")
     parser.add_argument("--group", help="the group the activities address (default: target's)")

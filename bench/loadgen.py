@@ -229,6 +229,7 @@ async def generate(
     """Send the first `warmup` requests (not measured), then the rest for up to `seconds`."""
     host, port = require_loopback(target)
     load = Load(senders=senders)
+    warm_requests: Sequence[bytes]
     if cycle:  # the warm-up may reuse requests, and the measurement starts over
         warm_requests = [requests[i % len(requests)] for i in range(warmup)]
         measured = requests

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import resource
 from types import TracebackType
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -80,24 +81,90 @@ class ProcessMeter:
             self.sample()
 
 
-class CpuWindow:
-    """CPU seconds a process spends between `start()` and `stop()`, and the share of one core."""
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores have spent running processes since boot (/proc/stat: user,
+    nice, system; interrupt time, loopback networking's included, is left out)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    return (fields[0] + fields[1] + fields[2]) / TICKS
 
-    def __init__(self, pid: int) -> None:
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def database_backends(database: str) -> dict[int, float]:
+    """CPU seconds of the PostgreSQL backends serving `database` (found by process title)."""
+    found: dict[int, float] = {}
+    marker = f" {database} ".encode()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                title = f.read(300)
+        except OSError:
+            continue
+        if title.startswith(b"postgres:") and marker in title:
+            seconds = cpu_seconds(int(entry.name))
+            if seconds is not None:
+                found[int(entry.name)] = seconds
+    return found
+
+
+class CpuWindow:
+    """CPU a process spends between `start()` and `stop()` (as a share of one core), beside
+    the whole machine's, this bench process's and the node's PostgreSQL backends': what is
+    left is other work on the machine, which makes the figures pessimistic."""
+
+    def __init__(self, pid: int, database: str | None = None) -> None:
         self.pid = pid
-        self._cpu0 = 0.0
-        self._wall0 = 0.0
+        self.database = database
+        self._start = (0.0, 0.0, 0.0, 0.0)
+        self._backends: dict[int, float] = {}
         self.cpu = 0.0
         self.wall = 0.0
+        self.machine = 0.0
+        self.bench = 0.0
+        self.postgres = 0.0
+
+    def _now(self) -> tuple[float, float, float, float]:
+        return (
+            cpu_seconds(self.pid) or 0.0,
+            asyncio.get_running_loop().time(),
+            machine_busy_seconds(),
+            own_cpu_seconds(),
+        )
 
     def start(self) -> None:
-        self._cpu0 = cpu_seconds(self.pid) or 0.0
-        self._wall0 = asyncio.get_running_loop().time()
+        self._start = self._now()
+        self._backends = database_backends(self.database) if self.database else {}
 
     def stop(self) -> None:
-        self.cpu = (cpu_seconds(self.pid) or self._cpu0) - self._cpu0
-        self.wall = asyncio.get_running_loop().time() - self._wall0
+        end = self._now()
+        self.cpu, self.wall, self.machine, self.bench = (
+            b - a for a, b in zip(self._start, end, strict=True)
+        )
+        if self.database:
+            now = database_backends(self.database)
+            self.postgres = sum(v - self._backends.get(pid, 0.0) for pid, v in now.items())
 
     @property
     def core_share(self) -> float:
         return self.cpu / self.wall if self.wall > 0 else 0.0
+
+    @property
+    def postgres_cores(self) -> float:
+        return self.postgres / self.wall if self.wall > 0 else 0.0
+
+    def background_cores(self, client_cpu: float = 0.0) -> float:
+        """Cores busy with none of: the node, its PostgreSQL backends, this process, the load
+        generator."""
+        if self.wall <= 0:
+            return 0.0
+        ours = self.cpu + self.postgres + self.bench + client_cpu
+        return max(0.0, (self.machine - ours) / self.wall)

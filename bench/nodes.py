@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 
 from bench.loopback import NODE_ADDRESS
-from bench.process import Child, clean_environment, python_module, run_to_end
+from bench.process import Child, ChildFailed, clean_environment, log_tail, python_module, run_to_end
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 CLI_TIMEOUT = 120.0
@@ -77,6 +77,10 @@ class NodeUnderTest:
         return f"postgresql+asyncpg://{server}/{self.database_name}"
 
     @property
+    def postgres_database(self) -> str | None:
+        return self.database_name if self.backend == Backend.POSTGRESQL else None
+
+    @property
     def pid(self) -> int:
         assert self.child is not None
         return self.child.pid
@@ -106,8 +110,9 @@ class NodeUnderTest:
             await self._admin(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
             await self._admin(f'CREATE DATABASE "{self.database_name}"')
         env = self.environment()
-        await run_to_end("cove init", self._cove("init", "--no-demo"), self.log, env,
-                         self.workdir, CLI_TIMEOUT)  # fmt: skip
+        await run_to_end(
+            "cove init", self._cove("init", "--no-demo"), self.log, env, self.workdir, CLI_TIMEOUT
+        )
         for name, posting in groups:
             await run_to_end(
                 "cove group create",
@@ -129,9 +134,14 @@ class NodeUnderTest:
         await self.child.wait_port(NODE_ADDRESS, self.port)
 
     async def stop(self) -> None:
-        if self.child is not None:
-            await self.child.stop()
-            self.child = None
+        """Stop the node (Ctrl-C); ChildFailed if it had ended by itself before."""
+        if self.child is None:
+            return
+        child, self.child = self.child, None
+        crashed = child.process.returncode
+        await child.stop()
+        if crashed is not None:
+            raise ChildFailed(f"{child.name} ended early ({crashed}):\n{log_tail(self.log)}")
 
     async def drop(self) -> None:
         """Drop the node's PostgreSQL database (its folder stays, with the log, until the run's

@@ -14,6 +14,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 60.0
+READY_STEP = 0.05
 STOP_TIMEOUT = 20.0
 
 
@@ -66,19 +67,23 @@ class Child:
             )
         return cls(name, process, log)
 
-    async def wait_port(self, host: str, port: int, timeout: float = READY_TIMEOUT) -> None:
+    async def wait_port(self, host: str, port: int, within: float = READY_TIMEOUT) -> None:
         """Wait until the port accepts a connection, or fail with the log's last lines."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + within
+        for _ in range(int(within / READY_STEP) + 1):
+            if time.monotonic() >= deadline:
+                break
             if self.process.returncode is not None:
-                raise ChildFailed(f"{self.name} exited ({self.process.returncode}):\n{self._tail()}")
+                raise ChildFailed(
+                    f"{self.name} exited ({self.process.returncode}):\n{self._tail()}"
+                )
             with contextlib.suppress(OSError):
                 _, writer = await asyncio.open_connection(host, port)
                 writer.close()
                 await writer.wait_closed()
                 return
-            await asyncio.sleep(0.05)
-        raise ChildFailed(f"{self.name} did not listen on {host}:{port} in {timeout:.0f} s")
+            await asyncio.sleep(READY_STEP)
+        raise ChildFailed(f"{self.name} did not listen on {host}:{port} in {within:.0f} s")
 
     async def stop(self) -> int | None:
         """SIGINT, then SIGKILL if it does not end in time; the exit status."""
@@ -98,7 +103,7 @@ class Child:
 
 
 async def run_to_end(
-    name: str, args: Sequence[str], log: Path, env: Mapping[str, str], cwd: Path, timeout: float
+    name: str, args: Sequence[str], log: Path, env: Mapping[str, str], cwd: Path, within: float
 ) -> bytes:
     """Run a command to its end and return its stdout; ChildFailed on a non-zero exit."""
     process = await asyncio.create_subprocess_exec(
@@ -110,11 +115,11 @@ async def run_to_end(
         cwd=cwd,
     )
     try:
-        out, err = await asyncio.wait_for(process.communicate(), timeout)
+        out, err = await asyncio.wait_for(process.communicate(), within)
     except TimeoutError:
         process.kill()
         await process.wait()
-        raise ChildFailed(f"{name} took longer than {timeout:.0f} s") from None
+        raise ChildFailed(f"{name} took longer than {within:.0f} s") from None
     with log.open("ab") as f:
         f.write(b"$ " + " ".join(args).encode() + b"\n" + out + err)
     if process.returncode != 0:

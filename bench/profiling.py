@@ -104,6 +104,9 @@ class Summary:
     own: list[tuple[str, float]] = field(default_factory=list)  # function, % of samples
     total: list[tuple[str, float]] = field(default_factory=list)
     packages: list[tuple[str, float]] = field(default_factory=list)  # by leaf frame
+    # Each sample charged to the innermost Cove function on its stack (library time to the
+    # Cove code that called it); SQLAlchemy work run in a greenlet has no Cove frame.
+    cove: list[tuple[str, float]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +114,7 @@ class Summary:
             "own_percent": self.own,
             "total_percent": self.total,
             "package_percent": self.packages,
+            "innermost_cove_percent": self.cove,
         }
 
     def text(self, top: int = 15) -> str:
@@ -121,6 +125,8 @@ class Summary:
         lines += [f"    {pct:5.1f}%  {name}" for name, pct in self.total[:top]]
         lines.append("  own time by package:")
         lines += [f"    {pct:5.1f}%  {name}" for name, pct in self.packages]
+        lines.append("  charged to the innermost Cove function (with the library code it called):")
+        lines += [f"    {pct:5.1f}%  {name}" for name, pct in self.cove[:top]]
         return "\n".join(lines)
 
 
@@ -142,6 +148,7 @@ def summarise(raw: Path, top: int = 40) -> Summary:
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
     packages: Counter[str] = Counter()
+    cove: Counter[str] = Counter()
     samples = 0
     for line in raw.read_text(errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -157,10 +164,37 @@ def summarise(raw: Path, top: int = 40) -> Summary:
         packages[_bucket(leaf_path)] += count
         for name in {name for name, _ in frames}:
             total[name] += count
+        cove[_innermost_cove(frames)] += count
 
     def percent(counter: Counter[str], limit: int) -> list[tuple[str, float]]:
         return [(k, round(100 * v / samples, 1)) for k, v in counter.most_common(limit)]
 
     if samples == 0:
         return Summary()
-    return Summary(samples, percent(own, top), percent(total, top), percent(packages, 20))
+    return Summary(
+        samples,
+        percent(own, top),
+        percent(total, top),
+        percent(packages, 20),
+        percent(cove, top),
+    )
+
+
+def _innermost_cove(frames: list[tuple[str, str]]) -> str:
+    for name, path in reversed(frames):
+        if _bucket(path).startswith("cove ") and not path.endswith("node/cli.py"):
+            return name
+    root = frames[0][0]
+    if root.startswith(("Session.", "TransactionalContext", "Connection.")):
+        return "(SQLAlchemy run in a greenlet: caller not on the stack)"
+    return "(no Cove frame: event loop, aiohttp, threads)"
+
+
+def write_summary(raw: Path) -> dict[str, Any]:
+    """Summarise a recorded profile beside it (.summary.txt) and return the figures."""
+    if not raw.exists():
+        return {"problem": f"no profile at {raw}"}
+    summary = summarise(raw)
+    summary_path = raw.with_suffix(".summary.txt")
+    summary_path.write_text(summary.text(25) + "\n")
+    return {"raw": str(raw), "summary": str(summary_path), **summary.as_dict()}

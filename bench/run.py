@@ -7,7 +7,7 @@ import argparse
 import shutil
 import tempfile
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,9 @@ from bench.report import RESULTS, Figure, table, write_json
 
 @dataclass
 class Run:
+    """One run's choices; its work folder (node folders, logs, request files) is removed at
+    the end unless `keep`."""
+
     workdir: Path
     node_port: int
     seconds: float = 10.0
@@ -85,12 +88,12 @@ async def guarded(
     scenario: str,
     backend: Backend,
     target: str,
-    measure: Callable[[], Awaitable[Sequence[Figure]]],
+    measure: Awaitable[Sequence[Figure]],
 ) -> list[Figure]:
     """A scenario's figures, or one failed row with the reason: one failure does not stop
     the rest of the run."""
     try:
-        return list(await measure())
+        return list(await measure)
     except Exception as e:  # reported in the table and with its trace on stderr
         traceback.print_exc()
         return [Figure.failed(scenario, backend.value, target, f"{type(e).__name__}: {e}")]

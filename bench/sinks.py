@@ -88,9 +88,9 @@ class SinkServers:
             )
         return web.Response(status=202)
 
-    async def wait_for(self, activity_id: str, hosts: int, timeout: float) -> bool:
+    async def wait_for(self, activity_id: str, hosts: int, within: float) -> bool:
         """Wait until `hosts` hosts got the activity; False if the time ran out first."""
-        for _ in range(max(1, int(timeout / WAIT_STEP))):
+        for _ in range(max(1, int(within / WAIT_STEP))):
             if len(self.arrivals.get(activity_id, {})) >= hosts:
                 return True
             await asyncio.sleep(WAIT_STEP)
@@ -116,7 +116,9 @@ async def check_signatures(samples: Sequence[HttpMessage]) -> SignatureCheck:
                 if claim.key_id not in keys:
                     url = without_fragment(claim.key_id)
                     async with session.get(url, headers={"Accept": ACTIVITY_JSON}) as response:
-                        published = key_on_actor(await response.json(content_type=None), claim.key_id)
+                        published = key_on_actor(
+                            await response.json(content_type=None), claim.key_id
+                        )
                     if published is None:
                         raise Unauthorized(f"{url} does not publish {claim.key_id}")
                     keys[claim.key_id] = load_public_key(published.public_key_pem)
