@@ -4,7 +4,6 @@ run from the stored rows (so a restart resumes where it stopped)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections import defaultdict
@@ -29,11 +28,20 @@ PER_HOST = 4
 
 
 class Workers:
-    def __init__(self, node: Node, client: FederationClient, rng: random.Random | None = None):
+    def __init__(
+        self,
+        node: Node,
+        client: FederationClient,
+        rng: random.Random | None = None,
+        wake: asyncio.Event | None = None,
+    ):
         self.node = node
         self.client = client
         self.rng = rng or random.Random()
-        self._signers: dict[str, Signer] = {}
+        # Set by the inbox of the same process when it stores something: no need to wait for
+        # the next poll (other processes' work is found by polling).
+        self.wake = wake or asyncio.Event()
+        self._signers: dict[str, asyncio.Future[Signer]] = {}
 
     async def run_once(self) -> int:
         """One round of both jobs; how many rows were handled."""
@@ -56,8 +64,14 @@ class Workers:
                 log.exception("event=worker_round_failed")
                 handled = 0
             if handled == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), IDLE_POLL_SECONDS)
+                await self._idle(stop)
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+        await asyncio.wait(waiters, timeout=IDLE_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+        self.wake.clear()
 
     async def release_stale_leases(self) -> None:
         """On SQLite one process does all the work, so at start every lease is a leftover of
@@ -127,6 +141,7 @@ class Workers:
         )
 
     async def _signer(self, actor_uri: str) -> Signer:
+        # Single flight: a fan-out's first round asks for the same signer many times at once.
         if actor_uri not in self._signers:
-            self._signers[actor_uri] = await local_signer(self.node, actor_uri)
-        return self._signers[actor_uri]
+            self._signers[actor_uri] = asyncio.ensure_future(local_signer(self.node, actor_uri))
+        return await self._signers[actor_uri]

@@ -18,7 +18,7 @@ from federation import builders
 from federation.client import FederationClient
 from federation.errors import Invalid, NotFound, Refused
 from federation.wire import Activity, WireObject
-from node.domain.delivery import inbox_of, queue
+from node.domain.delivery import queue
 from node.domain.groups import GroupInfo, get_group
 from node.domain.posts import take_content
 from node.domain.remote_actors import remote_actor, server_software
@@ -335,24 +335,27 @@ class Audience:
 
 
 async def audience(node: Node, client: FederationClient, group: GroupInfo) -> Audience:
-    """The group's remote followers' inboxes, split by what their software reads."""
+    """The group's remote followers' inboxes (a server's shared inbox once), split by what
+    their software reads: one query, and one software lookup per server, not per follower."""
     async with node.store.session() as session:
         rows = await session.exec(
-            select(RemoteActor)
+            select(RemoteActor.uri, RemoteActor.inbox, RemoteActor.shared_inbox)
             .join(Membership, col(Membership.remote_actor_id) == col(RemoteActor.id))
             .where(Membership.group_id == group.id, Membership.state == MembershipState.ACCEPTED)
         )
         followers = list(rows.all())
+    by_host: dict[str, set[str]] = {}
+    for uri, inbox, shared_inbox in followers:
+        by_host.setdefault(urlsplit(uri).netloc.lower(), set()).add(shared_inbox or inbox)
     aware: list[str] = []
     micro: list[str] = []
-    for follower in followers:
-        kind = await server_software(node, client, urlsplit(follower.uri).netloc.lower())
-        inbox = inbox_of(follower)
+    for host, inboxes in by_host.items():
+        kind = await server_software(node, client, host)
         if kind in (Software.GROUP_AWARE, Software.UNKNOWN):
-            aware.append(inbox)
+            aware.extend(sorted(inboxes))
         if kind in (Software.MICROBLOG, Software.UNKNOWN):
-            micro.append(inbox)
-    return Audience(list(dict.fromkeys(aware)), list(dict.fromkeys(micro)))
+            micro.extend(sorted(inboxes))
+    return Audience(aware, micro)
 
 
 async def announce(

@@ -91,8 +91,9 @@ class InboxWriter:
 
     MAX_BATCH = 256
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, committed: asyncio.Event | None = None) -> None:
         self._node = node
+        self.committed = committed or asyncio.Event()  # set after each commit
         self._waiting: list[tuple[Inbound, asyncio.Future[bool]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -130,6 +131,8 @@ class InboxWriter:
                 if not done.done():
                     done.set_exception(e)
             return
+        if new:
+            self.committed.set()
         seen: set[str] = set()
         for item, done in batch:
             # The same id twice in one batch: the first is the one stored.

@@ -41,7 +41,10 @@ async def instance_signer(node: Node) -> Signer:
     async with node.store.session() as session:
         key = await active_key(session, info.actor_id)
     actor = node.urls.instance_actor()
-    return Signer(key_id=node.urls.key_id(actor), private_key=load_private_key(key.private_key_pem))
+    return Signer(
+        key_id=node.urls.key_id(actor),
+        private_key=load_private_key(key.private_key_pem, trusted=True),
+    )
 
 
 async def local_signer(node: Node, actor_url: str) -> Signer:
@@ -52,7 +55,8 @@ async def local_signer(node: Node, actor_url: str) -> Signer:
         actor = await _local_actor_at(node, session, actor_url)
         key = await active_key(session, actor)
     return Signer(
-        key_id=node.urls.key_id(actor_url), private_key=load_private_key(key.private_key_pem)
+        key_id=node.urls.key_id(actor_url),
+        private_key=load_private_key(key.private_key_pem, trusted=True),
     )
 
 

@@ -86,7 +86,8 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
 
     async def workers_lifetime(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        task = asyncio.create_task(Workers(node, app[CLIENT]).run_forever(stop))
+        workers = Workers(node, app[CLIENT], wake=app[INBOX_WRITER].committed)
+        task = asyncio.create_task(workers.run_forever(stop))
         yield
         stop.set()
         await task
