@@ -15,7 +15,7 @@ from node.domain.inbox import InboxWriter
 from node.http import actors, collections, discovery, inbox, posts, vocabulary
 from node.http.errors import error_middleware
 from node.http.pages import template_environment
-from node.http.state import CLIENT, GROUPS, INBOX_WRITER, KEYS, NODE, TEMPLATES
+from node.http.state import CLIENT, DOCUMENTS, GROUPS, INBOX_WRITER, KEYS, NODE, TEMPLATES
 from node.runtime import Node, federation_client
 from node.workers import Workers
 
@@ -70,6 +70,7 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
     # failing signature re-fetches the key at once).
     app[GROUPS] = TtlCache(timedelta(seconds=10), node.clock)
     app[KEYS] = TtlCache(timedelta(minutes=5), node.clock)
+    app[DOCUMENTS] = TtlCache(timedelta(seconds=5), node.clock)
     for table in (
         discovery.routes,
         actors.routes,

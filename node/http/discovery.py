@@ -20,7 +20,7 @@ from node import __version__ as cove_version
 from node.domain.actors import find_by_username
 from node.domain.instance import node_figures
 from node.http.responses import json_response, text_response
-from node.http.state import NODE
+from node.http.state import DOCUMENTS, NODE
 from node.runtime import Node
 from node.store.states import ActorKind
 
@@ -31,7 +31,8 @@ routes = web.RouteTableDef()
 async def webfinger(request: web.Request) -> web.Response:
     node = request.app[NODE]
     resource = parse_resource(request.query.get("resource"))
-    document = await _describe(node, resource)
+    cache_key = f"jrd:{resource!r}"
+    document = await request.app[DOCUMENTS].get(cache_key, lambda: _describe(node, resource))
     return json_response(document, JRD_JSON)
 
 

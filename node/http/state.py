@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import jinja2
 from aiohttp import web
 
@@ -19,3 +21,5 @@ INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
 # The group an inbox URL names, and signers' keys: looked up on every inbox request.
 GROUPS = web.AppKey("groups", TtlCache[str, GroupInfo])
 KEYS = web.AppKey("keys", TtlCache[str, ResolvedKey])
+# WebFinger answers, asked for by every peer that meets a handle: kept a few seconds.
+DOCUMENTS = web.AppKey("documents", TtlCache[str, Any])
