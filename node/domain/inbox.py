@@ -69,14 +69,15 @@ async def store_inbound(node: Node, batch: Sequence[Inbound]) -> set[str]:
         return set()
     now = node.clock()
     insert = postgresql.insert if node.store.dialect == "postgresql" else sqlite.insert
+    # One compiled statement for any batch size: executemany ("insertmanyvalues") with the
+    # rows as parameters, rather than a VALUES list compiled anew for each size.
     statement = (
         insert(Activity)
-        .values([item.row(now) for item in batch])
         .on_conflict_do_nothing(index_elements=["uri"])
         .returning(col(Activity.uri))
     )
     async with node.store.transaction() as session:
-        result = await session.exec(statement)
+        result = await session.exec(statement, params=[item.row(now) for item in batch])
         return {str(uri) for (uri,) in result.all()}
 
 
