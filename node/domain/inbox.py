@@ -72,9 +72,7 @@ async def store_inbound(node: Node, batch: Sequence[Inbound]) -> set[str]:
     # One compiled statement for any batch size: executemany ("insertmanyvalues") with the
     # rows as parameters, rather than a VALUES list compiled anew for each size.
     statement = (
-        insert(Activity)
-        .on_conflict_do_nothing(index_elements=["uri"])
-        .returning(col(Activity.uri))
+        insert(Activity).on_conflict_do_nothing(index_elements=["uri"]).returning(col(Activity.uri))
     )
     async with node.store.transaction() as session:
         result = await session.exec(statement, params=[item.row(now) for item in batch])
