@@ -286,3 +286,13 @@ async def eventually(check: Callable[[], Awaitable[object]], within: float = 20.
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"not true after {within} s: {check.__name__}")
         await asyncio.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def fedify_available() -> None:
+    """Skip, saying why, when the Fedify test peer cannot be installed here (no node/npm)."""
+    from tests.peers.fedify_peer import install_peer
+
+    installed = install_peer()
+    if installed.node is None:
+        pytest.skip(f"the Fedify peer is unavailable here: {installed.reason}")

@@ -22,18 +22,13 @@ from tests.peers.fedify_peer import (
     DRAFT_CAVAGE,
     RFC9421,
     FedifyPeer,
-    install_peer,
     start_fedify_peer,
 )
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def fedify_installed() -> None:
-    installed = install_peer()
-    if installed.node is None:
-        pytest.skip(f"the Fedify peer is unavailable here: {installed.reason}")
+pytestmark = pytest.mark.usefixtures("fedify_available")
 
 
 @pytest.fixture

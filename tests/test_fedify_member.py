@@ -26,18 +26,13 @@ from tests.peers.fedify_peer import (
     DRAFT_CAVAGE,
     FedifyPeer,
     Mention,
-    install_peer,
     start_fedify_peer,
 )
 
 GROUP = "grief"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def fedify_installed() -> None:
-    installed = install_peer()
-    if installed.node is None:
-        pytest.skip(f"the Fedify peer is unavailable here: {installed.reason}")
+pytestmark = pytest.mark.usefixtures("fedify_available")
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from node.store.states import (
     check_transition,
 )
 from node.store.tables import Activity as ActivityRow
-from node.store.tables import CommunityGroup, LocalActor, Membership, Post, RemoteActor
+from node.store.tables import Membership, Post, RemoteActor
 
 log = logging.getLogger(__name__)
 
@@ -145,10 +145,6 @@ async def _answer_follow(
     )
 
 
-def node_token(node: Node) -> str:
-    return node.token()
-
-
 def derived_id(node: Node, kind: str, *parts: str) -> str:
     """An activity id that follows from what caused it: applying the same received activity
     twice (after a crash, say) writes the same outbound activity once, not twice."""
@@ -244,20 +240,11 @@ async def groups_for_post(node: Node, activity: Activity, obj: WireObject) -> li
     if obj.in_reply_to:
         async with node.store.session() as session:
             parent = (await session.exec(select(Post).where(Post.uri == obj.in_reply_to))).first()
-        if parent is not None and parent.group_id is not None:
+        if parent is not None and parent.group_id is not None and parent.group_uri:
             # Replies often name no group at all (LemmyNet/lemmy #2218): follow the thread.
-            async with node.store.session() as session:
-                row = (
-                    await session.exec(
-                        select(LocalActor.username)
-                        .join(CommunityGroup, col(CommunityGroup.actor_id) == col(LocalActor.id))
-                        .where(CommunityGroup.id == parent.group_id)
-                    )
-                ).first()
-            if row:
-                group = await group_at(node, node.urls.group(row))
-                if group is not None:
-                    found[group.id] = group
+            group = await group_at(node, parent.group_uri)
+            if group is not None:
+                found[group.id] = group
     return list(found.values())
 
 
@@ -477,7 +464,7 @@ async def publish_anonymously(
     await may_post(node, group, author_uri, bool(note.get("inReplyTo")))
     group_uri = node.urls.group(group.name)
     note = {**note, "attributedTo": group_uri}
-    activity = builders.create(node.urls.activity(node_token(node)), group_uri, note)
+    activity = builders.create(node.urls.activity(node.token()), group_uri, note)
     now = node.clock()
     async with node.store.transaction() as session:
         session.add(
@@ -522,7 +509,7 @@ async def set_pinned(
     to = await audience(node, client, group)
     kind = "Add" if pinned else "Remove"
     document = builders.collection_change(
-        node.urls.activity(node_token(node)),
+        node.urls.activity(node.token()),
         kind,
         group_uri,
         post_uri,
