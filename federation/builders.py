@@ -142,3 +142,121 @@ def collection_change(
 ) -> Document:
     """Add or Remove of an object on one of the actor's collections (featured, moderators)."""
     return _activity(activity_id, kind, actor, object_id, [AS_PUBLIC], [followers], target=target)
+
+
+# Moderation (federation-wire.md section 4) ------------------------------------------------------
+
+
+def removal(
+    activity_id: str, actor: str, object_id: str, group: str, reason: str, public: bool
+) -> Document:
+    """A moderator's removal: a Delete with a `summary` (Lemmy's Remove), restored by Undo."""
+    return _activity(
+        activity_id,
+        "Delete",
+        actor,
+        object_id,
+        [AS_PUBLIC] if public else [group],
+        [group],
+        audience=group,
+        summary=reason or "removed by a moderator",
+    )
+
+
+def lock(
+    activity_id: str, actor: str, object_id: str, group: str, reason: str, public: bool
+) -> Document:
+    return _activity(
+        activity_id,
+        "Lock",
+        actor,
+        object_id,
+        [AS_PUBLIC] if public else [group],
+        [group],
+        audience=group,
+        summary=reason or None,
+    )
+
+
+def ban(
+    activity_id: str,
+    actor: str,
+    banned: str,
+    group: str,
+    reason: str,
+    expires: str | None,
+    remove_data: bool,
+) -> Document:
+    """A ban from a group: Block with the group as `target` (Lemmy requires to, cc, target);
+    the expiry under both names peers read (`endTime` from Lemmy, `expires` from Cove)."""
+    return _activity(
+        activity_id,
+        "Block",
+        actor,
+        banned,
+        [AS_PUBLIC],
+        [group],
+        target=group,
+        audience=group,
+        summary=reason or None,
+        removeData=remove_data,
+        endTime=expires,
+        expires=expires,
+    )
+
+
+def flag(
+    activity_id: str,
+    actor: str,
+    objects: Sequence[str],
+    to: Sequence[str],
+    comment: str,
+    *,
+    category: str | None = None,
+    rules: Sequence[int] = (),
+    context: Mapping[str, Any] | None = None,
+) -> Document:
+    """A report. The reason goes in both `content` (Mastodon reads it) and `summary` (Lemmy,
+    PieFed and Mbin read it); Cove's `category` and `rules` ride along for Cove peers."""
+    doc = _activity(
+        activity_id,
+        "Flag",
+        actor,
+        list(objects),
+        to,
+        content=comment or None,
+        summary=comment or None,
+        category=category,
+        rules=list(rules) or None,
+    )
+    if context is not None:
+        doc["@context"] = [AS_CONTEXT, dict(context)]
+    if len(to) == 1:
+        doc["audience"] = to[0]
+    return doc
+
+
+def report_outcome(
+    activity_id: str, actor: str, flag_id: str, reporter: str, accepted: bool, content: str
+) -> Document:
+    """What became of a received report, for the server that sent it: Accept (action taken)
+    or Reject (dismissed) of the original Flag, with a plain-language `content`."""
+    kind = "Accept" if accepted else "Reject"
+    return _activity(activity_id, kind, actor, flag_id, [reporter], content=content)
+
+
+def welcome(
+    object_id: str, group: str, follower: str, content_html: str, published: str
+) -> Document:
+    """A direct note from a group to a new follower, carrying the group's rules."""
+    return {
+        "id": object_id,
+        "type": "Note",
+        "attributedTo": group,
+        "to": [follower],
+        "cc": [],
+        "content": content_html,
+        "mediaType": "text/html",
+        "published": published,
+        "tag": [{"type": "Mention", "href": follower}],
+    }

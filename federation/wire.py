@@ -267,7 +267,7 @@ def _activity(doc: Mapping[str, Any], kind: ActivityType, depth: int) -> Activit
         audience=_addresses(doc.get("audience")),
         summary=_text(doc.get("summary")),
         content=_text(doc.get("content")),
-        published=_moment(doc.get("published")),
+        published=read_moment(doc.get("published")),
         raw=doc,
     )
 
@@ -311,8 +311,8 @@ def _object(doc: Mapping[str, Any], kind: ObjectType) -> WireObject:
         cc=_addresses(doc.get("cc")),
         audience=_addresses(doc.get("audience")),
         sensitive=doc.get("sensitive") is True,  # Pleroma sends null
-        published=_moment(doc.get("published")),
-        updated=_moment(doc.get("updated")),
+        published=read_moment(doc.get("published")),
+        updated=read_moment(doc.get("updated")),
         url=_link(doc.get("url")),
         tags=tuple(_tag(t) for t in _entries(doc.get("tag"))),
         attachments=tuple(_attachment(a) for a in _entries(doc.get("attachment"))),
@@ -462,7 +462,7 @@ def _flag(value: object) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _moment(value: object) -> datetime | None:
+def read_moment(value: object) -> datetime | None:
     """An xsd:dateTime as an aware datetime; a date without a zone is taken as UTC."""
     if not isinstance(value, str):
         return None

@@ -1,4 +1,2 @@
-"""Moderation policy: who may do what in a group, and the admin operations on policy data.
-
-Pure decisions over plain values; never speaks HTTP. Filled in by the moderation issues.
-"""
+"""Moderation policy: who may act where, group rules, report categories and Flag reading, bans
+and the mod log's actions. Pure decisions over plain values; never speaks HTTP or SQL."""

@@ -8,30 +8,47 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass
-from datetime import datetime
-from enum import Enum
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from aiohttp import web
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from federation.client import FederationClient
 from federation.errors import Conflict, CoveError, Invalid, NotFound
 from node import __version__
-from node.config import Config, default_config_text, load_config
-from node.domain import accounts, delivery, group_federation, groups, member_federation
+from node.config import default_config_text
+from node.console import (
+    CliError,
+    Invocation,
+    Parser,
+    emit,
+    node_config,
+    redacted,
+    require_current_schema,
+    table,
+    with_client,
+    with_node,
+)
+from node.domain import (
+    accounts,
+    delivery,
+    group_federation,
+    group_moderation,
+    groups,
+    member_federation,
+)
 from node.domain.groups import NewGroup
 from node.domain.instance import ensure_instance
-from node.runtime import Node, federation_client, open_node
+from node.domain.roles import acting_as
+from node.moderation_commands import add_moderation_commands
+from node.runtime import Node, open_node
 from node.store import migrate
 from node.store.states import AccountRole, PostingPolicy
 from node.workers import Workers
@@ -47,27 +64,6 @@ DEMO_GROUP = NewGroup(
     ),
     posting_policy=PostingPolicy.MEMBERS,
 )
-
-
-class CliError(Exception):
-    """A failure outside the domain (the database cannot be reached, the port is taken)."""
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, but a bad argument is one line, not a usage block."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-
-@dataclass(frozen=True, slots=True)
-class Invocation:
-    config_path: Path
-    json: bool
-    args: argparse.Namespace
-
-
-Command = Callable[[Invocation], Awaitable[Any]]
 
 
 def build_parser() -> Parser:
@@ -168,6 +164,7 @@ def build_parser() -> Parser:
         pin = group.add_parser(verb, parents=[common], help=helptext)
         pin.add_argument("name", help="the group")
         pin.add_argument("post", help="the post's URL")
+        pin.add_argument("--as", dest="as_account", metavar="ACCOUNT", help="act as this account")
         pin.set_defaults(run=cmd_group_pin, pinned=verb == "pin")
     author = group.add_parser(
         "author", parents=[common], help="who really wrote a post (anonymous ones too)"
@@ -182,6 +179,11 @@ def build_parser() -> Parser:
     join = member.add_parser("join", parents=[common], help="join (follow) a group")
     join.add_argument("account", help="the local member")
     join.add_argument("group", help="@name@host or the group's URL")
+    join.add_argument(
+        "--accept-rules",
+        action="store_true",
+        help="accept the group's rules (read them first: cove group rules show)",
+    )
     join.set_defaults(run=cmd_member_join)
     post = member.add_parser("post", parents=[common], help="post or reply into a group")
     post.add_argument("account")
@@ -224,66 +226,11 @@ def build_parser() -> Parser:
     account.add_parser("list", parents=[common], help="list local accounts").set_defaults(
         run=cmd_account_list
     )
+    add_moderation_commands(commands, group, member, common)
     return parser
 
 
-# Output --------------------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def emit(inv: Invocation, data: Any, human: str) -> None:
-    if inv.json:
-        print(json.dumps(_plain(data), indent=2, ensure_ascii=False))
-    else:
-        print(human)
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    if not rows:
-        return "(none)"
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    return "\n".join(lines)
-
-
 # Commands ------------------------------------------------------------------------------------
-
-
-def _config(inv: Invocation) -> Config:
-    return load_config(inv.config_path, os.environ)
-
-
-def _redacted(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
-
-
-async def _with_node(inv: Invocation, work: Callable[[Node], Awaitable[Any]]) -> Any:
-    node = open_node(_config(inv))
-    try:
-        await _require_current_schema(node)
-        return await work(node)
-    finally:
-        await node.store.close()
-
-
-async def _require_current_schema(node: Node) -> None:
-    current = await migrate.current_revision(node.store)
-    head = migrate.head_revision()
-    if current != head:
-        state = "empty" if current is None else f"at revision {current}, newest is {head}"
-        raise CliError(f"the database is {state}: run `cove db upgrade` (or `cove init`)")
 
 
 async def cmd_init(inv: Invocation) -> None:
@@ -291,11 +238,11 @@ async def cmd_init(inv: Invocation) -> None:
     if not inv.config_path.exists():
         inv.config_path.write_text(default_config_text(), encoding="utf-8")
         steps["config_written"] = str(inv.config_path)
-    config = _config(inv)
+    config = node_config(inv)
     node = open_node(config)
     try:
         await migrate.upgrade(node.store)
-        steps["database"] = _redacted(config.database.url)
+        steps["database"] = redacted(config.database.url)
         steps["revision"] = migrate.head_revision()
         _, created = await ensure_instance(node)
         steps["instance_actor"] = node.urls.instance_actor()
@@ -319,7 +266,7 @@ async def cmd_init(inv: Invocation) -> None:
 
 
 async def cmd_db_upgrade(inv: Invocation) -> None:
-    config = _config(inv)
+    config = node_config(inv)
     node = open_node(config)
     try:
         before = await migrate.current_revision(node.store)
@@ -327,25 +274,25 @@ async def cmd_db_upgrade(inv: Invocation) -> None:
         after = await migrate.current_revision(node.store)
     finally:
         await node.store.close()
-    data = {"database": _redacted(config.database.url), "from": before, "to": after}
+    data = {"database": redacted(config.database.url), "from": before, "to": after}
     emit(inv, data, f"database {data['database']}: {before or 'empty'} -> {after}")
 
 
 async def cmd_db_status(inv: Invocation) -> None:
-    config = _config(inv)
+    config = node_config(inv)
     node = open_node(config)
     try:
         current = await migrate.current_revision(node.store)
     finally:
         await node.store.close()
     head = migrate.head_revision()
-    data = {"database": _redacted(config.database.url), "current": current, "head": head}
+    data = {"database": redacted(config.database.url), "current": current, "head": head}
     state = "up to date" if current == head else "needs `cove db upgrade`"
     emit(inv, data, f"database {data['database']}: at {current or 'empty'}, newest {head}: {state}")
 
 
 def cmd_serve_sync(inv: Invocation) -> None:
-    config = _config(inv)
+    config = node_config(inv)
     _setup_logging(config.log.level)
 
     async def serving_app() -> web.Application:
@@ -353,7 +300,7 @@ def cmd_serve_sync(inv: Invocation) -> None:
 
         node = open_node(config)
         try:
-            await _require_current_schema(node)
+            await require_current_schema(node)
             await ensure_instance(node)
         except BaseException:
             await node.store.close()
@@ -363,7 +310,7 @@ def cmd_serve_sync(inv: Invocation) -> None:
             node.urls.base,
             config.http.host,
             config.http.port,
-            _redacted(config.database.url),
+            redacted(config.database.url),
         )
         return create_serving_app(node, workers=not inv.args.no_workers)
 
@@ -388,7 +335,7 @@ async def cmd_serve(inv: Invocation) -> None:  # pragma: no cover - dispatched s
 
 async def cmd_worker(inv: Invocation) -> None:
     """Run the workers until SIGINT or SIGTERM; rows left mid-way are taken up again."""
-    config = _config(inv)
+    config = node_config(inv)
     _setup_logging(config.log.level)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -400,7 +347,7 @@ async def cmd_worker(inv: Invocation) -> None:
         print(f"Cove {__version__} worker for {node.urls.base} (Ctrl-C stops)", flush=True)
         await Workers(node, client).run_forever(stop)
 
-    await _with_client(inv, work)
+    await with_client(inv, work)
 
 
 async def cmd_queue_status(inv: Invocation) -> None:
@@ -424,7 +371,7 @@ async def cmd_queue_status(inv: Invocation) -> None:
             )
         emit(inv, data, "\n".join(lines))
 
-    await _with_node(inv, work)
+    await with_node(inv, work)
 
 
 async def cmd_group_create(inv: Invocation) -> None:
@@ -444,7 +391,7 @@ async def cmd_group_create(inv: Invocation) -> None:
         group = await groups.create_group(node, new)
         emit(inv, _group_data(node, group), f"created group {_handle(node, group.name)}")
 
-    await _with_node(inv, work)
+    await with_node(inv, work)
 
 
 def _handle(node: Node, name: str) -> str:
@@ -473,7 +420,7 @@ async def cmd_group_list(inv: Invocation) -> None:
         ]
         emit(inv, data, table(["NAME", "TITLE", "MEMBERS", "POSTING", "FLAGS"], rows))
 
-    await _with_node(inv, work)
+    await with_node(inv, work)
 
 
 def _flags(group: groups.GroupInfo) -> str:
@@ -512,7 +459,7 @@ async def cmd_group_show(inv: Invocation) -> None:
         )
         emit(inv, data, human)
 
-    await _with_node(inv, work)
+    await with_node(inv, work)
 
 
 async def cmd_account_create(inv: Invocation) -> None:
@@ -529,7 +476,7 @@ async def cmd_account_create(inv: Invocation) -> None:
             f"created {account.role.value} account {_handle(node, account.username)}",
         )
 
-    await _with_node(inv, work)
+    await with_node(inv, work)
 
 
 def _account_data(node: Node, account: accounts.AccountInfo) -> dict[str, Any]:
@@ -552,20 +499,10 @@ async def cmd_account_list(inv: Invocation) -> None:
             table(["USERNAME", "ROLE", "DISPLAY NAME"], rows),
         )
 
-    await _with_node(inv, work)
+    await with_node(inv, work)
 
 
 # Moderation of joins and pins, and members' own actions ---------------------------------------
-
-
-async def _with_client(
-    inv: Invocation, work: Callable[[Node, FederationClient], Awaitable[Any]]
-) -> Any:
-    async def with_client(node: Node) -> Any:
-        async with federation_client(node) as client:
-            return await work(node, client)
-
-    return await _with_node(inv, with_client)
 
 
 async def cmd_group_decide(inv: Invocation) -> None:
@@ -580,7 +517,7 @@ async def cmd_group_decide(inv: Invocation) -> None:
             f"{verdict} {a.actor} for {a.name}",
         )
 
-    await _with_client(inv, work)
+    await with_client(inv, work)
 
 
 async def cmd_group_pending(inv: Invocation) -> None:
@@ -588,21 +525,22 @@ async def cmd_group_pending(inv: Invocation) -> None:
         actors = await group_federation.pending_follows(node, inv.args.name)
         emit(inv, actors, "\n".join(actors) or "(none)")
 
-    await _with_node(inv, work)
+    await with_node(inv, work)
 
 
 async def cmd_group_pin(inv: Invocation) -> None:
     a = inv.args
 
     async def work(node: Node, client: FederationClient) -> None:
-        await group_federation.set_pinned(node, client, a.name, a.post, a.pinned)
+        acting = await acting_as(node, a.as_account)
+        await group_moderation.set_pinned(node, client, acting, a.name, a.post, pinned=a.pinned)
         emit(
             inv,
             {"group": a.name, "post": a.post, "pinned": a.pinned},
             f"{'pinned' if a.pinned else 'unpinned'} {a.post} in {a.name}",
         )
 
-    await _with_client(inv, work)
+    await with_client(inv, work)
 
 
 async def cmd_group_author(inv: Invocation) -> None:
@@ -614,7 +552,7 @@ async def cmd_group_author(inv: Invocation) -> None:
             f"{author}" + (" (posted anonymously)" if anonymous else ""),
         )
 
-    await _with_node(inv, work)
+    await with_node(inv, work)
 
 
 async def cmd_member_join(inv: Invocation) -> None:
@@ -622,14 +560,16 @@ async def cmd_member_join(inv: Invocation) -> None:
 
     async def work(node: Node, client: FederationClient) -> None:
         account = await accounts.get_account_by_name(node, a.account)
-        state = await member_federation.join(node, client, account, a.group)
+        state = await member_federation.join(
+            node, client, account, a.group, accept_rules=a.accept_rules
+        )
         emit(
             inv,
             {"account": account.username, "group": a.group, "state": state},
             f"{account.username} asked to join {a.group}: {state}",
         )
 
-    await _with_client(inv, work)
+    await with_client(inv, work)
 
 
 async def cmd_member_post(inv: Invocation) -> None:
@@ -649,7 +589,7 @@ async def cmd_member_post(inv: Invocation) -> None:
         )
         emit(inv, {"post": post_id, "group": a.group}, f"posted {post_id}")
 
-    await _with_client(inv, work)
+    await with_client(inv, work)
 
 
 async def cmd_member_edit(inv: Invocation) -> None:
@@ -660,7 +600,7 @@ async def cmd_member_edit(inv: Invocation) -> None:
         await member_federation.edit(node, client, account, a.post, a.text)
         emit(inv, {"post": a.post, "edited": True}, f"edited {a.post}")
 
-    await _with_client(inv, work)
+    await with_client(inv, work)
 
 
 async def cmd_member_act(inv: Invocation) -> None:
@@ -673,7 +613,7 @@ async def cmd_member_act(inv: Invocation) -> None:
         done = "deleted" if a.verb == "delete" else "liked"
         emit(inv, {"post": a.post, a.verb: True}, f"{done} {a.post}")
 
-    await _with_client(inv, work)
+    await with_client(inv, work)
 
 
 async def cmd_member_feed(inv: Invocation) -> None:
@@ -696,7 +636,7 @@ async def cmd_member_feed(inv: Invocation) -> None:
         )
         emit(inv, data, human or "(nothing yet)")
 
-    await _with_node(inv, work)
+    await with_node(inv, work)
 
 
 # Entry point ---------------------------------------------------------------------------------

@@ -72,5 +72,9 @@ class Urls:
         return f"{actor_id}/moderators"
 
     @staticmethod
+    def modlog(actor_id: str) -> str:
+        return f"{actor_id}/modlog"
+
+    @staticmethod
     def featured(actor_id: str) -> str:
         return f"{actor_id}/featured"

@@ -4,6 +4,7 @@ COVE_TEST_POSTGRES_URL is set), a Node on it, and that node served over loopback
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import socket
@@ -11,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ from sqlmodel import SQLModel
 from federation.client import FederationClient
 from node.config import Config, load_config
 from node.http.app import create_app
-from node.runtime import Node
+from node.runtime import Clock, Node
 from node.store import migrate
 from node.store.db import open_store
 from node.urls import Urls
@@ -243,7 +245,7 @@ async def peer_node(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Peer
     stack = AsyncExitStack()
     count = 0
 
-    async def make(**sections: dict[str, object]) -> ServedNode:
+    async def make(clock: Clock | None = None, **sections: dict[str, object]) -> ServedNode:
         nonlocal count
         count += 1
         folder = tmp_path / f"peer{count}"
@@ -253,6 +255,8 @@ async def peer_node(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Peer
             folder, f"sqlite+aiosqlite:///{folder / 'cove.db'}", free_port(), **sections
         )
         n = open_node(config)
+        if clock is not None:
+            n = dataclasses.replace(n, clock=clock)
         stack.push_async_callback(n.store.close)
         return await stack.enter_async_context(serving(n))
 
@@ -274,6 +278,22 @@ async def signed_get(signer_node: Node, url: str) -> dict[str, object]:
     async with client_for(signer_node) as client:
         fetched = await client.get_json(url, await instance_signer(signer_node))
     return fetched.document
+
+
+class MovableClock:
+    """A clock tests move forward (a ban's expiry, seven days later)."""
+
+    def __init__(self) -> None:
+        from node.runtime import utc_now
+
+        self._now = utc_now
+        self.skew = 0.0
+
+    def __call__(self) -> datetime:
+        return self._now() + timedelta(seconds=self.skew)
+
+    def advance(self, delta: timedelta) -> None:
+        self.skew += delta.total_seconds()
 
 
 async def eventually(check: Callable[[], Awaitable[object]], within: float = 20.0) -> object:

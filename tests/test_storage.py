@@ -58,6 +58,13 @@ ALL_TABLES = {
     "delivery",
     "peer_server",
     "remote_membership",
+    "rule_set",
+    "report",
+    "report_event",
+    "ban",
+    "mod_log",
+    "api_token",
+    "notification",
 }
 
 

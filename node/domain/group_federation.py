@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,11 +18,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from federation import builders
 from federation.client import FederationClient
 from federation.errors import Invalid, NotFound, Refused
+from federation.vocabulary import iso8601
 from federation.wire import Activity, WireObject
+from moderation.rules import as_plain_text
+from node.domain.bans import check_not_banned, thread_locked
 from node.domain.delivery import queue
 from node.domain.groups import GroupInfo, get_group
 from node.domain.posts import take_content
 from node.domain.remote_actors import remote_actor, server_software
+from node.domain.rules import current_rules, must_accept
 from node.runtime import Node
 from node.store.states import (
     GroupRole,
@@ -34,6 +39,7 @@ from node.store.states import (
 )
 from node.store.tables import Activity as ActivityRow
 from node.store.tables import Membership, Post, RemoteActor
+from node.text import plain_to_html
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +71,12 @@ async def receive_follow(node: Node, client: FederationClient, activity: Activit
     if group is None:
         raise Invalid(f"{activity.object_id} is not a group of this node")
     follower = await remote_actor(node, client, activity.actor)
+    try:
+        await check_not_banned(node, group, follower.uri)
+    except Refused:
+        async with node.store.transaction() as session:
+            await _answer_follow(node, session, group, follower, dict(activity.raw), accept=False)
+        raise
     async with node.store.transaction() as session:
         membership = await ask_to_join(
             session, group, follower.uri, node.clock(), remote_actor_id=follower.id
@@ -142,6 +154,37 @@ async def _answer_follow(
     )
     await queue(
         session, group.actor_id, document, Visibility.DIRECT, [follower.inbox], node.clock()
+    )
+    if accept:
+        await _welcome(node, session, group, follower, str(follow.get("id")))
+
+
+async def _welcome(
+    node: Node, session: AsyncSession, group: GroupInfo, follower: RemoteActor, follow_id: str
+) -> None:
+    """The group's rules, once, in a direct note to a remote follower whose follow it accepts
+    (members here accept them when they join)."""
+    current = await current_rules(session, group.id)
+    if current is None or not current.rules:
+        return
+    group_uri = node.urls.group(group.name)
+    text = f"Welcome to {group.title}. Please read the group's rules:\n\n" + as_plain_text(
+        current.rules
+    )
+    note = builders.welcome(
+        derived_id(node, "welcome", group_uri, follow_id, str(current.version)),
+        group_uri,
+        follower.uri,
+        plain_to_html(text),
+        iso8601(node.clock()),
+    )
+    activity = builders.create(
+        derived_id(node, "welcome-create", group_uri, follow_id, str(current.version)),
+        group_uri,
+        note,
+    )
+    await queue(
+        session, group.actor_id, activity, Visibility.DIRECT, [follower.inbox], node.clock()
     )
 
 
@@ -248,10 +291,23 @@ async def groups_for_post(node: Node, activity: Activity, obj: WireObject) -> li
     return list(found.values())
 
 
-async def may_post(node: Node, group: GroupInfo, author: str, is_reply: bool) -> None:
-    """The group's posting policy; Refused with the reason when the author may not post."""
+async def may_post(
+    node: Node, group: GroupInfo, author: str, is_reply: bool, in_reply_to: str | None = None
+) -> None:
+    """The group's posting policy, its bans, locked threads and rules to accept; Refused with
+    the reason when the author may not post."""
+    await check_not_banned(node, group, author)
     async with node.store.session() as session:
         membership = await _membership(session, group.id, author)
+        if in_reply_to is not None and await thread_locked(session, in_reply_to):
+            raise Refused("the thread is locked: no new replies")
+        if membership is not None and membership.account_id is not None:
+            version = await must_accept(session, group.id, membership.rules_accepted)
+            if version is not None:
+                raise Refused(
+                    f"the rules of {group.name} changed: read and accept version {version}"
+                    " before posting again"
+                )
     member = membership is not None and membership.state == MembershipState.ACCEPTED
     moderator = member and membership is not None and membership.role in MODERATING
     policy = group.posting_policy
@@ -400,7 +456,7 @@ async def receive_change(
         await may_post(node, group, activity.actor, is_reply=True)
     await announce(node, client, group, dict(activity.raw), None)
     if activity.type == "Delete":
-        await _undo_boosts(node, client, group, post.uri)
+        await undo_boosts(node, client, group, post.uri)
 
 
 async def _apply_change(node: Node, group: GroupInfo, activity: Activity, post: Post) -> None:
@@ -420,7 +476,24 @@ async def _apply_change(node: Node, group: GroupInfo, activity: Activity, post: 
                 row.updated_at = node.clock()
 
 
-async def _undo_boosts(
+async def boost_again(
+    node: Node, client: FederationClient, group: GroupInfo, post_uri: str
+) -> None:
+    """Boost a restored thread again for microblog followers (the old boost was undone)."""
+    if group.members_only:
+        return
+    to = await audience(node, client, group)
+    if not to.microblog:
+        return
+    group_uri = node.urls.group(group.name)
+    boost = builders.announce_object(
+        node.urls.activity(node.token()), group_uri, post_uri, node.urls.followers(group_uri)
+    )
+    async with node.store.transaction() as session:
+        await queue(session, group.actor_id, boost, Visibility.UNLISTED, to.microblog, node.clock())
+
+
+async def undo_boosts(
     node: Node, client: FederationClient, group: GroupInfo, post_uri: str
 ) -> None:
     """Take a removed post out of microblog timelines: Undo the group's boost of it."""
@@ -506,25 +579,43 @@ async def set_pinned(
         if post is None or post.deleted_at is not None:
             raise NotFound(f"no post {post_uri} in {group_name}")
         post.pinned_at = node.clock() if pinned else None
-    to = await audience(node, client, group)
-    kind = "Add" if pinned else "Remove"
-    document = builders.collection_change(
-        node.urls.activity(node.token()),
-        kind,
-        group_uri,
-        post_uri,
-        node.urls.featured(group_uri),
-        node.urls.followers(group_uri),
+    await tell_followers(
+        node,
+        client,
+        group,
+        lambda activity_id: builders.collection_change(
+            activity_id,
+            "Add" if pinned else "Remove",
+            group_uri,
+            post_uri,
+            node.urls.featured(group_uri),
+            node.urls.followers(group_uri),
+        ),
     )
+
+
+async def tell_followers(
+    node: Node,
+    client: FederationClient,
+    group: GroupInfo,
+    build: Callable[[str], dict[str, Any]],
+    *,
+    also: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Send an activity of the group (built around a fresh id) to every follower's server,
+    whatever its software, and to `also` (more inboxes); returns the activity."""
+    to = await audience(node, client, group)
+    document = build(node.urls.activity(node.token()))
     async with node.store.transaction() as session:
         await queue(
             session,
             group.actor_id,
             document,
             Visibility.UNLISTED,
-            dict.fromkeys([*to.group_aware, *to.microblog]),
+            dict.fromkeys([*to.group_aware, *to.microblog, *also]),
             node.clock(),
         )
+    return document
 
 
 async def author_of(node: Node, post_uri: str) -> tuple[str, bool]:

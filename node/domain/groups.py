@@ -148,6 +148,19 @@ async def get_group(session: AsyncSession, name: str) -> GroupInfo:
     return _info(group, username or "")
 
 
+async def get_group_by_id(session: AsyncSession, group_id: int) -> GroupInfo:
+    found = await session.exec(
+        select(CommunityGroup, LocalActor.username)
+        .join(LocalActor, col(CommunityGroup.actor_id) == col(LocalActor.id))
+        .where(CommunityGroup.id == group_id)
+    )
+    row = found.first()
+    if row is None:
+        raise NotFound(f"no group {group_id} on this node")
+    group, username = row
+    return _info(group, username or "")
+
+
 async def list_groups(session: AsyncSession) -> list[GroupInfo]:
     found = await session.exec(
         select(CommunityGroup, LocalActor.username)
@@ -197,3 +210,9 @@ async def has_member_on(session: AsyncSession, group_id: int, host: str) -> bool
         select(Membership.actor_uri).where(*_accepted(group_id))  # type: ignore[arg-type]
     )
     return any(urlsplit(uri).netloc.lower() == host for uri in found.all())
+
+
+async def hides_modlog_names(session: AsyncSession, group_id: int) -> bool:
+    """Lemmy's hide_modlog_mod_names: the public log names no moderator."""
+    group = await session.get(CommunityGroup, group_id)
+    return bool(group is not None and group.hide_modlog_names)

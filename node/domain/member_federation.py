@@ -13,12 +13,14 @@ from federation.client import FederationClient, FetchError, same_host
 from federation.errors import Invalid, NotFound, Refused
 from federation.vocabulary import iso8601
 from federation.wire import Activity, WireObject, read_document
-from node.domain import group_federation
+from node.domain import group_federation, remote_moderation
 from node.domain.accounts import AccountInfo
+from node.domain.bans import ban_in_force, ban_refusal
 from node.domain.delivery import queue
 from node.domain.groups import GroupInfo
 from node.domain.posts import take_content
 from node.domain.remote_actors import remote_actor, resolve_handle
+from node.domain.rules import current_rules
 from node.runtime import Node
 from node.store.states import MembershipState, PostKind, Visibility, check_transition
 from node.store.tables import Membership, Post, RemoteMembership
@@ -27,12 +29,20 @@ from node.text import plain_to_html
 log = logging.getLogger(__name__)
 
 
-async def join(node: Node, client: FederationClient, account: AccountInfo, handle: str) -> str:
-    """Follow a group (here or elsewhere) as a member; returns the membership state."""
+async def join(
+    node: Node,
+    client: FederationClient,
+    account: AccountInfo,
+    handle: str,
+    *,
+    accept_rules: bool = False,
+) -> str:
+    """Follow a group (here or elsewhere) as a member; returns the membership state. A group
+    here with rules is joined by accepting them."""
     person = node.urls.person(account.username)
     local = await group_federation.group_at(node, handle) or await _local_by_handle(node, handle)
     if local is not None:
-        return await _join_local(node, local, account)
+        return await _join_local(node, local, account, accept_rules)
     group = await resolve_handle(node, client, handle)
     if group.type != "Group":
         raise Invalid(f"{handle} is a {group.type}, not a group")
@@ -83,8 +93,16 @@ async def _local_by_handle(node: Node, handle: str) -> GroupInfo | None:
     return None
 
 
-async def _join_local(node: Node, group: GroupInfo, account: AccountInfo) -> str:
+async def _join_local(
+    node: Node, group: GroupInfo, account: AccountInfo, accept_rules: bool
+) -> str:
     async with node.store.transaction() as session:
+        current = await current_rules(session, group.id)
+        if current is not None and current.rules and not accept_rules:
+            raise Refused(
+                f"{group.name} has rules (version {current.version}): read them and accept"
+                " them to join"
+            )
         membership = await group_federation.ask_to_join(
             session,
             group,
@@ -92,6 +110,8 @@ async def _join_local(node: Node, group: GroupInfo, account: AccountInfo) -> str
             node.clock(),
             account_id=account.id,
         )
+        if current is not None:
+            membership.rules_accepted = current.version
         return membership.state.value
 
 
@@ -123,6 +143,8 @@ async def publish(
         raise Invalid("a post needs some text")
     author = node.urls.person(account.username)
     local_group, inbox = await _group_of(node, client, group_uri)
+    if local_group is None:
+        await _check_remote_ban(node, group_uri, author)
     post_id = node.urls.post(node.token())
     now = node.clock()
     public = local_group is None or not local_group.members_only
@@ -148,6 +170,14 @@ async def publish(
     await _store_own(node, account, group_uri, note, now, public)
     await _send(node, client, account, local_group, inbox, activity)
     return post_id
+
+
+async def _check_remote_ban(node: Node, group_uri: str, author: str) -> None:
+    """A group elsewhere banned this member: say so here rather than send what it refuses."""
+    async with node.store.session() as session:
+        ban = await ban_in_force(session, group_uri, author, node.clock())
+    if ban is not None:
+        raise ban_refusal(ban, group_uri)
 
 
 async def _store_own(
@@ -349,12 +379,21 @@ async def _apply_shared(
         if post is not None and post.group_uri != group_uri:
             return
         author = post.author_uri if post is not None else inner.actor
-        by_group_server = same_host(inner.actor, group_uri)  # the group or its moderators
-        if not by_group_server and (
-            author != inner.actor or await _still_there(node, client, inner.object_id)
+        if inner.actor != author:
+            # Not the author: a moderator's removal (Lemmy's Delete with a summary).
+            await remote_moderation.apply(node, client, group_uri, inner)
+            return
+        if not same_host(inner.actor, group_uri) and await _still_there(
+            node, client, inner.object_id
         ):
             raise Refused("the post is still there at its origin")
         await _mark_deleted(node, group_uri, inner.object_id, author)
+    elif inner.type in remote_moderation.MODERATION_TYPES or (
+        inner.type == "Undo"
+        and isinstance(inner.object, Activity)
+        and inner.object.type in ("Delete", "Lock", "Block")
+    ):
+        await remote_moderation.apply(node, client, group_uri, inner)
 
 
 async def _mark_deleted(node: Node, group_uri: str, object_id: str, author: str) -> None:
@@ -435,6 +474,7 @@ async def feed(node: Node, account: AccountInfo, limit: int = 50) -> list[Post]:
             .where(
                 col(Post.group_uri).in_(remote) | col(Post.group_id).in_(here),
                 col(Post.deleted_at).is_(None),
+                col(Post.removed_at).is_(None),
                 col(Post.visibility).in_((Visibility.PUBLIC, Visibility.MEMBERS_ONLY)),
             )
             .order_by(col(Post.published).desc())

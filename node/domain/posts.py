@@ -50,6 +50,7 @@ def _shown(group_id: int, visibilities: tuple[Visibility, ...]) -> tuple[object,
     return (
         Post.group_id == group_id,
         col(Post.deleted_at).is_(None),
+        col(Post.removed_at).is_(None),
         col(Post.visibility).in_(visibilities),
     )
 

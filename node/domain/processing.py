@@ -9,9 +9,15 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from federation.client import FederationClient
-from federation.errors import CoveError
+from federation.errors import CoveError, Refused
 from federation.wire import Activity, WireObject, read_document
-from node.domain import group_federation, member_federation
+from node.domain import (
+    group_federation,
+    group_moderation,
+    member_federation,
+    remote_moderation,
+    reports,
+)
 from node.runtime import Node
 from node.store.states import ActivityState, Direction, check_transition
 from node.store.tables import Activity as ActivityRow
@@ -77,26 +83,46 @@ async def _process_one(node: Node, client: FederationClient, row_id: int) -> Non
 
 async def apply(node: Node, client: FederationClient, activity: Activity) -> None:
     kind = activity.type
+    if await group_moderation.is_suspended(node, activity.actor):
+        raise Refused("the actor is suspended from this node")
     if kind in ("Follow", "Join"):
         await group_federation.receive_follow(node, client, activity)
+    elif kind == "Block" and activity.target and not await _local_group(node, activity.target):
+        # A remote group's ban of one of our members, sent to them directly.
+        await remote_moderation.apply(node, client, activity.target, activity)
     elif kind in ("Leave", "Block"):
         await group_federation.receive_unfollow(node, activity, None)
+    elif kind == "Flag":
+        await reports.receive_flag(node, client, activity)
     elif kind == "Undo":
         await _undo(node, client, activity)
     elif kind in ("Accept", "Reject"):
-        await member_federation.receive_answer(node, activity, accepted=kind == "Accept")
+        if not await reports.receive_outcome(node, activity, accepted=kind == "Accept"):
+            await member_federation.receive_answer(node, activity, accepted=kind == "Accept")
     elif kind == "Announce":
         await member_federation.receive_announce(node, client, activity)
     elif kind == "Create" and isinstance(activity.object, WireObject):
         await group_federation.receive_post(node, client, activity, activity.object)
     elif kind in ("Update", "Delete", "Like", "Dislike"):
         await group_federation.receive_change(node, client, activity, activity.object_id)
-    # Other types (Flag, Add, Remove, Lock, Move...) arrive with the issues that handle them.
+    # Other types (Add, Remove, Move...) arrive with the issues that handle them.
+
+
+async def _local_group(node: Node, uri: str) -> bool:
+    return await group_federation.group_at(node, uri) is not None
 
 
 async def _undo(node: Node, client: FederationClient, activity: Activity) -> None:
     inner = activity.object
     inner_type = inner.type if isinstance(inner, Activity) else None
+    if (
+        isinstance(inner, Activity)
+        and inner.type == "Block"
+        and inner.target
+        and not await _local_group(node, inner.target)
+    ):
+        await remote_moderation.apply(node, client, inner.target, activity)
+        return
     if inner_type in ("Follow", "Join") or inner_type is None:
         await group_federation.receive_unfollow(node, activity, activity.object_id)
     if isinstance(inner, Activity) and inner.type in ("Like", "Dislike"):

@@ -218,3 +218,13 @@ async def _nodeinfo_software(client: FederationClient, host: str, scheme: str) -
         return None
     name = software.get("name") if isinstance(software, dict) else None
     return name[:64] if isinstance(name, str) else None
+
+
+async def software_name(node: Node, client: FederationClient, host: str) -> str | None:
+    """The NodeInfo software name of a server ("mastodon", "lemmy", "cove"...), if it says."""
+    if host == urlsplit(node.urls.base).netloc.lower():
+        return "cove"
+    await server_software(node, client, host)
+    async with node.store.session() as session:
+        row = (await session.exec(select(PeerServer).where(PeerServer.host == host))).first()
+    return row.software_name.lower() if row is not None and row.software_name else None

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from federation.actors import actor_document
 from federation.media import Representation, asks_for_activity_json, wants
 from federation.vocabulary import cove_context
-from node.domain import accounts, groups, posts
+from node.domain import accounts, groups, posts, rules
 from node.domain.instance import get_instance
 from node.http import presenters
 from node.http.pages import render
@@ -78,7 +78,8 @@ async def group_actor(request: web.Request) -> web.StreamResponse:
         if wants(request.headers.get("Accept")) is Representation.HTML:
             return await _group_page(request, node, session, group)
         pem = await groups.group_public_key(session, group)
-    actor = presenters.group_actor(node.urls, group, pem)
+        current = await rules.current_rules(session, group.id)
+    actor = presenters.group_actor(node.urls, group, pem, current.rules if current else ())
     return activity_response(request, actor_document(actor, _context(node)))
 
 
@@ -97,6 +98,8 @@ async def _group_page(
         pinned=await posts.featured_posts(session, group.id, shown),
         threads=await posts.recent_threads(session, group.id, shown),
         moderators=await groups.moderator_uris(session, group.id),
+        rules=await rules.current_rules(session, group.id),
+        modlog_url=node.urls.modlog(node.urls.group(group.name)),
     )
 
 

@@ -12,7 +12,7 @@ from aiohttp import web
 from federation.collections import ordered_collection, ordered_collection_page
 from federation.errors import Refused
 from federation.objects import post_document
-from node.domain import accounts, groups, outbox, posts
+from node.domain import accounts, groups, modlog, outbox, posts
 from node.domain.instance import get_instance
 from node.domain.paging import Cursor, Page
 from node.http import presenters
@@ -20,6 +20,7 @@ from node.http.fetch_auth import VARY_SIGNED, authorize_fetch
 from node.http.responses import activity_response
 from node.http.state import NODE
 from node.store.states import Visibility
+from node.store.tables import ModLogEntry
 
 routes = web.RouteTableDef()
 T = TypeVar("T")
@@ -226,3 +227,27 @@ async def person_following(request: web.Request) -> web.Response:
         raise Refused(FOLLOWERS_HIDDEN)
     collection_id = node.urls.following(node.urls.person(account.username))
     return activity_response(request, ordered_collection(collection_id, total), vary=VARY_SIGNED)
+
+
+@routes.get("/g/{name}/modlog")
+async def group_modlog(request: web.Request) -> web.Response:
+    """The group's public moderation log, newest first; a members-only group's log is for its
+    members' servers only, and a group may hide which moderator did what."""
+    node = request.app[NODE]
+    group, _ = await _group_and_view(request)
+    group_uri = node.urls.group(group.name)
+    collection_id = node.urls.modlog(group_uri)
+    async with node.store.session() as session:
+        hide = await groups.hides_modlog_names(session, group.id)
+        total = await modlog.log_count(session, group.id)
+        if not _wants_page(request):
+            doc = ordered_collection(collection_id, total, first=_page_url(collection_id))
+            return activity_response(request, doc, vary=VARY_SIGNED)
+        cursor = _cursor(request)
+        page = await modlog.log_page(session, group.id, cursor)
+
+    def item(entry: ModLogEntry) -> dict[str, Any]:
+        return presenters.modlog_item(entry, group_uri, hide_names=hide)
+
+    doc = keyset_document(collection_id, cursor, page, item, total)
+    return activity_response(request, doc, vary=VARY_SIGNED)

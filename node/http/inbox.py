@@ -12,7 +12,7 @@ from aiohttp import web
 from federation.client import FetchError, origin, same_host
 from federation.errors import Invalid, Unauthorized
 from federation.wire import Activity, read_document
-from node.domain import accounts, groups
+from node.domain import accounts, groups, reports
 from node.domain.inbox import Inbound
 from node.domain.instance import get_instance
 from node.domain.keys import instance_signer
@@ -87,6 +87,10 @@ async def receive(request: web.Request, local_actor_id: int | None) -> web.Respo
     document: dict[str, Any] = envelope_doc
     if signer.actor != envelope.actor:
         document = await _from_origin(request, envelope)
+    if envelope.type == "Flag":
+        # Reports are rare and must not vanish quietly: one naming nothing here, or with a bad
+        # category or rule number, is answered with the reason instead of a 202.
+        await reports.check_flag(request.app[NODE], envelope)
     stored = await request.app[INBOX_WRITER].store(
         Inbound(
             document, envelope.id, envelope.type, envelope.actor, envelope.object_id, local_actor_id

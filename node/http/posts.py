@@ -39,12 +39,13 @@ async def post(request: web.Request) -> web.StreamResponse:
                 session, found.group_id, host
             ):
                 raise NotFound("no such post")
-    if found.deleted_at is not None:
+    gone = found.deleted_at or found.removed_at  # a removed post is kept for moderators only
+    if gone is not None:
         tombstone = {
             "@context": AS_CONTEXT,
             "id": uri,
             "type": "Tombstone",
-            "deleted": iso8601(found.deleted_at),
+            "deleted": iso8601(gone),
         }
         response = activity_response(request, tombstone, vary=VARY_SIGNED)
         response.set_status(410)

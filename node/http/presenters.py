@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from federation.actors import Actor, PublicKey
 from federation.objects import PostObject
+from federation.vocabulary import iso8601
+from moderation.modlog import ACTIVITY_TYPE, ModAction
+from moderation.rules import Rule, as_plain_text
 from node.config import Config
 from node.domain.accounts import AccountInfo
 from node.domain.groups import GroupInfo
 from node.domain.instance import InstanceInfo
 from node.domain.posts import PostInfo
 from node.store.states import PostingPolicy, PostKind, Visibility
+from node.store.tables import ModLogEntry
 from node.text import plain_to_html
 from node.urls import Urls
 
@@ -38,14 +45,20 @@ def instance_actor(urls: Urls, config: Config, info: InstanceInfo) -> Actor:
     )
 
 
-def group_actor(urls: Urls, group: GroupInfo, public_key_pem: str) -> Actor:
+def group_actor(
+    urls: Urls, group: GroupInfo, public_key_pem: str, rules: Sequence[Rule] = ()
+) -> Actor:
     actor_id = urls.group(group.name)
+    summary = group.summary
+    if rules:
+        # Software that knows no `rules` property shows the summary: the rules go there too.
+        summary = f"{summary}\n\nRules:\n{as_plain_text(rules)}".strip()
     return Actor(
         id=actor_id,
         type="Group",
         preferred_username=group.name,
         name=group.title,
-        summary_html=plain_to_html(group.summary),
+        summary_html=plain_to_html(summary),
         url=actor_id,
         inbox=urls.inbox(actor_id),
         outbox=urls.outbox(actor_id),
@@ -63,6 +76,8 @@ def group_actor(urls: Urls, group: GroupInfo, public_key_pem: str) -> Actor:
         extensions={
             "postingPolicy": group.posting_policy.value,
             "membersOnly": group.members_only,
+            "modlog": urls.modlog(actor_id),
+            **({"rules": [{"name": r.title, "content": r.text} for r in rules]} if rules else {}),
         },
     )
 
@@ -106,3 +121,21 @@ def post_object(urls: Urls, group: GroupInfo, post: PostInfo) -> PostObject:
         sensitive=post.sensitive,
         updated=post.updated_at,
     )
+
+
+def modlog_item(entry: ModLogEntry, group_uri: str, *, hide_names: bool) -> dict[str, Any]:
+    """One line of a group's moderation log as an ActivityStreams activity: its type says
+    what kind of action it was, `name` the exact action, `summary` the reason."""
+    item: dict[str, Any] = {
+        "type": ACTIVITY_TYPE.get(ModAction(entry.action), "Activity"),
+        "name": entry.action,
+        "actor": group_uri if hide_names or entry.moderator_uri is None else entry.moderator_uri,
+        "object": entry.target_uri,
+        "target": group_uri,
+        "published": iso8601(entry.created_at),
+    }
+    if entry.reason:
+        item["summary"] = entry.reason
+    if entry.expires_at is not None:
+        item["endTime"] = iso8601(entry.expires_at)
+    return item

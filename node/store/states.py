@@ -10,23 +10,18 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import TypeVar
 
+from moderation.reports import ReportCategory as ReportCategory
+from moderation.reports import ReportState as ReportState
+
+# Roles are policy (moderation.roles); re-exported here beside the other stored enums.
+from moderation.roles import AccountRole as AccountRole
+from moderation.roles import GroupRole as GroupRole
+
 
 class ActorKind(StrEnum):
     APPLICATION = "application"
     GROUP = "group"
     PERSON = "person"
-
-
-class AccountRole(StrEnum):
-    ADMIN = "admin"
-    MODERATOR = "moderator"
-    MEMBER = "member"
-
-
-class GroupRole(StrEnum):
-    OWNER = "owner"
-    MODERATOR = "moderator"
-    MEMBER = "member"
 
 
 class PostingPolicy(StrEnum):
@@ -79,6 +74,17 @@ class DeliveryState(StrEnum):
     CANCELLED = "cancelled"  # no longer owed (the peer was suspended, say)
 
 
+class ReportDirection(StrEnum):
+    RECEIVED = "received"  # about content or members here: this node's moderators handle it
+    SENT = "sent"  # a member here reported something elsewhere; its outcome comes back
+
+
+class BanState(StrEnum):
+    ACTIVE = "active"
+    LIFTED = "lifted"  # by a moderator (Undo{Block})
+    EXPIRED = "expired"  # its time ran out
+
+
 class Software(StrEnum):
     """How a follower's server reads a group's Announces (told by its NodeInfo)."""
 
@@ -112,6 +118,16 @@ TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
         DeliveryState.DELIVERED: frozenset(),
         DeliveryState.FAILED: frozenset({DeliveryState.PENDING}),
         DeliveryState.CANCELLED: frozenset(),
+    },
+    ReportState: {
+        ReportState.OPEN: frozenset({ReportState.RESOLVED, ReportState.DISMISSED}),
+        ReportState.RESOLVED: frozenset({ReportState.OPEN}),
+        ReportState.DISMISSED: frozenset({ReportState.OPEN}),
+    },
+    BanState: {
+        BanState.ACTIVE: frozenset({BanState.LIFTED, BanState.EXPIRED}),
+        BanState.LIFTED: frozenset(),
+        BanState.EXPIRED: frozenset(),
     },
     KeyState: {
         KeyState.ACTIVE: frozenset({KeyState.RETIRED}),

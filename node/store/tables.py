@@ -14,6 +14,7 @@ from node.store.states import (
     AccountRole,
     ActivityState,
     ActorKind,
+    BanState,
     DeliveryState,
     Direction,
     GroupRole,
@@ -21,6 +22,9 @@ from node.store.states import (
     MembershipState,
     PostingPolicy,
     PostKind,
+    ReportCategory,
+    ReportDirection,
+    ReportState,
     Software,
     Visibility,
 )
@@ -123,6 +127,8 @@ class CommunityGroup(SQLModel, table=True):
     approves_members: bool = False
     posting_policy: PostingPolicy = Field(sa_type=_enum(PostingPolicy, "posting_policy"))
     discoverable: bool = False
+    # Lemmy's hide_modlog_mod_names: the public log says "a moderator", not who.
+    hide_modlog_names: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = _when()
 
 
@@ -164,6 +170,9 @@ class Membership(SQLModel, table=True):
     role: GroupRole = Field(sa_type=_enum(GroupRole, "group_role"))
     state: MembershipState = Field(sa_type=_enum(MembershipState, "membership_state"))
     follow_uri: str | None = Field(default=None, max_length=URI_LENGTH)
+    # The version of the group's rules a local member accepted (remote followers are sent
+    # them in a welcome note instead).
+    rules_accepted: int | None = None
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
@@ -195,6 +204,11 @@ class Post(SQLModel, table=True):
     published: datetime = _when()
     updated_at: datetime | None = _when(nullable=True)
     deleted_at: datetime | None = _when(nullable=True)
+    # A moderator's removal: hidden from everyone but the moderators, kept until purged, and
+    # undone by a restore.
+    removed_at: datetime | None = _when(nullable=True)
+    removal_reason: str | None = Field(default=None, sa_type=sa.Text)
+    locked_at: datetime | None = _when(nullable=True)  # no new replies in the thread
     created_at: datetime = _when()
 
 
@@ -277,3 +291,140 @@ class RemoteMembership(SQLModel, table=True):
     follow_uri: str = Field(max_length=URI_LENGTH)
     created_at: datetime = _when()
     updated_at: datetime = _when()
+
+
+class RuleSet(SQLModel, table=True):
+    """One version of a group's rules, numbered in order; the newest is in force."""
+
+    __tablename__ = "rule_set"
+    __table_args__ = (sa.UniqueConstraint("group_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="community_group.id", index=True)
+    version: int
+    rules: list[dict[str, Any]] = Field(sa_type=JSONDocument)  # [{number, title, text}]
+    # Members must accept this version before they post again.
+    needs_acceptance: bool = False
+    author_uri: str | None = Field(default=None, max_length=URI_LENGTH)
+    created_at: datetime = _when()
+
+
+class Report(SQLModel, table=True):
+    """A report of one post or one account: received (for moderators here) or sent (a member's
+    report of something elsewhere, whose outcome comes back)."""
+
+    __tablename__ = "report"
+    __table_args__ = (
+        sa.UniqueConstraint("flag_uri", "target_uri"),
+        sa.Index("ix_report_queue", "direction", "state", "urgent", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    direction: ReportDirection = Field(sa_type=_enum(ReportDirection, "report_direction"))
+    # The Flag it came in (received) or the first one sent; one report per thing it names.
+    flag_uri: str = Field(max_length=URI_LENGTH, index=True)
+    # None when a remote server reported without saying who (Mastodon's instance actor).
+    reporter_uri: str | None = Field(default=None, max_length=URI_LENGTH)
+    reporter_account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    reporter_host: str = Field(max_length=255)
+    # The actor to answer with the outcome: whoever sent the Flag (an instance actor, maybe).
+    flag_actor_uri: str | None = Field(default=None, max_length=URI_LENGTH)
+    target_uri: str = Field(max_length=URI_LENGTH)
+    target_is_post: bool
+    target_account_uri: str | None = Field(default=None, max_length=URI_LENGTH)
+    # The local group whose moderators handle it; None: node moderators (reports of members).
+    group_id: int | None = Field(default=None, foreign_key="community_group.id", index=True)
+    group_uri: str | None = Field(default=None, max_length=URI_LENGTH)
+    category: ReportCategory = Field(sa_type=_enum(ReportCategory, "report_category"))
+    rule_numbers: list[int] = Field(default_factory=list, sa_type=JSONDocument)
+    comment: str = Field(default="", sa_type=sa.Text)
+    state: ReportState = Field(sa_type=_enum(ReportState, "report_state"))
+    urgent: bool = False
+    anonymous: bool = False  # sent: the reporter hidden behind the instance actor
+    outcome: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class ReportEvent(SQLModel, table=True):
+    """A report's history: opened, resolved, dismissed, reopened, an outcome heard back."""
+
+    __tablename__ = "report_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    action: str = Field(max_length=32)
+    actor_uri: str | None = Field(default=None, max_length=URI_LENGTH)
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _when()
+
+
+class Ban(SQLModel, table=True):
+    """An actor banned from a group (here or elsewhere: a remote group's ban of our member),
+    or, with no group, suspended from the whole node."""
+
+    __tablename__ = "ban"
+    __table_args__ = (sa.Index("ix_ban_in_force", "actor_uri", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_uri: str | None = Field(default=None, max_length=URI_LENGTH, index=True)
+    group_id: int | None = Field(default=None, foreign_key="community_group.id")
+    actor_uri: str = Field(max_length=URI_LENGTH)
+    state: BanState = Field(sa_type=_enum(BanState, "ban_state"))
+    reason: str = Field(default="", sa_type=sa.Text)
+    expires_at: datetime | None = _when(nullable=True, index=True)
+    remove_data: bool = False
+    moderator_uri: str | None = Field(default=None, max_length=URI_LENGTH)
+    # The Block activity that made it (sent by us, or received from the remote group).
+    block_uri: str | None = Field(default=None, max_length=URI_LENGTH)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class ModLogEntry(SQLModel, table=True):
+    """One line of a group's public moderation log (no group: a node-level action)."""
+
+    __tablename__ = "mod_log"
+    __table_args__ = (sa.Index("ix_mod_log_group", "group_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int | None = Field(default=None, foreign_key="community_group.id")
+    action: str = Field(max_length=32)
+    moderator_uri: str | None = Field(default=None, max_length=URI_LENGTH)
+    target_uri: str = Field(max_length=URI_LENGTH)
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    expires_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _when()
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the HTTP API, with Mastodon's scope names. Laid out as OAuth access
+    tokens are (owner, application, scopes, expiry, revocation) so OAuth can issue them later;
+    only a digest of the token is kept."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    application_id: int | None = None
+    token_digest: str = Field(max_length=64, unique=True)
+    scopes: str = Field(max_length=1000)  # space-separated, as OAuth writes them
+    name: str = Field(default="", max_length=100)
+    expires_at: datetime | None = _when(nullable=True)
+    revoked_at: datetime | None = _when(nullable=True)
+    last_used_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _when()
+
+
+class Notification(SQLModel, table=True):
+    """Something a local member should hear about: so far, what became of their report."""
+
+    __tablename__ = "notification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    kind: str = Field(max_length=32)
+    report_id: int | None = Field(default=None, foreign_key="report.id")
+    text: str = Field(sa_type=sa.Text)
+    read_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _when()

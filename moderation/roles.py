@@ -1,0 +1,41 @@
+"""Who may moderate: node roles (admin, moderator, member) and group roles (owner, moderator)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AccountRole(StrEnum):
+    """A local account's role on the whole node."""
+
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+    MEMBER = "member"
+
+
+class GroupRole(StrEnum):
+    """A member's role in one group."""
+
+    OWNER = "owner"
+    MODERATOR = "moderator"
+    MEMBER = "member"
+
+
+MODERATING = frozenset({GroupRole.OWNER, GroupRole.MODERATOR})
+STAFF = frozenset({AccountRole.ADMIN, AccountRole.MODERATOR})
+
+
+def may_moderate_group(node_role: AccountRole | None, group_role: GroupRole | None) -> bool:
+    """Remove, restore, lock, pin, ban, handle the group's reports. Node staff act in every
+    group (Mastodon's moderators see every report); group moderators in their own only."""
+    return node_role in STAFF or group_role in MODERATING
+
+
+def may_appoint(node_role: AccountRole | None, group_role: GroupRole | None) -> bool:
+    """Add or remove a group's moderators, and change its rules: its owner or a node admin."""
+    return node_role == AccountRole.ADMIN or group_role == GroupRole.OWNER
+
+
+def may_moderate_node(node_role: AccountRole | None) -> bool:
+    """Reports about this node's members, and suspensions of remote actors."""
+    return node_role in STAFF

@@ -1,0 +1,597 @@
+"""What a group's moderators do, and how it federates: remove and restore posts (Delete with
+a summary, and Undo; microblog followers lose the boost), lock and unlock threads (Lock),
+ban and unban (Block with the group as target, and Undo), and node-level suspensions of
+remote actors. Every action checks the role first and is written to the moderation log."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from federation import builders
+from federation.client import FederationClient
+from federation.errors import Conflict, Invalid, NotFound, Refused
+from federation.vocabulary import iso8601
+from moderation import bans as ban_policy
+from moderation.modlog import ModAction
+from moderation.roles import MODERATING
+from node.domain import group_federation, modlog
+from node.domain.accounts import get_account
+from node.domain.bans import ban_in_force
+from node.domain.delivery import queue
+from node.domain.groups import GroupInfo, get_group
+from node.domain.roles import (
+    Acting,
+    group_role,
+    require_appointer,
+    require_group_moderator,
+    require_node_moderator,
+)
+from node.domain.roles import wire_actor as wire_actor_of
+from node.runtime import Node
+from node.store.states import BanState, GroupRole, MembershipState, Visibility, check_transition
+from node.store.tables import Activity as ActivityRow
+from node.store.tables import Ban, Membership, Post, RemoteActor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BanInfo:
+    id: int
+    group_uri: str | None
+    actor_uri: str
+    reason: str
+    expires_at: datetime | None
+    remove_data: bool
+    state: BanState
+    moderator_uri: str | None
+    created_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "group": self.group_uri,
+            "actor": self.actor_uri,
+            "reason": self.reason,
+            "expires_at": iso8601(self.expires_at) if self.expires_at else None,
+            "remove_content": self.remove_data,
+            "state": self.state.value,
+            "created_at": iso8601(self.created_at),
+        }
+
+
+def _ban_info(row: Ban) -> BanInfo:
+    assert row.id is not None
+    return BanInfo(
+        row.id,
+        row.group_uri,
+        row.actor_uri,
+        row.reason,
+        row.expires_at,
+        row.remove_data,
+        row.state,
+        row.moderator_uri,
+        row.created_at,
+    )
+
+
+# Posts ------------------------------------------------------------------------------------------
+
+
+async def _moderated_post(
+    session: AsyncSession, acting: Acting, group_name: str, post_uri: str
+) -> tuple[GroupInfo, Post]:
+    group = await get_group(session, group_name)
+    await require_group_moderator(session, acting, group)
+    post = (
+        await session.exec(select(Post).where(Post.uri == post_uri, Post.group_id == group.id))
+    ).first()
+    if post is None or post.deleted_at is not None:
+        raise NotFound(f"no post {post_uri} in {group.name}")
+    return group, post
+
+
+async def remove_post(
+    node: Node,
+    client: FederationClient,
+    acting: Acting,
+    group_name: str,
+    post_uri: str,
+    reason: str,
+) -> None:
+    """Hide a post from everyone but the moderators (kept until purged) and take it down
+    wherever the group carried it."""
+    now = node.clock()
+    async with node.store.transaction() as session:
+        group, post = await _moderated_post(session, acting, group_name, post_uri)
+        if post.removed_at is not None:
+            raise Conflict(f"{post_uri} is removed already")
+        post.removed_at, post.removal_reason = now, reason or None
+        modlog.record(
+            session, group.id, ModAction.REMOVE_POST, acting.uri, post_uri, now, reason=reason
+        )
+        group_uri = node.urls.group(group.name)
+        actor = await wire_actor_of(session, acting, group, group_uri)
+        removal = builders.removal(
+            node.urls.activity(node.token()),
+            actor,
+            post_uri,
+            group_uri,
+            reason,
+            not group.members_only,
+        )
+        await queue(session, group.actor_id, removal, Visibility.UNLISTED, [], now)
+    await group_federation.announce(node, client, group, removal, None)
+    await group_federation.undo_boosts(node, client, group, post_uri)
+    log.info("event=post_removed group=%s post=%s by=%s", group.name, post_uri, acting.uri)
+
+
+async def restore_post(
+    node: Node,
+    client: FederationClient,
+    acting: Acting,
+    group_name: str,
+    post_uri: str,
+    reason: str,
+) -> None:
+    now = node.clock()
+    async with node.store.transaction() as session:
+        group, post = await _moderated_post(session, acting, group_name, post_uri)
+        if post.removed_at is None:
+            raise Conflict(f"{post_uri} is not removed")
+        post.removed_at, post.removal_reason = None, None
+        modlog.record(
+            session, group.id, ModAction.RESTORE_POST, acting.uri, post_uri, now, reason=reason
+        )
+        group_uri = node.urls.group(group.name)
+        removal = await _last_sent(session, group.actor_id, "Delete", post_uri)
+        actor = await wire_actor_of(session, acting, group, group_uri)
+        undo = builders.undo(
+            node.urls.activity(node.token()),
+            actor,
+            removal or builders.removal("", actor, post_uri, group_uri, "", True),
+            removal.get("to", []) if removal else [],
+            [group_uri],
+        )
+        await queue(session, group.actor_id, undo, Visibility.UNLISTED, [], now)
+        top_level = post.in_reply_to_uri is None and post.visibility == Visibility.PUBLIC
+    await group_federation.announce(node, client, group, undo, None)
+    if top_level:
+        await group_federation.boost_again(node, client, group, post_uri)
+
+
+async def _last_sent(
+    session: AsyncSession, actor_id: int, kind: str, object_uri: str
+) -> dict[str, Any] | None:
+    found = await session.exec(
+        select(ActivityRow)
+        .where(
+            ActivityRow.local_actor_id == actor_id,
+            ActivityRow.type == kind,
+            ActivityRow.object_uri == object_uri,
+        )
+        .order_by(col(ActivityRow.id).desc())
+        .limit(1)
+    )
+    row = found.first()
+    return dict(row.document) if row is not None else None
+
+
+async def set_locked(
+    node: Node,
+    client: FederationClient,
+    acting: Acting,
+    group_name: str,
+    post_uri: str,
+    reason: str,
+    *,
+    locked: bool,
+) -> None:
+    """Lock a thread (no new replies) or unlock it; followers hear Lock or Undo{Lock}."""
+    now = node.clock()
+    async with node.store.transaction() as session:
+        group, post = await _moderated_post(session, acting, group_name, post_uri)
+        if (post.locked_at is not None) == locked:
+            raise Conflict(f"{post_uri} is {'locked' if locked else 'not locked'} already")
+        post.locked_at = now if locked else None
+        action = ModAction.LOCK_POST if locked else ModAction.UNLOCK_POST
+        modlog.record(session, group.id, action, acting.uri, post_uri, now, reason=reason)
+        group_uri = node.urls.group(group.name)
+        actor = await wire_actor_of(session, acting, group, group_uri)
+        lock = builders.lock(
+            node.urls.activity(node.token()),
+            actor,
+            post_uri,
+            group_uri,
+            reason,
+            not group.members_only,
+        )
+        if not locked:
+            lock = builders.undo(
+                node.urls.activity(node.token()),
+                actor,
+                await _last_sent(session, group.actor_id, "Lock", post_uri) or lock,
+                lock["to"],
+                [group_uri],
+            )
+        await queue(session, group.actor_id, lock, Visibility.UNLISTED, [], now)
+    await group_federation.announce(node, client, group, lock, None)
+
+
+async def set_pinned(
+    node: Node,
+    client: FederationClient,
+    acting: Acting,
+    group_name: str,
+    post_uri: str,
+    *,
+    pinned: bool,
+) -> None:
+    now = node.clock()
+    async with node.store.transaction() as session:
+        group, _post = await _moderated_post(session, acting, group_name, post_uri)
+        action = ModAction.PIN_POST if pinned else ModAction.UNPIN_POST
+        modlog.record(session, group.id, action, acting.uri, post_uri, now)
+    await group_federation.set_pinned(node, client, group.name, post_uri, pinned)
+
+
+# Moderators -------------------------------------------------------------------------------------
+
+
+async def set_moderator(
+    node: Node,
+    client: FederationClient,
+    acting: Acting,
+    group_name: str,
+    username: str,
+    *,
+    moderator: bool,
+) -> None:
+    """Make a local account a moderator of a group (joining them if need be), or take the
+    role back. The group's moderators collection and attributedTo follow at once."""
+    async with node.store.transaction() as session:
+        group = await get_group(session, group_name)
+        await require_appointer(session, acting, group)
+        account = await get_account(session, username)
+        uri = node.urls.person(account.username)
+        membership = (
+            await session.exec(
+                select(Membership).where(
+                    Membership.group_id == group.id, Membership.actor_uri == uri
+                )
+            )
+        ).first()
+        now = node.clock()
+        if moderator:
+            if (
+                membership is not None
+                and membership.role in MODERATING
+                and membership.state == MembershipState.ACCEPTED
+            ):
+                raise Conflict(f"{username} is already a moderator of {group.name}")
+            if membership is None:
+                membership = Membership(
+                    group_id=group.id,
+                    actor_uri=uri,
+                    account_id=account.id,
+                    role=GroupRole.MODERATOR,
+                    state=MembershipState.ACCEPTED,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(membership)
+            elif membership.state != MembershipState.ACCEPTED:
+                # Appointed by the owner: any pending or past request to join is accepted.
+                if membership.state == MembershipState.REJECTED:
+                    check_transition(membership.state, MembershipState.PENDING)
+                    membership.state = MembershipState.PENDING
+                check_transition(membership.state, MembershipState.ACCEPTED)
+                membership.state = MembershipState.ACCEPTED
+            membership.role = GroupRole.MODERATOR
+            action = ModAction.ADD_MODERATOR
+        else:
+            if membership is None or membership.role != GroupRole.MODERATOR:
+                if membership is not None and membership.role == GroupRole.OWNER:
+                    raise Refused(f"{username} owns {group.name}; an owner stays a moderator")
+                raise NotFound(f"{username} is not a moderator of {group.name}")
+            membership.role = GroupRole.MEMBER
+            action = ModAction.REMOVE_MODERATOR
+        membership.updated_at = now
+        modlog.record(session, group.id, action, acting.uri, uri, now)
+    # Lemmy and PieFed keep their copy of the moderators list from these (FEP-1b12 Add/Remove).
+    group_uri = node.urls.group(group.name)
+    await group_federation.tell_followers(
+        node,
+        client,
+        group,
+        lambda activity_id: builders.collection_change(
+            activity_id,
+            "Add" if moderator else "Remove",
+            group_uri,
+            uri,
+            node.urls.moderators(group_uri),
+            node.urls.followers(group_uri),
+        ),
+    )
+
+
+# Bans -------------------------------------------------------------------------------------------
+
+
+async def ban(
+    node: Node,
+    client: FederationClient,
+    acting: Acting,
+    group_name: str,
+    actor_uri: str,
+    reason: str,
+    expires_at: datetime | None,
+    *,
+    remove_content: bool = False,
+) -> BanInfo:
+    """Ban an actor from a group: they can no longer post, reply, vote or follow until the ban
+    ends (by itself at its expiry, or lifted); with `remove_content`, their posts there are
+    removed too. Followers' servers hear a Block with the group as target."""
+    now = node.clock()
+    expires_at = ban_policy.checked_expiry(expires_at, now)
+    if not actor_uri.startswith(("https://", "http://")):
+        raise Invalid(f"give the actor's URL, not {actor_uri!r}")
+    async with node.store.transaction() as session:
+        group = await get_group(session, group_name)
+        await require_group_moderator(session, acting, group)
+        group_uri = node.urls.group(group.name)
+        if actor_uri == acting.uri:
+            raise Refused("moderators cannot ban themselves")
+        if await group_role(session, group.id, actor_uri) in MODERATING:
+            raise Refused(f"{actor_uri} is a moderator of {group.name}: remove the role first")
+        row = await ban_in_force(session, group_uri, actor_uri, now)
+        if row is None:
+            row = Ban(
+                group_uri=group_uri,
+                group_id=group.id,
+                actor_uri=actor_uri,
+                state=BanState.ACTIVE,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+        actor = await wire_actor_of(session, acting, group, group_uri)
+        block = builders.ban(
+            node.urls.activity(node.token()),
+            actor,
+            actor_uri,
+            group_uri,
+            reason,
+            iso8601(expires_at) if expires_at else None,
+            remove_content,
+        )
+        row.reason, row.expires_at, row.remove_data = reason, expires_at, remove_content
+        row.moderator_uri, row.block_uri, row.updated_at = acting.uri, block["id"], now
+        modlog.record(
+            session,
+            group.id,
+            ModAction.BAN,
+            acting.uri,
+            actor_uri,
+            now,
+            reason=reason,
+            expires_at=expires_at,
+        )
+        removed = (
+            await _remove_all_by(session, group, actor_uri, acting.uri, now, reason)
+            if remove_content
+            else []
+        )
+        banned_inbox = await _inbox_of(session, actor_uri)
+        await queue(
+            session,
+            group.actor_id,
+            block,
+            Visibility.UNLISTED,
+            [banned_inbox] if banned_inbox else [],
+            now,
+        )
+        await session.flush()
+        info = _ban_info(row)
+    await group_federation.announce(node, client, group, block, None)
+    for post_uri in removed:
+        await group_federation.undo_boosts(node, client, group, post_uri)
+    log.info(
+        "event=banned group=%s actor=%s until=%s removed=%d",
+        group.name,
+        actor_uri,
+        expires_at,
+        len(removed),
+    )
+    return info
+
+
+async def _remove_all_by(
+    session: AsyncSession,
+    group: GroupInfo,
+    actor_uri: str,
+    moderator: str,
+    now: datetime,
+    reason: str,
+) -> list[str]:
+    """Remove every post an actor has in a group (a ban with content removal); the log says
+    so once per post."""
+    found = await session.exec(
+        select(Post).where(
+            Post.group_id == group.id,
+            Post.author_uri == actor_uri,
+            col(Post.removed_at).is_(None),
+            col(Post.deleted_at).is_(None),
+        )
+    )
+    removed = []
+    for post in found.all():
+        post.removed_at, post.removal_reason = now, reason or "the author was banned"
+        modlog.record(
+            session, group.id, ModAction.REMOVE_POST, moderator, post.uri, now, reason=reason
+        )
+        removed.append(post.uri)
+    return removed
+
+
+async def _inbox_of(session: AsyncSession, actor_uri: str) -> str | None:
+    found = await session.exec(
+        select(RemoteActor.shared_inbox, RemoteActor.inbox).where(RemoteActor.uri == actor_uri)
+    )
+    row = found.first()
+    return (row[0] or row[1]) if row is not None else None
+
+
+async def unban(
+    node: Node, client: FederationClient, acting: Acting, group_name: str, actor_uri: str
+) -> None:
+    now = node.clock()
+    async with node.store.transaction() as session:
+        group = await get_group(session, group_name)
+        await require_group_moderator(session, acting, group)
+        group_uri = node.urls.group(group.name)
+        row = await ban_in_force(session, group_uri, actor_uri, now)
+        if row is None:
+            raise NotFound(f"{actor_uri} is not banned from {group.name}")
+        check_transition(row.state, BanState.LIFTED)
+        row.state, row.updated_at = BanState.LIFTED, now
+        modlog.record(session, group.id, ModAction.UNBAN, acting.uri, actor_uri, now)
+        actor = await wire_actor_of(session, acting, group, group_uri)
+        block = await _stored(session, row.block_uri) or builders.ban(
+            row.block_uri or "", actor, actor_uri, group_uri, row.reason, None, False
+        )
+        undo = builders.undo(
+            node.urls.activity(node.token()), actor, block, block.get("to", []), [group_uri]
+        )
+        banned_inbox = await _inbox_of(session, actor_uri)
+        await queue(
+            session,
+            group.actor_id,
+            undo,
+            Visibility.UNLISTED,
+            [banned_inbox] if banned_inbox else [],
+            now,
+        )
+    await group_federation.announce(node, client, group, undo, None)
+
+
+async def _stored(session: AsyncSession, uri: str | None) -> dict[str, Any] | None:
+    if uri is None:
+        return None
+    row = (await session.exec(select(ActivityRow).where(ActivityRow.uri == uri))).first()
+    return dict(row.document) if row is not None else None
+
+
+async def list_bans(node: Node, acting: Acting, group_name: str) -> list[BanInfo]:
+    """The bans in force in a group, newest first (moderators only)."""
+    now = node.clock()
+    async with node.store.session() as session:
+        group = await get_group(session, group_name)
+        await require_group_moderator(session, acting, group)
+        found = await session.exec(
+            select(Ban)
+            .where(Ban.group_id == group.id, Ban.state == BanState.ACTIVE)
+            .order_by(col(Ban.id).desc())
+        )
+        return [_ban_info(b) for b in found.all() if ban_policy.in_force(b.expires_at, now)]
+
+
+async def expire_bans(node: Node) -> int:
+    """Mark bans past their expiry as expired (the periodic job); returns how many. They had
+    stopped counting at their expiry already: this keeps the state column and the log true."""
+    now = node.clock()
+    async with node.store.transaction() as session:
+        found = await session.exec(
+            select(Ban).where(
+                Ban.state == BanState.ACTIVE,
+                col(Ban.expires_at).is_not(None),
+                col(Ban.expires_at) <= now,
+            )
+        )
+        rows = list(found.all())
+        for row in rows:
+            check_transition(row.state, BanState.EXPIRED)
+            row.state, row.updated_at = BanState.EXPIRED, now
+            if row.group_id is not None:
+                modlog.record(
+                    session, row.group_id, ModAction.BAN_EXPIRED, None, row.actor_uri, now
+                )
+    return len(rows)
+
+
+# Node-level suspension of remote actors ----------------------------------------------------------
+
+
+async def suspend(
+    node: Node, acting: Acting, actor_uri: str, reason: str, expires_at: datetime | None
+) -> BanInfo:
+    """Cut a remote actor off from the whole node: their activities are refused, their follows
+    of our groups end, and their posts here are removed (kept for the moderators)."""
+    require_node_moderator(acting)
+    now = node.clock()
+    expires_at = ban_policy.checked_expiry(expires_at, now)
+    if actor_uri.startswith(node.urls.base + "/"):
+        raise Invalid("suspension is for actors on other servers")
+    async with node.store.transaction() as session:
+        if await ban_in_force(session, None, actor_uri, now) is not None:
+            raise Conflict(f"{actor_uri} is suspended already")
+        row = Ban(
+            actor_uri=actor_uri,
+            state=BanState.ACTIVE,
+            reason=reason,
+            expires_at=expires_at,
+            remove_data=True,
+            moderator_uri=acting.uri,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        memberships = await session.exec(
+            select(Membership).where(
+                Membership.actor_uri == actor_uri,
+                col(Membership.state).in_((MembershipState.ACCEPTED, MembershipState.PENDING)),
+            )
+        )
+        for membership in memberships.all():
+            check_transition(membership.state, MembershipState.LEFT)
+            membership.state, membership.updated_at = MembershipState.LEFT, now
+        posts = await session.exec(
+            select(Post).where(Post.author_uri == actor_uri, col(Post.removed_at).is_(None))
+        )
+        for post in posts.all():
+            post.removed_at, post.removal_reason = now, reason or "the author was suspended"
+        modlog.record(
+            session,
+            None,
+            ModAction.SUSPEND,
+            acting.uri,
+            actor_uri,
+            now,
+            reason=reason,
+            expires_at=expires_at,
+        )
+        await session.flush()
+        return _ban_info(row)
+
+
+async def unsuspend(node: Node, acting: Acting, actor_uri: str) -> None:
+    require_node_moderator(acting)
+    now = node.clock()
+    async with node.store.transaction() as session:
+        row = await ban_in_force(session, None, actor_uri, now)
+        if row is None:
+            raise NotFound(f"{actor_uri} is not suspended")
+        check_transition(row.state, BanState.LIFTED)
+        row.state, row.updated_at = BanState.LIFTED, now
+        modlog.record(session, None, ModAction.UNSUSPEND, acting.uri, actor_uri, now)
+
+
+async def is_suspended(node: Node, actor_uri: str) -> bool:
+    async with node.store.session() as session:
+        return await ban_in_force(session, None, actor_uri, node.clock()) is not None

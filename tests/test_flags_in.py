@@ -1,0 +1,139 @@
+"""Reports arriving as Flag in the three shapes peers send (Mastodon's, Lemmy's, Mbin's),
+delivered signed by a stand-in server on loopback: each makes one report for the group's
+moderators; a Flag naming nothing here, or with a bad category or rule, is refused with the
+reason and leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from moderation.reports import ReportState
+from moderation.rules import parse_rules
+from node.domain import accounts, groups, member_federation, reports, rules
+from node.domain.groups import NewGroup
+from node.domain.roles import Acting
+from node.store.tables import Report
+from tests.conftest import ServedNode, client_for, eventually
+from tests.lemmy_peer import LemmyPeer, start_lemmy_peer
+
+
+@pytest.fixture
+async def peer() -> AsyncIterator[LemmyPeer]:
+    async with start_lemmy_peer() as started:
+        yield started
+
+
+async def _setup(served: ServedNode) -> tuple[str, str, str]:
+    node = served.node
+    await groups.create_group(node, NewGroup(name="grief", title="Grief"))
+    await rules.set_rules(
+        node,
+        Acting.operator(node),
+        "grief",
+        parse_rules([{"title": "Be kind"}, {"title": "No selling"}]),
+        needs_acceptance=False,
+    )
+    ann = await accounts.create_account(node, "ann")
+    group = served.urls.group("grief")
+    async with client_for(node) as client:
+        await member_federation.join(node, client, ann, group, accept_rules=True)
+        post = await member_federation.publish(node, client, ann, group, "Buy now", title="Ad")
+    return group, post, served.urls.person("ann")
+
+
+async def _send(served: ServedNode, peer: LemmyPeer, flag: dict[str, Any]) -> int:
+    async with client_for(served.node) as client:
+        return await client.post(served.urls.shared_inbox(), json.dumps(flag).encode(), peer.signer)
+
+
+async def test_flags_in_mastodon_lemmy_and_mbin_shapes_each_make_a_report(
+    served: ServedNode, peer: LemmyPeer
+) -> None:
+    group, post, author = await _setup(served)
+    flags = [
+        # Mastodon: [account, statuses...], reason in content, addressed to the account.
+        {"object": [author, post], "content": "spam account", "to": author},
+        # Lemmy: one object, reason in summary, the group in `to`.
+        {"object": post, "summary": "report this post", "to": [group], "audience": group},
+        # Mbin: [post, user], reason in both.
+        {"object": [post, author], "summary": "ad", "content": "ad", "to": [group]},
+    ]
+    for n, shape in enumerate(flags):
+        flag = {"id": f"{peer.base}/flags/{n}", "type": "Flag", "actor": peer.person, **shape}
+        assert await _send(served, peer, flag) == 202
+
+    async def three_reports() -> list[reports.ReportInfo]:
+        found = await reports.list_reports(served.node, Acting.operator(served.node))
+        return found if len(found) == 3 else []
+
+    found = await eventually(three_reports)
+    assert {r.target_uri for r in found} == {post}  # type: ignore[attr-defined]
+    assert {r.group_uri for r in found} == {group}  # type: ignore[attr-defined]
+    assert {r.comment for r in found} == {"spam account", "report this post", "ad"}  # type: ignore[attr-defined]
+    # A redelivered Flag makes no second report.
+    assert (
+        await _send(
+            served,
+            peer,
+            {"id": f"{peer.base}/flags/0", "type": "Flag", "actor": peer.person, **flags[0]},
+        )
+        == 202
+    )
+
+
+async def test_a_worry_goes_first_and_resolving_answers_the_reporting_server(
+    served: ServedNode, peer: LemmyPeer
+) -> None:
+    group, post, _ = await _setup(served)
+    plain = {"id": f"{peer.base}/flags/a", "type": "Flag", "actor": peer.person}
+    await _send(served, peer, {**plain, "object": post, "summary": "off topic", "to": [group]})
+    worry = {**plain, "id": f"{peer.base}/flags/b", "object": post, "to": [group]}
+    await _send(served, peer, {**worry, "summary": "I think she wants to kill herself"})
+
+    async def two() -> list[reports.ReportInfo]:
+        found = await reports.list_reports(served.node, Acting.operator(served.node))
+        return found if len(found) == 2 else []
+
+    first, second = await eventually(two)  # type: ignore[misc]
+    assert first.urgent and first.category.value == "self_harm"
+    assert not second.urgent
+    await reports.decide(
+        served.node, Acting.operator(served.node), second.id, ReportState.DISMISSED, "on topic"
+    )
+
+    async def answered() -> list[Any]:
+        return peer.received("Reject")
+
+    (answer,) = await eventually(answered)  # type: ignore[misc]
+    assert answer.document["object"] == f"{peer.base}/flags/a"
+    assert "no action" in answer.document["content"]
+
+
+@pytest.mark.parametrize(
+    ("shape", "status"),
+    [
+        ({"object": "https://elsewhere.invalid/post/1"}, 404),  # names nothing here
+        ({"category": "gossip"}, 400),  # unknown category
+        ({"category": "violation", "rules": [9]}, 400),  # the group has two rules
+    ],
+)
+async def test_bad_flags_are_refused_with_the_reason_and_store_nothing(
+    served: ServedNode, peer: LemmyPeer, shape: dict[str, Any], status: int
+) -> None:
+    group, post, _ = await _setup(served)
+    flag = {
+        "id": f"{peer.base}/flags/bad",
+        "type": "Flag",
+        "actor": peer.person,
+        "object": post,
+        "to": [group],
+        **shape,
+    }
+    assert await _send(served, peer, flag) == status
+    async with served.node.store.session() as session:
+        assert (await session.exec(select(Report))).first() is None
