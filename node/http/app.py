@@ -12,7 +12,7 @@ from aiohttp import web
 
 from node.cache import TtlCache
 from node.domain.inbox import InboxWriter
-from node.http import actors, collections, discovery, inbox, posts, vocabulary
+from node.http import actors, api, collections, discovery, inbox, posts, vocabulary
 from node.http.errors import error_middleware
 from node.http.pages import template_environment
 from node.http.state import CLIENT, DOCUMENTS, GROUPS, INBOX_WRITER, KEYS, NODE, TEMPLATES
@@ -78,6 +78,7 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         inbox.routes,
         posts.routes,
         vocabulary.routes,
+        api.routes,
     ):
         app.add_routes(table)
 
