@@ -308,10 +308,10 @@ async def cmd_post_action(inv: Invocation) -> None:
 
     async def work(node: Node, client: FederationClient) -> None:
         acting = await acting_as(node, a.as_account)
-        if a.verb == "remove":
-            await group_moderation.remove_post(node, client, acting, a.group, a.post, a.reason)
-        elif a.verb == "restore":
-            await group_moderation.restore_post(node, client, acting, a.group, a.post, a.reason)
+        if a.verb in ("remove", "restore"):
+            await group_moderation.set_removed(
+                node, client, acting, a.group, a.post, a.reason, removed=a.verb == "remove"
+            )
         else:
             await group_moderation.set_locked(
                 node, client, acting, a.group, a.post, a.reason, locked=a.verb == "lock"
@@ -340,8 +340,8 @@ async def cmd_report_list(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        state = None if a.state == "all" else ReportState(a.state)
-        found = await reports.list_reports(node, acting, state)
+        states = list(ReportState) if a.state == "all" else [ReportState(a.state)]
+        found = await reports.list_reports(node, acting, states)
         emit(
             inv,
             [r.as_json() for r in found],
@@ -480,13 +480,12 @@ async def cmd_token_create(inv: Invocation) -> None:
     a = inv.args
 
     async def work(node: Node) -> None:
-        secret, info = await tokens.create_token(node, a.account, a.scopes, a.name)
+        secret, _ = await tokens.create_token(node, a.account, a.scopes, a.name)
         emit(
             inv,
             {"token": secret, "account": a.account, "scopes": a.scopes.split()},
             f"{secret}\n(shown once: keep it; scopes: {a.scopes})",
         )
-        del info
 
     await with_node(inv, work)
 

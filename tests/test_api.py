@@ -336,7 +336,7 @@ async def test_reports_come_urgent_first_and_are_resolved_dismissed_and_reopened
     assert {r["id"] for r in closed.body} == {spam.body["id"], other.body["id"]}
     reopened = await api.post(f"{M}/admin/reports/{other.body['id']}/reopen", ada)
     assert reopened.body["state"] == "open" and reopened.body["action_taken"] is False
-    assert (await api.post(f"{M}/admin/reports/{other.body['id']}/reopen", ada)).status == 400
+    assert (await api.post(f"{M}/admin/reports/{other.body['id']}/reopen", ada)).status == 409
     assert (await api.get(f"{M}/admin/reports/99999", ada)).status == 404
     assert (await api.get(f"{M}/admin/reports/99999999999999", ada)).status == 404
     assert (await api.get(f"{M}/admin/reports/abc", ada)).status == 404

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from federation.wire import Activity, read_document
 from moderation.reports import ReportState
 from moderation.rules import parse_rules
 from node.domain import accounts, groups, member_federation, reports, rules
@@ -75,15 +76,16 @@ async def test_flags_in_mastodon_lemmy_and_mbin_shapes_each_make_a_report(
     assert {r.target_uri for r in found} == {post}  # type: ignore[attr-defined]
     assert {r.group_uri for r in found} == {group}  # type: ignore[attr-defined]
     assert {r.comment for r in found} == {"spam account", "report this post", "ad"}  # type: ignore[attr-defined]
-    # A redelivered Flag makes no second report.
-    assert (
-        await _send(
-            served,
-            peer,
-            {"id": f"{peer.base}/flags/0", "type": "Flag", "actor": peer.person, **flags[0]},
-        )
-        == 202
-    )
+    # A redelivered Flag is acknowledged and makes no second report.
+    again = {"id": f"{peer.base}/flags/0", "type": "Flag", "actor": peer.person, **flags[0]}
+    assert await _send(served, peer, again) == 202
+    # ...and applied a second time (a worker that died after applying it) it changes nothing.
+    activity = read_document(again)
+    assert isinstance(activity, Activity)
+    async with client_for(served.node) as client:
+        await reports.receive_flag(served.node, client, activity)
+    async with served.node.store.session() as session:
+        assert len((await session.exec(select(Report))).all()) == 3
 
 
 async def test_a_worry_goes_first_and_resolving_answers_the_reporting_server(

@@ -9,9 +9,10 @@ import pytest
 from sqlmodel import select
 
 from federation.client import FetchError
-from node.domain import accounts, group_federation, groups, member_federation
+from node.domain import accounts, group_federation, group_moderation, groups, member_federation
 from node.domain.accounts import AccountInfo
 from node.domain.groups import NewGroup
+from node.domain.roles import Acting
 from node.store.states import ActivityState, Direction, PostingPolicy, Visibility
 from node.store.tables import Activity, Post, RemoteMembership
 from tests.conftest import PeerFactory, ServedNode, client_for, eventually, signed_get
@@ -282,7 +283,9 @@ async def test_pinning_a_post_features_it_and_tells_followers(
         post_id = await member_federation.publish(
             served.node, client, jo, served.urls.group("run"), "Rules", title="Rules"
         )
-        await group_federation.set_pinned(served.node, client, "run", post_id, True)
+        await group_moderation.set_pinned(
+            served.node, client, Acting.operator(served.node), "run", post_id, pinned=True
+        )
     featured = await signed_get(peer.node, served.urls.group("run") + "/featured")
     assert [item["id"] for item in featured["orderedItems"]] == [post_id]
 
@@ -301,7 +304,9 @@ async def test_pinning_a_post_features_it_and_tells_followers(
     (add,) = await eventually(add_received)  # type: ignore[misc]
     assert add.document["target"] == served.urls.group("run") + "/featured"
     async with client_for(served.node) as client:
-        await group_federation.set_pinned(served.node, client, "run", post_id, False)
+        await group_moderation.set_pinned(
+            served.node, client, Acting.operator(served.node), "run", post_id, pinned=False
+        )
     featured = await signed_get(peer.node, served.urls.group("run") + "/featured")
     assert featured["orderedItems"] == []
 

@@ -108,7 +108,9 @@ async def test_report_removal_ban_and_outcome_across_three_nodes(
         # A's moderator removes the post and bans cal for 7 days with content removal.
         acting = Acting.member(a.node, olive)
         async with client_for(a.node) as client:
-            await group_moderation.remove_post(a.node, client, acting, "grief", spam, "selling")
+            await group_moderation.set_removed(
+                a.node, client, acting, "grief", spam, "selling", removed=True
+            )
             await group_moderation.ban(
                 a.node,
                 client,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -231,7 +230,7 @@ async def decide_follow(
             return
         follower = await session.get(RemoteActor, membership.remote_actor_id)
         assert follower is not None
-        follow = await _stored_document(session, membership.follow_uri) or {
+        follow = await stored_document(session, membership.follow_uri) or {
             "id": membership.follow_uri,
             "type": "Follow",
             "actor": actor_uri,
@@ -240,7 +239,8 @@ async def decide_follow(
         await _answer_follow(node, session, group, follower, follow, accept=approve)
 
 
-async def _stored_document(session: AsyncSession, uri: str | None) -> dict[str, Any] | None:
+async def stored_document(session: AsyncSession, uri: str | None) -> dict[str, Any] | None:
+    """An activity this node stored (sent or received), as it was."""
     if uri is None:
         return None
     row = (await session.exec(select(ActivityRow).where(ActivityRow.uri == uri))).first()
@@ -564,58 +564,37 @@ async def publish_anonymously(
     await announce(node, client, group, activity, post)
 
 
-async def set_pinned(
-    node: Node, client: FederationClient, group_name: str, post_uri: str, pinned: bool
-) -> None:
-    """Pin or unpin a post on the group's featured collection, and tell followers (Add or
-    Remove with the featured collection as target, as Lemmy and Mastodon send them)."""
-    async with node.store.session() as session:
-        group = await get_group(session, group_name)
-    group_uri = node.urls.group(group.name)
-    async with node.store.transaction() as session:
-        post = (
-            await session.exec(select(Post).where(Post.uri == post_uri, Post.group_id == group.id))
-        ).first()
-        if post is None or post.deleted_at is not None:
-            raise NotFound(f"no post {post_uri} in {group_name}")
-        post.pinned_at = node.clock() if pinned else None
-    await tell_followers(
-        node,
-        client,
-        group,
-        lambda activity_id: builders.collection_change(
-            activity_id,
-            "Add" if pinned else "Remove",
-            group_uri,
-            post_uri,
-            node.urls.featured(group_uri),
-            node.urls.followers(group_uri),
-        ),
-    )
-
-
-async def tell_followers(
+async def change_collection(
     node: Node,
     client: FederationClient,
     group: GroupInfo,
-    build: Callable[[str], dict[str, Any]],
+    object_id: str,
+    target: str,
     *,
-    also: Sequence[str] = (),
-) -> dict[str, Any]:
-    """Send an activity of the group (built around a fresh id) to every follower's server,
-    whatever its software, and to `also` (more inboxes); returns the activity."""
+    added: bool,
+) -> None:
+    """Tell every follower's server, whatever its software, that an object joined or left one
+    of the group's collections (featured, moderators): Add or Remove with the collection as
+    target, as Lemmy, PieFed and Mastodon send them."""
     to = await audience(node, client, group)
-    document = build(node.urls.activity(node.token()))
+    group_uri = node.urls.group(group.name)
+    document = builders.collection_change(
+        node.urls.activity(node.token()),
+        "Add" if added else "Remove",
+        group_uri,
+        object_id,
+        target,
+        node.urls.followers(group_uri),
+    )
     async with node.store.transaction() as session:
         await queue(
             session,
             group.actor_id,
             document,
             Visibility.UNLISTED,
-            dict.fromkeys([*to.group_aware, *to.microblog, *also]),
+            dict.fromkeys([*to.group_aware, *to.microblog]),
             node.clock(),
         )
-    return document
 
 
 async def author_of(node: Node, post_uri: str) -> tuple[str, bool]:

@@ -6,6 +6,7 @@ remote actors. Every action checks the role first and is written to the moderati
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -97,73 +98,111 @@ async def _moderated_post(
     return group, post
 
 
-async def remove_post(
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """A mark moderators set on a post and take off again: what the wire calls it, the column
+    that holds it, and the log's name for each direction."""
+
+    kind: str  # the activity that sets it; Undo of it takes it off
+    column: str
+    word: str
+    on: ModAction
+    off: ModAction
+    build: Callable[[str, str, str, str, str, bool], dict[str, Any]]
+
+
+REMOVAL = _Mark(
+    "Delete",
+    "removed_at",
+    "removed",
+    ModAction.REMOVE_POST,
+    ModAction.RESTORE_POST,
+    builders.removal,
+)
+LOCK = _Mark(
+    "Lock", "locked_at", "locked", ModAction.LOCK_POST, ModAction.UNLOCK_POST, builders.lock
+)
+
+
+async def _set_mark(
     node: Node,
     client: FederationClient,
     acting: Acting,
     group_name: str,
     post_uri: str,
     reason: str,
-) -> None:
-    """Hide a post from everyone but the moderators (kept until purged) and take it down
-    wherever the group carried it."""
+    mark: _Mark,
+    on: bool,
+) -> tuple[GroupInfo, Post]:
+    """Set or take off a mark, log it, and have the group announce the activity (or its Undo)
+    to its followers."""
     now = node.clock()
     async with node.store.transaction() as session:
         group, post = await _moderated_post(session, acting, group_name, post_uri)
-        if post.removed_at is not None:
-            raise Conflict(f"{post_uri} is removed already")
-        post.removed_at, post.removal_reason = now, reason or None
-        modlog.record(
-            session, group.id, ModAction.REMOVE_POST, acting.uri, post_uri, now, reason=reason
-        )
+        if (getattr(post, mark.column) is not None) == on:
+            raise Conflict(f"{post_uri} is {'' if on else 'not '}{mark.word} already")
+        setattr(post, mark.column, now if on else None)
+        if mark is REMOVAL:
+            post.removal_reason = (reason or None) if on else None
+        action = mark.on if on else mark.off
+        modlog.record(session, group.id, action, acting.uri, post_uri, now, reason=reason)
         group_uri = node.urls.group(group.name)
         actor = await wire_actor_of(session, acting, group, group_uri)
-        removal = builders.removal(
-            node.urls.activity(node.token()),
-            actor,
-            post_uri,
-            group_uri,
-            reason,
-            not group.members_only,
+        public = not group.members_only
+        activity = mark.build(
+            node.urls.activity(node.token()), actor, post_uri, group_uri, reason, public
         )
-        await queue(session, group.actor_id, removal, Visibility.UNLISTED, [], now)
-    await group_federation.announce(node, client, group, removal, None)
-    await group_federation.undo_boosts(node, client, group, post_uri)
-    log.info("event=post_removed group=%s post=%s by=%s", group.name, post_uri, acting.uri)
+        if not on:
+            # Undo what was sent when the mark was set (Lemmy matches the inner activity).
+            earlier = await _last_sent(session, group.actor_id, mark.kind, post_uri)
+            activity = builders.undo(
+                node.urls.activity(node.token()),
+                actor,
+                earlier or activity,
+                activity["to"],
+                [group_uri],
+            )
+        await queue(session, group.actor_id, activity, Visibility.UNLISTED, [], now)
+        session.expunge(post)
+    await group_federation.announce(node, client, group, activity, None)
+    log.info("event=post_%s group=%s post=%s by=%s", action.value, group.name, post_uri, acting.uri)
+    return group, post
 
 
-async def restore_post(
+async def set_removed(
     node: Node,
     client: FederationClient,
     acting: Acting,
     group_name: str,
     post_uri: str,
     reason: str,
+    *,
+    removed: bool,
 ) -> None:
-    now = node.clock()
-    async with node.store.transaction() as session:
-        group, post = await _moderated_post(session, acting, group_name, post_uri)
-        if post.removed_at is None:
-            raise Conflict(f"{post_uri} is not removed")
-        post.removed_at, post.removal_reason = None, None
-        modlog.record(
-            session, group.id, ModAction.RESTORE_POST, acting.uri, post_uri, now, reason=reason
-        )
-        group_uri = node.urls.group(group.name)
-        removal = await _last_sent(session, group.actor_id, "Delete", post_uri)
-        actor = await wire_actor_of(session, acting, group, group_uri)
-        undo = builders.undo(
-            node.urls.activity(node.token()),
-            actor,
-            removal or builders.removal("", actor, post_uri, group_uri, "", True),
-            removal.get("to", []) if removal else [],
-            [group_uri],
-        )
-        await queue(session, group.actor_id, undo, Visibility.UNLISTED, [], now)
-        top_level = post.in_reply_to_uri is None and post.visibility == Visibility.PUBLIC
-    await group_federation.announce(node, client, group, undo, None)
-    if top_level:
+    """Remove a post (hidden from all but the moderators, kept until purged; a Delete with a
+    summary, as Lemmy removes) or restore it; microblog followers lose the group's boost of a
+    removed thread and get it back on restore."""
+    group, post = await _set_mark(
+        node, client, acting, group_name, post_uri, reason, REMOVAL, removed
+    )
+    if removed:
+        await group_federation.undo_boosts(node, client, group, post_uri)
+    elif post.in_reply_to_uri is None and post.visibility == Visibility.PUBLIC:
         await group_federation.boost_again(node, client, group, post_uri)
+
+
+async def set_locked(
+    node: Node,
+    client: FederationClient,
+    acting: Acting,
+    group_name: str,
+    post_uri: str,
+    reason: str,
+    *,
+    locked: bool,
+) -> None:
+    """Lock a thread (no new replies) or unlock it; followers hear Lock or Undo{Lock}."""
+    await _set_mark(node, client, acting, group_name, post_uri, reason, LOCK, locked)
 
 
 async def _last_sent(
@@ -183,47 +222,6 @@ async def _last_sent(
     return dict(row.document) if row is not None else None
 
 
-async def set_locked(
-    node: Node,
-    client: FederationClient,
-    acting: Acting,
-    group_name: str,
-    post_uri: str,
-    reason: str,
-    *,
-    locked: bool,
-) -> None:
-    """Lock a thread (no new replies) or unlock it; followers hear Lock or Undo{Lock}."""
-    now = node.clock()
-    async with node.store.transaction() as session:
-        group, post = await _moderated_post(session, acting, group_name, post_uri)
-        if (post.locked_at is not None) == locked:
-            raise Conflict(f"{post_uri} is {'locked' if locked else 'not locked'} already")
-        post.locked_at = now if locked else None
-        action = ModAction.LOCK_POST if locked else ModAction.UNLOCK_POST
-        modlog.record(session, group.id, action, acting.uri, post_uri, now, reason=reason)
-        group_uri = node.urls.group(group.name)
-        actor = await wire_actor_of(session, acting, group, group_uri)
-        lock = builders.lock(
-            node.urls.activity(node.token()),
-            actor,
-            post_uri,
-            group_uri,
-            reason,
-            not group.members_only,
-        )
-        if not locked:
-            lock = builders.undo(
-                node.urls.activity(node.token()),
-                actor,
-                await _last_sent(session, group.actor_id, "Lock", post_uri) or lock,
-                lock["to"],
-                [group_uri],
-            )
-        await queue(session, group.actor_id, lock, Visibility.UNLISTED, [], now)
-    await group_federation.announce(node, client, group, lock, None)
-
-
 async def set_pinned(
     node: Node,
     client: FederationClient,
@@ -233,12 +231,15 @@ async def set_pinned(
     *,
     pinned: bool,
 ) -> None:
+    """Pin or unpin a post on the group's featured collection."""
     now = node.clock()
     async with node.store.transaction() as session:
-        group, _post = await _moderated_post(session, acting, group_name, post_uri)
+        group, post = await _moderated_post(session, acting, group_name, post_uri)
+        post.pinned_at = now if pinned else None
         action = ModAction.PIN_POST if pinned else ModAction.UNPIN_POST
         modlog.record(session, group.id, action, acting.uri, post_uri, now)
-    await group_federation.set_pinned(node, client, group.name, post_uri, pinned)
+    featured = node.urls.featured(node.urls.group(group.name))
+    await group_federation.change_collection(node, client, group, post_uri, featured, added=pinned)
 
 
 # Moderators -------------------------------------------------------------------------------------
@@ -305,20 +306,8 @@ async def set_moderator(
         membership.updated_at = now
         modlog.record(session, group.id, action, acting.uri, uri, now)
     # Lemmy and PieFed keep their copy of the moderators list from these (FEP-1b12 Add/Remove).
-    group_uri = node.urls.group(group.name)
-    await group_federation.tell_followers(
-        node,
-        client,
-        group,
-        lambda activity_id: builders.collection_change(
-            activity_id,
-            "Add" if moderator else "Remove",
-            group_uri,
-            uri,
-            node.urls.moderators(group_uri),
-            node.urls.followers(group_uri),
-        ),
-    )
+    moderators = node.urls.moderators(node.urls.group(group.name))
+    await group_federation.change_collection(node, client, group, uri, moderators, added=moderator)
 
 
 # Bans -------------------------------------------------------------------------------------------
@@ -463,7 +452,7 @@ async def unban(
         row.state, row.updated_at = BanState.LIFTED, now
         modlog.record(session, group.id, ModAction.UNBAN, acting.uri, actor_uri, now)
         actor = await wire_actor_of(session, acting, group, group_uri)
-        block = await _stored(session, row.block_uri) or builders.ban(
+        block = await group_federation.stored_document(session, row.block_uri) or builders.ban(
             row.block_uri or "", actor, actor_uri, group_uri, row.reason, None, False
         )
         undo = builders.undo(
@@ -479,13 +468,6 @@ async def unban(
             now,
         )
     await group_federation.announce(node, client, group, undo, None)
-
-
-async def _stored(session: AsyncSession, uri: str | None) -> dict[str, Any] | None:
-    if uri is None:
-        return None
-    row = (await session.exec(select(ActivityRow).where(ActivityRow.uri == uri))).first()
-    return dict(row.document) if row is not None else None
 
 
 async def list_bans(node: Node, acting: Acting, group_name: str) -> list[BanInfo]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.errors import Invalid
+from node.store.tables import MAX_ID
 
 T = TypeVar("T")
 PAGE_SIZE = 20
@@ -31,7 +32,8 @@ class Cursor:
 def _cursor_id(name: str, value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 18:
+    # isdigit() alone admits "¹" and other digits int() refuses; ids are 32-bit on PostgreSQL.
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_ID:
         raise Invalid(f"{name} must be a positive integer")
     return int(value)
 

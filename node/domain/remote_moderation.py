@@ -64,10 +64,12 @@ async def apply(node: Node, client: FederationClient, group_uri: str, inner: Act
         raise Refused("an Undo of moderation must embed the action it undoes")
     if undo and action.actor != inner.actor:
         await require_moderator(node, client, group_uri, action.actor)
+    now = None if undo else node.clock()
     if action.type == "Delete":
-        await _set_removed(node, group_uri, action.object_id, None if undo else action.summary)
+        reason = None if undo else action.summary or None
+        await _mark(node, group_uri, action.object_id, removed_at=now, removal_reason=reason)
     elif action.type == "Lock":
-        await _set_locked(node, group_uri, action.object_id, not undo)
+        await _mark(node, group_uri, action.object_id, locked_at=now)
     elif action.type == "Block" and action.target == group_uri:
         if undo:
             await _lift(node, group_uri, action.object_id)
@@ -83,29 +85,16 @@ async def apply(node: Node, client: FederationClient, group_uri: str, inner: Act
     )
 
 
-async def _set_removed(node: Node, group_uri: str, post_uri: str, reason: str | None) -> None:
-    now = node.clock()
+async def _mark(node: Node, group_uri: str, post_uri: str, **marks: Any) -> None:
+    """Set columns of a post we keep of the group (removed_at, locked_at...), if we have it."""
     async with node.store.transaction() as session:
         post = (
             await session.exec(
                 select(Post).where(Post.uri == post_uri, Post.group_uri == group_uri)
             )
         ).first()
-        if post is None:
-            return
-        post.removed_at = now if reason is not None else None
-        post.removal_reason = reason or None
-
-
-async def _set_locked(node: Node, group_uri: str, post_uri: str, locked: bool) -> None:
-    async with node.store.transaction() as session:
-        post = (
-            await session.exec(
-                select(Post).where(Post.uri == post_uri, Post.group_uri == group_uri)
-            )
-        ).first()
-        if post is not None:
-            post.locked_at = node.clock() if locked else None
+        for column, value in marks.items() if post is not None else ():
+            setattr(post, column, value)
 
 
 def _expiry(raw: Any) -> Any:

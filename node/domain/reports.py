@@ -5,6 +5,7 @@ dismissed, reopened) with a history, and their outcome told to whoever reported.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation import builders
 from federation.client import FederationClient
-from federation.errors import Invalid, NotFound, Refused
+from federation.errors import Conflict, Invalid, NotFound, Refused
 from federation.vocabulary import cove_context, iso8601
 from federation.wire import Activity
 from moderation import reports as policy
@@ -218,30 +219,38 @@ async def _cited_rules(
     return check_cited(numbers, rules)
 
 
-async def check_flag(node: Node, activity: Activity) -> list[Target]:
+@dataclass(frozen=True, slots=True)
+class CheckedFlag:
+    """A Flag that passed the inbox's checks: what it says, and each thing here it names with
+    the rule numbers it cites against that thing's group."""
+
+    claim: policy.FlagClaim
+    category: ReportCategory
+    targets: tuple[tuple[Target, tuple[int, ...]], ...]
+
+
+async def check_flag(node: Node, activity: Activity) -> CheckedFlag:
     """The checks an inbox makes on a Flag before accepting it (a 4xx with the reason, and
     nothing stored, when it names nothing here or carries a bad category or rule)."""
     claim = policy.read_flag(activity)
     targets = await targets_here(node, claim.objects, claim.addressed)
     if not targets:
         raise NotFound("the Flag names nothing this node hosts")
-    policy.category_for(claim.category, claim.rules, claim.comment)
-    for target in targets:
-        await _cited_rules(node, target.group_id, claim.rules)
-    return targets
+    category = policy.category_for(claim.category, claim.rules, claim.comment)
+    cited = [(t, await _cited_rules(node, t.group_id, claim.rules)) for t in targets]
+    return CheckedFlag(claim, category, tuple(cited))
 
 
 async def receive_flag(node: Node, client: FederationClient, activity: Activity) -> None:
     """A report from another server: one report per thing it names, for that thing's
     moderators. A Flag from a server's own actor (Mastodon's way) keeps the reporter unknown."""
-    targets = await check_flag(node, activity)
-    claim = policy.read_flag(activity)
-    category = policy.category_for(claim.category, claim.rules, claim.comment)
+    checked = await check_flag(node, activity)
+    claim = checked.claim
     sender = await remote_actor(node, client, claim.actor)
-    person = sender.type in ("Person", "Group") and sender.type != "Application"
+    reporter = claim.actor if sender.type == "Person" else None
     now = node.clock()
     async with node.store.transaction() as session:
-        for target in targets:
+        for target, cited in checked.targets:
             exists = await session.exec(
                 select(Report.id).where(
                     Report.flag_uri == claim.flag_id, Report.target_uri == target.uri
@@ -249,36 +258,67 @@ async def receive_flag(node: Node, client: FederationClient, activity: Activity)
             )
             if exists.first() is not None:
                 continue  # a redelivered Flag
-            row = Report(
-                direction=ReportDirection.RECEIVED,
+            row = await _open_report(
+                session,
+                target,
                 flag_uri=claim.flag_id,
-                reporter_uri=claim.actor if person else None,
+                reporter_uri=reporter,
                 reporter_host=urlsplit(claim.actor).netloc.lower(),
-                flag_actor_uri=claim.actor,
-                target_uri=target.uri,
-                target_is_post=target.is_post,
-                target_account_uri=target.account_uri,
-                group_id=target.group_id,
-                group_uri=target.group_uri,
-                category=category,
-                rule_numbers=list(await _cited_rules(node, target.group_id, claim.rules)),
+                category=checked.category,
+                cited=cited,
                 comment=claim.comment,
-                state=ReportState.OPEN,
-                urgent=category in policy.URGENT,
-                created_at=now,
-                updated_at=now,
+                now=now,
+                flag_actor_uri=claim.actor,
             )
-            session.add(row)
-            await session.flush()
-            assert row.id is not None
-            _event(session, row.id, "opened", claim.actor if person else None, None, now)
             log.info(
                 "event=report_received id=%s target=%s category=%s urgent=%s",
                 row.id,
                 target.uri,
-                category.value,
+                row.category.value,
                 row.urgent,
             )
+
+
+async def _open_report(
+    session: AsyncSession,
+    target: Target,
+    *,
+    flag_uri: str,
+    reporter_uri: str | None,
+    reporter_host: str,
+    category: ReportCategory,
+    cited: tuple[int, ...],
+    comment: str,
+    now: datetime,
+    flag_actor_uri: str | None = None,
+    reporter_account_id: int | None = None,
+) -> Report:
+    """A new open report of something here, with the first line of its history."""
+    row = Report(
+        direction=ReportDirection.RECEIVED,
+        flag_uri=flag_uri,
+        reporter_uri=reporter_uri,
+        reporter_account_id=reporter_account_id,
+        reporter_host=reporter_host,
+        flag_actor_uri=flag_actor_uri,
+        target_uri=target.uri,
+        target_is_post=target.is_post,
+        target_account_uri=target.account_uri,
+        group_id=target.group_id,
+        group_uri=target.group_uri,
+        category=category,
+        rule_numbers=list(cited),
+        comment=comment,
+        state=ReportState.OPEN,
+        urgent=category in policy.URGENT,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    assert row.id is not None
+    _event(session, row.id, "opened", reporter_uri, None, now)
+    return row
 
 
 # Filed by members here --------------------------------------------------------------------------
@@ -328,31 +368,19 @@ async def _report_here(
     comment: str,
 ) -> ReportInfo:
     cited = await _cited_rules(node, target.group_id, rules)
-    now = node.clock()
     async with node.store.transaction() as session:
-        row = Report(
-            direction=ReportDirection.RECEIVED,
+        row = await _open_report(
+            session,
+            target,
             flag_uri=node.urls.activity(f"report-{node.token()}"),
             reporter_uri=reporter,
-            reporter_account_id=account.id,
             reporter_host=node.urls.domain,
-            target_uri=target.uri,
-            target_is_post=target.is_post,
-            target_account_uri=target.account_uri,
-            group_id=target.group_id,
-            group_uri=target.group_uri,
             category=category,
-            rule_numbers=list(cited),
+            cited=cited,
             comment=comment,
-            state=ReportState.OPEN,
-            urgent=category in policy.URGENT,
-            created_at=now,
-            updated_at=now,
+            now=node.clock(),
+            reporter_account_id=account.id,
         )
-        session.add(row)
-        await session.flush()
-        assert row.id is not None
-        _event(session, row.id, "opened", reporter, None, now)
         return _info(row)
 
 
@@ -529,7 +557,7 @@ async def _remote_rules(
 # Deciding ---------------------------------------------------------------------------------------
 
 
-async def _may_handle(session: AsyncSession, acting: Acting, row: Report, node: Node) -> None:
+async def _may_handle(session: AsyncSession, acting: Acting, row: Report) -> None:
     if row.group_id is None:
         require_node_moderator(acting)
         return
@@ -537,7 +565,7 @@ async def _may_handle(session: AsyncSession, acting: Acting, row: Report, node: 
     await require_group_moderator(session, acting, group)
 
 
-async def _visible_to(session: AsyncSession, acting: Acting, row: Report, node: Node) -> bool:
+async def _visible_to(session: AsyncSession, acting: Acting, row: Report) -> bool:
     if may_moderate_node(acting.role):
         return True
     if row.group_id is None:
@@ -546,13 +574,15 @@ async def _visible_to(session: AsyncSession, acting: Acting, row: Report, node: 
 
 
 async def list_reports(
-    node: Node, acting: Acting, state: ReportState | None = ReportState.OPEN, limit: int = 100
+    node: Node,
+    acting: Acting,
+    states: Collection[ReportState] = (ReportState.OPEN,),
+    limit: int = 100,
 ) -> list[ReportInfo]:
     """The reports an actor may handle, urgent ones first, then newest first."""
     async with node.store.session() as session:
         query = select(Report).where(Report.direction == ReportDirection.RECEIVED)
-        if state is not None:
-            query = query.where(Report.state == state)
+        query = query.where(col(Report.state).in_(tuple(states)))
         if not may_moderate_node(acting.role):
             mine = select(Membership.group_id).where(
                 Membership.actor_uri == acting.uri,
@@ -571,7 +601,7 @@ async def get_report(node: Node, acting: Acting, report_id: int) -> ReportInfo:
         row = await session.get(Report, report_id)
         if row is None or row.direction != ReportDirection.RECEIVED:
             raise NotFound(f"no report {report_id}")
-        if not await _visible_to(session, acting, row, node):
+        if not await _visible_to(session, acting, row):
             raise Refused(f"{acting.name} may not see report {report_id}")
         events = await session.exec(
             select(ReportEventRow)
@@ -600,9 +630,11 @@ async def decide(
         row = await session.get(Report, report_id)
         if row is None or row.direction != ReportDirection.RECEIVED:
             raise NotFound(f"no report {report_id}")
-        await _may_handle(session, acting, row, node)
+        await _may_handle(session, acting, row)
         if row.state == state:
-            raise Invalid(f"report {report_id} is {state.value} already")
+            raise Conflict(f"report {report_id} is {state.value} already")
+        if row.state != ReportState.OPEN and state != ReportState.OPEN:
+            raise Conflict(f"report {report_id} is {row.state.value}: reopen it first")
         check_transition(row.state, state)
         row.state, row.updated_at = state, now
         if state != ReportState.OPEN:

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.errors import NotFound, Refused
+from federation.vocabulary import iso8601
 from moderation.modlog import ModAction
 from moderation.rules import Rule
 from node.domain import modlog
@@ -30,7 +31,7 @@ class GroupRules:
         return {
             "version": self.version,
             "needs_acceptance": self.needs_acceptance,
-            "updated_at": self.created_at.isoformat(),
+            "updated_at": iso8601(self.created_at),
             "rules": [{"number": r.number, "title": r.title, "text": r.text} for r in self.rules],
         }
 

@@ -18,13 +18,12 @@ from federation.errors import Conflict, Invalid, NotFound, Refused, Unauthorized
 from federation.vocabulary import iso8601
 from node.domain.accounts import AccountInfo, get_account
 from node.runtime import Node
-from node.store.tables import Account, ApiToken, LocalActor
+from node.store.tables import MAX_ID, Account, ApiToken, LocalActor
 
 log = logging.getLogger(__name__)
 
 MAX_NAME = 100
 MAX_SECRET = 200
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 # A token in use is marked at most this often: one write per request would make every API
 # read a write, which SQLite serialises.
 LAST_USED_GRANULARITY = timedelta(minutes=1)

@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 from aiohttp import web
 
 import schemas
-from federation.errors import Conflict, Invalid, NotFound, Unauthorized
+from federation.errors import Invalid, NotFound, Unauthorized
 from federation.vocabulary import iso8601
 from moderation import bans as ban_policy
 from moderation.reports import ReportState
@@ -26,15 +26,14 @@ from node.domain.reports import ReportInfo
 from node.domain.roles import Acting, require_group_moderator, require_node_moderator
 from node.http.responses import json_response
 from node.http.state import CLIENT, NODE
-from node.store.states import IllegalTransition, ReportDirection
-from node.store.tables import ModLogEntry
+from node.store.states import ReportDirection
+from node.store.tables import MAX_ID, ModLogEntry
 
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 MASTODON = "/api/v1"
 COVE = "/api/cove/v1"
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 MAX_REPORTS = 200  # Mastodon's ceiling for `limit` on the admin report list
 # Read once: the document is part of the code it describes.
 DESCRIPTION = schemas.openapi_document()
@@ -323,15 +322,10 @@ async def admin_reports(request: web.Request) -> web.Response:
     resolved = query.flag("resolved", False)
     limit = query.limit("limit", 100, MAX_REPORTS)
     node = request.app[NODE]
-    if not resolved:
-        found = await reports.list_reports(node, caller.acting, ReportState.OPEN, limit)
-    else:
-        # Mastodon has one closed state; Cove tells resolved from dismissed.
-        found = [
-            *await reports.list_reports(node, caller.acting, ReportState.RESOLVED, limit),
-            *await reports.list_reports(node, caller.acting, ReportState.DISMISSED, limit),
-        ]
-        found = sorted(found, key=lambda r: (not r.urgent, -r.id))[:limit]
+    # Mastodon has one closed state; Cove tells resolved from dismissed.
+    closed = (ReportState.RESOLVED, ReportState.DISMISSED)
+    states = closed if resolved else (ReportState.OPEN,)
+    found = await reports.list_reports(node, caller.acting, states, limit)
     return json_response([_admin_report(r) for r in found])
 
 
@@ -348,11 +342,7 @@ async def _decide(request: web.Request, state: ReportState) -> ReportInfo:
     report_id = _path_id(request, "report")
     note = (await _body(request)).text("note")
     node = request.app[NODE]
-    try:
-        await reports.decide(node, caller.acting, report_id, state, note)
-    except IllegalTransition:
-        # Resolved and dismissed lead only back to open: the report must be reopened first.
-        raise Conflict(f"report {report_id} is decided already: reopen it first") from None
+    await reports.decide(node, caller.acting, report_id, state, note)
     return await reports.get_report(node, caller.acting, report_id)
 
 
@@ -468,10 +458,11 @@ async def post_action(request: web.Request) -> web.Response:
     reason = fields.text("reason").strip()
     node, client, acting = request.app[NODE], request.app[CLIENT], caller.acting
     name, action = _group_name(request), request.match_info["action"]
-    if action == "remove":
-        await group_moderation.remove_post(node, client, acting, name, post, reason)
-    elif action == "restore":
-        await group_moderation.restore_post(node, client, acting, name, post, reason)
+    if action in ("remove", "restore"):
+        removed = action == "remove"
+        await group_moderation.set_removed(
+            node, client, acting, name, post, reason, removed=removed
+        )
     elif action in ("lock", "unlock"):
         locked = action == "lock"
         await group_moderation.set_locked(node, client, acting, name, post, reason, locked=locked)
@@ -562,10 +553,7 @@ async def remove_moderator(request: web.Request) -> web.Response:
 
 
 def _cursor(query: Fields) -> Cursor:
-    def at(name: str) -> int | None:
-        return _number(name, query.values[name]) if name in query.values else None
-
-    return Cursor(max_id=at("max_id"), min_id=at("min_id"))
+    return Cursor.parse(query.text("max_id") or None, query.text("min_id") or None)
 
 
 @_route("GET", COVE + "/groups/{name}/modlog")

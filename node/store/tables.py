@@ -40,6 +40,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 URI_LENGTH = 2048
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: larger ones are refused early
 
 
 def _enum(enum: type[StrEnum], name: str) -> Any:
