@@ -1,12 +1,15 @@
 """Federated moderation across three real Cove nodes on loopback: a member on B reports a
 post in A's group citing a rule; A's moderator removes it and bans the author for seven days
-with their content; B and C drop the posts, the author is refused until the ban runs out, and
-the reporter on B hears the outcome. Forged moderation is refused."""
+with their content; B and C drop the posts, a Mastodon-like follower (the Fedify peer) loses
+the group's boost, the author is refused until the ban runs out, and the reporter on B hears
+the outcome. Forged moderation is refused."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -29,6 +32,8 @@ from node.domain.roles import Acting
 from node.runtime import Node
 from node.store.tables import Post, RemoteMembership
 from tests.conftest import MovableClock, PeerFactory, ServedNode, client_for, eventually, serving
+from tests.peers.fedify_peer import FedifyPeer, start_fedify_peer
+from tests.test_fedify_member import announces_from_group, id_of, join
 
 RULES = parse_rules(
     [
@@ -38,7 +43,7 @@ RULES = parse_rules(
 )
 
 
-async def _accepted(node: ServedNode, username: str) -> bool:
+async def membership_accepted(node: ServedNode, username: str) -> bool:
     async with node.node.store.session() as session:
         account = await accounts.get_account(session, username)
         rows = await session.exec(
@@ -47,13 +52,33 @@ async def _accepted(node: ServedNode, username: str) -> bool:
         return any(r.state.value == "accepted" for r in rows.all())
 
 
-async def _post(node: ServedNode, uri: str) -> Post | None:
+async def find_post(node: ServedNode, uri: str) -> Post | None:
     async with node.node.store.session() as session:
         return (await session.exec(select(Post).where(Post.uri == uri))).first()
 
 
+@pytest.fixture
+async def mastodon() -> AsyncIterator[FedifyPeer]:
+    async with start_fedify_peer(software="mastodon") as peer:
+        yield peer
+
+
+async def _undone_boosts(a: ServedNode, peer: FedifyPeer) -> list[Any]:
+    """The objects of the boosts the group took back from the peer (Undo{Announce})."""
+    received = (await peer.received())["accepted"]
+    return [
+        id_of(u["object"].get("object"))
+        for u in received
+        if u.get("type") == "Undo"
+        and u.get("actor") == a.urls.group("grief")
+        and isinstance(u.get("object"), dict)
+        and u["object"].get("type") == "Announce"
+    ]
+
+
+@pytest.mark.usefixtures("fedify_available")
 async def test_report_removal_ban_and_outcome_across_three_nodes(
-    node: Node, peer_node: PeerFactory
+    node: Node, peer_node: PeerFactory, mastodon: FedifyPeer
 ) -> None:
     clock = MovableClock()
     async with serving(dataclasses.replace(node, clock=clock)) as a:
@@ -72,8 +97,9 @@ async def test_report_removal_ban_and_outcome_across_three_nodes(
             await member_federation.join(b.node, client, ray, group_uri)
         async with client_for(c.node) as client:
             await member_federation.join(c.node, client, cal, group_uri)
-        await eventually(lambda: _accepted(b, "ray"))
-        await eventually(lambda: _accepted(c, "cal"))
+        await eventually(lambda: membership_accepted(b, "ray"))
+        await eventually(lambda: membership_accepted(c, "cal"))
+        await join(a, mastodon)  # a Mastodon user follows the group
 
         # cal posts twice; ray on B sees both through the group.
         async with client_for(c.node) as client:
@@ -85,9 +111,14 @@ async def test_report_removal_ban_and_outcome_across_three_nodes(
             )
 
         async def both_on_b() -> bool:
-            return await _post(b, spam) is not None and await _post(b, other) is not None
+            return await find_post(b, spam) is not None and await find_post(b, other) is not None
 
         await eventually(both_on_b)
+
+        async def boosted_to_mastodon() -> bool:
+            return {spam, other} <= set(await announces_from_group(a, mastodon))
+
+        await eventually(boosted_to_mastodon)
 
         # ray reports the post citing rule 2: Flags go to A (the group) and C (the author).
         async with client_for(b.node) as client:
@@ -124,10 +155,16 @@ async def test_report_removal_ban_and_outcome_across_three_nodes(
         await reports.decide(a.node, acting, report.id, ReportState.RESOLVED, "post removed")
 
         async def removed_on_b_and_c() -> bool:
-            posts = [await _post(n, uri) for n in (b, c) for uri in (spam, other)]
+            posts = [await find_post(n, uri) for n in (b, c) for uri in (spam, other)]
             return all(p is not None and p.removed_at is not None for p in posts)
 
         await eventually(removed_on_b_and_c)
+
+        # The Mastodon follower's timeline loses both boosts.
+        async def unboosted_on_mastodon() -> bool:
+            return sorted(await _undone_boosts(a, mastodon)) == sorted([spam, other])
+
+        await eventually(unboosted_on_mastodon)
 
         # ray on B hears what happened.
         async def outcome_on_b() -> bool:
@@ -156,7 +193,7 @@ async def test_report_removal_ban_and_outcome_across_three_nodes(
             )
 
         async def taken_on_a() -> bool:
-            post = await _post(a, back)
+            post = await find_post(a, back)
             return post is not None and post.group_id is not None
 
         await eventually(taken_on_a)

@@ -338,7 +338,7 @@ async def receive_post(
             await _store_post(node, group, obj, Visibility.DIRECT, activity.actor)
             log.info("event=group_private_message group=%s actor=%s", group.name, activity.actor)
             continue
-        await may_post(node, group, activity.actor, bool(obj.in_reply_to))
+        await may_post(node, group, activity.actor, bool(obj.in_reply_to), obj.in_reply_to)
         visibility = Visibility.MEMBERS_ONLY if group.members_only else Visibility.PUBLIC
         post = await _store_post(node, group, obj, visibility, activity.actor)
         await announce(node, client, group, dict(activity.raw), post)
@@ -534,7 +534,14 @@ async def publish_anonymously(
 ) -> None:
     """A member's post that the world sees as the group's own. The real author is kept for the
     group's moderators; replies thread as usual (inReplyTo names the post's id)."""
-    await may_post(node, group, author_uri, bool(note.get("inReplyTo")))
+    in_reply_to = note.get("inReplyTo")
+    await may_post(
+        node,
+        group,
+        author_uri,
+        bool(in_reply_to),
+        in_reply_to if isinstance(in_reply_to, str) else None,
+    )
     group_uri = node.urls.group(group.name)
     note = {**note, "attributedTo": group_uri}
     activity = builders.create(node.urls.activity(node.token()), group_uri, note)

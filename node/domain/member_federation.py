@@ -15,7 +15,7 @@ from federation.vocabulary import iso8601
 from federation.wire import Activity, WireObject, read_document
 from node.domain import group_federation, remote_moderation
 from node.domain.accounts import AccountInfo
-from node.domain.bans import ban_in_force, ban_refusal
+from node.domain.bans import ban_in_force, ban_refusal, thread_locked
 from node.domain.delivery import queue
 from node.domain.groups import GroupInfo
 from node.domain.posts import take_content
@@ -144,7 +144,7 @@ async def publish(
     author = node.urls.person(account.username)
     local_group, inbox = await _group_of(node, client, group_uri)
     if local_group is None:
-        await _check_remote_ban(node, group_uri, author)
+        await _check_remote_group(node, group_uri, author, in_reply_to)
     post_id = node.urls.post(node.token())
     now = node.clock()
     public = local_group is None or not local_group.members_only
@@ -172,12 +172,18 @@ async def publish(
     return post_id
 
 
-async def _check_remote_ban(node: Node, group_uri: str, author: str) -> None:
-    """A group elsewhere banned this member: say so here rather than send what it refuses."""
+async def _check_remote_group(
+    node: Node, group_uri: str, author: str, in_reply_to: str | None
+) -> None:
+    """A group elsewhere banned this member, or locked the thread (its Lock reached us): say
+    so here rather than send what it refuses."""
     async with node.store.session() as session:
         ban = await ban_in_force(session, group_uri, author, node.clock())
+        locked = await thread_locked(session, in_reply_to)
     if ban is not None:
         raise ban_refusal(ban, group_uri)
+    if locked:
+        raise Refused("the thread is locked: no new replies")
 
 
 async def _store_own(
@@ -378,11 +384,19 @@ async def _apply_shared(
             post = (await session.exec(select(Post).where(Post.uri == inner.object_id))).first()
         if post is not None and post.group_uri != group_uri:
             return
-        author = post.author_uri if post is not None else inner.actor
-        if inner.actor != author:
-            # Not the author: a moderator's removal (Lemmy's Delete with a summary).
+        # A moderator's removal is a Delete with a summary (Lemmy: an empty one when no reason
+        # is given). From anyone but the author it is nothing else; a moderator removing their
+        # own post (or the group an anonymous one) sends it too, and Undo must restore it.
+        if post is not None and (
+            inner.actor != post.author_uri
+            or (
+                inner.summary is not None
+                and await remote_moderation.is_moderator(node, client, group_uri, inner.actor)
+            )
+        ):
             await remote_moderation.apply(node, client, group_uri, inner)
             return
+        author = post.author_uri if post is not None else inner.actor
         if not same_host(inner.actor, group_uri) and await _still_there(
             node, client, inner.object_id
         ):

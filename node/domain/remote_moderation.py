@@ -46,12 +46,17 @@ async def moderators_of(node: Node, client: FederationClient, group_uri: str) ->
     return {i if isinstance(i, str) else str(i.get("id")) for i in items or [] if i}
 
 
+async def is_moderator(
+    node: Node, client: FederationClient, group_uri: str, actor_uri: str
+) -> bool:
+    """The group itself, or someone on its moderators collection."""
+    return actor_uri == group_uri or actor_uri in await moderators_of(node, client, group_uri)
+
+
 async def require_moderator(
     node: Node, client: FederationClient, group_uri: str, actor_uri: str
 ) -> None:
-    if actor_uri == group_uri:
-        return
-    if actor_uri not in await moderators_of(node, client, group_uri):
+    if not await is_moderator(node, client, group_uri, actor_uri):
         raise Refused(f"{actor_uri} is not a moderator of {group_uri}")
 
 
