@@ -5,7 +5,6 @@ and the id checks that make a fetched document trustworthy."""
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import socket
 from collections.abc import Callable, Mapping
@@ -19,6 +18,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from federation import jsontext
 from federation.errors import CoveError
 from federation.httpsig import cavage, rfc9421
 from federation.httpsig.message import Headers, HttpMessage, Spec
@@ -325,7 +325,9 @@ def _host_key(url: str) -> str:
 
 def _json_object(body: bytes, url: str) -> dict[str, Any]:
     try:
-        document = json.loads(body)
+        document = jsontext.loads(body)
+    except jsontext.UnstorableText as error:
+        raise FetchError(f"{url} returned unusable text: {error}") from None
     except (ValueError, RecursionError):
         raise FetchError(f"{url} did not return JSON") from None
     if not isinstance(document, dict):

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import json
 import string
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlmodel import select
 
+from federation.client import FetchError
 from node.domain import groups
 from node.domain.groups import NewGroup
 from node.store.tables import Activity
-from tests.conftest import ServedNode
+from tests.conftest import ServedNode, client_for
+from tests.lemmy_peer import LemmyPeer, start_lemmy_peer
 
 # Every keyId points at a closed port on loopback: the node may try to fetch it, and nothing
 # beyond this machine is ever contacted, whatever the generator invents.
@@ -138,3 +142,49 @@ async def test_huge_and_deep_documents_get_a_4xx(served: ServedNode) -> None:
         ) as r:
             assert 400 <= r.status < 500, (len(body), r.status)
     assert await stored_count(served) == 0
+
+
+@pytest.fixture
+async def lemmy() -> AsyncIterator[LemmyPeer]:
+    async with start_lemmy_peer() as started:
+        yield started
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("a\u0000b", "NUL characters"), ("a\ud800b", "valid Unicode")],
+    ids=["nul", "lone-surrogate"],
+)
+async def test_signed_text_that_cannot_be_stored_is_refused_whole(
+    served: ServedNode, lemmy: LemmyPeer, text: str, reason: str
+) -> None:
+    """Valid JSON and a good signature, but text no database keeps: 400 with the reason, not a
+    500 halfway through storing it; and a fetched document holding it is refused too."""
+    await groups.create_group(served.node, NewGroup(name="grief", title="Grief"))
+    note = {
+        "id": f"{lemmy.base}/post/1",
+        "type": "Page",
+        "attributedTo": lemmy.person,
+        "name": text,
+        "content": f"<p>{text}</p>",
+        "audience": served.urls.group("grief"),
+        "to": [served.urls.group("grief"), "https://www.w3.org/ns/activitystreams#Public"],
+    }
+    create = {
+        "id": f"{lemmy.base}/activities/create/1",
+        "type": "Create",
+        "actor": lemmy.person,
+        "object": note,
+        "to": note["to"],
+    }
+    body = json.dumps(create).encode()  # ensure_ascii: the text travels as \u escapes
+    async with served.client.post(
+        served.urls.shared_inbox(), data=body, headers={"Content-Type": "application/activity+json"}
+    ) as r:
+        assert r.status == 400 and reason in (await r.json())["error"]
+    async with client_for(served.node) as client:
+        assert await client.post(served.urls.shared_inbox(), body, lemmy.signer) == 400
+        assert await stored_count(served) == 0
+        lemmy.documents["/post/1"] = note
+        with pytest.raises(FetchError, match=f"unusable text: .*{reason}"):
+            await client.get_json(note["id"], None)

@@ -3,12 +3,12 @@ answered 202; everything else gets a 4xx with its reason and leaves nothing behi
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from aiohttp import web
 
+from federation import jsontext
 from federation.client import FetchError, origin, same_host
 from federation.errors import Invalid, Unauthorized
 from federation.wire import Activity, read_document
@@ -45,7 +45,9 @@ def read_envelope(document: object) -> Activity:
 
 def _parse(body: bytes) -> Any:
     try:
-        document = json.loads(body)
+        document = jsontext.loads(body)
+    except jsontext.UnstorableText as error:
+        raise Invalid(str(error)) from None
     except (ValueError, RecursionError):
         raise Invalid("the body is not JSON") from None
     if _depth(document) > MAX_DEPTH:
