@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete, text
 from sqlmodel import col
 
+from node.domain import group_moderation
 from node.runtime import Node
 from node.store.states import DeliveryState
 from node.store.tables import Delivery
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 KEEP_DELIVERED = timedelta(days=7)
 KEEP_FAILED = timedelta(days=30)
 PRUNE_EVERY = timedelta(hours=1)
+# A ban stops counting at its expiry whatever this job does; the job marks it expired and
+# logs it, so the log and the ban list say when it ended to within this interval.
+EXPIRE_BANS_EVERY = timedelta(minutes=1)
 
 
 @asynccontextmanager
@@ -75,16 +79,23 @@ async def prune_deliveries(node: Node) -> int:
         return int(delivered.rowcount or 0) + int(failed.rowcount or 0)
 
 
+JOBS: tuple[tuple[str, Callable[[Node], Awaitable[int]], timedelta], ...] = (
+    ("prune_deliveries", prune_deliveries, PRUNE_EVERY),
+    ("expire_bans", group_moderation.expire_bans, EXPIRE_BANS_EVERY),
+)
+
+
 def periodic_jobs(node: Node) -> AsyncIOScheduler:
     """The scheduler every worker process starts; the locks keep each job to one of them."""
     scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(
-        run_job,
-        "interval",
-        seconds=PRUNE_EVERY.total_seconds(),
-        args=[node, "prune_deliveries", prune_deliveries],
-        id="prune_deliveries",
-        max_instances=1,
-        coalesce=True,
-    )
+    for name, job, every in JOBS:
+        scheduler.add_job(
+            run_job,
+            "interval",
+            seconds=every.total_seconds(),
+            args=[node, name, job],
+            id=name,
+            max_instances=1,
+            coalesce=True,
+        )
     return scheduler

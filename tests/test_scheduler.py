@@ -1,20 +1,26 @@
-"""Periodic jobs: one process at a time runs each (a PostgreSQL advisory lock), and the
-delivery pruning job forgets only what is done and old."""
+"""Periodic jobs: one process at a time runs each (a PostgreSQL advisory lock), the delivery
+pruning job forgets only what is done and old, and the ban expiry job ends bans on time."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
+from moderation.modlog import ModAction
 from node.config import Config
+from node.domain import group_moderation, groups
 from node.domain.delivery import queue
+from node.domain.groups import NewGroup
 from node.domain.instance import ensure_instance
+from node.domain.roles import Acting
 from node.runtime import Node, open_node
-from node.scheduler import prune_deliveries, run_job
-from node.store.states import DeliveryState, Visibility
-from node.store.tables import Delivery
+from node.scheduler import JOBS, periodic_jobs, prune_deliveries, run_job
+from node.store.states import BanState, DeliveryState, Visibility
+from node.store.tables import Ban, Delivery, ModLogEntry
+from tests.conftest import MovableClock, client_for
 
 
 async def test_a_job_runs_in_one_process_at_a_time(node: Node, config: Config) -> None:
@@ -74,3 +80,33 @@ async def test_pruning_forgets_old_finished_deliveries_only(node: Node) -> None:
             d.inbox.rsplit("/", 1)[1] for d in (await session.exec(select(Delivery))).all()
         )
     assert left == ["new-delivered", "old-pending", "recent-failed"]
+
+
+async def test_a_ban_is_marked_expired_by_the_scheduled_job_once_its_time_is_up(
+    node: Node,
+) -> None:
+    clock = MovableClock()
+    node = dataclasses.replace(node, clock=clock)
+    await groups.create_group(node, NewGroup(name="calm", title="Calm"))
+    banned = "http://127.0.0.1:9/users/troll"
+    async with client_for(node) as client:
+        await group_moderation.ban(
+            node, client, Acting.operator(node), "calm", banned, "spam", clock() + timedelta(days=1)
+        )
+    assert "expire_bans" in {job.id for job in periodic_jobs(node).get_jobs()}
+    [(name, expire, every)] = [j for j in JOBS if j[0] == "expire_bans"]
+    assert every <= timedelta(minutes=5)
+
+    assert await run_job(node, name, expire) == 0  # not yet
+    clock.advance(timedelta(days=1, seconds=1))
+    assert await run_job(node, name, expire) == 1
+    assert await run_job(node, name, expire) == 0  # once only
+    async with node.store.session() as session:
+        ban = (await session.exec(select(Ban))).one()
+        log = (await session.exec(select(ModLogEntry).order_by(col(ModLogEntry.id)))).all()
+    assert ban.state == BanState.EXPIRED
+    assert [(e.action, e.target_uri) for e in log] == [
+        (ModAction.BAN, banned),
+        (ModAction.BAN_EXPIRED, banned),
+    ]
+    assert await group_moderation.list_bans(node, Acting.operator(node), "calm") == []
