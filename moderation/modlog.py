@@ -8,6 +8,7 @@ from enum import StrEnum
 class ModAction(StrEnum):
     REMOVE_POST = "remove_post"
     RESTORE_POST = "restore_post"
+    PURGE_POST = "purge_post"  # a removed post erased for good
     LOCK_POST = "lock_post"
     UNLOCK_POST = "unlock_post"
     PIN_POST = "pin_post"
@@ -26,6 +27,7 @@ class ModAction(StrEnum):
 ACTIVITY_TYPE = {
     ModAction.REMOVE_POST: "Delete",
     ModAction.RESTORE_POST: "Undo",
+    ModAction.PURGE_POST: "Delete",
     ModAction.LOCK_POST: "Lock",
     ModAction.UNLOCK_POST: "Undo",
     ModAction.PIN_POST: "Add",
@@ -38,4 +40,24 @@ ACTIVITY_TYPE = {
     ModAction.CHANGE_RULES: "Update",
     ModAction.SUSPEND: "Block",
     ModAction.UNSUSPEND: "Undo",
+}
+
+# How each action reads on the group's web page: "<who> <what> <target>"; an action with no
+# moderator (a ban running out) reads without the "who".
+DESCRIPTION = {
+    ModAction.REMOVE_POST: "removed a post",
+    ModAction.RESTORE_POST: "restored a post",
+    ModAction.PURGE_POST: "purged a removed post",
+    ModAction.LOCK_POST: "locked a thread",
+    ModAction.UNLOCK_POST: "unlocked a thread",
+    ModAction.PIN_POST: "pinned a post",
+    ModAction.UNPIN_POST: "unpinned a post",
+    ModAction.BAN: "banned",
+    ModAction.UNBAN: "lifted the ban on",
+    ModAction.BAN_EXPIRED: "the ban ran out for",
+    ModAction.ADD_MODERATOR: "made a moderator:",
+    ModAction.REMOVE_MODERATOR: "removed as moderator:",
+    ModAction.CHANGE_RULES: "changed the rules",
+    ModAction.SUSPEND: "suspended",
+    ModAction.UNSUSPEND: "lifted the suspension of",
 }

@@ -18,8 +18,9 @@ from node.console import Invocation, Parser, emit, table, with_client, with_node
 from node.domain import accounts, group_moderation, modlog, reports, rules, tokens
 from node.domain.groups import get_group
 from node.domain.paging import Cursor
-from node.domain.roles import acting_as
+from node.domain.roles import acting_as, require_log_reader
 from node.runtime import Node
+from node.text import html_to_plain
 
 
 def _acting(parser: argparse.ArgumentParser) -> None:
@@ -103,6 +104,14 @@ def add_moderation_commands(commands: Any, group: Any, member: Any, common: Pars
         _acting(act)
         act.set_defaults(run=cmd_post_action, verb=verb)
 
+    purge = post.add_parser(
+        "purge", parents=[common], help="erase a removed post's content for good, here"
+    )
+    purge.add_argument("group")
+    purge.add_argument("post", help="the post's URL")
+    _acting(purge)
+    purge.set_defaults(run=cmd_post_purge)
+
     report = commands.add_parser("report", help="reports").add_subparsers(
         dest="report_command", metavar="COMMAND", parser_class=Parser
     )
@@ -141,8 +150,20 @@ def add_moderation_commands(commands: Any, group: Any, member: Any, common: Pars
 
     log = commands.add_parser("modlog", parents=[common], help="a group's moderation log")
     log.add_argument("group")
-    log.add_argument("--limit", type=int, default=50)
+    log.add_argument(
+        "--limit", type=_log_limit, default=50, help=f"newest N entries (1-{MAX_LOG_LINES})"
+    )
+    _acting(log)
     log.set_defaults(run=cmd_modlog)
+    names = group.add_parser(
+        "modlog-names",
+        parents=[common],
+        help="whether the public moderation log names the moderators",
+    )
+    names.add_argument("group")
+    names.add_argument("choice", choices=["hide", "show"])
+    _acting(names)
+    names.set_defaults(run=cmd_modlog_names)
 
     actor = commands.add_parser("actor", help="remote actors").add_subparsers(
         dest="actor_command", metavar="COMMAND", parser_class=Parser
@@ -169,6 +190,7 @@ def add_moderation_commands(commands: Any, group: Any, member: Any, common: Pars
         "--scopes", required=True, help='Mastodon scope names, e.g. "read write admin:read"'
     )
     tcreate.add_argument("--name", default="", help="what the token is for")
+    _acting(tcreate)
     tcreate.set_defaults(run=cmd_token_create)
 
     accept = member.add_parser("accept-rules", parents=[common], help="accept a group's rules")
@@ -324,6 +346,21 @@ async def cmd_post_action(inv: Invocation) -> None:
     await with_client(inv, work)
 
 
+async def cmd_post_purge(inv: Invocation) -> None:
+    a = inv.args
+
+    async def work(node: Node) -> None:
+        acting = await acting_as(node, a.as_account)
+        emptied = await group_moderation.purge(node, acting, a.group, a.post)
+        emit(
+            inv,
+            {"group": a.group, "post": a.post, "action": "purged", "activities_emptied": emptied},
+            f"purged {a.post} (and its content in {emptied} stored activities)",
+        )
+
+    await with_node(inv, work)
+
+
 def _report_line(r: reports.ReportInfo) -> list[str]:
     return [
         str(r.id),
@@ -371,6 +408,12 @@ async def cmd_report_show(inv: Invocation) -> None:
         ]
         if r.outcome:
             lines.append(f"  outcome   {r.outcome}")
+        if r.post is not None:
+            state = "deleted" if r.post.deleted else "removed" if r.post.removed else "visible"
+            lines.append(f"  the post ({state}):")
+            text = html_to_plain(r.post.content_html)
+            shown = ([r.post.title] if r.post.title else []) + text.splitlines()
+            lines += [f"    | {line}" for line in shown]
         lines += [
             f"  {e.at:%Y-%m-%d %H:%M}  {e.action}"
             + (f" by {e.actor_uri}" if e.actor_uri else "")
@@ -431,14 +474,25 @@ async def cmd_report_mine(inv: Invocation) -> None:
     await with_node(inv, work)
 
 
+MAX_LOG_LINES = 1000
+
+
+def _log_limit(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_LOG_LINES:
+        raise argparse.ArgumentTypeError(f"give a whole number from 1 to {MAX_LOG_LINES}")
+    return int(text)
+
+
 async def cmd_modlog(inv: Invocation) -> None:
     a = inv.args
 
     async def work(node: Node) -> None:
+        acting = await acting_as(node, a.as_account)
         async with node.store.session() as session:
             group = await get_group(session, a.group)
-            page = await modlog.log_page(session, group.id, Cursor())
-        entries = [e for _, e in page.items][: a.limit]
+            await require_log_reader(session, acting, group)
+            page = await modlog.log_page(session, group.id, Cursor(), a.limit)
+        entries = [e for _, e in page.items]
         data = [
             {
                 "at": e.created_at,
@@ -455,6 +509,24 @@ async def cmd_modlog(inv: Invocation) -> None:
             for e in entries
         ]
         emit(inv, data, table(["WHEN", "ACTION", "TARGET", "REASON"], rows))
+
+    await with_node(inv, work)
+
+
+async def cmd_modlog_names(inv: Invocation) -> None:
+    a = inv.args
+    hidden = a.choice == "hide"
+
+    async def work(node: Node) -> None:
+        await group_moderation.set_modlog_names_hidden(
+            node, await acting_as(node, a.as_account), a.group, hidden=hidden
+        )
+        said = "hides" if hidden else "shows"
+        emit(
+            inv,
+            {"group": a.group, "hide_modlog_names": hidden},
+            f"the moderation log of {a.group} now {said} who moderated",
+        )
 
     await with_node(inv, work)
 
@@ -480,7 +552,8 @@ async def cmd_token_create(inv: Invocation) -> None:
     a = inv.args
 
     async def work(node: Node) -> None:
-        secret, _ = await tokens.create_token(node, a.account, a.scopes, a.name)
+        issuer = await acting_as(node, a.as_account)
+        secret, _ = await tokens.create_token(node, a.account, a.scopes, a.name, issuer)
         emit(
             inv,
             {"token": secret, "account": a.account, "scopes": a.scopes.split()},

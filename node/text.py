@@ -37,3 +37,10 @@ def sanitise_html(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer",
     )
+
+
+def html_to_plain(text: str) -> str:
+    """Stored HTML as plain text for a terminal: tags dropped, entities read, paragraphs kept
+    apart by blank lines."""
+    spaced = re.sub(r"(?i)</p>|<br\s*/?>", "\n", text)
+    return html.unescape(nh3.clean(spaced, tags=set())).strip()

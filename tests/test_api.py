@@ -214,8 +214,9 @@ async def test_a_member_is_refused_the_admin_and_group_endpoints(
     ]
     assert [a.status for a in refused] == [403] * len(refused)
     assert "pat is not a moderator of grief" in refused[4].body["error"]
-    # A report list holds only what the asker may handle: nothing, for a member.
-    assert (await api.get(f"{M}/admin/reports", token)).body == []
+    # A member moderates nothing: the list is refused, as Mastodon refuses it.
+    listed = await api.get(f"{M}/admin/reports", token)
+    assert listed.status == 403 and "pat moderates no group" in listed.body["error"]
 
 
 async def test_a_group_moderator_acts_in_their_group_only(world: Community, api: ApiClient) -> None:
@@ -273,6 +274,9 @@ async def test_a_node_admin_acts_in_every_group(world: Community, api: ApiClient
         assert (
             await api.post(f"{C}/groups/{group}/posts/restore", ada, json_body=body)
         ).status == 204
+        # Only a removed post can be purged.
+        purge = await api.post(f"{C}/groups/{group}/posts/purge", ada, json_body=body)
+        assert purge.status == 409 and "before purging it" in purge.body["error"]
         rules = {"rules": [{"title": "Be kind"}]}
         assert (await api.put(f"{C}/groups/{group}/rules", ada, json_body=rules)).status == 200
     added = await api.post(f"{C}/groups/ptsd/moderators", ada, json_body={"account": "pat"})
@@ -321,6 +325,11 @@ async def test_reports_come_urgent_first_and_are_resolved_dismissed_and_reopened
     assert first["target_account"]["id"] == person and first["state"] == "open"
     assert (await api.get(f"{M}/admin/reports", ada, params={"limit": "1"})).body[0] == first
 
+    # One report, read on its own, shows the moderators what was reported.
+    shown = await api.get(f"{M}/admin/reports/{spam.body['id']}", ada)
+    [status] = shown.body["statuses"]
+    assert (status["content"], status["spoiler_text"]) == ("<p>hello</p>", "post g1")
+    assert (status["removed"], status["deleted"]) == (False, False)
     resolved = await api.post(f"{M}/admin/reports/{spam.body['id']}/resolve", ada)
     assert resolved.body["action_taken"] is True and resolved.body["state"] == "resolved"
     assert resolved.body["statuses"][0]["id"] == world.grief_post

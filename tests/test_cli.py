@@ -122,6 +122,9 @@ def node_with_a_group(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (["account", "create", "admin"], 2, "reserved"),
         (["account", "create", "x", "--role", "king"], 2, "invalid choice: 'king'"),
         (["group", "frobnicate"], 2, "invalid choice"),
+        (["modlog", "grief", "--limit", "0"], 2, "give a whole number from 1 to 1000"),
+        (["group", "modlog-names", "grief", "maybe"], 2, "invalid choice: 'maybe'"),
+        (["group", "modlog-names", "grief", "hide", "--as", "ghost"], 3, "no account named"),
         ([], 2, "required"),
     ],
 )
@@ -140,6 +143,22 @@ def test_refused_commands_changed_nothing(node_with_a_group: Path) -> None:
         "grief"
     ]
     assert as_json(cove(node_with_a_group, "account", "list", "--json")) == []
+
+
+def test_the_owner_hides_moderator_names_in_the_log_from_the_command_line(
+    tmp_path: Path,
+) -> None:
+    ok(cove(tmp_path, "init", "--no-demo"))
+    ok(cove(tmp_path, "account", "create", "olive"))
+    ok(cove(tmp_path, "account", "create", "sam"))
+    ok(cove(tmp_path, "group", "create", "grief", "--title", "Grief", "--owner", "olive"))
+    refused = cove(tmp_path, "group", "modlog-names", "grief", "hide", "--as", "sam")
+    assert refused.returncode != 0 and "only the owner of grief" in refused.stderr
+    said = as_json(
+        cove(tmp_path, "group", "modlog-names", "grief", "hide", "--as", "olive", "--json")
+    )
+    assert said == {"group": "grief", "hide_modlog_names": True}
+    assert "now shows" in ok(cove(tmp_path, "group", "modlog-names", "grief", "show"))
 
 
 def test_a_bad_config_is_named_in_one_line(tmp_path: Path) -> None:

@@ -35,9 +35,16 @@ from node.domain.roles import (
 )
 from node.domain.roles import wire_actor as wire_actor_of
 from node.runtime import Node
-from node.store.states import BanState, GroupRole, MembershipState, Visibility, check_transition
+from node.store.states import (
+    BanState,
+    DeliveryState,
+    GroupRole,
+    MembershipState,
+    Visibility,
+    check_transition,
+)
 from node.store.tables import Activity as ActivityRow
-from node.store.tables import Ban, Membership, Post, RemoteActor
+from node.store.tables import Ban, CommunityGroup, Delivery, Membership, Post, RemoteActor
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +212,49 @@ async def set_locked(
     await _set_mark(node, client, acting, group_name, post_uri, reason, LOCK, locked)
 
 
+async def purge(node: Node, acting: Acting, group_name: str, post_uri: str) -> int:
+    """Erase a removed post for good: its title and text, and its content in every activity
+    stored here that carried it (received, sent, and the group's boosts of it); deliveries of
+    those still owed are cancelled. The row stays, emptied, so that the post is gone for
+    moderators too and a redelivered Create cannot bring it back. Returns how many stored
+    activities were emptied."""
+    now = node.clock()
+    async with node.store.transaction() as session:
+        group, post = await _moderated_post(session, acting, group_name, post_uri)
+        if post.removed_at is None:
+            raise Conflict(f"remove {post_uri} before purging it")
+        post.title, post.content_html, post.deleted_at = None, "", now
+        carriers = list(
+            await session.exec(select(ActivityRow).where(ActivityRow.object_uri == post_uri))
+        )
+        wrapped = [r.uri for r in carriers if r.type in ("Create", "Update")]
+        if wrapped:  # Announce{Create}: FEP-1b12 boosts embed the whole Create
+            carriers += list(
+                await session.exec(
+                    select(ActivityRow).where(col(ActivityRow.object_uri).in_(wrapped))
+                )
+            )
+        for row in carriers:
+            row.document = {
+                "id": row.uri,
+                "type": row.type,
+                "actor": row.actor_uri,
+                "object": row.object_uri,
+            }
+        owed = await session.exec(
+            select(Delivery).where(
+                col(Delivery.activity_id).in_([r.id for r in carriers]),
+                Delivery.state == DeliveryState.PENDING,
+            )
+        )
+        for delivery in owed:
+            check_transition(delivery.state, DeliveryState.CANCELLED)
+            delivery.state, delivery.last_error = DeliveryState.CANCELLED, "the post was purged"
+        modlog.record(session, group.id, ModAction.PURGE_POST, acting.uri, post_uri, now)
+    log.info("event=post_purged group=%s post=%s by=%s", group.name, post_uri, acting.uri)
+    return len(carriers)
+
+
 async def _last_sent(
     session: AsyncSession, actor_id: int, kind: str, object_uri: str
 ) -> dict[str, Any] | None:
@@ -240,6 +290,20 @@ async def set_pinned(
         modlog.record(session, group.id, action, acting.uri, post_uri, now)
     featured = node.urls.featured(node.urls.group(group.name))
     await group_federation.change_collection(node, client, group, post_uri, featured, added=pinned)
+
+
+async def set_modlog_names_hidden(
+    node: Node, acting: Acting, group_name: str, *, hidden: bool
+) -> None:
+    """Whether the group's public moderation log names the moderator of each action (Lemmy's
+    hide_modlog_mod_names); the owner or a node admin decides."""
+    async with node.store.transaction() as session:
+        group = await get_group(session, group_name)
+        await require_appointer(session, acting, group)
+        row = await session.get(CommunityGroup, group.id)
+        assert row is not None
+        row.hide_modlog_names = hidden
+    log.info("event=modlog_names group=%s hidden=%s", group.name, hidden)
 
 
 # Moderators -------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from moderation.modlog import ModAction
-from node.domain.paging import Cursor, Page, keyset_page
+from node.domain.paging import PAGE_SIZE, Cursor, Page, keyset_page
 from node.store.tables import ModLogEntry
 
 
@@ -37,10 +37,12 @@ def record(
     )
 
 
-async def log_page(session: AsyncSession, group_id: int, cursor: Cursor) -> Page[ModLogEntry]:
+async def log_page(
+    session: AsyncSession, group_id: int, cursor: Cursor, limit: int = PAGE_SIZE
+) -> Page[ModLogEntry]:
     """A group's log, newest first."""
     query = select(ModLogEntry.id, ModLogEntry).where(ModLogEntry.group_id == group_id)
-    return await keyset_page(session, query, ModLogEntry.id, cursor)  # type: ignore[arg-type]
+    return await keyset_page(session, query, ModLogEntry.id, cursor, limit)  # type: ignore[arg-type]
 
 
 async def log_count(session: AsyncSession, group_id: int) -> int:

@@ -59,6 +59,25 @@ class ReportEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportedPost:
+    """What a reported post here says, for the moderators deciding: kept after a removal,
+    empty once deleted by its author or purged."""
+
+    title: str | None
+    content_html: str
+    removed: bool
+    deleted: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "content": self.content_html,
+            "removed": self.removed,
+            "deleted": self.deleted,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ReportInfo:
     id: int
     direction: ReportDirection
@@ -78,6 +97,7 @@ class ReportInfo:
     created_at: datetime
     updated_at: datetime
     history: tuple[ReportEvent, ...] = field(default=())
+    post: ReportedPost | None = None  # filled in when one report is shown
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -102,10 +122,13 @@ class ReportInfo:
                 {"action": e.action, "by": e.actor_uri, "note": e.note, "at": iso8601(e.at)}
                 for e in self.history
             ],
+            "post": self.post.as_json() if self.post else None,
         }
 
 
-def _info(row: Report, history: tuple[ReportEvent, ...] = ()) -> ReportInfo:
+def _info(
+    row: Report, history: tuple[ReportEvent, ...] = (), post: ReportedPost | None = None
+) -> ReportInfo:
     assert row.id is not None
     return ReportInfo(
         id=row.id,
@@ -126,6 +149,7 @@ def _info(row: Report, history: tuple[ReportEvent, ...] = ()) -> ReportInfo:
         created_at=row.created_at,
         updated_at=row.updated_at,
         history=history,
+        post=post,
     )
 
 
@@ -579,16 +603,22 @@ async def list_reports(
     states: Collection[ReportState] = (ReportState.OPEN,),
     limit: int = 100,
 ) -> list[ReportInfo]:
-    """The reports an actor may handle, urgent ones first, then newest first."""
+    """The reports an actor may handle, urgent ones first, then newest first. Refused to
+    someone who moderates neither the node nor any group, as Mastodon answers 403."""
     async with node.store.session() as session:
         query = select(Report).where(Report.direction == ReportDirection.RECEIVED)
         query = query.where(col(Report.state).in_(tuple(states)))
         if not may_moderate_node(acting.role):
-            mine = select(Membership.group_id).where(
-                Membership.actor_uri == acting.uri,
-                Membership.state == MembershipState.ACCEPTED,
-                col(Membership.role).in_(tuple(MODERATING)),
+            moderated = await session.exec(
+                select(Membership.group_id).where(
+                    Membership.actor_uri == acting.uri,
+                    Membership.state == MembershipState.ACCEPTED,
+                    col(Membership.role).in_(tuple(MODERATING)),
+                )
             )
+            mine = tuple(moderated.all())
+            if not mine:
+                raise Refused(f"{acting.name} moderates no group here and may not see reports")
             query = query.where(col(Report.group_id).in_(mine))
         found = await session.exec(
             query.order_by(col(Report.urgent).desc(), col(Report.id).desc()).limit(limit)
@@ -611,7 +641,17 @@ async def get_report(node: Node, acting: Acting, report_id: int) -> ReportInfo:
         history = tuple(
             ReportEvent(e.action, e.actor_uri, e.note, e.created_at) for e in events.all()
         )
-        return _info(row, history)
+        post = None
+        if row.target_is_post:
+            found = (await session.exec(select(Post).where(Post.uri == row.target_uri))).first()
+            if found is not None:
+                post = ReportedPost(
+                    found.title,
+                    found.content_html,
+                    removed=found.removed_at is not None,
+                    deleted=found.deleted_at is not None,
+                )
+        return _info(row, history, post)
 
 
 async def decide(

@@ -66,6 +66,18 @@ async def require_group_moderator(
     return role
 
 
+async def require_log_reader(session: AsyncSession, acting: Acting, group: GroupInfo) -> None:
+    """A members-only group's moderation log is for its members and the node's staff; any
+    other group's log is public."""
+    if not group.members_only or roles.may_moderate_node(acting.role):
+        return
+    if await group_role(session, group.id, acting.uri) is None:
+        raise Refused(
+            f"{acting.name} is not a member of {group.name}, whose moderation log is for its"
+            " members only"
+        )
+
+
 def require_node_moderator(acting: Acting) -> None:
     if not roles.may_moderate_node(acting.role):
         raise Refused(f"{acting.name} is not a moderator of this node")

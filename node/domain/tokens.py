@@ -17,7 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from federation.errors import Conflict, Invalid, NotFound, Refused, Unauthorized
 from federation.vocabulary import iso8601
 from node.domain.accounts import AccountInfo, get_account
+from node.domain.roles import Acting
 from node.runtime import Node
+from node.store.states import AccountRole
 from node.store.tables import MAX_ID, Account, ApiToken, LocalActor
 
 log = logging.getLogger(__name__)
@@ -131,10 +133,14 @@ def _info(row: ApiToken, username: str) -> TokenInfo:
 
 
 async def create_token(
-    node: Node, username: str, scopes: str, name: str = ""
+    node: Node, username: str, scopes: str, name: str = "", issuer: Acting | None = None
 ) -> tuple[str, TokenInfo]:
-    """A new token for a local account. The secret is returned this once; only its digest is
-    kept."""
+    """A new token for a local account, issued by that account itself or a node admin (the
+    node's operator when `issuer` is None). The secret is returned this once; only its digest
+    is kept."""
+    own = issuer is None or (issuer.account is not None and issuer.account.username == username)
+    if issuer is not None and issuer.role != AccountRole.ADMIN and not own:
+        raise Refused(f"{issuer.name} may not issue a token for {username}: only a node admin may")
     granted = parse_scopes(scopes)
     name = name.strip()
     if len(name) > MAX_NAME:

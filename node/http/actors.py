@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from federation.actors import actor_document
 from federation.media import Representation, asks_for_activity_json, wants
 from federation.vocabulary import cove_context
-from node.domain import accounts, groups, posts, rules
+from node.domain import accounts, groups, modlog, posts, rules
 from node.domain.instance import get_instance
 from node.http import presenters
 from node.http.pages import render
@@ -99,8 +99,23 @@ async def _group_page(
         threads=await posts.recent_threads(session, group.id, shown),
         moderators=await groups.moderator_uris(session, group.id),
         rules=await rules.current_rules(session, group.id),
+        modlog=await _recent_modlog(session, node, group),
         modlog_url=node.urls.modlog(node.urls.group(group.name)),
     )
+
+
+MODLOG_ON_PAGE = 10
+
+
+async def _recent_modlog(
+    session: AsyncSession, node: Node, group: groups.GroupInfo
+) -> list[dict[str, object]]:
+    if group.members_only:
+        return []
+    hide = await groups.hides_modlog_names(session, group.id)
+    group_uri = node.urls.group(group.name)
+    entries = await modlog.recent(session, group.id, MODLOG_ON_PAGE)
+    return [presenters.modlog_line(e, group_uri, hide_names=hide) for e in entries]
 
 
 @routes.get("/u/{name}")

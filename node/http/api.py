@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit
 from aiohttp import web
 
 import schemas
+from federation import jsontext
 from federation.errors import Invalid, NotFound, Unauthorized
 from federation.vocabulary import iso8601
 from moderation import bans as ban_policy
@@ -159,23 +160,10 @@ def _number(name: str, value: object) -> int:
 
 
 def _check_text(document: object) -> None:
-    """Every string in a request must be storable: PostgreSQL keeps no NUL character, and
-    JSON can carry half a surrogate pair, which no encoding can."""
-    pending = [document]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, str):
-            if "\x00" in item:
-                raise Invalid("text must not contain NUL characters")
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                raise Invalid("text must be valid Unicode") from None
+    try:
+        jsontext.check_text(document)
+    except jsontext.UnstorableText as error:
+        raise Invalid(str(error)) from None
 
 
 async def _body(request: web.Request) -> Fields:
@@ -276,6 +264,19 @@ def _report(info: ReportInfo) -> dict[str, Any]:
     }
 
 
+def _reported_content(info: ReportInfo) -> dict[str, Any]:
+    """The reported status's text, as Mastodon shows it to moderators, once a report is read
+    on its own (a removed post's text stays readable here, for them)."""
+    if info.post is None:
+        return {}
+    return {
+        "content": info.post.content_html,
+        "spoiler_text": info.post.title or "",
+        "removed": info.post.removed,
+        "deleted": info.post.deleted,
+    }
+
+
 def _admin_report(info: ReportInfo) -> dict[str, Any]:
     """Mastodon's Admin::Report entity, with Cove's fields beside it."""
     cove = info.as_json()
@@ -285,7 +286,10 @@ def _admin_report(info: ReportInfo) -> dict[str, Any]:
         "updated_at": iso8601(info.updated_at),
         "account": _account(info.reporter_uri),
         "statuses": (
-            [{"id": info.target_uri, "uri": info.target_uri, "url": info.target_uri}]
+            [
+                {"id": info.target_uri, "uri": info.target_uri, "url": info.target_uri}
+                | _reported_content(info)
+            ]
             if info.target_is_post
             else []
         ),
@@ -450,7 +454,7 @@ async def put_group_rules(request: web.Request) -> web.Response:
 # Cove: posts in a group -------------------------------------------------------------------------
 
 
-@_route("POST", COVE + "/groups/{name}/posts/{action:remove|restore|lock|unlock|pin|unpin}")
+@_route("POST", COVE + "/groups/{name}/posts/{action:remove|restore|lock|unlock|pin|unpin|purge}")
 async def post_action(request: web.Request) -> web.Response:
     caller = await _caller(request, "admin:write")
     fields = await _body(request)
@@ -466,6 +470,8 @@ async def post_action(request: web.Request) -> web.Response:
     elif action in ("lock", "unlock"):
         locked = action == "lock"
         await group_moderation.set_locked(node, client, acting, name, post, reason, locked=locked)
+    elif action == "purge":
+        await group_moderation.purge(node, acting, name, post)
     else:
         pinned = action == "pin"
         await group_moderation.set_pinned(node, client, acting, name, post, pinned=pinned)

@@ -11,12 +11,14 @@ from aiohttp import web
 
 from federation.collections import ordered_collection, ordered_collection_page
 from federation.errors import Refused
+from federation.media import Representation, wants
 from federation.objects import post_document
 from node.domain import accounts, groups, modlog, outbox, posts
 from node.domain.instance import get_instance
 from node.domain.paging import Cursor, Page
 from node.http import presenters
 from node.http.fetch_auth import VARY_SIGNED, authorize_fetch
+from node.http.pages import render
 from node.http.responses import activity_response
 from node.http.state import NODE
 from node.store.states import Visibility
@@ -234,6 +236,8 @@ async def group_modlog(request: web.Request) -> web.Response:
     """The group's public moderation log, newest first; a members-only group's log is for its
     members' servers only, and a group may hide which moderator did what."""
     node = request.app[NODE]
+    if wants(request.headers.get("Accept")) is Representation.HTML:
+        return await _modlog_page(request)
     group, _ = await _group_and_view(request)
     group_uri = node.urls.group(group.name)
     collection_id = node.urls.modlog(group_uri)
@@ -251,3 +255,31 @@ async def group_modlog(request: web.Request) -> web.Response:
 
     doc = keyset_document(collection_id, cursor, page, item, total)
     return activity_response(request, doc, vary=VARY_SIGNED)
+
+
+MODLOG_PAGE_SIZE = 50
+
+
+async def _modlog_page(request: web.Request) -> web.Response:
+    """The log for a person with a browser: a members-only group's log is not shown (a browser
+    carries no member's signature), others page back with ?max_id=."""
+    node = request.app[NODE]
+    cursor = Cursor(max_id=_cursor(request).max_id)
+    async with node.store.session() as session:
+        group = await groups.get_group(session, request.match_info["name"])
+        if group.members_only:
+            raise Refused(f"the moderation log of {group.name} is for its members only")
+        hide = await groups.hides_modlog_names(session, group.id)
+        page = await modlog.log_page(session, group.id, cursor, MODLOG_PAGE_SIZE)
+    group_uri = node.urls.group(group.name)
+    older = None
+    if page.has_older and page.oldest_id is not None:
+        older = f"{node.urls.modlog(group_uri)}?{urlencode({'max_id': page.oldest_id})}"
+    return render(
+        request,
+        "modlog.html",
+        group=group,
+        group_url=group_uri,
+        entries=[presenters.modlog_line(e, group_uri, hide_names=hide) for _, e in page.items],
+        older_url=older,
+    )
