@@ -441,15 +441,7 @@ async def ban(
             if remove_content
             else []
         )
-        banned_inbox = await _inbox_of(session, actor_uri)
-        await queue(
-            session,
-            group.actor_id,
-            block,
-            Visibility.UNLISTED,
-            [banned_inbox] if banned_inbox else [],
-            now,
-        )
+        await _queue_for_banned(session, group, actor_uri, block, now)
         await session.flush()
         info = _ban_info(row)
     await group_federation.announce(node, client, group, block, None)
@@ -493,6 +485,15 @@ async def _remove_all_by(
     return removed
 
 
+async def _queue_for_banned(
+    session: AsyncSession, group: GroupInfo, actor_uri: str, activity: dict[str, Any], now: datetime
+) -> None:
+    """A ban or its lifting goes to the banned actor's own server too (it keeps them out)."""
+    banned_inbox = await _inbox_of(session, actor_uri)
+    inboxes = [banned_inbox] if banned_inbox else []
+    await queue(session, group.actor_id, activity, Visibility.UNLISTED, inboxes, now)
+
+
 async def _inbox_of(session: AsyncSession, actor_uri: str) -> str | None:
     found = await session.exec(
         select(RemoteActor.shared_inbox, RemoteActor.inbox).where(RemoteActor.uri == actor_uri)
@@ -522,15 +523,7 @@ async def unban(
         undo = builders.undo(
             node.urls.activity(node.token()), actor, block, block.get("to", []), [group_uri]
         )
-        banned_inbox = await _inbox_of(session, actor_uri)
-        await queue(
-            session,
-            group.actor_id,
-            undo,
-            Visibility.UNLISTED,
-            [banned_inbox] if banned_inbox else [],
-            now,
-        )
+        await _queue_for_banned(session, group, actor_uri, undo, now)
     await group_federation.announce(node, client, group, undo, None)
 
 
