@@ -1,5 +1,5 @@
-"""Small in-process caches with a time to live, for lookups on every inbox request (the
-group an inbox belongs to, a signer's public key)."""
+"""Small in-process caches with a time to live, for lookups on every request (the group an
+inbox belongs to, a signer's public key, actor documents), cleared when their topic changes."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class TtlCache(Generic[K, V]):
         self._clock = clock
         self._size = size
         self._items: OrderedDict[K, tuple[datetime, V]] = OrderedDict()
+        self._generation = 0  # moves on each clear()
 
     async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
         now = self._clock()
@@ -25,7 +26,10 @@ class TtlCache(Generic[K, V]):
         if found is not None and found[0] > now:
             self._items.move_to_end(key)
             return found[1]
+        generation = self._generation
         value = await load()
+        if generation != self._generation:
+            return value  # cleared while loading: what was read may be stale already
         self._items[key] = (now + self._ttl, value)
         self._items.move_to_end(key)
         while len(self._items) > self._size:
@@ -34,3 +38,7 @@ class TtlCache(Generic[K, V]):
 
     def forget(self, key: K) -> None:
         self._items.pop(key, None)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._generation += 1

@@ -65,6 +65,7 @@ ALL_TABLES = {
     "mod_log",
     "api_token",
     "notification",
+    "change_counter",
 }
 
 

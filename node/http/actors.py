@@ -13,8 +13,8 @@ from node.domain import accounts, groups, modlog, posts, rules
 from node.domain.instance import get_instance
 from node.http import presenters
 from node.http.pages import render
-from node.http.responses import activity_response
-from node.http.state import NODE
+from node.http.responses import activity_body_response, encode
+from node.http.state import ACTOR_DOCUMENTS, NODE
 from node.runtime import Node
 from node.store.states import PostingPolicy, Visibility
 from node.text import plain_to_html
@@ -65,22 +65,34 @@ async def instance_actor(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
     if wants(request.headers.get("Accept")) is Representation.HTML:
         raise web.HTTPFound("/")
-    info = await get_instance(node)
-    actor = presenters.instance_actor(node.urls, node.config, info)
-    return activity_response(request, actor_document(actor, _context(node)))
+
+    async def load() -> bytes:
+        info = await get_instance(node)
+        actor = presenters.instance_actor(node.urls, node.config, info)
+        return encode(actor_document(actor, _context(node)))
+
+    return activity_body_response(request, await request.app[ACTOR_DOCUMENTS].get("/actor", load))
 
 
 @routes.get("/g/{name}")
 async def group_actor(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
-    async with node.store.session() as session:
-        group = await groups.get_group(session, request.match_info["name"])
-        if wants(request.headers.get("Accept")) is Representation.HTML:
+    name = request.match_info["name"]
+    if wants(request.headers.get("Accept")) is Representation.HTML:
+        async with node.store.session() as session:
+            group = await groups.get_group(session, name)
             return await _group_page(request, node, session, group)
-        pem = await groups.group_public_key(session, group)
-        current = await rules.current_rules(session, group.id)
-    actor = presenters.group_actor(node.urls, group, pem, current.rules if current else ())
-    return activity_response(request, actor_document(actor, _context(node)))
+
+    async def load() -> bytes:
+        async with node.store.session() as session:
+            group = await groups.get_group(session, name)
+            pem = await groups.group_public_key(session, group)
+            current = await rules.current_rules(session, group.id)
+        actor = presenters.group_actor(node.urls, group, pem, current.rules if current else ())
+        return encode(actor_document(actor, _context(node)))
+
+    body = await request.app[ACTOR_DOCUMENTS].get(f"/g/{name}", load)
+    return activity_body_response(request, body)
 
 
 async def _group_page(
@@ -121,12 +133,20 @@ async def _recent_modlog(
 @routes.get("/u/{name}")
 async def person_actor(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
-    async with node.store.session() as session:
-        account = await accounts.get_account(session, request.match_info["name"])
-        pem = await accounts.account_public_key(session, account)
+    name = request.match_info["name"]
     if wants(request.headers.get("Accept")) is Representation.HTML:
+        async with node.store.session() as session:
+            account = await accounts.get_account(session, name)
         return render(
             request, "person.html", account=account, summary_html=plain_to_html(account.summary)
         )
-    actor = presenters.person_actor(node.urls, account, pem)
-    return activity_response(request, actor_document(actor, _context(node)))
+
+    async def load() -> bytes:
+        async with node.store.session() as session:
+            account = await accounts.get_account(session, name)
+            pem = await accounts.account_public_key(session, account)
+        actor = presenters.person_actor(node.urls, account, pem)
+        return encode(actor_document(actor, _context(node)))
+
+    body = await request.app[ACTOR_DOCUMENTS].get(f"/u/{name}", load)
+    return activity_body_response(request, body)

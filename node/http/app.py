@@ -15,8 +15,18 @@ from node.domain.inbox import InboxWriter
 from node.http import actors, api, collections, discovery, inbox, posts, vocabulary
 from node.http.errors import error_middleware
 from node.http.pages import template_environment
-from node.http.state import CLIENT, DOCUMENTS, GROUPS, INBOX_WRITER, KEYS, NODE, TEMPLATES
+from node.http.state import (
+    ACTOR_DOCUMENTS,
+    CLIENT,
+    DOCUMENTS,
+    GROUPS,
+    INBOX_WRITER,
+    KEYS,
+    NODE,
+    TEMPLATES,
+)
 from node.runtime import Node, federation_client
+from node.store.changes import ACTORS
 from node.workers import Workers
 
 log = logging.getLogger("node.http.access")
@@ -66,11 +76,15 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
     app[TEMPLATES] = template_environment()
     app[CLIENT] = federation_client(node)
     app[INBOX_WRITER] = InboxWriter(node)
-    # Short-lived: a changed group or a rotated key is picked up within seconds anyway (a
-    # failing signature re-fetches the key at once).
-    app[GROUPS] = TtlCache(timedelta(seconds=10), node.clock)
+    # Remote keys: a rotated key is fetched again at once when a signature fails with it.
     app[KEYS] = TtlCache(timedelta(minutes=5), node.clock)
-    app[DOCUMENTS] = TtlCache(timedelta(seconds=5), node.clock)
+    # Built from local actors: cleared by any process's write to their tables (the time to
+    # live only bounds what a change made behind the node's back would leave).
+    app[GROUPS] = TtlCache(timedelta(minutes=5), node.clock)
+    app[DOCUMENTS] = TtlCache(timedelta(minutes=5), node.clock)
+    app[ACTOR_DOCUMENTS] = TtlCache(timedelta(minutes=5), node.clock)
+    for cache in (app[GROUPS], app[DOCUMENTS], app[ACTOR_DOCUMENTS]):
+        node.store.changes.subscribe(ACTORS, cache.clear)
     for table in (
         discovery.routes,
         actors.routes,
@@ -101,8 +115,16 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         stop.set()
         await task
 
+    async def change_watch_lifetime(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(node.store.watch_changes(stop))
+        yield
+        stop.set()
+        await task
+
     app.cleanup_ctx.append(client_lifetime)
     app.cleanup_ctx.append(inbox_writer_lifetime)
+    app.cleanup_ctx.append(change_watch_lifetime)
     if workers:
         app.cleanup_ctx.append(workers_lifetime)
     return app

@@ -21,5 +21,7 @@ INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
 # The group an inbox URL names, and signers' keys: looked up on every inbox request.
 GROUPS = web.AppKey("groups", TtlCache[str, GroupInfo])
 KEYS = web.AppKey("keys", TtlCache[str, ResolvedKey])
-# WebFinger answers, asked for by every peer that meets a handle: kept a few seconds.
+# WebFinger answers, asked for by every peer that meets a handle.
 DOCUMENTS = web.AppKey("documents", TtlCache[str, Any])
+# Actor documents (groups, people, the instance actor) as served, encoded, by path.
+ACTOR_DOCUMENTS = web.AppKey("actor_documents", TtlCache[str, bytes])

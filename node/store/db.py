@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,11 +12,15 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from node.config import DatabaseSettings
+from node.store.changes import POLL_SECONDS, ChangeFeed, StoreSession, read_counters, session_info
+
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -22,7 +28,15 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        self.changes = ChangeFeed()
+        self._watching = False
+        self._sessions = async_sessionmaker(
+            engine,
+            class_=AsyncSession,
+            sync_session_class=StoreSession,
+            expire_on_commit=False,
+            info=session_info(self.changes),
+        )
         # SQLite has one writer at a time. Writers from several connections of one process
         # would wait on SQLite's busy handler, which sleeps in steps of up to 100 ms; taking
         # turns in the process instead keeps a busy inbox fast.
@@ -44,6 +58,30 @@ class Store:
             return
         async with self._write_turn, self._sessions() as session, session.begin():
             yield session
+
+    async def watch_changes(self, stop: asyncio.Event, interval: float = POLL_SECONDS) -> None:
+        """Until `stop`: poll the change counters, so that other processes' writes clear this
+        process's caches (its own commits clear them at once). One poll per process: a second
+        watcher (the web server's and the workers' in one process) only waits."""
+        if self._watching:
+            await stop.wait()
+            return
+        self._watching = True
+        try:
+            await self._poll_changes(stop, interval)
+        finally:
+            self._watching = False
+
+    async def _poll_changes(self, stop: asyncio.Event, interval: float) -> None:
+        while not stop.is_set():
+            try:
+                async with self.session() as session:
+                    counters = await read_counters(session)
+                self.changes.heard(self.changes.compare(counters))
+            except (OSError, SQLAlchemyError) as e:  # the database is away: try again later
+                log.warning("event=change_poll_failed error=%s", e)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
 
     @property
     def dialect(self) -> str:

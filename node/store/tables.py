@@ -429,3 +429,13 @@ class Notification(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text)
     read_at: datetime | None = _when(nullable=True)
     created_at: datetime = _when()
+
+
+class ChangeCounter(SQLModel, table=True):
+    """How often the tables behind one kind of served document (a topic) have changed: bumped
+    in the transaction that changes them, polled by every process to drop stale caches."""
+
+    __tablename__ = "change_counter"
+
+    topic: str = Field(primary_key=True, max_length=32)
+    serial: int = Field(default=0)
