@@ -164,7 +164,7 @@ class FederationClient:
     async def __aenter__(self) -> FederationClient:
         connector = aiohttp.TCPConnector(
             resolver=GuardedResolver(self.settings.allow_private_addresses),
-            limit=100,
+            limit=256,  # a fan-out's POSTs in flight (the sender holds as many)
             limit_per_host=8,
             ttl_dns_cache=300,
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,7 +30,7 @@ from node.store.tables import Activity, Delivery, PeerServer, RemoteActor
 log = logging.getLogger(__name__)
 
 BATCH = 50
-MAX_ATTEMPTS = 12  # 30 s doubling, capped at 12 h: about two days in all
+MAX_ATTEMPTS = 15  # 30 s doubling, capped at 12 h: the last try about 53 h after the first
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=12)
 # A 4xx is final, except these: the peer may accept a retry (Mastodon's and Lemmy's rule).
@@ -61,18 +61,21 @@ async def queue(
         return existing
     activity = await record_outbound(session, local_actor_id, document, visibility, now)
     assert activity.id is not None
-    for inbox in dict.fromkeys(inboxes):
-        session.add(
-            Delivery(
-                activity_id=activity.id,
-                inbox=inbox,
-                host=(urlsplit(inbox).netloc or "")[:255].lower(),
-                state=DeliveryState.PENDING,
-                next_attempt_at=now,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+    rows = [
+        {
+            "activity_id": activity.id,
+            "inbox": inbox,
+            "host": (urlsplit(inbox).netloc or "")[:255].lower(),
+            "state": DeliveryState.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for inbox in dict.fromkeys(inboxes)
+    ]
+    if rows:  # one statement for a fan-out of any size
+        await session.exec(sa.insert(Delivery), params=rows)
     check_transition(activity.state, ActivityState.FANNED_OUT)
     activity.state = ActivityState.FANNED_OUT
     return activity
@@ -93,21 +96,27 @@ BREAKER_THRESHOLD = 5  # failures in a row before a host counts as dead
 BREAKER_LONGEST = timedelta(hours=6)
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int = BATCH) -> list[Due]:
+async def claim_due(
+    session: AsyncSession, now: datetime, limit: int = BATCH, busy: Iterable[str] = ()
+) -> list[Due]:
     """Take up to `limit` due deliveries for this worker (the caller commits). On PostgreSQL
     several workers claim side by side (FOR UPDATE SKIP LOCKED); a claim is a lease, so a
     worker that dies mid-send leaves its rows to be taken again when the lease runs out.
-    Hosts behind an open breaker are skipped; when its wait is over, one probe goes."""
-    dead = await session.exec(
-        select(PeerServer.host, PeerServer.dead_until).where(
-            PeerServer.consecutive_failures >= BREAKER_THRESHOLD
+    Hosts behind an open breaker are skipped, and the `busy` hosts the worker has enough
+    rows of already; when a breaker's wait is over, one probe goes."""
+    dead = (
+        await session.exec(
+            select(PeerServer.host, PeerServer.dead_until).where(
+                PeerServer.consecutive_failures >= BREAKER_THRESHOLD
+            )
         )
-    )
-    waiting = {host for host, until in dead.all() if until is not None and until > now}
+    ).all()
+    broken = {host for host, _ in dead}
+    waiting = {host for host, until in dead if until is not None and until > now}
+    waiting.update(busy)
     probing: set[str] = set()
     rows = await session.exec(
-        select(Delivery, Activity)
-        .join(Activity, col(Activity.id) == col(Delivery.activity_id))
+        select(Delivery)
         .where(
             Delivery.state == DeliveryState.PENDING,
             col(Delivery.next_attempt_at) <= now,
@@ -116,47 +125,45 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int = BATCH) ->
         )
         .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
         .limit(limit)
-        .with_for_update(skip_locked=True, of=Delivery)
+        .with_for_update(skip_locked=True)
     )
-    broken = await _broken_hosts(session)
-    claimed: list[Due] = []
-    for d, a in rows.all():
+    taken: list[Delivery] = []
+    for d in rows.all():
         if d.host in broken:
             if d.host in probing:
                 continue
             probing.add(d.host)
         d.lease_until = now + LEASE
-        claimed.append(
-            Due(
-                delivery_id=d.id or 0,
-                inbox=d.inbox,
-                host=d.host,
-                attempts=d.attempts,
-                body=json.dumps(a.document, separators=(",", ":")).encode(),
-                actor_uri=a.actor_uri,
-            )
+        taken.append(d)
+    if not taken:
+        return []
+    # A fan-out is one activity to many inboxes: each body is read and encoded once.
+    activities = await session.exec(
+        select(Activity.id, Activity.document, Activity.actor_uri).where(
+            col(Activity.id).in_(sorted({d.activity_id for d in taken}))
         )
-    return claimed
-
-
-async def _broken_hosts(session: AsyncSession) -> set[str]:
-    found = await session.exec(
-        select(PeerServer.host).where(PeerServer.consecutive_failures >= BREAKER_THRESHOLD)
     )
-    return set(found.all())
+    bodies = {
+        activity_id: (json.dumps(document, separators=(",", ":")).encode(), actor_uri)
+        for activity_id, document, actor_uri in activities.all()
+    }
+    return [
+        Due(
+            delivery_id=d.id or 0,
+            inbox=d.inbox,
+            host=d.host,
+            attempts=d.attempts,
+            body=bodies[d.activity_id][0],
+            actor_uri=bodies[d.activity_id][1],
+        )
+        for d in taken
+    ]
 
 
-async def _breaker(session: AsyncSession, host: str, status: int | None, now: datetime) -> None:
+def _breaker(server: PeerServer, status: int | None, now: datetime) -> None:
     """Count a host's failures in a row (no answer, or a 5xx); any answer below 500 closes
     the breaker again."""
-    server = (await session.exec(select(PeerServer).where(PeerServer.host == host))).first()
-    failed = status is None or status >= 500
-    if server is None:
-        if not failed:
-            return
-        server = PeerServer(host=host, kind=Software.UNKNOWN, checked_at=EPOCH)
-        session.add(server)
-    if not failed:
+    if not _failed(status):
         server.consecutive_failures, server.dead_until = 0, None
         return
     server.consecutive_failures += 1
@@ -166,10 +173,14 @@ async def _breaker(session: AsyncSession, host: str, status: int | None, now: da
         server.dead_until = now + wait
         log.warning(
             "event=host_breaker_open host=%s failures=%s until=%s",
-            host,
+            server.host,
             server.consecutive_failures,
             server.dead_until.isoformat(),
         )
+
+
+def _failed(status: int | None) -> bool:
+    return status is None or status >= 500
 
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:
@@ -178,23 +189,53 @@ def backoff(attempts: int, rng: random.Random) -> timedelta:
     return wait * rng.uniform(0.8, 1.2)
 
 
-async def record_attempt(
-    session: AsyncSession,
-    delivery_id: int,
-    status: int | None,
-    error: str | None,
-    now: datetime,
-    rng: random.Random,
-    retry_after: timedelta | None = None,
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """How one POST of a delivery went: the inbox's status, or no answer and why."""
+
+    delivery_id: int
+    host: str
+    status: int | None
+    error: str | None = None
+    retry_after: timedelta | None = None
+
+
+async def record_attempts(
+    session: AsyncSession, attempts: Sequence[Attempt], now: datetime, rng: random.Random
+) -> list[DeliveryState]:
+    """Apply the outcomes of POSTs, in order (the caller commits): each delivery is delivered,
+    retried later, or given up, and each host's breaker counts its answers. A batch of any
+    size costs two reads."""
+    ids = [a.delivery_id for a in attempts]
+    found = await session.exec(select(Delivery).where(col(Delivery.id).in_(ids)))
+    deliveries = {d.id: d for d in found.all()}
+    servers = await _servers(session, {a.host for a in attempts})
+    states = []
+    for attempt in attempts:
+        server = servers.get(attempt.host)
+        if server is None and _failed(attempt.status):
+            server = PeerServer(host=attempt.host, kind=Software.UNKNOWN, checked_at=EPOCH)
+            session.add(server)
+            servers[attempt.host] = server
+        if server is not None:
+            _breaker(server, attempt.status, now)
+        states.append(_apply(deliveries[attempt.delivery_id], attempt, now, rng))
+    return states
+
+
+async def _servers(session: AsyncSession, hosts: set[str]) -> dict[str, PeerServer]:
+    found = await session.exec(select(PeerServer).where(col(PeerServer.host).in_(sorted(hosts))))
+    return {server.host: server for server in found.all()}
+
+
+def _apply(
+    delivery: Delivery, attempt: Attempt, now: datetime, rng: random.Random
 ) -> DeliveryState:
-    """Apply the outcome of one POST: delivered, retry later, or give up."""
-    delivery = await session.get(Delivery, delivery_id)
-    assert delivery is not None
+    status = attempt.status
     delivery.lease_until = None
-    await _breaker(session, delivery.host, status, now)
     delivery.attempts += 1
     delivery.last_status = status
-    delivery.last_error = error[:1000] if error else None
+    delivery.last_error = attempt.error[:1000] if attempt.error else None
     delivery.updated_at = now
     if status is not None and 200 <= status < 300:
         target = DeliveryState.DELIVERED
@@ -205,12 +246,21 @@ async def record_attempt(
     else:
         target = DeliveryState.PENDING
         delivery.next_attempt_at = now + max(
-            retry_after or timedelta(0), backoff(delivery.attempts, rng)
+            attempt.retry_after or timedelta(0), backoff(delivery.attempts, rng)
         )
     if target != delivery.state:
         check_transition(delivery.state, target)
         delivery.state = target
     return target
+
+
+async def release(session: AsyncSession, delivery_ids: Iterable[int]) -> None:
+    """Give claimed rows back unsent (a worker stopping), for any worker to take at once."""
+    ids = sorted(delivery_ids)
+    if ids:
+        await session.exec(
+            sa.update(Delivery).where(col(Delivery.id).in_(ids)).values(lease_until=None)
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from node.domain.bans import check_not_banned, thread_locked
 from node.domain.delivery import queue
 from node.domain.groups import GroupInfo, get_group
 from node.domain.posts import take_content
-from node.domain.remote_actors import remote_actor, server_software
+from node.domain.remote_actors import remote_actor, servers_software
 from node.domain.rules import current_rules, must_accept
 from node.runtime import Node
 from node.store.states import (
@@ -392,8 +392,9 @@ async def audience(node: Node, client: FederationClient, group: GroupInfo) -> Au
         by_host.setdefault(urlsplit(uri).netloc.lower(), set()).add(shared_inbox or inbox)
     aware: list[str] = []
     micro: list[str] = []
+    software = await servers_software(node, client, by_host)
     for host, inboxes in by_host.items():
-        kind = await server_software(node, client, host)
+        kind = software[host]
         if kind in (Software.GROUP_AWARE, Software.UNKNOWN):
             aware.extend(sorted(inboxes))
         if kind in (Software.MICROBLOG, Software.UNKNOWN):

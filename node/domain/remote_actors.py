@@ -3,13 +3,15 @@ runs, which decides how a group's Announces are shaped for its followers there."
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from federation.client import FederationClient, FetchError
 from federation.errors import Invalid, NotFound
@@ -171,12 +173,47 @@ async def resolve_handle(node: Node, client: FederationClient, handle: str) -> R
 
 async def server_software(node: Node, client: FederationClient, host: str) -> Software:
     """What kind of software runs at `host` (its NodeInfo), cached for a day."""
-    if host == urlsplit(node.urls.base).netloc.lower():
-        return Software.GROUP_AWARE
+    return (await servers_software(node, client, [host]))[host]
+
+
+LOOKUPS_AT_ONCE = 16  # NodeInfo fetches in flight for one fan-out's unknown servers
+
+
+async def servers_software(
+    node: Node, client: FederationClient, hosts: Iterable[str]
+) -> dict[str, Software]:
+    """What software runs at each host: one query for the servers known within the day, and
+    a NodeInfo lookup (a few at a time) for the rest."""
+    own = urlsplit(node.urls.base).netloc.lower()
+    wanted = set(hosts)
+    found = {own: Software.GROUP_AWARE} if own in wanted else {}
+    fresh_since = node.clock() - SOFTWARE_TTL
     async with node.store.session() as session:
-        row = (await session.exec(select(PeerServer).where(PeerServer.host == host))).first()
-    if row is not None and row.checked_at > node.clock() - SOFTWARE_TTL:
-        return row.kind
+        for chunk in _chunks(sorted(wanted - found.keys())):
+            rows = await session.exec(
+                select(PeerServer.host, PeerServer.kind, PeerServer.checked_at).where(
+                    col(PeerServer.host).in_(chunk)
+                )
+            )
+            found.update(
+                {h: Software(kind) for h, kind, checked in rows.all() if checked > fresh_since}
+            )
+    limit = asyncio.Semaphore(LOOKUPS_AT_ONCE)
+
+    async def look_up(host: str) -> None:
+        async with limit:
+            found[host] = await _look_up_software(node, client, host)
+
+    await asyncio.gather(*(look_up(h) for h in sorted(wanted - found.keys())))
+    return {host: found[host] for host in wanted}
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def _look_up_software(node: Node, client: FederationClient, host: str) -> Software:
     name = await _nodeinfo_software(client, host, urlsplit(node.urls.base).scheme)
     kind = classify(name)
     for _ in range(2):  # a concurrent lookup of the same host may insert it first
