@@ -321,3 +321,14 @@ def test_joining_posting_and_moderating_from_the_command_line(tmp_path: Path) ->
     assert result.returncode == 3 and "no pending request" in result.stderr
     result = cove(tmp_path, "member", "post", "ghost", group, "--text", "x")
     assert result.returncode == 3 and "no account named 'ghost'" in result.stderr
+
+
+def test_a_member_joins_a_group_here_by_its_bare_name(tmp_path: Path) -> None:
+    ok(cove(tmp_path, "init", "--no-demo"))
+    ok(cove(tmp_path, "account", "create", "ann"))
+    ok(cove(tmp_path, "group", "create", "calm", "--title", "Calm"))
+    assert as_json(cove(tmp_path, "member", "join", "ann", "calm", "--json"))["state"] == "accepted"
+    result = cove(tmp_path, "member", "join", "ann", "nowhere")
+    assert result.returncode == 3
+    assert "no group named 'nowhere' on this node" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -87,10 +87,18 @@ async def join(
 
 
 async def _local_by_handle(node: Node, handle: str) -> GroupInfo | None:
+    """A group of this node named by `name`, `@name` or `@name@this-host`."""
+    if "://" in handle:
+        return None
     name, _, host = handle.lstrip("@").partition("@")
-    if host.lower() == node.urls.domain:
-        return await group_federation.group_at(node, node.urls.group(name))
-    return None
+    if host and host.lower() != node.urls.domain:
+        return None
+    group = await group_federation.group_at(node, node.urls.group(name))
+    if group is None and not host:
+        raise NotFound(
+            f"no group named {name!r} on this node (a group elsewhere is @name@host or its URL)"
+        )
+    return group
 
 
 async def _join_local(
