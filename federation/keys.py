@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -53,6 +54,7 @@ PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519Public
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
 
+@lru_cache(maxsize=4096)  # a signer's key is read for each of its requests
 def load_public_key(pem: str) -> PublicKey:
     """A PEM public key of a kind signatures use; ValueError for anything else."""
     key = serialization.load_pem_public_key(pem.encode("ascii"))

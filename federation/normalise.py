@@ -141,7 +141,8 @@ def _contexts(doc: Mapping[str, Any]) -> Iterator[bool]:
             children = value
         else:
             continue
-        stack.extend((v, active, depth + 1) for v in children if isinstance(v, Mapping | list))
+        # Below the top, values are what json.loads makes: dict and list (a cheaper check).
+        stack.extend((v, active, depth + 1) for v in children if isinstance(v, dict | list))
 
 
 def _context_at(active: Terms, context: object) -> tuple[Terms, bool]:

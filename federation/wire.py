@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal, TypeGuard, get_args
 from urllib.parse import urlsplit
 
@@ -203,7 +204,13 @@ def first_id(value: object) -> str | None:
 
 def is_http_url(value: object) -> TypeGuard[str]:
     """An absolute http(s) URL with a host, and nothing that would break a log line."""
-    if not isinstance(value, str) or any(c.isspace() or not c.isprintable() for c in value):
+    return isinstance(value, str) and _http_url(value)
+
+
+@lru_cache(maxsize=8192)  # the same actor, group and Public URLs come in all day
+def _http_url(value: str) -> bool:
+    # Every whitespace character but the ASCII space is unprintable (Unicode Z* and Cc).
+    if " " in value or not value.isprintable():
         return False
     try:
         parts = urlsplit(value)

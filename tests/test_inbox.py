@@ -228,7 +228,8 @@ async def test_a_key_rotation_is_picked_up_by_refetching_once(
             b'{"id": "https://x.example/1", "type": "Note", "attributedTo": "https://x.example/u"}',
             "an inbox takes activities, not a Note",
         ),
-        (b"[" * 100 + b"]" * 100, "nested deeper"),
+        (b"[" * 100 + b"]" * 100, "the body must be a JSON object"),
+        (b'{"id": "https://x.example/1", "a": ' + b"[" * 100 + b"]" * 100 + b"}", "nests deeper"),
         (
             b'{"id": "https://x.example/1", "type": "Create", "actor": "https://x.example/u", '
             b'"object": {"id": "https://y.example/note/1", "type": "Note"}}',

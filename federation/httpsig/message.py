@@ -21,7 +21,8 @@ class Headers:
     """Case-insensitive header lines that keep their order and repeats (what signatures need)."""
 
     def __init__(self, lines: Iterable[tuple[str, str]] = ()) -> None:
-        self._lines: list[tuple[str, str]] = [(k, v) for k, v in lines]
+        # Each line with its name lowercased once: every signature check asks several times.
+        self._lines: list[tuple[str, str, str]] = [(k.lower(), k, v) for k, v in lines]
 
     @classmethod
     def of(cls, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> Headers:
@@ -31,17 +32,21 @@ class Headers:
 
     def get(self, name: str) -> str | None:
         """All values of a header joined with ", " (RFC 9110 section 5.3), or None."""
-        values = [v.strip() for k, v in self._lines if k.lower() == name.lower()]
+        wanted = name.lower()
+        values = [v.strip() for low, _, v in self._lines if low == wanted]
         return ", ".join(values) if values else None
 
     def items(self) -> Iterable[tuple[str, str]]:
-        return list(self._lines)
+        return [(k, v) for _, k, v in self._lines]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(dict.fromkeys(k for k, _ in self._lines))
+        return iter(dict.fromkeys(k for _, k, _ in self._lines))
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and any(k.lower() == name.lower() for k, _ in self._lines)
+        if not isinstance(name, str):
+            return False
+        wanted = name.lower()
+        return any(low == wanted for low, _, _ in self._lines)
 
     def __getitem__(self, name: str) -> str:
         value = self.get(name)
@@ -51,10 +56,11 @@ class Headers:
 
     def __setitem__(self, name: str, value: str) -> None:
         self.__delitem__(name)
-        self._lines.append((name, value))
+        self._lines.append((name.lower(), name, value))
 
     def __delitem__(self, name: str) -> None:
-        self._lines = [(k, v) for k, v in self._lines if k.lower() != name.lower()]
+        wanted = name.lower()
+        self._lines = [line for line in self._lines if line[0] != wanted]
 
     def as_dict(self) -> dict[str, str]:
         return {k: self[k] for k in self}

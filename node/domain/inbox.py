@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col
+from sqlmodel import SQLModel
 
 from node.runtime import Node
 from node.store.states import ActivityState, Direction, Visibility
 from node.store.tables import Activity
 
+ACTIVITY_TABLE: sa.Table = SQLModel.metadata.tables[Activity.__tablename__]
 PUBLIC_ADDRESSES = frozenset(
     {"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"}
 )
@@ -71,11 +73,13 @@ async def store_inbound(node: Node, batch: Sequence[Inbound]) -> set[str]:
     insert = postgresql.insert if node.store.dialect == "postgresql" else sqlite.insert
     # One compiled statement for any batch size: executemany ("insertmanyvalues") with the
     # rows as parameters, rather than a VALUES list compiled anew for each size.
-    statement = (
-        insert(Activity).on_conflict_do_nothing(index_elements=["uri"]).returning(col(Activity.uri))
-    )
+    # The table itself, not the ORM class: the ORM's bulk-insert layer costs more than the
+    # statement here, and no ORM object is wanted back.
+    table = ACTIVITY_TABLE
+    statement = insert(table).on_conflict_do_nothing(index_elements=["uri"]).returning(table.c.uri)
     async with node.store.transaction() as session:
-        result = await session.exec(statement, params=[item.row(now) for item in batch])
+        connection = await session.connection()
+        result = await connection.execute(statement, [item.row(now) for item in batch])
         return {str(uri) for (uri,) in result.all()}
 
 

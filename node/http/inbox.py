@@ -23,7 +23,6 @@ from node.runtime import Node
 log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
-MAX_DEPTH = 32
 AUTHORED_TYPES = frozenset({"Create", "Update"})
 
 
@@ -50,19 +49,8 @@ def _parse(body: bytes) -> Any:
         raise Invalid(str(error)) from None
     except (ValueError, RecursionError):
         raise Invalid("the body is not JSON") from None
-    if _depth(document) > MAX_DEPTH:
-        raise Invalid(f"the document is nested deeper than {MAX_DEPTH} levels")
+    # How deeply it nests is checked as it is read (federation.normalise, for every @context).
     return document
-
-
-def _depth(value: object, level: int = 0) -> int:
-    if level > MAX_DEPTH:
-        return level
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level + 1)
-    return level
 
 
 async def _from_origin(request: web.Request, envelope: Activity) -> dict[str, Any]:
