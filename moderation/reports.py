@@ -136,3 +136,18 @@ def outcome_text(state: ReportState, what_was_done: str | None) -> str:
             f": {why}" if why else "."
         )
     return "Your report was reopened and the moderators are looking at it again."
+
+
+def flag_outcome(
+    decisions: Sequence[tuple[ReportState, str | None]],
+) -> tuple[ReportState, str] | None:
+    """What one Flag's sender is told once every report it made is decided (None while any is
+    open): action taken when any was acted on, else dismissed, with what the moderators said.
+    One Flag naming several posts gets one answer, never several that disagree."""
+    if not decisions or any(state == ReportState.OPEN for state, _ in decisions):
+        return None
+    resolved = [note for state, note in decisions if state == ReportState.RESOLVED]
+    state = ReportState.RESOLVED if resolved else ReportState.DISMISSED
+    notes = resolved if resolved else [note for _, note in decisions]
+    said = "; ".join(dict.fromkeys(n.strip() for n in notes if n and n.strip()))
+    return state, outcome_text(state, said)

@@ -56,6 +56,7 @@ class LemmyPeer:
 
     base: str
     keys: KeyPair = field(repr=False)
+    software: str = "lemmy"  # what its NodeInfo says (it can stand in for a Mastodon)
     inbox_posts: list[InboxPost] = field(default_factory=list)
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> served JSON
 
@@ -66,6 +67,15 @@ class LemmyPeer:
     @property
     def signer(self) -> Signer:
         return Signer(f"{self.person}#main-key", load_private_key(self.keys.private_pem))
+
+    @property
+    def instance_actor(self) -> str:
+        """The server's own actor (an Application, as Mastodon's is), with the same key."""
+        return f"{self.base}/actor"
+
+    @property
+    def instance_signer(self) -> Signer:
+        return Signer(f"{self.instance_actor}#main-key", load_private_key(self.keys.private_pem))
 
     def fixture(self, relative: str, group: str) -> dict[str, Any]:
         """A Lemmy fixture as this server would send it to `group`: every Lemmy URL moved
@@ -117,18 +127,50 @@ class LemmyPeer:
         person["publicKey"]["publicKeyPem"] = self.keys.public_pem
         return {"@context": LEMMY_CONTEXT, **person}
 
+    def group_document(self, name: str) -> dict[str, Any]:
+        """A community of this server, served at its id (with the server's key)."""
+        group = f"{self.base}/c/{name}"
+        document = {
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": group,
+            "type": "Group",
+            "preferredUsername": name,
+            "inbox": f"{group}/inbox",
+            "outbox": f"{group}/outbox",
+            "followers": f"{group}/followers",
+            "endpoints": {"sharedInbox": f"{self.base}/inbox"},
+            "publicKey": {
+                "id": f"{group}#main-key",
+                "owner": group,
+                "publicKeyPem": self.keys.public_pem,
+            },
+        }
+        self.publish(document)
+        return document
+
+    def instance_document(self) -> dict[str, Any]:
+        actor = self.instance_actor
+        return {
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": actor,
+            "type": "Application",
+            "preferredUsername": self.base.split("://", 1)[1],
+            "inbox": f"{actor}/inbox",
+            "publicKey": {
+                "id": f"{actor}#main-key",
+                "owner": actor,
+                "publicKeyPem": self.keys.public_pem,
+            },
+        }
+
     def received(self, kind: str) -> list[InboxPost]:
         return [d for d in self.inbox_posts if d.document.get("type") == kind]
 
 
-def _nodeinfo(base: str) -> dict[str, Any]:
+def _nodeinfo(base: str, software: str) -> dict[str, Any]:
     return {
         "version": "2.1",
-        "software": {
-            "name": "lemmy",
-            "version": "0.19.5",
-            "repository": "https://github.com/LemmyNet/lemmy",
-        },
+        "software": {"name": software, "version": "0.19.5"},
         "protocols": ["activitypub"],
         "services": {"inbound": [], "outbound": []},
         "usage": {"users": {"total": 1, "activeHalfyear": 1, "activeMonth": 1}, "localPosts": 1},
@@ -143,13 +185,16 @@ def _app(peer: LemmyPeer, client: ClientSession) -> web.Application:
             raise web.HTTPNotFound()
         return web.json_response(peer.actor_document(), content_type=ACTIVITY_JSON)
 
+    async def instance_actor(request: web.Request) -> web.Response:
+        return web.json_response(peer.instance_document(), content_type=ACTIVITY_JSON)
+
     async def nodeinfo_links(request: web.Request) -> web.Response:
         href = f"{peer.base}/nodeinfo/2.1"
         rel = "http://nodeinfo.diaspora.software/ns/schema/2.1"
         return web.json_response({"links": [{"rel": rel, "href": href}]})
 
     async def nodeinfo(request: web.Request) -> web.Response:
-        return web.json_response(_nodeinfo(peer.base))
+        return web.json_response(_nodeinfo(peer.base, peer.software))
 
     async def document(request: web.Request) -> web.Response:
         found = peer.documents.get(request.path)
@@ -174,6 +219,8 @@ def _app(peer: LemmyPeer, client: ClientSession) -> web.Application:
     app.router.add_get("/.well-known/nodeinfo", nodeinfo_links)
     app.router.add_get("/nodeinfo/2.1", nodeinfo)
     app.router.add_get(r"/u/{name}", actor)
+    app.router.add_get("/actor", instance_actor)
+    app.router.add_post("/actor/inbox", inbox)
     app.router.add_post(r"/u/{name}/inbox", inbox)
     app.router.add_post("/inbox", inbox)
     app.router.add_get(r"/{tail:.*}", document)
@@ -195,12 +242,12 @@ async def _verified(message: HttpMessage, client: ClientSession) -> str:
 
 
 @asynccontextmanager
-async def start_lemmy_peer() -> AsyncIterator[LemmyPeer]:
+async def start_lemmy_peer(software: str = "lemmy") -> AsyncIterator[LemmyPeer]:
     if not FIXTURES.is_dir():  # its Person is Lemmy's own document, from the shared fixtures
         pytest.skip(f"Lemmy's wire fixtures are not at {FIXTURES}")
     port = free_port()
     keys = await asyncio.get_running_loop().run_in_executor(None, generate_rsa_keypair)
-    peer = LemmyPeer(base=f"http://127.0.0.1:{port}", keys=keys)
+    peer = LemmyPeer(base=f"http://127.0.0.1:{port}", keys=keys, software=software)
     async with ClientSession() as client:
         runner = web.AppRunner(_app(peer, client), access_log=None)
         await runner.setup()

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from federation.wire import Activity, read_document
 from moderation.reports import ReportState
@@ -18,9 +18,10 @@ from moderation.rules import parse_rules
 from node.domain import accounts, groups, member_federation, reports, rules
 from node.domain.groups import NewGroup
 from node.domain.roles import Acting
+from node.store.tables import Activity as ActivityRow
 from node.store.tables import Report
 from tests.conftest import ServedNode, client_for, eventually
-from tests.lemmy_peer import LemmyPeer, start_lemmy_peer
+from tests.lemmy_peer import FIXTURES, LemmyPeer, start_lemmy_peer
 
 
 @pytest.fixture
@@ -139,3 +140,103 @@ async def test_bad_flags_are_refused_with_the_reason_and_store_nothing(
     assert await _send(served, peer, flag) == status
     async with served.node.store.session() as session:
         assert (await session.exec(select(Report))).first() is None
+
+
+WIRE = FIXTURES.parent  # the shared fixtures of every peer
+
+
+def _wire(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((WIRE / name).read_text("utf-8"))
+    return document
+
+
+async def test_the_peers_own_flag_documents_delivered_signed_each_make_the_right_report(
+    served: ServedNode, peer: LemmyPeer
+) -> None:
+    group, post, author = await _setup(served)
+    # Each fixture as its software sends it, moved onto the stand-in server and pointed at
+    # what this node hosts; the reason fields are the fixtures' own.
+    mastodon = _wire("mastodon/activities/flag.json")
+    mastodon.update(
+        id=f"{peer.base}/flags/mastodon",
+        actor=peer.instance_actor,  # Mastodon reports from its instance actor
+        object=[author, post],
+        to=author,
+    )
+    lemmy = peer.fixture("activities/community/report_page.json", group)
+    lemmy.update(object=post, audience=group)
+    mbin = _wire("mbin/activities/flag.json")
+    mbin.update(id=f"{peer.base}/flags/mbin", actor=peer.person, object=[post, author], to=[group])
+    mbin["audience"] = group
+    async with client_for(served.node) as client:
+        for flag, signer in (
+            (mastodon, peer.instance_signer),
+            (lemmy, peer.signer),
+            (mbin, peer.signer),
+        ):
+            body = json.dumps(flag).encode()
+            assert await client.post(served.urls.shared_inbox(), body, signer) == 202
+
+    async def three() -> dict[str, reports.ReportInfo]:
+        found = await reports.list_reports(served.node, Acting.operator(served.node))
+        return {r.flag_uri: r for r in found} if len(found) == 3 else {}
+
+    by_flag = await eventually(three)
+    assert isinstance(by_flag, dict)
+    m, lem, b = (by_flag[f["id"]] for f in (mastodon, lemmy, mbin))
+    assert (m.target_uri, m.reporter_uri, m.comment) == (
+        post,
+        None,  # the instance actor speaks for the server: the reporter stays unknown
+        "Please take a look at this user and their posts",
+    )
+    assert (lem.target_uri, lem.reporter_uri, lem.comment) == (
+        post,
+        peer.person,
+        "report this post",
+    )
+    assert (b.target_uri, b.reporter_uri, b.comment) == (post, peer.person, "dikjhgasdpas dsaü")
+    assert {r.group_uri for r in (m, lem, b)} == {group}
+    assert {r.category.value for r in (m, lem, b)} == {"other"}
+    assert all(r.state == ReportState.OPEN for r in (m, lem, b))
+
+
+async def test_a_flag_naming_two_posts_gets_one_answer_once_both_are_decided(
+    served: ServedNode, peer: LemmyPeer
+) -> None:
+    group, post, _ = await _setup(served)
+    node = served.node
+    ann = await accounts.get_account_by_name(node, "ann")
+    async with client_for(node) as client:
+        other = await member_federation.publish(node, client, ann, group, "More ads", title="Ad")
+    flag = {
+        "id": f"{peer.base}/flags/two",
+        "type": "Flag",
+        "actor": peer.person,
+        "object": [post, other],
+        "summary": "two ads",
+        "to": [group],
+    }
+    assert await _send(served, peer, flag) == 202
+
+    async def two() -> list[reports.ReportInfo]:
+        found = await reports.list_reports(node, Acting.operator(node))
+        return found if len(found) == 2 else []
+
+    first, second = await eventually(two)  # type: ignore[misc]
+    operator = Acting.operator(node)
+    await reports.decide(node, operator, first.id, ReportState.RESOLVED, "ad removed")
+    assert peer.received("Accept") == [] and peer.received("Reject") == []
+    await reports.decide(node, operator, second.id, ReportState.DISMISSED, "not an ad")
+
+    async def answered() -> list[Any]:
+        return peer.received("Accept") + peer.received("Reject")
+
+    (answer,) = await eventually(answered)  # type: ignore[misc]
+    assert answer.document["type"] == "Accept"  # action was taken on one of them
+    assert answer.document["object"] == flag["id"]
+    assert "ad removed" in answer.document["content"]
+    async with node.store.session() as session:  # and only one ever left this node
+        sent = await session.exec(
+            select(ActivityRow).where(col(ActivityRow.type).in_(["Accept", "Reject"]))
+        )
+        assert len(sent.all()) == 1

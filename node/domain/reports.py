@@ -28,11 +28,17 @@ from node.domain.accounts import AccountInfo
 from node.domain.delivery import queue
 from node.domain.groups import get_group_by_id
 from node.domain.instance import get_instance
-from node.domain.remote_actors import remote_actor, software_name
+from node.domain.remote_actors import classify, remote_actor, software_name
 from node.domain.roles import Acting, group_role, require_group_moderator, require_node_moderator
 from node.domain.rules import current_rules
 from node.runtime import Node
-from node.store.states import MembershipState, ReportDirection, Visibility, check_transition
+from node.store.states import (
+    MembershipState,
+    ReportDirection,
+    Software,
+    Visibility,
+    check_transition,
+)
 from node.store.tables import (
     Account,
     LocalActor,
@@ -451,7 +457,7 @@ async def _report_elsewhere(
                     sender,
                     objects,
                     author.uri,
-                    None,
+                    group_uri,
                     comment,
                     category,
                     cited,
@@ -532,10 +538,13 @@ async def _flag_for(
     category: ReportCategory,
     rules: tuple[int, ...],
 ) -> dict[str, Any]:
-    """The Flag in the shape the receiving software reads (federation-wire.md section 4)."""
+    """The Flag in the shape the receiving software reads (federation-wire.md section 4):
+    group-aware software gets the group in `to` (it files the report under that group, even
+    on the author's server); Mastodon and software that does not say get Mastodon's shape."""
     name = await software_name(node, client, host)
-    if group_uri is None:
-        # Mastodon: [account, statuses...], addressed to the account.
+    if group_uri is None or classify(name) is not Software.GROUP_AWARE:
+        # Mastodon: [account, statuses...], addressed to the account; it makes a report only
+        # for an account it finds in `object` (mastodon #28159).
         return builders.flag(
             flag_id,
             sender,
@@ -688,7 +697,7 @@ async def decide(
             if row.reporter_account_id is not None:
                 _notify(session, row.reporter_account_id, report_id, text, now)
             elif row.flag_actor_uri is not None:
-                await _answer_flag(node, session, instance.actor_id, row, state, text, now)
+                await _answer_when_all_decided(node, session, instance.actor_id, row, now)
         await session.flush()
         info = _info(row)
     log.info("event=report_%s id=%s by=%s", action, report_id, acting.uri)
@@ -707,6 +716,24 @@ def _notify(
             created_at=now,
         )
     )
+
+
+async def _answer_when_all_decided(
+    node: Node, session: AsyncSession, instance_actor_id: int, row: Report, now: datetime
+) -> None:
+    """A Flag that named several things made a report for each: its sender hears one
+    outcome, once the last of them is decided."""
+    siblings = await session.exec(
+        select(Report.state, Report.outcome).where(
+            Report.flag_uri == row.flag_uri, Report.direction == ReportDirection.RECEIVED
+        )
+    )
+    outcome = policy.flag_outcome([(ReportState(s), note) for s, note in siblings.all()])
+    if outcome is None:
+        assert row.id is not None
+        _event(session, row.id, "outcome_waits", None, "other reports of the Flag are open", now)
+        return
+    await _answer_flag(node, session, instance_actor_id, row, *outcome, now)
 
 
 async def _answer_flag(
