@@ -534,18 +534,18 @@ async def cmd_modlog_names(inv: Invocation) -> None:
 async def cmd_suspend(inv: Invocation) -> None:
     a = inv.args
 
-    async def work(node: Node) -> None:
+    async def work(node: Node, client: FederationClient) -> None:
         acting = await acting_as(node, a.as_account)
         if a.suspend:
             info = await group_moderation.suspend(
-                node, acting, a.actor, a.reason, _expiry(node, a.duration, None)
+                node, client, acting, a.actor, a.reason, _expiry(node, a.duration, None)
             )
             emit(inv, info.as_json(), f"suspended {a.actor}")
         else:
             await group_moderation.unsuspend(node, acting, a.actor)
             emit(inv, {"actor": a.actor, "suspended": False}, f"lifted the suspension of {a.actor}")
 
-    await with_node(inv, work)
+    await with_client(inv, work)
 
 
 async def cmd_token_create(inv: Invocation) -> None:

@@ -6,6 +6,7 @@ group's Add/Remove on its featured collection yet (processing.apply leaves Add a
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from node.domain import (
 from node.domain.accounts import AccountInfo
 from node.domain.bans import ban_in_force
 from node.domain.groups import NewGroup
+from node.domain.keys import local_signer
 from node.domain.roles import Acting
 from node.runtime import Node
 from node.store.states import BanState
@@ -342,27 +344,35 @@ async def test_a_ban_that_would_have_ended_already_is_refused_and_changes_nothin
         assert sent.all() == []
 
 
-async def test_a_forged_ban_or_unban_from_a_non_moderator_is_refused_on_the_members_server(
-    served: ServedNode, peer_node: PeerFactory
-) -> None:
-    a = served
+async def _garden_and_cal(a: ServedNode, peer_node: PeerFactory) -> tuple[ServedNode, str, str]:
+    """Group "garden" on A, owned by olive (max has an account, no role); cal's node C."""
     await accounts.create_account(a.node, "olive")
     await accounts.create_account(a.node, "max")
     await groups.create_group(a.node, NewGroup(name="garden", title="Garden", owner="olive"))
     c = await peer_node()
-    group, cal = a.urls.group("garden"), c.urls.person("cal")
+    return c, a.urls.group("garden"), c.urls.person("cal")
 
-    def block(actor: str, token: str) -> dict[str, object]:
-        return builders.ban(a.urls.activity(token), actor, cal, group, "spam", None, False)
 
-    forged = block(a.urls.person("max"), "forged-block")
+def _ban_by(a: ServedNode, name: str, token: str, banned: str) -> dict[str, object]:
+    group = a.urls.group("garden")
+    return builders.ban(
+        a.urls.activity(token), a.urls.person(name), banned, group, "spam", None, False
+    )
+
+
+async def test_a_forged_ban_or_unban_from_a_non_moderator_is_refused_on_the_members_server(
+    served: ServedNode, peer_node: PeerFactory
+) -> None:
+    a = served
+    c, group, cal = await _garden_and_cal(a, peer_node)
+    forged = _ban_by(a, "max", "forged-block", cal)
     async with client_for(c.node) as client:
         with pytest.raises(Refused, match="not a moderator"):
             await processing.apply(c.node, client, _activity(forged))
         assert await _ban_on(c, group, cal) is None
 
         # The owner's Block goes through the same way, and max cannot Undo it either.
-        real = block(a.urls.person("olive"), "real-block")
+        real = _ban_by(a, "olive", "real-block", cal)
         await processing.apply(c.node, client, _activity(real))
         assert await _ban_on(c, group, cal) is not None
         forged_undo = builders.undo(
@@ -371,6 +381,34 @@ async def test_a_forged_ban_or_unban_from_a_non_moderator_is_refused_on_the_memb
         with pytest.raises(Refused, match="not a moderator"):
             await processing.apply(c.node, client, _activity(forged_undo))
         assert await _ban_on(c, group, cal) is not None
+
+
+async def test_a_forged_ban_delivered_signed_is_403_at_the_inbox_and_stores_nothing(
+    served: ServedNode, peer_node: PeerFactory
+) -> None:
+    a = served
+    c, group, cal = await _garden_and_cal(a, peer_node)
+
+    async def deliver(actor: str, document: dict[str, object]) -> int:
+        async with client_for(a.node) as client:
+            signer = await local_signer(a.node, a.urls.person(actor))
+            body = json.dumps(document).encode()
+            return await client.post(c.urls.shared_inbox(), body, signer)
+
+    assert await deliver("max", _ban_by(a, "max", "forged", cal)) == 403
+    real = _ban_by(a, "olive", "real", cal)
+    max_uri = a.urls.person("max")
+    forged_undo = builders.undo(a.urls.activity("forged-undo"), max_uri, real, [], [group])
+    assert await deliver("max", forged_undo) == 403
+    kinds = col(ActivityRow.type).in_(["Block", "Undo"])
+    async with c.node.store.session() as session:
+        assert (await session.exec(select(ActivityRow).where(kinds))).all() == []
+    assert await deliver("olive", real) == 202
+
+    async def banned_on_c() -> bool:
+        return await _ban_on(c, group, cal) is not None
+
+    await eventually(banned_on_c)
 
 
 # Moderators appointed and stepping down --------------------------------------------------------

@@ -32,6 +32,22 @@ async def ban_in_force(
     return None
 
 
+async def suspensions(node: Node) -> dict[str, datetime | None]:
+    """Every actor suspended from the node, with when it ends (None: until lifted); small,
+    and kept in memory by the inboxes, which refuse these actors before storing anything."""
+    async with node.store.session() as session:
+        found = await session.exec(
+            select(Ban.actor_uri, Ban.expires_at).where(
+                col(Ban.group_uri).is_(None), Ban.state == BanState.ACTIVE
+            )
+        )
+        return {actor: ends for actor, ends in found.all()}
+
+
+def suspended(table: dict[str, datetime | None], actor_uri: str, now: datetime) -> bool:
+    return actor_uri in table and ban_policy.in_force(table[actor_uri], now)
+
+
 def ban_refusal(ban: Ban, where: str) -> Refused:
     until = f" until {iso8601(ban.expires_at)}" if ban.expires_at else ""
     reason = f": {ban.reason}" if ban.reason else ""

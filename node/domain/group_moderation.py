@@ -25,7 +25,7 @@ from node.domain import group_federation, modlog
 from node.domain.accounts import get_account
 from node.domain.bans import ban_in_force
 from node.domain.delivery import queue
-from node.domain.groups import GroupInfo, get_group
+from node.domain.groups import GroupInfo, get_group, get_group_by_id
 from node.domain.roles import (
     Acting,
     group_role,
@@ -151,29 +151,48 @@ async def _set_mark(
         setattr(post, mark.column, now if on else None)
         if mark is REMOVAL:
             post.removal_reason = (reason or None) if on else None
-        action = mark.on if on else mark.off
-        modlog.record(session, group.id, action, acting.uri, post_uri, now, reason=reason)
-        group_uri = node.urls.group(group.name)
-        actor = await wire_actor_of(session, acting, group, group_uri)
-        public = not group.members_only
-        activity = mark.build(
-            node.urls.activity(node.token()), actor, post_uri, group_uri, reason, public
-        )
-        if not on:
-            # Undo what was sent when the mark was set (Lemmy matches the inner activity).
-            earlier = await _last_sent(session, group.actor_id, mark.kind, post_uri)
-            activity = builders.undo(
-                node.urls.activity(node.token()),
-                actor,
-                earlier or activity,
-                activity["to"],
-                [group_uri],
-            )
-        await queue(session, group.actor_id, activity, Visibility.UNLISTED, [], now)
+        activity = await _logged_mark(session, node, acting, group, post_uri, reason, mark, on)
         session.expunge(post)
     await group_federation.announce(node, client, group, activity, None)
+    action = mark.on if on else mark.off
     log.info("event=post_%s group=%s post=%s by=%s", action.value, group.name, post_uri, acting.uri)
     return group, post
+
+
+async def _logged_mark(
+    session: AsyncSession,
+    node: Node,
+    acting: Acting,
+    group: GroupInfo,
+    post_uri: str,
+    reason: str,
+    mark: _Mark,
+    on: bool,
+) -> dict[str, Any]:
+    """The mark's entry in the group's log and the activity that tells followers (recorded
+    in the group's outbox; the caller has the group announce it)."""
+    now = node.clock()
+    modlog.record(
+        session, group.id, mark.on if on else mark.off, acting.uri, post_uri, now, reason=reason
+    )
+    group_uri = node.urls.group(group.name)
+    actor = await wire_actor_of(session, acting, group, group_uri)
+    public = not group.members_only
+    activity = mark.build(
+        node.urls.activity(node.token()), actor, post_uri, group_uri, reason, public
+    )
+    if not on:
+        # Undo what was sent when the mark was set (Lemmy matches the inner activity).
+        earlier = await _last_sent(session, group.actor_id, mark.kind, post_uri)
+        activity = builders.undo(
+            node.urls.activity(node.token()),
+            actor,
+            earlier or activity,
+            activity["to"],
+            [group_uri],
+        )
+    await queue(session, group.actor_id, activity, Visibility.UNLISTED, [], now)
+    return activity
 
 
 async def set_removed(
@@ -568,15 +587,23 @@ async def expire_bans(node: Node) -> int:
 
 
 async def suspend(
-    node: Node, acting: Acting, actor_uri: str, reason: str, expires_at: datetime | None
+    node: Node,
+    client: FederationClient,
+    acting: Acting,
+    actor_uri: str,
+    reason: str,
+    expires_at: datetime | None,
 ) -> BanInfo:
     """Cut a remote actor off from the whole node: their activities are refused, their follows
-    of our groups end, and their posts here are removed (kept for the moderators)."""
+    of our groups end, and their posts here are removed (kept for the moderators); each of
+    our groups that shared one of them tells its followers (a removal, and the boost undone)."""
     require_node_moderator(acting)
     now = node.clock()
     expires_at = ban_policy.checked_expiry(expires_at, now)
     if actor_uri.startswith(node.urls.base + "/"):
         raise Invalid("suspension is for actors on other servers")
+    shared: list[tuple[GroupInfo, str, dict[str, Any]]] = []
+    said = reason or "the author was suspended"
     async with node.store.transaction() as session:
         if await ban_in_force(session, None, actor_uri, now) is not None:
             raise Conflict(f"{actor_uri} is suspended already")
@@ -604,7 +631,13 @@ async def suspend(
             select(Post).where(Post.author_uri == actor_uri, col(Post.removed_at).is_(None))
         )
         for post in posts.all():
-            post.removed_at, post.removal_reason = now, reason or "the author was suspended"
+            post.removed_at, post.removal_reason = now, said
+            if post.group_id is not None and post.deleted_at is None:
+                group = await get_group_by_id(session, post.group_id)
+                removal = await _logged_mark(
+                    session, node, acting, group, post.uri, said, REMOVAL, True
+                )
+                shared.append((group, post.uri, removal))
         modlog.record(
             session,
             None,
@@ -616,7 +649,12 @@ async def suspend(
             expires_at=expires_at,
         )
         await session.flush()
-        return _ban_info(row)
+        info = _ban_info(row)
+    for group, post_uri, removal in shared:
+        await group_federation.announce(node, client, group, removal, None)
+        await group_federation.undo_boosts(node, client, group, post_uri)
+    log.info("event=actor_suspended actor=%s posts_removed=%s", actor_uri, len(shared))
+    return info
 
 
 async def unsuspend(node: Node, acting: Acting, actor_uri: str) -> None:

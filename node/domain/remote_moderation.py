@@ -60,6 +60,17 @@ async def require_moderator(
         raise Refused(f"{actor_uri} is not a moderator of {group_uri}")
 
 
+async def check_inbound(node: Node, client: FederationClient, activity: Activity) -> None:
+    """What an inbox checks before accepting a remote group's ban or its lifting: that the
+    actor moderates that group. Refused (403), and nothing stored, when not."""
+    action = activity.object if activity.type == "Undo" else activity
+    if not isinstance(action, Activity) or action.type != "Block" or not action.target:
+        return
+    if action.target.startswith(node.urls.base + "/"):
+        return  # about a group here: the processing of it decides
+    await require_moderator(node, client, action.target, activity.actor)
+
+
 async def apply(node: Node, client: FederationClient, group_uri: str, inner: Activity) -> None:
     """A moderation activity a remote group shares (or sends to the person it bans)."""
     await require_moderator(node, client, group_uri, inner.actor)

@@ -23,10 +23,11 @@ from node.http.state import (
     INBOX_WRITER,
     KEYS,
     NODE,
+    SUSPENSIONS,
     TEMPLATES,
 )
 from node.runtime import Node, federation_client
-from node.store.changes import ACTORS
+from node.store.changes import ACTORS, BANS
 from node.workers import Workers
 
 log = logging.getLogger("node.http.access")
@@ -83,8 +84,10 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
     app[GROUPS] = TtlCache(timedelta(minutes=5), node.clock)
     app[DOCUMENTS] = TtlCache(timedelta(minutes=5), node.clock)
     app[ACTOR_DOCUMENTS] = TtlCache(timedelta(minutes=5), node.clock)
+    app[SUSPENSIONS] = TtlCache(timedelta(minutes=5), node.clock)
     for cache in (app[GROUPS], app[DOCUMENTS], app[ACTOR_DOCUMENTS]):
         node.store.changes.subscribe(ACTORS, cache.clear)
+    node.store.changes.subscribe(BANS, app[SUSPENSIONS].clear)
     for table in (
         discovery.routes,
         actors.routes,

@@ -10,14 +10,14 @@ from aiohttp import web
 
 from federation import jsontext
 from federation.client import FetchError, origin, same_host
-from federation.errors import Invalid, Unauthorized
+from federation.errors import Invalid, Refused, Unauthorized
 from federation.wire import Activity, read_document
-from node.domain import accounts, groups, reports
+from node.domain import accounts, bans, groups, remote_moderation, reports
 from node.domain.inbox import Inbound
 from node.domain.instance import get_instance
 from node.domain.keys import instance_signer
 from node.http.signatures import SignedBy, signed_by
-from node.http.state import CLIENT, GROUPS, INBOX_WRITER, NODE
+from node.http.state import CLIENT, GROUPS, INBOX_WRITER, NODE, SUSPENSIONS
 from node.runtime import Node
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,13 @@ def _parse(body: bytes) -> Any:
     return document
 
 
+async def _refuse_suspended(request: web.Request, actor: str) -> None:
+    node = request.app[NODE]
+    table = await request.app[SUSPENSIONS].get("node", lambda: bans.suspensions(node))
+    if bans.suspended(table, actor, node.clock()):
+        raise Refused("the actor is suspended from this node")
+
+
 async def _from_origin(request: web.Request, envelope: Activity) -> dict[str, Any]:
     """An activity signed by someone other than its actor (a forward) counts only as the
     actor's own server serves it: fetch it by id from there."""
@@ -73,6 +80,9 @@ async def receive(request: web.Request, local_actor_id: int | None) -> web.Respo
     body = await request.read()
     envelope_doc = _parse(body)
     envelope = read_envelope(envelope_doc)
+    # Before the signature: a suspended actor costs no key fetch (whoever claims to be one
+    # is refused the same).
+    await _refuse_suspended(request, envelope.actor)
     signer: SignedBy = await signed_by(request, body)
     document: dict[str, Any] = envelope_doc
     if signer.actor != envelope.actor:
@@ -81,6 +91,10 @@ async def receive(request: web.Request, local_actor_id: int | None) -> web.Respo
         # Reports are rare and must not vanish quietly: one naming nothing here, or with a bad
         # category or rule number, is answered with the reason instead of a 202.
         await reports.check_flag(request.app[NODE], envelope)
+    if envelope.type in ("Block", "Undo"):
+        # A remote group's ban of a member here is kept only from that group's moderators;
+        # anyone else hears 403 at once (rare, so worth a fetch of the moderators).
+        await remote_moderation.check_inbound(request.app[NODE], request.app[CLIENT], envelope)
     stored = await request.app[INBOX_WRITER].store(
         Inbound(
             document, envelope.id, envelope.type, envelope.actor, envelope.object_id, local_actor_id

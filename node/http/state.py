@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import jinja2
@@ -23,5 +24,7 @@ GROUPS = web.AppKey("groups", TtlCache[str, GroupInfo])
 KEYS = web.AppKey("keys", TtlCache[str, ResolvedKey])
 # WebFinger answers, asked for by every peer that meets a handle.
 DOCUMENTS = web.AppKey("documents", TtlCache[str, Any])
+# Who is suspended from the node: actor -> when it ends.
+SUSPENSIONS = web.AppKey("suspensions", TtlCache[str, dict[str, datetime | None]])
 # Actor documents (groups, people, the instance actor) as served, encoded, by path.
 ACTOR_DOCUMENTS = web.AppKey("actor_documents", TtlCache[str, bytes])
