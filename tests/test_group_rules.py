@@ -363,6 +363,18 @@ async def test_members_only_posts_are_addressed_to_followers_and_served_only_to_
         assert r.status == 401
     async with served.client.get(served.urls.group("closed"), headers={"Accept": "text/html"}) as r:
         assert "just us" not in await r.text()
+    # The group's moderation log likewise: for its members' servers only.
+    async with client_for(served.node) as client:
+        await group_moderation.set_locked(
+            served.node, client, Acting.operator(served.node), "closed", post_id, "", locked=True
+        )
+    log_url = served.urls.modlog(served.urls.group("closed"))
+    logged = await signed_get(member_node.node, log_url)
+    assert logged["type"] == "OrderedCollection" and logged["totalItems"] >= 1
+    with pytest.raises(FetchError, match=r"40[34]"):
+        await signed_get(stranger_node.node, log_url)
+    async with served.client.get(log_url, headers={"Accept": "application/activity+json"}) as r:
+        assert r.status == 401
 
 
 def json_text(document: dict[str, Any]) -> str:

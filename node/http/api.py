@@ -11,20 +11,26 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 import schemas
 from federation import jsontext
-from federation.errors import Invalid, NotFound, Unauthorized
+from federation.errors import Invalid, NotFound, Refused, Unauthorized
 from federation.vocabulary import iso8601
 from moderation import bans as ban_policy
 from moderation.reports import ReportState
 from moderation.rules import parse_rules
-from node.domain import delivery, group_moderation, modlog, reports, rules, tokens
+from node.domain import delivery, group_moderation, groups, modlog, reports, rules, tokens
 from node.domain.accounts import AccountInfo
-from node.domain.groups import get_group
+from node.domain.groups import GroupInfo, get_group
 from node.domain.paging import Cursor
 from node.domain.reports import ReportInfo
-from node.domain.roles import Acting, require_group_moderator, require_node_moderator
+from node.domain.roles import (
+    Acting,
+    require_group_moderator,
+    require_log_reader,
+    require_node_moderator,
+)
 from node.http.responses import json_response
 from node.http.state import CLIENT, NODE
 from node.store.states import ReportDirection
@@ -60,17 +66,20 @@ def _route(method: str, path: str) -> Callable[[Handler], Handler]:
 class Caller:
     account: AccountInfo
     acting: Acting
+    scopes: frozenset[str]
 
 
-async def _caller(request: web.Request, scope: str) -> Caller:
-    """The token's owner, if the token is good and carries `scope` (401 and 403 otherwise)."""
+async def _caller(request: web.Request, scope: str, *or_scopes: str) -> Caller:
+    """The token's owner, if the token is good and carries `scope` (or one of `or_scopes`):
+    401 and 403 otherwise."""
     node = request.app[NODE]
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized("this needs a token: send the header Authorization: Bearer <token>")
     account, scopes = await tokens.authenticate(node, secret.strip())
-    tokens.require_scope(scopes, scope)
-    return Caller(account, Acting.member(node, account))
+    if not any(tokens.grants(scopes, s) for s in or_scopes):
+        tokens.require_scope(scopes, scope)
+    return Caller(account, Acting.member(node, account), scopes)
 
 
 # Reading parameters -----------------------------------------------------------------------------
@@ -300,11 +309,11 @@ def _admin_report(info: ReportInfo) -> dict[str, Any]:
     }
 
 
-def _log_entry(entry: ModLogEntry) -> dict[str, Any]:
+def _log_entry(entry: ModLogEntry, *, hide_name: bool = False) -> dict[str, Any]:
     return {
         "id": str(entry.id),
         "action": entry.action,
-        "moderator": entry.moderator_uri,
+        "moderator": None if hide_name else entry.moderator_uri,
         "target": entry.target_uri,
         "reason": entry.reason,
         "expires_at": _when(entry.expires_at),
@@ -564,20 +573,27 @@ def _cursor(query: Fields) -> Cursor:
 
 @_route("GET", COVE + "/groups/{name}/modlog")
 async def group_modlog(request: web.Request) -> web.Response:
-    """The group's log with moderators' names, for its moderators; newest first, paged with
-    max_id (older) and min_id (newer) as Mastodon pages, the next and prev links given."""
-    caller = await _caller(request, "admin:read")
+    """The group's log, newest first, paged with max_id (older) and min_id (newer) as
+    Mastodon pages, the next and prev links given. Public for a public group, as on its web
+    page (names hidden when the group hides them); a members-only group's needs a member's
+    token; a moderator with `admin:read` always sees who did what."""
+    caller = await _caller(request, "read", "admin:read") if _has_token(request) else None
     cursor = _cursor(_query(request))
     node = request.app[NODE]
     async with node.store.session() as session:
         group = await get_group(session, _group_name(request))
-        await require_group_moderator(session, caller.acting, group)
+        if caller is None and group.members_only:
+            raise Unauthorized(f"the log of {group.name} is for its members: send a token")
+        if caller is not None:
+            await require_log_reader(session, caller.acting, group)
+        names = caller is not None and await _moderates(session, caller, group)
+        hide = not names and await groups.hides_modlog_names(session, group.id)
         page = await modlog.log_page(session, group.id, cursor)
     here = f"{node.urls.base}{COVE}/groups/{group.name}/modlog"
     older, newer = page.oldest_id, page.newest_id
     return json_response(
         {
-            "items": [_log_entry(entry) for _, entry in page.items],
+            "items": [_log_entry(entry, hide_name=hide) for _, entry in page.items],
             "next": f"{here}?{urlencode({'max_id': older})}"
             if page.has_older and older is not None
             else None,
@@ -586,6 +602,20 @@ async def group_modlog(request: web.Request) -> web.Response:
             else None,
         }
     )
+
+
+def _has_token(request: web.Request) -> bool:
+    return bool(request.headers.get("Authorization", "").strip())
+
+
+async def _moderates(session: AsyncSession, caller: Caller, group: GroupInfo) -> bool:
+    if not tokens.grants(caller.scopes, "admin:read"):
+        return False
+    try:
+        await require_group_moderator(session, caller.acting, group)
+    except Refused:
+        return False
+    return True
 
 
 @_route("GET", f"{COVE}/admin/queue")
