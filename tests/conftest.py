@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import ClientSession, web
@@ -316,3 +317,48 @@ def fedify_available() -> None:
     installed = install_peer()
     if installed.node is None:
         pytest.skip(f"the Fedify peer is unavailable here: {installed.reason}")
+
+
+async def add_follower(
+    session: Any, group_id: int, uri: str, inbox: str, shared_inbox: str | None, now: datetime
+) -> None:
+    """A remote actor with an accepted follow of a group here, written straight to the store
+    (tests of delivery want many followers without the handshake)."""
+    from node.store.states import GroupRole, MembershipState
+    from node.store.tables import Membership, RemoteActor
+
+    actor = RemoteActor(
+        uri=uri,
+        type="Person",
+        domain=uri.split("//", 1)[1].split("/", 1)[0],
+        inbox=inbox,
+        shared_inbox=shared_inbox,
+        document={},
+        fetched_at=now,
+        created_at=now,
+    )
+    session.add(actor)
+    await session.flush()
+    session.add(
+        Membership(
+            group_id=group_id,
+            actor_uri=uri,
+            remote_actor_id=actor.id,
+            role=GroupRole.MEMBER,
+            state=MembershipState.ACCEPTED,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+@asynccontextmanager
+async def serving_app(app: web.Application, port: int) -> AsyncIterator[None]:
+    """A stand-in server (a sink, a peer) listening on 127.0.0.1:`port` while in use."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield
+    finally:
+        await runner.cleanup()

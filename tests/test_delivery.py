@@ -23,9 +23,16 @@ from node.domain import delivery
 from node.domain.groups import GroupInfo, NewGroup, create_group
 from node.runtime import Node
 from node.sender import PER_HOST, Sender
-from node.store.states import DeliveryState, GroupRole, MembershipState, Software
-from node.store.tables import Delivery, Membership, PeerServer, RemoteActor
-from tests.conftest import MovableClock, client_for, eventually, free_port
+from node.store.states import DeliveryState, Software
+from node.store.tables import Delivery, PeerServer
+from tests.conftest import (
+    MovableClock,
+    add_follower,
+    client_for,
+    eventually,
+    free_port,
+    serving_app,
+)
 
 pytestmark = pytest.mark.storage
 
@@ -74,13 +81,8 @@ async def sink_server(**options: Any) -> AsyncIterator[Sink]:
 
     app = web.Application()
     app.router.add_post("/{tail:.*}", inbox)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serving_app(app, port):
         yield sink
-    finally:
-        await runner.cleanup()
 
 
 async def add_followers(
@@ -95,29 +97,9 @@ async def add_followers(
             PeerServer(host=host, software_name="lemmy", kind=Software.GROUP_AWARE, checked_at=now)
         )
         for i in range(people):
-            actor = RemoteActor(
-                uri=f"{base}/u/p{i}",
-                type="Person",
-                domain=host,
-                inbox=f"{base}/u/p{i}/inbox",
-                shared_inbox=f"{base}/inbox" if shared else None,
-                document={},
-                fetched_at=now,
-                created_at=now,
-            )
-            session.add(actor)
-            await session.flush()
-            session.add(
-                Membership(
-                    group_id=group.id,
-                    actor_uri=actor.uri,
-                    remote_actor_id=actor.id,
-                    role=GroupRole.MEMBER,
-                    state=MembershipState.ACCEPTED,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+            shared_inbox = f"{base}/inbox" if shared else None
+            uri = f"{base}/u/p{i}"
+            await add_follower(session, group.id, uri, f"{uri}/inbox", shared_inbox, now)
 
 
 async def grief(node: Node) -> GroupInfo:

@@ -27,9 +27,9 @@ from federation.httpsig.message import Headers, HttpMessage
 from federation.keys import KeyPair, generate_rsa_keypair, load_private_key
 from node.config import Config, load_config
 from node.runtime import open_node
-from node.store.states import ActivityState, Direction, GroupRole, MembershipState, Software
-from node.store.tables import Activity, Membership, PeerServer, Post, RemoteActor
-from tests.conftest import free_port
+from node.store.states import ActivityState, Direction, Software
+from node.store.tables import Activity, PeerServer, Post
+from tests.conftest import add_follower, free_port, serving_app
 
 AP = "application/activity+json"
 
@@ -83,13 +83,8 @@ async def running_sink(delay: float = 0.0) -> AsyncIterator[Sink]:
     app = web.Application()
     app.router.add_get("/u/alice", actor)
     app.router.add_post("/{tail:.*}", inbox)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serving_app(app, port):
         yield sink
-    finally:
-        await runner.cleanup()
 
 
 class NodeProcess:
@@ -181,28 +176,8 @@ async def add_followers(config: Config, sink: Sink, followers: int) -> None:
                 )
             )
             for i in range(followers):
-                actor = RemoteActor(
-                    uri=f"{sink.base}/u/f{i}",
-                    type="Person",
-                    domain="127.0.0.1",
-                    inbox=f"{sink.base}/inboxes/{i}",
-                    document={},
-                    fetched_at=now,
-                    created_at=now,
-                )
-                session.add(actor)
-                await session.flush()
-                session.add(
-                    Membership(
-                        group_id=group.id,
-                        actor_uri=actor.uri,
-                        remote_actor_id=actor.id,
-                        role=GroupRole.MEMBER,
-                        state=MembershipState.ACCEPTED,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
+                uri, inbox = f"{sink.base}/u/f{i}", f"{sink.base}/inboxes/{i}"
+                await add_follower(session, group.id, uri, inbox, None, now)
     finally:
         await node.store.close()
 
