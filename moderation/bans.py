@@ -27,9 +27,14 @@ def parse_duration(text: str) -> timedelta:
     units = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
     units["w"] = timedelta(weeks=1)
     text = text.strip().lower()
-    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():
+    number = text[:-1]
+    if len(text) < 2 or text[-1] not in units or not (number.isascii() and number.isdigit()):
         raise Invalid(f"unknown duration {text!r}: write it as 30m, 12h, 7d or 2w")
-    length = int(text[:-1]) * units[text[-1]]
+    # Counted in the unit before any timedelta is made: a huge count would overflow one.
+    unit = units[text[-1]]
+    if len(number.lstrip("0")) > 9 or int(number) > MAX_BAN // unit:
+        raise Invalid("a ban can last at most ten years; leave the duration out for no end")
+    length = int(number) * unit
     if length <= timedelta(0):
         raise Invalid("a ban's duration must be longer than zero")
     return length

@@ -537,6 +537,27 @@ async def test_a_public_groups_log_is_public_and_a_members_only_log_is_for_membe
     assert (await api.get(f"{C}/groups/circle/modlog", world.admin)).status == 200
 
 
+async def test_node_staff_suspend_and_lift_remote_actors(world: Community, api: ApiClient) -> None:
+    troll = "https://elsewhere.example/u/troll"
+    body = {"actor": troll, "reason": "harassment wave", "duration": "7d"}
+    assert (await api.post(f"{C}/admin/suspensions", world.member, json_body=body)).status == 403
+    done = await api.post(f"{C}/admin/suspensions", world.admin, json_body=body)
+    assert done.status == 200 and done.body["group"] is None and done.body["state"] == "active"
+    again = await api.post(f"{C}/admin/suspensions", world.admin, json_body=body)
+    assert again.status == 409
+    local = {"actor": world.node.urls.person("pat")}
+    assert (await api.post(f"{C}/admin/suspensions", world.admin, json_body=local)).status == 400
+    listed = await api.get(f"{C}/admin/suspensions", world.admin)
+    assert [b["actor"] for b in listed.body] == [troll]
+    assert (await api.get(f"{C}/admin/suspensions", world.member)).status == 403
+    gone = await api.delete(f"{C}/admin/suspensions", world.admin, params={"actor": troll})
+    assert gone.status == 204
+    assert (
+        await api.delete(f"{C}/admin/suspensions", world.admin, params={"actor": troll})
+    ).status == 404
+    assert (await api.get(f"{C}/admin/suspensions", world.admin)).body == []
+
+
 # Queues ----------------------------------------------------------------------------------------
 
 
@@ -668,3 +689,13 @@ def test_the_api_document_names_every_api_route_and_no_other(node: Node) -> None
     }
     assert served - documented == set(), "routes the document does not describe"
     assert documented - served == set(), "documented operations nobody serves"
+
+
+@pytest.mark.parametrize("duration", ["8844542610w", "9" * 5000 + "d", "522w"])
+async def test_a_duration_past_ten_years_is_400_however_long_the_number(
+    world: Community, api: ApiClient, duration: str
+) -> None:
+    body = {"actor": "https://x.example/u/troll", "duration": duration}
+    for path in (f"{C}/admin/suspensions", f"{C}/groups/grief/bans"):
+        answer = await api.post(path, world.admin, json_body=body)
+        assert answer.status == 400 and "ten years" in answer.body["error"]

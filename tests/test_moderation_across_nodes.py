@@ -120,6 +120,12 @@ async def test_report_removal_ban_and_outcome_across_three_nodes(
 
         await eventually(boosted_to_mastodon)
 
+        # A member on A reported the other post earlier; it waits in olive's queue.
+        max_ = await accounts.create_account(a.node, "max")
+        async with client_for(a.node) as client:
+            await reports.file_report(
+                a.node, client, max_, other, category="other", comment="not sure about this"
+            )
         # ray reports the post citing rule 2: Flags go to A (the group) and C (the author).
         async with client_for(b.node) as client:
             sent = await reports.file_report(
@@ -128,9 +134,12 @@ async def test_report_removal_ban_and_outcome_across_three_nodes(
         assert sent.direction.value == "sent"
 
         async def reported_on_a() -> list[reports.ReportInfo]:
-            return await reports.list_reports(a.node, Acting.member(a.node, olive))
+            found = await reports.list_reports(a.node, Acting.member(a.node, olive))
+            return found if len(found) == 2 else []
 
-        (report,) = await eventually(reported_on_a)  # type: ignore[misc]
+        # olive sees ray's report first in her queue (the newest), the earlier one behind it.
+        report, earlier = await eventually(reported_on_a)  # type: ignore[misc]
+        assert earlier.target_uri == other
         assert report.target_uri == spam
         assert report.rule_numbers == (2,)
         assert report.category.value == "violation"

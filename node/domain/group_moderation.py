@@ -669,6 +669,19 @@ async def unsuspend(node: Node, acting: Acting, actor_uri: str) -> None:
         modlog.record(session, None, ModAction.UNSUSPEND, acting.uri, actor_uri, now)
 
 
+async def list_suspensions(node: Node, acting: Acting) -> list[BanInfo]:
+    """The suspensions in force, newest first (node staff only)."""
+    require_node_moderator(acting)
+    now = node.clock()
+    async with node.store.session() as session:
+        found = await session.exec(
+            select(Ban)
+            .where(col(Ban.group_uri).is_(None), Ban.state == BanState.ACTIVE)
+            .order_by(col(Ban.id).desc())
+        )
+        return [_ban_info(b) for b in found.all() if ban_policy.in_force(b.expires_at, now)]
+
+
 async def is_suspended(node: Node, actor_uri: str) -> bool:
     async with node.store.session() as session:
         return await ban_in_force(session, None, actor_uri, node.clock()) is not None

@@ -564,6 +564,40 @@ async def remove_moderator(request: web.Request) -> web.Response:
     return await _set_moderator(request, caller, _query(request), moderator=False)
 
 
+# Cove: suspensions of remote actors (Mastodon's admin account actions need local ids) -----------
+
+
+@_route("GET", COVE + "/admin/suspensions")
+async def list_suspensions(request: web.Request) -> web.Response:
+    caller = await _caller(request, "admin:read:accounts")
+    found = await group_moderation.list_suspensions(request.app[NODE], caller.acting)
+    return json_response([b.as_json() for b in found])
+
+
+@_route("POST", COVE + "/admin/suspensions")
+async def suspend(request: web.Request) -> web.Response:
+    caller = await _caller(request, "admin:write:accounts")
+    fields = await _body(request)
+    node = request.app[NODE]
+    info = await group_moderation.suspend(
+        node,
+        request.app[CLIENT],
+        caller.acting,
+        _url("actor", fields.required("actor")),
+        fields.text("reason").strip(),
+        _expiry(fields, node.clock()),
+    )
+    return json_response(info.as_json())
+
+
+@_route("DELETE", COVE + "/admin/suspensions")
+async def unsuspend(request: web.Request) -> web.Response:
+    caller = await _caller(request, "admin:write:accounts")
+    actor = _url("actor", _query(request).required("actor"))
+    await group_moderation.unsuspend(request.app[NODE], caller.acting, actor)
+    return _done()
+
+
 # Cove: the moderation log and the queues --------------------------------------------------------
 
 
