@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -44,6 +44,13 @@ class FetchError(CoveError):
 
 class AddressRefused(FetchError):
     """The target resolves to an address this node must not reach (private, loopback...)."""
+
+
+class PolicyRefused(FetchError):
+    """The node's domain policy keeps it from contacting that server (suspended, or not
+    allowed): no request was made, and retrying will not help."""
+
+    status = 403
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +161,16 @@ def same_host(a: str, b: str) -> bool:
 class FederationClient:
     """Signed, guarded HTTP for federation. One per process, around one aiohttp session."""
 
-    def __init__(self, settings: ClientSettings, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        settings: ClientSettings,
+        clock: Callable[[], datetime],
+        refuse: Callable[[str], Awaitable[str | None]] | None = None,
+    ) -> None:
         self.settings = settings
         self._clock = clock
+        # The node's domain policy: asked before every request; a reason means no request.
+        self._refuse = refuse
         self._session: aiohttp.ClientSession | None = None
         # Which signature spec each host accepted last: try that one first next time.
         self._spec_for_host: dict[str, Spec] = {}
@@ -239,6 +253,8 @@ class FederationClient:
         extra: Mapping[str, str],
     ) -> tuple[int, Headers, bytes]:
         check_url(url, self.settings.allow_private_addresses)
+        if self._refuse is not None and (reason := await self._refuse(url)) is not None:
+            raise PolicyRefused(reason)
         if signer is None:
             return await self._send(method, url, body, self._base_headers(url, extra))
         first = self.spec_for(url)

@@ -21,6 +21,8 @@ class ModAction(StrEnum):
     CHANGE_RULES = "change_rules"
     SUSPEND = "suspend"  # node-level: a remote actor cut off from the whole node
     UNSUSPEND = "unsuspend"
+    BLOCK_DOMAIN = "block_domain"  # a group's moderators keep a server out of the group
+    UNBLOCK_DOMAIN = "unblock_domain"
 
 
 # How each action appears to other software reading the log collection (ActivityStreams types).
@@ -40,6 +42,8 @@ ACTIVITY_TYPE = {
     ModAction.CHANGE_RULES: "Update",
     ModAction.SUSPEND: "Block",
     ModAction.UNSUSPEND: "Undo",
+    ModAction.BLOCK_DOMAIN: "Block",
+    ModAction.UNBLOCK_DOMAIN: "Undo",
 }
 
 # How each action reads on the group's web page: "<who> <what> <target>"; an action with no
@@ -60,4 +64,6 @@ DESCRIPTION = {
     ModAction.CHANGE_RULES: "changed the rules",
     ModAction.SUSPEND: "suspended",
     ModAction.UNSUSPEND: "lifted the suspension of",
+    ModAction.BLOCK_DOMAIN: "kept out of the group the server",
+    ModAction.UNBLOCK_DOMAIN: "let back into the group the server",
 }

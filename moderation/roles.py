@@ -39,3 +39,9 @@ def may_appoint(node_role: AccountRole | None, group_role: GroupRole | None) -> 
 def may_moderate_node(node_role: AccountRole | None) -> bool:
     """Reports about this node's members, and suspensions of remote actors."""
     return node_role in STAFF
+
+
+def may_manage_federation(node_role: AccountRole | None) -> bool:
+    """Domain blocks and allows, blocklist subscriptions, the federation mode: node admins
+    (Mastodon keeps these behind "Manage Federation", an admin's permission)."""
+    return node_role == AccountRole.ADMIN

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from federation.errors import Invalid
+from moderation.domains import FederationMode
 
 ENV_PREFIX = "COVE_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -91,6 +92,21 @@ def _check_timeout(value: int) -> str | None:
     return None if 1 <= value <= 300 else "must be from 1 to 300 seconds"
 
 
+def _one_of(*choices: str) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(choices)}"
+
+    return check
+
+
+def _check_threshold(value: int) -> str | None:
+    return None if 1 <= value <= 100 else "must be from 1 to 100"
+
+
+def _check_sync_minutes(value: int) -> str | None:
+    return None if 5 <= value <= 7 * 24 * 60 else "must be from 5 minutes to a week (10080)"
+
+
 def _check_pool_size(value: int) -> str | None:
     return None if 1 <= value <= 200 else "must be from 1 to 200"
 
@@ -116,6 +132,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("federation", "authorized_fetch", bool, False),
     Setting("federation", "connect_timeout", int, 5, _check_timeout),
     Setting("federation", "read_timeout", int, 10, _check_timeout),
+    Setting("federation", "mode", str, "blocklist", _one_of("blocklist", "allowlist")),
+    Setting("federation", "expose_blocklist", bool, True),
+    Setting("blocklists", "merge", str, "max", _one_of("max", "min")),
+    Setting("blocklists", "threshold", int, 1, _check_threshold),
+    Setting("blocklists", "threshold_type", str, "count", _one_of("count", "pct")),
+    Setting("blocklists", "sync_minutes", int, 1440, _check_sync_minutes),
     Setting("log", "level", str, "info", _check_log_level),
 )
 
@@ -160,6 +182,18 @@ class FederationSettings:
     authorized_fetch: bool
     connect_timeout: int
     read_timeout: int
+    mode: FederationMode
+    expose_blocklist: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BlocklistSettings:
+    """How subscribed blocklists merge (as FediBlockHole merges) and how often they sync."""
+
+    merge: str  # "max": the strictest source wins; "min": the mildest
+    threshold: int  # how many sources (or what percentage of them) must list a domain
+    threshold_type: str  # "count" or "pct"
+    sync_minutes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +208,7 @@ class Config:
     database: DatabaseSettings
     privacy: PrivacySettings
     federation: FederationSettings
+    blocklists: BlocklistSettings
     log: LogSettings
     source: Path | None  # the file it came from, if any
 
@@ -289,6 +324,14 @@ def _build(values: Mapping[str, Any], base_dir: Path, source: Path | None) -> Co
             authorized_fetch=get("federation.authorized_fetch"),
             connect_timeout=get("federation.connect_timeout"),
             read_timeout=get("federation.read_timeout"),
+            mode=FederationMode(get("federation.mode")),
+            expose_blocklist=get("federation.expose_blocklist"),
+        ),
+        blocklists=BlocklistSettings(
+            merge=get("blocklists.merge"),
+            threshold=get("blocklists.threshold"),
+            threshold_type=get("blocklists.threshold_type"),
+            sync_minutes=get("blocklists.sync_minutes"),
         ),
         log=LogSettings(level=get("log.level")),
         source=source,

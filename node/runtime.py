@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from federation.client import ClientSettings, FederationClient
 from federation.keys import KeyPair, generate_rsa_keypair
 from node.config import Config
+from node.policy_cache import PolicyCache
 from node.store.db import Store, open_store
 from node.urls import Urls
 
@@ -39,13 +40,17 @@ class Node:
     config: Config
     store: Store
     urls: Urls
+    policy: PolicyCache  # the domain policy in force, this process's copy
     clock: Clock = utc_now
     keygen: KeyGenerator = generate_key_in_executor
     token: TokenSource = random_token
 
 
-def open_node(config: Config) -> Node:
-    return Node(config=config, store=open_store(config.database), urls=Urls(config.node.base_url))
+def open_node(config: Config, clock: Clock = utc_now) -> Node:
+    store = open_store(config.database)
+    urls = Urls(config.node.base_url)
+    policy = PolicyCache(store, config.federation.mode, urls.domain)
+    return Node(config=config, store=store, urls=urls, policy=policy, clock=clock)
 
 
 def federation_client(node: Node) -> FederationClient:
@@ -62,4 +67,5 @@ def federation_client(node: Node) -> FederationClient:
             read_timeout=settings.read_timeout,
         ),
         clock=node.clock,
+        refuse=lambda url: node.policy.refusal(url, node.clock()),
     )

@@ -66,6 +66,13 @@ ALL_TABLES = {
     "api_token",
     "notification",
     "change_counter",
+    "domain_block",
+    "domain_allow",
+    "blocklist_source",
+    "source_entry",
+    "domain_draft",
+    "domain_exclude",
+    "group_domain_block",
 }
 
 

@@ -83,6 +83,11 @@ def require_node_moderator(acting: Acting) -> None:
         raise Refused(f"{acting.name} is not a moderator of this node")
 
 
+def require_federation_admin(acting: Acting) -> None:
+    if not roles.may_manage_federation(acting.role):
+        raise Refused(f"{acting.name} is not an admin of this node (domain policy is theirs)")
+
+
 async def require_appointer(session: AsyncSession, acting: Acting, group: GroupInfo) -> None:
     role = await group_role(session, group.id, acting.uri)
     if not roles.may_appoint(acting.role, role):

@@ -20,11 +20,13 @@ from node.store.tables import ChangeCounter
 # Which tables each topic's documents are built from.
 ACTORS = "actors"  # actor documents, WebFinger answers, the group an inbox names
 BANS = "bans"  # who is suspended from the node (checked at every inbox)
+DOMAIN_POLICY = "domain_policy"  # what the node does with each other server
 TOPICS: dict[str, frozenset[str]] = {
     ACTORS: frozenset(
         {"local_actor", "signing_key", "instance", "account", "community_group", "rule_set"}
     ),
     BANS: frozenset({"ban"}),
+    DOMAIN_POLICY: frozenset({"domain_block", "domain_allow"}),
 }
 POLL_SECONDS = 0.5  # another process's change is in force here within this
 

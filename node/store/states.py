@@ -93,6 +93,30 @@ class Software(StrEnum):
     UNKNOWN = "unknown"  # both shapes; each kind ignores the one it cannot use
 
 
+class PolicyOrigin(StrEnum):
+    """Who made a domain policy entry: retractions only ever remove subscription-made ones."""
+
+    MANUAL = "manual"  # an admin, by hand, an import or the API
+    SUBSCRIPTION = "subscription"  # merged from the subscribed sources
+
+
+class SourceKind(StrEnum):
+    URL = "url"  # a file fetched on a schedule (Mastodon CSV, GoToSocial JSON, plain text)
+    ACTOR = "actor"  # another Cove node's instance actor, followed (signed Add/Remove)
+
+
+class SourceState(StrEnum):
+    OK = "ok"
+    FAILING = "failing"  # the last fetch failed: the last good list stays in force (an alert)
+
+
+class DraftState(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"  # the sources changed again before anyone decided
+
+
 S = TypeVar("S", bound=StrEnum)
 
 TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
@@ -132,6 +156,18 @@ TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
     KeyState: {
         KeyState.ACTIVE: frozenset({KeyState.RETIRED}),
         KeyState.RETIRED: frozenset(),
+    },
+    SourceState: {
+        SourceState.OK: frozenset({SourceState.FAILING}),
+        SourceState.FAILING: frozenset({SourceState.OK}),
+    },
+    DraftState: {
+        DraftState.PENDING: frozenset(
+            {DraftState.ACCEPTED, DraftState.REJECTED, DraftState.SUPERSEDED}
+        ),
+        DraftState.ACCEPTED: frozenset(),
+        DraftState.REJECTED: frozenset(),
+        DraftState.SUPERSEDED: frozenset(),
     },
 }
 

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from moderation.domains import FederationMode, Severity
 from node.store.states import (
     AccountRole,
     ActivityState,
@@ -17,15 +18,19 @@ from node.store.states import (
     BanState,
     DeliveryState,
     Direction,
+    DraftState,
     GroupRole,
     KeyState,
     MembershipState,
+    PolicyOrigin,
     PostingPolicy,
     PostKind,
     ReportCategory,
     ReportDirection,
     ReportState,
     Software,
+    SourceKind,
+    SourceState,
     Visibility,
 )
 from node.store.types import JSONDocument, UTCDateTime
@@ -97,6 +102,13 @@ class Instance(SQLModel, table=True):
     actor_id: int = Field(foreign_key="local_actor.id", unique=True)
     # The base URL the node was set up with; a different one later breaks every federated id.
     base_url: str = Field(max_length=URI_LENGTH)
+    # The federation mode last applied here (config federation.mode): a change of mode with
+    # data present is applied by `cove blocks switch-mode`, which says what it cuts first.
+    federation_mode: FederationMode = Field(
+        default=FederationMode.BLOCKLIST,
+        sa_type=_enum(FederationMode, "federation_mode"),
+        sa_column_kwargs={"server_default": "blocklist"},
+    )
     created_at: datetime = _when()
 
 
@@ -201,6 +213,11 @@ class Post(SQLModel, table=True):
     sensitive: bool = False
     anonymous: bool = False
     local: bool
+    # What the post attaches, as links ({type, url, media_type, name}); never fetched here,
+    # and left out altogether for a domain whose media the policy rejects.
+    attachments: list[dict[str, Any]] = Field(
+        default_factory=list, sa_type=JSONDocument, sa_column_kwargs={"server_default": "[]"}
+    )
     pinned_at: datetime | None = _when(nullable=True)
     published: datetime = _when()
     updated_at: datetime | None = _when(nullable=True)
@@ -439,3 +456,125 @@ class ChangeCounter(SQLModel, table=True):
 
     topic: str = Field(primary_key=True, max_length=32)
     serial: int = Field(default=0)
+
+
+DOMAIN_LENGTH = 253
+
+
+class DomainBlock(SQLModel, table=True):
+    """A domain policy entry in force (it covers the domain's subdomains too). An entry known
+    only by the SHA-256 of its domain (shared obfuscated by another node) has `by_digest`."""
+
+    __tablename__ = "domain_block"
+
+    id: int | None = Field(default=None, primary_key=True)
+    domain: str = Field(max_length=DOMAIN_LENGTH, unique=True)
+    by_digest: bool = False
+    severity: Severity = Field(sa_type=_enum(Severity, "domain_severity"))
+    reject_media: bool = False
+    reject_reports: bool = False
+    obfuscate: bool = False
+    public_comment: str = Field(default="", sa_type=sa.Text)
+    private_comment: str = Field(default="", sa_type=sa.Text)
+    labels: list[str] = Field(default_factory=list, sa_type=JSONDocument)
+    expires_at: datetime | None = _when(nullable=True)
+    origin: PolicyOrigin = Field(sa_type=_enum(PolicyOrigin, "policy_origin"))
+    created_by: str = Field(max_length=URI_LENGTH)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class DomainAllow(SQLModel, table=True):
+    """A domain explicitly allowed: it federates in allowlist mode, and overrides a block in
+    blocklist mode."""
+
+    __tablename__ = "domain_allow"
+
+    id: int | None = Field(default=None, primary_key=True)
+    domain: str = Field(max_length=DOMAIN_LENGTH, unique=True)
+    comment: str = Field(default="", sa_type=sa.Text)
+    created_by: str = Field(max_length=URI_LENGTH)
+    created_at: datetime = _when()
+
+
+class BlocklistSource(SQLModel, table=True):
+    """A subscribed blocklist: a file fetched on a schedule, or another node's instance actor
+    whose signed Add/Remove of policy entries arrive here. Its last good list is kept."""
+
+    __tablename__ = "blocklist_source"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: SourceKind = Field(sa_type=_enum(SourceKind, "source_kind"))
+    location: str = Field(max_length=URI_LENGTH, unique=True)  # the URL, or the actor's id
+    format: str = Field(max_length=32)
+    max_severity: Severity = Field(sa_type=_enum(Severity, "source_max_severity"))
+    drafts: bool  # True: its changes wait for an admin; False: applied at once
+    state: SourceState = Field(sa_type=_enum(SourceState, "source_state"))
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=100)
+    follow_uri: str | None = Field(default=None, max_length=URI_LENGTH)
+    fetched_at: datetime | None = _when(nullable=True)
+    last_ok_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _when()
+
+
+class SourceEntry(SQLModel, table=True):
+    """One entry of a source's last good list, as the source gave it (before trust caps)."""
+
+    __tablename__ = "source_entry"
+    __table_args__ = (sa.UniqueConstraint("source_id", "domain"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="blocklist_source.id", index=True)
+    domain: str = Field(max_length=DOMAIN_LENGTH, index=True)
+    by_digest: bool = False
+    severity: Severity = Field(sa_type=_enum(Severity, "entry_severity"))
+    reject_media: bool = False
+    reject_reports: bool = False
+    obfuscate: bool = False
+    public_comment: str = Field(default="", sa_type=sa.Text)
+    labels: list[str] = Field(default_factory=list, sa_type=JSONDocument)
+
+
+class DomainDraft(SQLModel, table=True):
+    """A change the subscriptions propose, waiting for an admin: `proposed` is the entry as it
+    would be (None: the entry would be removed, a retraction)."""
+
+    __tablename__ = "domain_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    domain: str = Field(max_length=DOMAIN_LENGTH, index=True)
+    proposed: dict[str, Any] | None = Field(default=None, sa_type=JSONDocument, nullable=True)
+    source_ids: list[int] = Field(default_factory=list, sa_type=JSONDocument)
+    state: DraftState = Field(sa_type=_enum(DraftState, "draft_state"))
+    decided_by: str | None = Field(default=None, max_length=URI_LENGTH)
+    created_at: datetime = _when()
+    decided_at: datetime | None = _when(nullable=True)
+
+
+class DomainExclude(SQLModel, table=True):
+    """A domain the subscriptions may not touch: from one source, or (no source) from all."""
+
+    __tablename__ = "domain_exclude"
+    __table_args__ = (sa.UniqueConstraint("domain", "source_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    domain: str = Field(max_length=DOMAIN_LENGTH, index=True)
+    source_id: int | None = Field(default=None, foreign_key="blocklist_source.id")
+    reason: str = Field(default="", sa_type=sa.Text)
+    created_at: datetime = _when()
+
+
+class GroupDomainBlock(SQLModel, table=True):
+    """A domain a group's moderators keep out of their group only (its subdomains too)."""
+
+    __tablename__ = "group_domain_block"
+    __table_args__ = (sa.UniqueConstraint("group_id", "domain"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="community_group.id", index=True)
+    domain: str = Field(max_length=DOMAIN_LENGTH)
+    reason: str = Field(default="", sa_type=sa.Text)
+    created_by: str = Field(max_length=URI_LENGTH)
+    created_at: datetime = _when()
