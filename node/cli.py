@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from federation.client import FederationClient
 from federation.errors import Conflict, CoveError, Invalid, NotFound
 from node import __version__
+from node.blocks_commands import add_blocks_commands
 from node.config import default_config_text
 from node.console import (
     CliError,
@@ -39,6 +40,7 @@ from node.console import (
 from node.domain import (
     accounts,
     delivery,
+    domain_policy,
     group_federation,
     group_moderation,
     groups,
@@ -227,6 +229,7 @@ def build_parser() -> Parser:
         run=cmd_account_list
     )
     add_moderation_commands(commands, group, member, common)
+    add_blocks_commands(commands, group, common)
     return parser
 
 
@@ -302,6 +305,7 @@ def cmd_serve_sync(inv: Invocation) -> None:
         try:
             await require_current_schema(node)
             await ensure_instance(node)
+            await require_applied_mode(node)
         except BaseException:
             await node.store.close()
             raise
@@ -329,6 +333,18 @@ def cmd_serve_sync(inv: Invocation) -> None:
         ) from None
 
 
+async def require_applied_mode(node: Node) -> None:
+    """A changed federation.mode that would cut something is applied only on purpose."""
+    pending = await domain_policy.mode_mismatch(node)
+    if pending is not None:
+        raise CliError(
+            f"federation.mode is {pending.mode.value} but this node runs in"
+            f" {pending.previous.value} mode; switching cuts {len(pending.domains)} servers"
+            f" ({pending.impact.describe()}): run `cove blocks switch-mode --dry-run` to see"
+            " them, then `cove blocks switch-mode`"
+        )
+
+
 async def cmd_serve(inv: Invocation) -> None:  # pragma: no cover - dispatched synchronously
     raise AssertionError("serve runs outside asyncio.run")
 
@@ -344,6 +360,7 @@ async def cmd_worker(inv: Invocation) -> None:
 
     async def work(node: Node, client: FederationClient) -> None:
         await ensure_instance(node)
+        await require_applied_mode(node)
         print(f"Cove {__version__} worker for {node.urls.base} (Ctrl-C stops)", flush=True)
         await Workers(node, client).run_forever(stop)
 

@@ -10,7 +10,7 @@ import random
 from collections import Counter, deque
 from datetime import timedelta
 
-from federation.client import FederationClient, FetchError, Signer
+from federation.client import FederationClient, FetchError, PolicyRefused, Signer
 from federation.errors import CoveError
 from node.domain import delivery
 from node.domain.delivery import Attempt, Due
@@ -125,6 +125,8 @@ class Sender:
             status, retry_after = posted.status, posted.retry_after
             if not 200 <= status < 300:
                 error = f"answered {status}"
+        except PolicyRefused as e:  # suspended, or not allowed: never retried
+            return Attempt(item.delivery_id, item.host, None, e.reason, cancelled=True)
         except FetchError as e:
             error = e.reason
         except CoveError as e:

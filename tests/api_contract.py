@@ -78,6 +78,7 @@ class Contract:
 class Answer:
     status: int
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class ApiClient:
@@ -108,7 +109,7 @@ class ApiClient:
             body = self.contract.check(
                 method, str(response.url), response.status, response.content_type, raw
             )
-            return Answer(response.status, body)
+            return Answer(response.status, body, dict(response.headers))
 
     async def get(self, path: str, token: str | None = None, **kw: Any) -> Answer:
         return await self.call("GET", path, token, **kw)

@@ -4,10 +4,13 @@ COVE_TEST_POSTGRES_URL is set), a Node on it, and that node served over loopback
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import io
 import os
 import shutil
 import socket
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -59,18 +62,23 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         )
 
 
-def free_port() -> int:
+def free_port(address: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((address, 0))
         return int(s.getsockname()[1])
 
 
 def make_config(
-    tmp_path: Path, database_url: str, port: int, **sections: dict[str, object]
+    tmp_path: Path,
+    database_url: str,
+    port: int,
+    address: str = "127.0.0.1",
+    **sections: dict[str, object],
 ) -> Config:
     env = {
-        "COVE_NODE__BASE_URL": f"http://127.0.0.1:{port}",
+        "COVE_NODE__BASE_URL": f"http://{address}:{port}",
         "COVE_NODE__DATA_DIR": str(tmp_path / "data"),
+        "COVE_HTTP__HOST": address,
         "COVE_HTTP__PORT": str(port),
         "COVE_DATABASE__URL": database_url,
         # Every peer in a test lives on loopback.
@@ -246,15 +254,17 @@ async def peer_node(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Peer
     stack = AsyncExitStack()
     count = 0
 
-    async def make(clock: Clock | None = None, **sections: dict[str, object]) -> ServedNode:
+    async def make(
+        clock: Clock | None = None, address: str = "127.0.0.1", **sections: dict[str, object]
+    ) -> ServedNode:
+        """`address`: another loopback address is another domain to the domain policy."""
         nonlocal count
         count += 1
         folder = tmp_path / f"peer{count}"
         folder.mkdir()
         shutil.copy(sqlite_template, folder / "cove.db")
-        config = make_config(
-            folder, f"sqlite+aiosqlite:///{folder / 'cove.db'}", free_port(), **sections
-        )
+        database = f"sqlite+aiosqlite:///{folder / 'cove.db'}"
+        config = make_config(folder, database, free_port(address), address, **sections)
         n = open_node(config)
         if clock is not None:
             n = dataclasses.replace(n, clock=clock)
@@ -362,3 +372,32 @@ async def serving_app(app: web.Application, port: int) -> AsyncIterator[None]:
         yield
     finally:
         await runner.cleanup()
+
+
+@contextlib.contextmanager
+def _console(folder: Path) -> Iterator[tuple[io.StringIO, io.StringIO]]:
+    """The command's working directory, its own output, and no COVE_ settings from the test
+    run's environment (as tests/test_cli.py gives its processes)."""
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("COVE_")}
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with (
+            contextlib.chdir(folder),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            yield out, err
+    finally:
+        os.environ.update(saved)
+
+
+def cove_in_process(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`cove ARGS` run in `folder`, answered as a finished process would be."""
+    with _console(folder) as (out, err):
+        try:
+            from node.cli import main
+
+            code = main(list(args))
+        except SystemExit as stop:  # argparse's usage errors
+            code = stop.code if isinstance(stop.code, int) else 2
+    return subprocess.CompletedProcess(["cove", *args], code, out.getvalue(), err.getvalue())

@@ -7,7 +7,7 @@ import asyncio
 import copy
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +57,7 @@ class LemmyPeer:
     base: str
     keys: KeyPair = field(repr=False)
     software: str = "lemmy"  # what its NodeInfo says (it can stand in for a Mastodon)
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of each
     inbox_posts: list[InboxPost] = field(default_factory=list)
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> served JSON
 
@@ -215,7 +216,14 @@ def _app(peer: LemmyPeer, client: ClientSession) -> web.Application:
         peer.inbox_posts.append(InboxPost(request.path, json.loads(body), signed_by, reason))
         return web.Response(status=200 if signed_by else 401)
 
-    app = web.Application()
+    @web.middleware
+    async def record(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        peer.requests.append((request.method, request.path))
+        return await handler(request)
+
+    app = web.Application(middlewares=[record])
     app.router.add_get("/.well-known/nodeinfo", nodeinfo_links)
     app.router.add_get("/nodeinfo/2.1", nodeinfo)
     app.router.add_get(r"/u/{name}", actor)
@@ -242,16 +250,19 @@ async def _verified(message: HttpMessage, client: ClientSession) -> str:
 
 
 @asynccontextmanager
-async def start_lemmy_peer(software: str = "lemmy") -> AsyncIterator[LemmyPeer]:
+async def start_lemmy_peer(
+    software: str = "lemmy", address: str = "127.0.0.1"
+) -> AsyncIterator[LemmyPeer]:
+    """The stand-in on `address` (another loopback address is another domain to the policy)."""
     if not FIXTURES.is_dir():  # its Person is Lemmy's own document, from the shared fixtures
         pytest.skip(f"Lemmy's wire fixtures are not at {FIXTURES}")
     port = free_port()
     keys = await asyncio.get_running_loop().run_in_executor(None, generate_rsa_keypair)
-    peer = LemmyPeer(base=f"http://127.0.0.1:{port}", keys=keys, software=software)
+    peer = LemmyPeer(base=f"http://{address}:{port}", keys=keys, software=software)
     async with ClientSession() as client:
         runner = web.AppRunner(_app(peer, client), access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
+        await web.TCPSite(runner, address, port).start()
         try:
             yield peer
         finally:

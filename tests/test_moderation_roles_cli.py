@@ -6,13 +6,9 @@ each, and `tests/test_cli.py` already runs `cove` as real processes.)"""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
 import sqlite3
 import subprocess
 from collections import Counter
-from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from node.cli import main
+from tests.conftest import cove_in_process as cove
 from tests.test_cli import as_json, ok
 
 BASE = "http://127.0.0.1:8080"
@@ -43,33 +39,6 @@ CAST = {
     "bo": "member",  # beta's moderator (appointed), not its owner
     "cy": "member",  # a plain member outside beta, until the last tests appoint and remove her
 }
-
-
-@contextlib.contextmanager
-def _console(folder: Path) -> Iterator[tuple[io.StringIO, io.StringIO]]:
-    """The command's working directory, its own output, and no COVE_ settings from the test
-    run's environment (as tests/test_cli.py gives its processes)."""
-    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("COVE_")}
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with (
-            contextlib.chdir(folder),
-            contextlib.redirect_stdout(out),
-            contextlib.redirect_stderr(err),
-        ):
-            yield out, err
-    finally:
-        os.environ.update(saved)
-
-
-def cove(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`cove ARGS` run in `folder`, answered as a finished process would be."""
-    with _console(folder) as (out, err):
-        try:
-            code = main(list(args))
-        except SystemExit as stop:  # argparse's usage errors
-            code = stop.code if isinstance(stop.code, int) else 2
-    return subprocess.CompletedProcess(["cove", *args], code, out.getvalue(), err.getvalue())
 
 
 def person(name: str) -> str:

@@ -4,6 +4,7 @@ every way in (posts, replies, votes, follows) makes before letting something thr
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,10 +12,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from federation.errors import Refused
 from federation.vocabulary import iso8601
 from moderation import bans as ban_policy
+from moderation.domains import covering, host_of
 from node.domain.groups import GroupInfo
 from node.runtime import Node
 from node.store.states import BanState
-from node.store.tables import Ban, Post
+from node.store.tables import Ban, GroupDomainBlock, Post
 
 
 async def ban_in_force(
@@ -55,12 +57,34 @@ def ban_refusal(ban: Ban, where: str) -> Refused:
 
 
 async def check_not_banned(node: Node, group: GroupInfo, actor_uri: str) -> None:
+    """Refused when the actor is banned from the group or the node, or their server is one
+    the group's moderators keep out of the group."""
     async with node.store.session() as session:
         now = node.clock()
         for scope in (node.urls.group(group.name), None):
             ban = await ban_in_force(session, scope, actor_uri, now)
             if ban is not None:
                 raise ban_refusal(ban, group.name if scope else "this node")
+        blocked = await group_domain_block(session, group.id, actor_uri)
+        if blocked is not None:
+            reason = f": {blocked.reason}" if blocked.reason else ""
+            raise Refused(f"{blocked.domain} is kept out of {group.name}{reason}")
+
+
+async def group_domain_block(
+    session: AsyncSession, group_id: int, actor_uri: str
+) -> GroupDomainBlock | None:
+    """The group's own block covering the actor's server, if any."""
+    host = host_of(urlsplit(actor_uri).netloc)
+    if host is None:
+        return None
+    found = await session.exec(
+        select(GroupDomainBlock).where(
+            GroupDomainBlock.group_id == group_id,
+            col(GroupDomainBlock.domain).in_(covering(host)),
+        )
+    )
+    return found.first()
 
 
 async def thread_locked(session: AsyncSession, in_reply_to: str | None) -> bool:

@@ -198,6 +198,7 @@ class Attempt:
     status: int | None
     error: str | None = None
     retry_after: timedelta | None = None
+    cancelled: bool = False  # the domain policy forbids the host: not owed any more
 
 
 async def record_attempts(
@@ -212,6 +213,9 @@ async def record_attempts(
     servers = await _servers(session, {a.host for a in attempts})
     states = []
     for attempt in attempts:
+        if attempt.cancelled:
+            states.append(_cancel(deliveries[attempt.delivery_id], attempt, now))
+            continue
         server = servers.get(attempt.host)
         if server is None and _failed(attempt.status):
             server = PeerServer(host=attempt.host, kind=Software.UNKNOWN, checked_at=EPOCH)
@@ -226,6 +230,15 @@ async def record_attempts(
 async def _servers(session: AsyncSession, hosts: set[str]) -> dict[str, PeerServer]:
     found = await session.exec(select(PeerServer).where(col(PeerServer.host).in_(sorted(hosts))))
     return {server.host: server for server in found.all()}
+
+
+def _cancel(delivery: Delivery, attempt: Attempt, now: datetime) -> DeliveryState:
+    delivery.lease_until, delivery.updated_at = None, now
+    delivery.last_error = (attempt.error or "")[:1000] or None
+    if delivery.state != DeliveryState.CANCELLED:
+        check_transition(delivery.state, DeliveryState.CANCELLED)
+        delivery.state = DeliveryState.CANCELLED
+    return DeliveryState.CANCELLED
 
 
 def _apply(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from moderation.rules import as_plain_text
 from node.domain.bans import check_not_banned, thread_locked
 from node.domain.delivery import queue
 from node.domain.groups import GroupInfo, get_group
-from node.domain.posts import take_content
+from node.domain.posts import keeps_media, take_content
 from node.domain.remote_actors import remote_actor, servers_software
 from node.domain.rules import current_rules, must_accept
 from node.runtime import Node
@@ -76,9 +77,16 @@ async def receive_follow(node: Node, client: FederationClient, activity: Activit
         async with node.store.transaction() as session:
             await _answer_follow(node, session, group, follower, dict(activity.raw), accept=False)
         raise
+    # A silenced server's people may follow, as a request the moderators decide.
+    silenced = (await node.policy.decide_url(follower.uri, node.clock())).silenced
     async with node.store.transaction() as session:
         membership = await ask_to_join(
-            session, group, follower.uri, node.clock(), remote_actor_id=follower.id
+            session,
+            group,
+            follower.uri,
+            node.clock(),
+            remote_actor_id=follower.id,
+            needs_approval=silenced,
         )
         membership.follow_uri = activity.id
         if membership.state == MembershipState.ACCEPTED:
@@ -100,9 +108,10 @@ async def ask_to_join(
     *,
     remote_actor_id: int | None = None,
     account_id: int | None = None,
+    needs_approval: bool = False,
 ) -> Membership:
     """Someone (here or elsewhere) asks to join: a membership is opened or reopened, and
-    accepted at once unless the group approves its members."""
+    accepted at once unless the group approves its members (or this request needs it)."""
     membership = await _membership(session, group.id, actor_uri)
     if membership is None:
         membership = Membership(
@@ -118,7 +127,8 @@ async def ask_to_join(
         _move(membership, MembershipState.PENDING, now)
     membership.remote_actor_id = remote_actor_id or membership.remote_actor_id
     membership.account_id = account_id or membership.account_id
-    if membership.state == MembershipState.PENDING and not group.approves_members:
+    approval = group.approves_members or needs_approval
+    if membership.state == MembershipState.PENDING and not approval:
         _move(membership, MembershipState.ACCEPTED, now)
     return membership
 
@@ -340,14 +350,33 @@ async def receive_post(
             continue
         await may_post(node, group, activity.actor, bool(obj.in_reply_to), obj.in_reply_to)
         visibility = Visibility.MEMBERS_ONLY if group.members_only else Visibility.PUBLIC
+        decision = await node.policy.decide_url(activity.actor, node.clock())
+        if decision.silenced:
+            # A silenced server's posts reach only those who follow the author: the group
+            # keeps the post unlisted (its moderators see it) and boosts it to no one.
+            await _store_post(node, group, obj, Visibility.UNLISTED, activity.actor)
+            log.info("event=post_held_silenced group=%s post=%s", group.name, obj.id)
+            continue
         post = await _store_post(node, group, obj, visibility, activity.actor)
-        await announce(node, client, group, dict(activity.raw), post)
+        relayed = _without_media(activity.raw) if decision.reject_media else dict(activity.raw)
+        await announce(node, client, group, relayed, post)
+
+
+def _without_media(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The activity as the group relays it from a server whose media the policy rejects:
+    the object's attachments and image left out, so the group spreads none of them."""
+    document = dict(raw)
+    inner = document.get("object")
+    if isinstance(inner, dict) and ("attachment" in inner or "image" in inner):
+        document["object"] = {k: v for k, v in inner.items() if k not in ("attachment", "image")}
+    return document
 
 
 async def _store_post(
     node: Node, group: GroupInfo, obj: WireObject, visibility: Visibility, author: str
 ) -> Post:
     now = node.clock()
+    keep_media = await keeps_media(node, obj.id)
     async with node.store.transaction() as session:
         post = (await session.exec(select(Post).where(Post.uri == obj.id))).first()
         if post is None:
@@ -364,7 +393,7 @@ async def _store_post(
             session.add(post)
         post.group_id = group.id
         post.group_uri = node.urls.group(group.name)
-        take_content(post, obj)
+        take_content(post, obj, keep_media=keep_media)
         post.visibility = visibility
         await session.flush()
         session.expunge(post)
@@ -466,13 +495,14 @@ async def _apply_change(node: Node, group: GroupInfo, activity: Activity, post: 
     moderator = membership is not None and membership.role in MODERATING
     if activity.actor != post.author_uri and not (activity.type == "Delete" and moderator):
         raise Refused("only the author may change a post")
+    keep_media = await keeps_media(node, post.uri)
     async with node.store.transaction() as session:
         row = await session.get(Post, post.id)
         assert row is not None
         if activity.type == "Delete":
             row.deleted_at = node.clock()
         elif isinstance(activity.object, WireObject):
-            take_content(row, activity.object)
+            take_content(row, activity.object, keep_media=keep_media)
             if activity.object.updated is None:
                 row.updated_at = node.clock()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlmodel import col, select
 
@@ -18,7 +19,7 @@ from node.domain.accounts import AccountInfo
 from node.domain.bans import ban_in_force, ban_refusal, thread_locked
 from node.domain.delivery import queue
 from node.domain.groups import GroupInfo
-from node.domain.posts import take_content
+from node.domain.posts import keeps_media, take_content
 from node.domain.remote_actors import remote_actor, resolve_handle
 from node.domain.rules import current_rules
 from node.runtime import Node
@@ -43,6 +44,7 @@ async def join(
     local = await group_federation.group_at(node, handle) or await _local_by_handle(node, handle)
     if local is not None:
         return await _join_local(node, local, account, accept_rules)
+    await _require_federates(node, handle)
     group = await resolve_handle(node, client, handle)
     if group.type != "Group":
         raise Invalid(f"{handle} is a {group.type}, not a group")
@@ -84,6 +86,14 @@ async def join(
             now,
         )
     return MembershipState.PENDING.value
+
+
+async def _require_federates(node: Node, handle: str) -> None:
+    """Refused, with the reason, for a group on a server the domain policy cuts off."""
+    host = urlsplit(handle).netloc if "://" in handle else handle.lstrip("@").partition("@")[2]
+    decision = await node.policy.decide(host, node.clock())
+    if decision.suspended:
+        raise Refused(f"{host} is not federated with by this node ({decision.why})")
 
 
 async def _local_by_handle(node: Node, handle: str) -> GroupInfo | None:
@@ -463,6 +473,7 @@ async def _keep(node: Node, group_uri: str, obj: WireObject) -> None:
     if obj.id.startswith(node.urls.base + "/"):
         return  # our own member's post, kept already
     now = node.clock()
+    keep_media = await keeps_media(node, obj.id)
     async with node.store.transaction() as session:
         post = (await session.exec(select(Post).where(Post.uri == obj.id))).first()
         if post is None:
@@ -478,7 +489,7 @@ async def _keep(node: Node, group_uri: str, obj: WireObject) -> None:
             )
             session.add(post)
         post.group_uri = group_uri
-        take_content(post, obj)
+        take_content(post, obj, keep_media=keep_media)
 
 
 async def feed(node: Node, account: AccountInfo, limit: int = 50) -> list[Post]:

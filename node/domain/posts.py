@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.wire import WireObject
+from node.runtime import Node
 from node.store.states import PostKind, Visibility
 from node.store.tables import Post
 from node.text import sanitise_html
@@ -28,6 +30,7 @@ class PostInfo:
     in_reply_to_uri: str | None
     published: datetime
     updated_at: datetime | None
+    attachments: tuple[dict[str, Any], ...] = ()
 
 
 def _info(post: Post) -> PostInfo:
@@ -42,6 +45,7 @@ def _info(post: Post) -> PostInfo:
         sensitive=post.sensitive,
         in_reply_to_uri=post.in_reply_to_uri,
         published=post.published,
+        attachments=tuple(post.attachments or ()),
         updated_at=post.updated_at,
     )
 
@@ -80,8 +84,26 @@ async def recent_threads(
     return [_info(p) for p in found.all()]
 
 
-def take_content(post: Post, obj: WireObject) -> None:
-    """Copy what a remote post says about itself onto our row, its HTML sanitised."""
+MAX_ATTACHMENTS = 20
+
+
+async def keeps_media(node: Node, object_id: str) -> bool:
+    """Whether attachments from this object's server are kept (reject_media says not)."""
+    return not (await node.policy.decide_url(object_id, node.clock())).reject_media
+
+
+def take_content(post: Post, obj: WireObject, *, keep_media: bool) -> None:
+    """Copy what a remote post says about itself onto our row, its HTML sanitised; its
+    attachments kept as links unless the domain policy rejects the server's media."""
+    post.attachments = (
+        [
+            {"type": a.type, "url": a.url, "media_type": a.media_type, "name": a.name}
+            for a in obj.attachments[:MAX_ATTACHMENTS]
+            if a.url is not None
+        ]
+        if keep_media
+        else []
+    )
     threads = obj.type in ("Page", "Article") and not obj.in_reply_to
     post.kind = PostKind.PAGE if threads else PostKind.NOTE
     post.title = (obj.name or "")[:300] or None

@@ -85,6 +85,9 @@ async def apply(node: Node, client: FederationClient, activity: Activity) -> Non
     kind = activity.type
     if await group_moderation.is_suspended(node, activity.actor):
         raise Refused("the actor is suspended from this node")
+    decision = await node.policy.decide_url(activity.actor, node.clock())
+    if decision.suspended:  # stored before its server was cut off
+        raise Refused(f"the actor's server is not federated with ({decision.why})")
     if kind in ("Follow", "Join"):
         await group_federation.receive_follow(node, client, activity)
     elif kind == "Block" and activity.target and not await _local_group(node, activity.target):

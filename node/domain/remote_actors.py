@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from federation.client import FederationClient, FetchError
+from federation.client import FederationClient, FetchError, PolicyRefused
 from federation.errors import Invalid, NotFound
 from federation.webfinger import Acct, parse_resource
 from federation.wire import WireActor, read_document
@@ -157,6 +157,8 @@ async def resolve_handle(node: Node, client: FederationClient, handle: str) -> R
     url = f"{scheme}://{resource.host}/.well-known/webfinger?resource=acct:{resource.user}@{resource.host}"
     try:
         jrd = (await client.get_json(url, None, check_id=False)).document
+    except PolicyRefused:
+        raise  # not a lookup that failed: one the domain policy forbids (403)
     except FetchError as e:
         raise NotFound(f"cannot look up {handle}: {e.reason}") from None
     links = jrd.get("links") if isinstance(jrd.get("links"), list) else []

@@ -48,15 +48,22 @@ TRUE = frozenset({"true", "1", "on", "yes"})
 FALSE = frozenset({"false", "0", "off", "no"})
 
 
-def _route(method: str, path: str) -> Callable[[Handler], Handler]:
-    """Register a handler with and without a trailing slash: clients differ on it."""
+def routes_on(table: web.RouteTableDef) -> Callable[[str, str], Callable[[Handler], Handler]]:
+    """A decorator registering handlers on `table`, with and without a trailing slash:
+    clients differ on it."""
 
-    def register(handler: Handler) -> Handler:
-        routes.route(method, path)(handler)
-        routes.route(method, path + "/")(handler)
-        return handler
+    def route(method: str, path: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            table.route(method, path)(handler)
+            table.route(method, path + "/")(handler)
+            return handler
 
-    return register
+        return register
+
+    return route
+
+
+_route = routes_on(routes)
 
 
 # Who is asking ----------------------------------------------------------------------------------

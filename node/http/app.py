@@ -12,7 +12,16 @@ from aiohttp import web
 
 from node.cache import TtlCache
 from node.domain.inbox import InboxWriter
-from node.http import actors, api, collections, discovery, inbox, posts, vocabulary
+from node.http import (
+    actors,
+    api,
+    collections,
+    discovery,
+    domain_api,
+    inbox,
+    posts,
+    vocabulary,
+)
 from node.http.errors import error_middleware
 from node.http.pages import template_environment
 from node.http.state import (
@@ -96,6 +105,7 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         posts.routes,
         vocabulary.routes,
         api.routes,
+        domain_api.routes,
     ):
         app.add_routes(table)
 

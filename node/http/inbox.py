@@ -4,7 +4,9 @@ answered 202; everything else gets a 4xx with its reason and leaves nothing behi
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -12,6 +14,7 @@ from federation import jsontext
 from federation.client import FetchError, origin, same_host
 from federation.errors import Invalid, Refused, Unauthorized
 from federation.wire import Activity, read_document
+from moderation.domains import OPEN, Decision
 from node.domain import accounts, bans, groups, remote_moderation, reports
 from node.domain.inbox import Inbound
 from node.domain.instance import get_instance
@@ -53,6 +56,28 @@ def _parse(body: bytes) -> Any:
     return document
 
 
+_KEY_ID = re.compile(r'key[iI]d="([^"]+)"')
+
+
+def _key_id_hint(request: web.Request) -> str | None:
+    """The keyId a request's signature names (either spec), read from its headers only."""
+    for header in ("Signature", "Signature-Input"):
+        found = _KEY_ID.search(request.headers.get(header, ""))
+        if found:
+            return found.group(1)
+    return None
+
+
+async def _refuse_domain(node: Node, url: str | None) -> Decision:
+    if url is None:
+        return OPEN
+    decision = await node.policy.decide_url(url, node.clock())
+    if decision.suspended:
+        host = urlsplit(url).hostname
+        raise Refused(f"{host} is not federated with by this node ({decision.why})")
+    return decision
+
+
 async def _refuse_suspended(request: web.Request, actor: str) -> None:
     node = request.app[NODE]
     table = await request.app[SUSPENSIONS].get("node", lambda: bans.suspensions(node))
@@ -77,9 +102,14 @@ async def _from_origin(request: web.Request, envelope: Activity) -> dict[str, An
 
 
 async def receive(request: web.Request, local_actor_id: int | None) -> web.Response:
+    node: Node = request.app[NODE]
+    # The domain policy first, before the body is even read: the signer's server, then the
+    # actor's. A suspended one costs no parsing, no key fetch and no storage.
+    await _refuse_domain(node, _key_id_hint(request))
     body = await request.read()
     envelope_doc = _parse(body)
     envelope = read_envelope(envelope_doc)
+    decision = await _refuse_domain(node, envelope.actor)
     # Before the signature: a suspended actor costs no key fetch (whoever claims to be one
     # is refused the same).
     await _refuse_suspended(request, envelope.actor)
@@ -87,6 +117,10 @@ async def receive(request: web.Request, local_actor_id: int | None) -> web.Respo
     document: dict[str, Any] = envelope_doc
     if signer.actor != envelope.actor:
         document = await _from_origin(request, envelope)
+    if envelope.type == "Flag" and decision.reject_reports:
+        # Mastodon's reject_reports: acknowledged (no retries) and dropped unread.
+        log.info("event=flag_dropped actor=%s reason=reject_reports", envelope.actor)
+        return web.Response(status=202)
     if envelope.type == "Flag":
         # Reports are rare and must not vanish quietly: one naming nothing here, or with a bad
         # category or rule number, is answered with the reason instead of a 202.
