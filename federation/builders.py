@@ -260,3 +260,46 @@ def welcome(
         "published": published,
         "tag": [{"type": "Mention", "href": follower}],
     }
+
+
+def policy_entry(
+    entry_id: str,
+    domain: str | None,
+    digest: str,
+    severity: str,
+    *,
+    reject_media: bool,
+    reject_reports: bool,
+    summary: str,
+    labels: Sequence[str],
+    end_time: str | None,
+) -> Document:
+    """A shared domain policy entry (Cove's vocabulary); `domain` None: by digest only."""
+    doc: Document = {"id": entry_id, "type": "DomainPolicy", "domainDigest": digest}
+    if domain is not None:
+        doc["domain"] = domain
+    doc.update(severity=severity, rejectMedia=reject_media, rejectReports=reject_reports)
+    if summary:
+        doc["summary"] = summary
+    if labels:
+        doc["labels"] = list(labels)
+    if end_time:
+        doc["endTime"] = end_time
+    return doc
+
+
+def policy_change(
+    activity_id: str,
+    kind: str,
+    actor: str,
+    entries: Sequence[Mapping[str, Any]],
+    collection: str,
+    context: Mapping[str, Any],
+) -> Document:
+    """Add or Remove of shared domain policy entries on the actor's policy collection, with
+    Cove's context for the entries' terms (other software ignores it)."""
+    doc = _activity(
+        activity_id, kind, actor, [dict(e) for e in entries], [AS_PUBLIC], target=collection
+    )
+    doc["@context"] = [AS_CONTEXT, dict(context)]
+    return doc

@@ -42,6 +42,17 @@ class FetchError(CoveError):
         self.http_status = http_status
 
 
+@dataclass(frozen=True, slots=True)
+class TextFetched:
+    """A text document (a blocklist file): 304 when unchanged since the validators given."""
+
+    status: int
+    text: str
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+
+
 class AddressRefused(FetchError):
     """The target resolves to an address this node must not reach (private, loopback...)."""
 
@@ -233,6 +244,42 @@ class FederationClient:
             return Fetched(url=current, document=document)
         raise FetchError(f"{requested} redirected more than {self.settings.max_redirects} times")
 
+    async def get_text(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        max_bytes: int,
+    ) -> TextFetched:
+        """GET a text file (a blocklist), conditionally (If-None-Match, If-Modified-Since),
+        following at most 3 redirects; UTF-8 or a FetchError, and never more than
+        `max_bytes`."""
+        extra = {"Accept": "text/csv, application/json, text/plain;q=0.9, */*;q=0.1"}
+        if etag:
+            extra["If-None-Match"] = etag
+        if last_modified:
+            extra["If-Modified-Since"] = last_modified
+        current = url
+        for _ in range(self.settings.max_redirects + 1):
+            status, headers, body = await self._signed_request(
+                "GET", current, b"", None, extra, limit=max_bytes
+            )
+            if status in (301, 302, 303, 307, 308) and headers.get("location"):
+                current = urljoin(current, headers["location"])
+                continue
+            if status not in (200, 304):
+                raise FetchError(f"{current} answered {status}", status)
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise FetchError(f"{current} did not answer UTF-8 text") from None
+            kind = (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+            return TextFetched(
+                status, text, headers.get("etag"), headers.get("last-modified"), kind or None
+            )
+        raise FetchError(f"{url} redirected more than {self.settings.max_redirects} times")
+
     async def post(self, url: str, body: bytes, signer: Signer) -> int:
         """POST an activity, signed; redirects are not followed (Lemmy counts them as failures).
         Returns the final HTTP status."""
@@ -251,12 +298,13 @@ class FederationClient:
         body: bytes,
         signer: Signer | None,
         extra: Mapping[str, str],
+        limit: int | None = None,
     ) -> tuple[int, Headers, bytes]:
         check_url(url, self.settings.allow_private_addresses)
         if self._refuse is not None and (reason := await self._refuse(url)) is not None:
             raise PolicyRefused(reason)
         if signer is None:
-            return await self._send(method, url, body, self._base_headers(url, extra))
+            return await self._send(method, url, body, self._base_headers(url, extra), limit)
         first = self.spec_for(url)
         status, headers, payload = await self._send_signed(method, url, body, signer, extra, first)
         if status != 401:
@@ -295,7 +343,7 @@ class FederationClient:
         return await self._send(method, url, body, message.headers)
 
     async def _send(
-        self, method: str, url: str, body: bytes, headers: Headers
+        self, method: str, url: str, body: bytes, headers: Headers, limit: int | None = None
     ) -> tuple[int, Headers, bytes]:
         if self._session is None:
             raise RuntimeError("FederationClient used outside `async with`")
@@ -307,7 +355,7 @@ class FederationClient:
                 headers=headers.as_dict(),
                 allow_redirects=False,
             ) as response:
-                payload = await _read_capped(response, self.settings.max_body_bytes)
+                payload = await _read_capped(response, limit or self.settings.max_body_bytes)
                 return response.status, Headers(response.headers.items()), payload
         except AddressRefused:
             raise

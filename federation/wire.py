@@ -27,6 +27,7 @@ ActorType = Literal["Person", "Group", "Service", "Application", "Organization"]
 CollectionType = Literal[
     "Collection", "OrderedCollection", "CollectionPage", "OrderedCollectionPage"
 ]
+PolicyType = Literal["DomainPolicy"]  # Cove's vocabulary: a shared domain policy entry
 
 # Activities that mean nothing without a target: Lemmy's Add/Remove name the moderators or
 # featured collection there (federation-wire.md section 4), Move names the new account.
@@ -172,8 +173,25 @@ class Activity:
         return AS_PUBLIC in self.to or AS_PUBLIC in self.cc
 
 
-Embedded = str | Activity | WireObject | WireActor | WireCollection
-Document = Activity | WireObject | WireActor | WireCollection
+@dataclass(frozen=True, slots=True)
+class WirePolicy:
+    """A domain policy entry one node shares with the nodes following its instance actor:
+    by domain, or by the domain's SHA-256 alone when the node obfuscates it."""
+
+    id: str
+    type: PolicyType
+    domain: str | None
+    digest: str | None
+    severity: str
+    reject_media: bool
+    reject_reports: bool
+    summary: str | None
+    labels: tuple[str, ...]
+    end_time: datetime | None
+
+
+Embedded = str | Activity | WireObject | WireActor | WireCollection | WirePolicy
+Document = Activity | WireObject | WireActor | WireCollection | WirePolicy
 
 
 def read_document(doc: Mapping[str, Any]) -> Document:
@@ -227,7 +245,10 @@ _ACTIVITY_TYPES: Mapping[str, ActivityType] = _types(ActivityType)
 _OBJECT_TYPES: Mapping[str, ObjectType] = _types(ObjectType)
 _ACTOR_TYPES: Mapping[str, ActorType] = _types(ActorType)
 _COLLECTION_TYPES: Mapping[str, CollectionType] = _types(CollectionType)
-SUPPORTED_TYPES = frozenset([*_ACTIVITY_TYPES, *_OBJECT_TYPES, *_ACTOR_TYPES, *_COLLECTION_TYPES])
+_POLICY_TYPES: Mapping[str, PolicyType] = _types(PolicyType)
+SUPPORTED_TYPES = frozenset(
+    [*_ACTIVITY_TYPES, *_OBJECT_TYPES, *_ACTOR_TYPES, *_COLLECTION_TYPES, *_POLICY_TYPES]
+)
 
 
 def _read(doc: Mapping[str, Any], depth: int) -> Document:
@@ -242,7 +263,32 @@ def _read(doc: Mapping[str, Any], depth: int) -> Document:
         return _actor(doc, _ACTOR_TYPES[name])
     if name in _COLLECTION_TYPES:
         return _collection(doc, _COLLECTION_TYPES[name], depth)
+    if name in _POLICY_TYPES:
+        return _policy(doc)
     raise Invalid(f"unsupported type {quoted(name)}")
+
+
+def _policy(doc: Mapping[str, Any]) -> WirePolicy:
+    domain, digest = _text(doc.get("domain")), _text(doc.get("domainDigest"))
+    if domain is None and digest is None:
+        raise Invalid("a DomainPolicy names a domain or its domainDigest")
+    severity = _text(doc.get("severity"))
+    if severity is None:
+        raise Invalid("a DomainPolicy has a severity")
+    labels = doc.get("labels", [])
+    listed = labels if isinstance(labels, list) else [labels]
+    return WirePolicy(
+        id=_id(doc, "DomainPolicy"),
+        type="DomainPolicy",
+        domain=domain,
+        digest=digest,
+        severity=severity,
+        reject_media=doc.get("rejectMedia") is True,
+        reject_reports=doc.get("rejectReports") is True,
+        summary=_text(doc.get("summary")),
+        labels=tuple(x for x in listed if isinstance(x, str)),
+        end_time=read_moment(doc.get("endTime")),
+    )
 
 
 def _type_name(doc: Mapping[str, Any]) -> str:

@@ -13,8 +13,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete, text
 from sqlmodel import col
 
-from node.domain import group_moderation
-from node.runtime import Node
+from node.domain import blocklist_sources, domain_policy, group_moderation
+from node.runtime import Node, federation_client
 from node.store.states import DeliveryState
 from node.store.tables import Delivery
 
@@ -26,6 +26,8 @@ PRUNE_EVERY = timedelta(hours=1)
 # A ban stops counting at its expiry whatever this job does; the job marks it expired and
 # logs it, so the log and the ban list say when it ended to within this interval.
 EXPIRE_BANS_EVERY = timedelta(minutes=1)
+# Each subscribed list is fetched when `blocklists.sync_minutes` have passed; this looks.
+SYNC_BLOCKLISTS_EVERY = timedelta(minutes=5)
 
 
 @asynccontextmanager
@@ -79,9 +81,17 @@ async def prune_deliveries(node: Node) -> int:
         return int(delivered.rowcount or 0) + int(failed.rowcount or 0)
 
 
+async def sync_blocklists(node: Node) -> int:
+    """Fetch the subscribed blocklists that are due (conditionally) and apply them."""
+    async with federation_client(node) as client:
+        return await blocklist_sources.sync_due(node, client)
+
+
 JOBS: tuple[tuple[str, Callable[[Node], Awaitable[int]], timedelta], ...] = (
     ("prune_deliveries", prune_deliveries, PRUNE_EVERY),
     ("expire_bans", group_moderation.expire_bans, EXPIRE_BANS_EVERY),
+    ("expire_domain_blocks", domain_policy.expire_blocks, EXPIRE_BANS_EVERY),
+    ("sync_blocklists", sync_blocklists, SYNC_BLOCKLISTS_EVERY),
 )
 
 

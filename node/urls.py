@@ -27,6 +27,13 @@ class Urls:
     def instance_outbox(self) -> str:
         return f"{self.base}/actor/outbox"
 
+    def domain_policy(self) -> str:
+        """The node's public domain policy, a collection on its instance actor."""
+        return f"{self.base}/actor/policy"
+
+    def policy_entry(self, digest: str) -> str:
+        return f"{self.base}/actor/policy/{digest}"
+
     def group(self, name: str) -> str:
         return f"{self.base}/g/{name}"
 

@@ -73,6 +73,8 @@ ALL_TABLES = {
     "domain_draft",
     "domain_exclude",
     "group_domain_block",
+    "policy_follower",
+    "policy_published",
 }
 
 

@@ -254,8 +254,9 @@ def test_a_context_that_redefines_a_type_name_is_normalised() -> None:
     assert refusal(doc) == "unsupported type 'https://other.example/ns#Memo'"
 
 
-@pytest.mark.parametrize("name", sorted(SUPPORTED_TYPES))
+@pytest.mark.parametrize("name", sorted(SUPPORTED_TYPES - {"DomainPolicy"}))
 def test_redefining_any_type_we_read_is_noticed(name: str) -> None:
+    # (DomainPolicy is Cove's own term: each node defines it in its own namespace.)
     assert needs_normalising({"@context": [AS_CONTEXT, {name: "https://other.example/ns#X"}]})
 
 

@@ -22,6 +22,7 @@ from federation.vocabulary import iso8601
 from moderation import domains as policy
 from moderation.blocklists import BlockEntry, Diff, FileFormat, Parsed, diff, parse, write
 from moderation.domains import FederationMode, Severity, covering, digest, host_of
+from node.domain.policy_publishing import publish_changes
 from node.domain.roles import Acting, require_federation_admin
 from node.runtime import Node
 from node.store.states import (
@@ -181,7 +182,7 @@ class Impact:
     posts: int = 0
     deliveries: int = 0
     activities: int = 0  # received from them, not applied yet
-    by_domain: Counter[str] = field(default_factory=Counter)  # domain -> followers and posts
+    by_domain: Counter[str] = field(default_factory=Counter)  # domain -> things held of it
 
     def describe(self) -> str:
         groups = len(self.followers)
@@ -266,9 +267,10 @@ async def _cut(session: AsyncSession, node: Node, covered: Covered, *, apply: bo
         )
     )
     for remote in ours.all():
-        if covered(remote.group_uri) is None:
+        if (domain := covered(remote.group_uri)) is None:
             continue
         found.memberships += 1
+        found.by_domain[domain] += 1
         if apply:
             check_transition(remote.state, MembershipState.LEFT)
             remote.state, remote.updated_at = MembershipState.LEFT, now
@@ -284,9 +286,10 @@ async def _cut(session: AsyncSession, node: Node, covered: Covered, *, apply: bo
             post.removed_at, post.removal_reason = now, SUSPENDED_REASON
     owed = await session.exec(select(Delivery).where(Delivery.state == DeliveryState.PENDING))
     for delivery in owed.all():
-        if covered(delivery.host) is None:
+        if (domain := covered(delivery.host)) is None:
             continue
         found.deliveries += 1
+        found.by_domain[domain] += 1
         if apply:
             check_transition(delivery.state, DeliveryState.CANCELLED)
             delivery.state, delivery.updated_at = DeliveryState.CANCELLED, now
@@ -297,9 +300,10 @@ async def _cut(session: AsyncSession, node: Node, covered: Covered, *, apply: bo
         )
     )
     for activity in waiting.all():
-        if covered(activity.actor_uri) is None:
+        if (domain := covered(activity.actor_uri)) is None:
             continue
         found.activities += 1
+        found.by_domain[domain] += 1
         if apply:
             check_transition(activity.state, ActivityState.REJECTED)
             activity.state, activity.error = ActivityState.REJECTED, SUSPENDED_REASON
@@ -368,6 +372,7 @@ async def set_block(
         session.add(row)
         found = await cut_off(session, node, [domain]) if cuts else Impact()
         await session.flush()
+        await publish_changes(session, node, [domain])
         info = _info(row)
     log.info(
         "event=domain_block domain=%s severity=%s by=%s cut=%r",
@@ -393,6 +398,7 @@ def _new_row(entry: BlockEntry, by: str, now: datetime) -> dict[str, Any]:
         "expires_at": None,
         "origin": PolicyOrigin.MANUAL,
         "created_by": by,
+        "source_ids": [],
         "created_at": now,
         "updated_at": now,
     }
@@ -444,8 +450,30 @@ async def remove_block(node: Node, acting: Acting, domain: str) -> BlockInfo:
             raise NotFound(f"{domain} is not blocked")
         info = _info(row)
         await session.delete(row)
+        await session.flush()
+        await publish_changes(session, node, [info.domain])
     log.info("event=domain_unblock domain=%s by=%s", info.domain, acting.uri)
     return info
+
+
+async def expire_blocks(node: Node) -> int:
+    """Take away domain blocks past their expiry (the periodic job); they had stopped
+    counting at their expiry already: this keeps the list and what is published true."""
+    now = node.clock()
+    async with node.store.transaction() as session:
+        found = await session.exec(
+            select(DomainBlock).where(
+                col(DomainBlock.expires_at).is_not(None), col(DomainBlock.expires_at) <= now
+            )
+        )
+        rows = found.all()
+        for row in rows:
+            await session.delete(row)
+            log.info("event=domain_block_expired domain=%s", row.domain)
+        if rows:
+            await session.flush()
+            await publish_changes(session, node, [r.domain for r in rows])
+    return len(rows)
 
 
 async def remove_block_by_id(node: Node, acting: Acting, block_id: int) -> BlockInfo:
@@ -542,6 +570,8 @@ async def import_list(
                 progress(done, total)
         await session.flush()
         found = await cut_off(session, node, newly_suspended)
+        written = [e.domain for e in changes.add] + [e.domain for _, e in changes.change]
+        await publish_changes(session, node, written)
     if progress is not None and (done < total or total == 0):
         progress(total, total)
     log.info(
@@ -622,11 +652,12 @@ async def switch_mode(node: Node, acting: Acting, *, dry_run: bool) -> ModeSwitc
             previous = await applied_mode(session)
             domains = await not_federating(node, session, wanted)
             found = await _cut(session, node, covered_by(domains), apply=False)
-        return ModeSwitch(wanted, previous, domains, found, applied=False)
+        return ModeSwitch(wanted, previous, sorted(found.by_domain), found, applied=False)
     async with node.store.transaction() as session:
         previous = await applied_mode(session)
         domains = await not_federating(node, session, wanted)
         found = await cut_off(session, node, domains)
+        domains = sorted(found.by_domain)
         row = (await session.exec(select(Instance))).first()
         if row is None:
             raise NotFound("the node is not set up: run `cove init` first")
@@ -648,7 +679,7 @@ async def mode_mismatch(node: Node) -> ModeSwitch | None:
         domains = await not_federating(node, session, wanted)
         found = await _cut(session, node, covered_by(domains), apply=False)
         if found.anything:
-            return ModeSwitch(wanted, previous, domains, found, applied=False)
+            return ModeSwitch(wanted, previous, sorted(found.by_domain), found, applied=False)
         row = (await session.exec(select(Instance))).first()
         if row is not None:
             row.federation_mode = wanted

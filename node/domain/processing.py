@@ -15,9 +15,12 @@ from node.domain import (
     group_federation,
     group_moderation,
     member_federation,
+    policy_publishing,
+    policy_sharing,
     remote_moderation,
     reports,
 )
+from node.domain.remote_actors import remote_actor
 from node.runtime import Node
 from node.store.states import ActivityState, Direction, check_transition
 from node.store.tables import Activity as ActivityRow
@@ -74,6 +77,10 @@ async def _process_one(node: Node, client: FederationClient, row_id: int) -> Non
     async with node.store.transaction() as session:
         row = await session.get(ActivityRow, row_id)
         assert row is not None
+        if row.state != ActivityState.RECEIVED:
+            # Decided meanwhile: its server was cut off while it was being applied.
+            log.info("event=activity_decided_meanwhile id=%s state=%s", row.uri, row.state.value)
+            return
         target = ActivityState.REJECTED if error else ActivityState.PROCESSED
         check_transition(row.state, target)
         row.state, row.error, row.processed_at = target, error, node.clock()
@@ -88,7 +95,9 @@ async def apply(node: Node, client: FederationClient, activity: Activity) -> Non
     decision = await node.policy.decide_url(activity.actor, node.clock())
     if decision.suspended:  # stored before its server was cut off
         raise Refused(f"the actor's server is not federated with ({decision.why})")
-    if kind in ("Follow", "Join"):
+    if kind == "Follow" and activity.object_id == node.urls.instance_actor():
+        await _follow_instance(node, client, activity)  # a node subscribing to the policy
+    elif kind in ("Follow", "Join"):
         await group_federation.receive_follow(node, client, activity)
     elif kind == "Block" and activity.target and not await _local_group(node, activity.target):
         # A remote group's ban of one of our members, sent to them directly.
@@ -108,7 +117,15 @@ async def apply(node: Node, client: FederationClient, activity: Activity) -> Non
         await group_federation.receive_post(node, client, activity, activity.object)
     elif kind in ("Update", "Delete", "Like", "Dislike"):
         await group_federation.receive_change(node, client, activity, activity.object_id)
+    elif kind in ("Add", "Remove"):
+        await policy_sharing.receive_change(node, client, activity)
     # Other types (Add, Remove, Move...) arrive with the issues that handle them.
+
+
+async def _follow_instance(node: Node, client: FederationClient, activity: Activity) -> None:
+    follower = await remote_actor(node, client, activity.actor)
+    async with node.store.transaction() as session:
+        await policy_publishing.add_follower(session, node, follower, dict(activity.raw))
 
 
 async def _local_group(node: Node, uri: str) -> bool:
@@ -125,6 +142,10 @@ async def _undo(node: Node, client: FederationClient, activity: Activity) -> Non
         and not await _local_group(node, inner.target)
     ):
         await remote_moderation.apply(node, client, inner.target, activity)
+        return
+    if isinstance(inner, Activity) and inner.object_id == node.urls.instance_actor():
+        async with node.store.transaction() as session:
+            await policy_publishing.remove_follower(session, activity.actor)
         return
     if inner_type in ("Follow", "Join") or inner_type is None:
         await group_federation.receive_unfollow(node, activity, activity.object_id)

@@ -7,13 +7,14 @@ from aiohttp import web
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.actors import actor_document
+from federation.errors import Invalid, NotFound
 from federation.media import Representation, asks_for_activity_json, wants
-from federation.vocabulary import cove_context
-from node.domain import accounts, groups, modlog, posts, rules
+from federation.vocabulary import AS_CONTEXT, cove_context
+from node.domain import accounts, groups, modlog, policy_publishing, posts, rules
 from node.domain.instance import get_instance
 from node.http import presenters
 from node.http.pages import render
-from node.http.responses import activity_body_response, encode
+from node.http.responses import activity_body_response, activity_response, encode
 from node.http.state import ACTOR_DOCUMENTS, NODE
 from node.runtime import Node
 from node.store.states import PostingPolicy, Visibility
@@ -150,3 +151,30 @@ async def person_actor(request: web.Request) -> web.StreamResponse:
 
     body = await request.app[ACTOR_DOCUMENTS].get(f"/u/{name}", load)
     return activity_body_response(request, body)
+
+
+@routes.get("/actor/policy")
+async def domain_policy(request: web.Request) -> web.StreamResponse:
+    """The node's public domain policy (Cove's vocabulary), paged: ?page=1, 2..."""
+    node = request.app[NODE]
+    raw = request.query.get("page")
+    page = None
+    if raw is not None:
+        if not (raw.isascii() and raw.isdigit() and 1 <= len(raw) <= 6 and int(raw) >= 1):
+            raise Invalid("page must be a whole number from 1")
+        page = int(raw)
+    document = await policy_publishing.published_page(node, page)
+    return activity_response(request, {"@context": _contexts(node), **document})
+
+
+@routes.get("/actor/policy/{digest}")
+async def domain_policy_entry(request: web.Request) -> web.StreamResponse:
+    node = request.app[NODE]
+    found = await policy_publishing.published_entry(node, request.match_info["digest"])
+    if found is None:
+        raise NotFound("no such policy entry")
+    return activity_response(request, {"@context": _contexts(node), **found})
+
+
+def _contexts(node: Node) -> list[object]:
+    return [AS_CONTEXT, cove_context(node.urls.vocabulary())]

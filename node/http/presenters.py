@@ -40,8 +40,10 @@ def instance_actor(urls: Urls, config: Config, info: InstanceInfo) -> Actor:
         public_key=_key(urls, actor_id, info.public_key_pem),
         published=info.created_at,
         webfinger=f"{urls.domain}@{urls.domain}",
-        # Mastodon marks its instance actor locked: nobody follows a server.
+        # Mastodon marks its instance actor locked: nobody follows a server (but other Cove
+        # nodes do, for its domain policy; they are accepted).
         manually_approves_followers=True,
+        extensions={"domainPolicy": urls.domain_policy()},
     )
 
 

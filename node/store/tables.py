@@ -480,6 +480,8 @@ class DomainBlock(SQLModel, table=True):
     expires_at: datetime | None = _when(nullable=True)
     origin: PolicyOrigin = Field(sa_type=_enum(PolicyOrigin, "policy_origin"))
     created_by: str = Field(max_length=URI_LENGTH)
+    # The subscribed sources that hold a subscription-made entry (retractions go by them).
+    source_ids: list[int] = Field(default_factory=list, sa_type=JSONDocument)
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
@@ -578,3 +580,27 @@ class GroupDomainBlock(SQLModel, table=True):
     reason: str = Field(default="", sa_type=sa.Text)
     created_by: str = Field(max_length=URI_LENGTH)
     created_at: datetime = _when()
+
+
+class PolicyFollower(SQLModel, table=True):
+    """A node following this node's instance actor for its domain policy (signed updates)."""
+
+    __tablename__ = "policy_follower"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_uri: str = Field(max_length=URI_LENGTH, unique=True)
+    remote_actor_id: int = Field(foreign_key="remote_actor.id")
+    inbox: str = Field(max_length=URI_LENGTH)
+    follow_uri: str = Field(max_length=URI_LENGTH)
+    created_at: datetime = _when()
+
+
+class PolicyPublished(SQLModel, table=True):
+    """Each policy entry as last published on the instance actor (keyed by the domain's
+    digest), so that only what changed is sent to the followers."""
+
+    __tablename__ = "policy_published"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    document: dict[str, Any] = Field(sa_type=JSONDocument)
+    published_at: datetime = _when()

@@ -121,6 +121,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("created_by", sa.String(length=2048), nullable=False),
+        sa.Column("source_ids", node.store.types.JSONDocument, nullable=False),
         sa.Column("created_at", node.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", node.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_domain_block")),
@@ -231,6 +232,30 @@ def upgrade() -> None:
             batch_op.f("ix_group_domain_block_group_id"), ["group_id"], unique=False
         )
 
+    op.create_table(
+        "policy_follower",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("actor_uri", sa.String(length=2048), nullable=False),
+        sa.Column("remote_actor_id", sa.Integer(), nullable=False),
+        sa.Column("inbox", sa.String(length=2048), nullable=False),
+        sa.Column("follow_uri", sa.String(length=2048), nullable=False),
+        sa.Column("created_at", node.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["remote_actor_id"],
+            ["remote_actor.id"],
+            name=op.f("fk_policy_follower_remote_actor_id_remote_actor"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_policy_follower")),
+        sa.UniqueConstraint("actor_uri", name=op.f("uq_policy_follower_actor_uri")),
+    )
+    op.create_table(
+        "policy_published",
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("document", node.store.types.JSONDocument, nullable=False),
+        sa.Column("published_at", node.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("digest", name=op.f("pk_policy_published")),
+    )
+
     with op.batch_alter_table("post", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -260,6 +285,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("policy_published")
+    op.drop_table("policy_follower")
+
     with op.batch_alter_table("post", schema=None) as batch_op:
         batch_op.drop_column("attachments")
 

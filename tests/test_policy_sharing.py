@@ -1,0 +1,116 @@
+"""Node-to-node sharing of domain policy over signed ActivityPub, between two Cove nodes on
+loopback: B subscribes to A's instance actor, reads A's published collection, then takes A's
+signed Add and Remove of entries through the same trust and merge pipeline; obfuscated
+entries travel as digests only and still match; an Add from anyone else changes nothing."""
+
+from __future__ import annotations
+
+import json
+
+from moderation.blocklists import BlockEntry
+from moderation.domains import Severity, digest
+from node.domain import blocklist_sources, domain_policy, policy_sharing
+from node.domain.roles import Acting
+from node.store.states import SourceKind
+from tests.conftest import PeerFactory, ServedNode, client_for, eventually, signed_get
+
+
+async def test_one_node_follows_anothers_domain_policy_and_its_changes(
+    served: ServedNode, peer_node: PeerFactory
+) -> None:
+    a = served
+    by_a = Acting.operator(a.node)
+    await domain_policy.set_block(a.node, by_a, BlockEntry("evil.example", Severity.SUSPEND))
+    await domain_policy.set_block(
+        a.node, by_a, BlockEntry("hidden.example", Severity.SUSPEND, obfuscate=True)
+    )
+    # A's collection names the one, and only the digest of the other.
+    collection = await signed_get(a.node, a.urls.domain_policy())
+    page = await signed_get(a.node, str(collection["first"]))
+    shared = {i.get("domain", "-"): i["domainDigest"] for i in page["orderedItems"]}  # type: ignore[union-attr]
+    assert shared == {"evil.example": digest("evil.example"), "-": digest("hidden.example")}
+
+    b = await peer_node(address="127.0.0.3")
+    by_b = Acting.operator(b.node)
+    source = await blocklist_sources.add_source(
+        b.node,
+        by_b,
+        a.urls.instance_actor(),
+        kind=SourceKind.ACTOR,
+        max_severity=Severity.SILENCE,
+        drafts=False,
+    )
+    async with client_for(b.node) as client:
+        synced = await policy_sharing.follow_source(b.node, client, source.id)
+    assert synced.status == "updated" and synced.source.entries == 2
+    here = {x.domain: x for x in await domain_policy.list_blocks(b.node)}
+    assert here["evil.example"].severity == Severity.SILENCE  # B trusts A up to silence
+    assert here[digest("hidden.example")].by_digest  # never the name
+    hidden = await b.node.policy.decide("www.hidden.example", b.node.clock())
+    assert hidden.silenced
+
+    async def followed() -> bool:
+        from sqlmodel import select
+
+        from node.store.tables import PolicyFollower
+
+        async with a.node.store.session() as session:
+            return bool((await session.exec(select(PolicyFollower))).all())
+
+    await eventually(followed)
+    # A's changes reach B signed, one Add or Remove each.
+    await domain_policy.set_block(
+        a.node, by_a, BlockEntry("new.example", Severity.NOOP, reject_media=True)
+    )
+    await domain_policy.remove_block(a.node, by_a, "evil.example")
+
+    async def changed_on_b() -> dict[str, Severity]:
+        found = {x.domain: x.severity for x in await domain_policy.list_blocks(b.node)}
+        return found if "new.example" in found and "evil.example" not in found else {}
+
+    assert await eventually(changed_on_b) == {
+        "new.example": Severity.NOOP,
+        digest("hidden.example"): Severity.SILENCE,
+    }
+    why = await domain_policy.explain(b.node, "new.example")
+    assert [s.location for s in why.sources] == [a.urls.instance_actor()]
+
+
+async def test_an_add_from_a_node_nobody_subscribed_to_changes_nothing(
+    served: ServedNode, peer_node: PeerFactory
+) -> None:
+    b = served
+    a = await peer_node(address="127.0.0.3")
+    entry = {
+        "id": a.urls.policy_entry(digest("victim.example")),
+        "type": "DomainPolicy",
+        "domain": "victim.example",
+        "domainDigest": digest("victim.example"),
+        "severity": "suspend",
+    }
+    add = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": a.urls.activity("unasked"),
+        "type": "Add",
+        "actor": a.urls.instance_actor(),
+        "object": [entry],
+        "target": a.urls.domain_policy(),
+    }
+    from node.domain.keys import instance_signer
+
+    async with client_for(a.node) as client:
+        body = json.dumps(add).encode()
+        status = await client.post(b.urls.shared_inbox(), body, await instance_signer(a.node))
+    assert status == 202
+
+    async def settled() -> bool:
+        from sqlmodel import select
+
+        from node.store.tables import Activity
+
+        async with b.node.store.session() as session:
+            row = (await session.exec(select(Activity).where(Activity.uri == add["id"]))).first()
+            return row is not None and row.state.value != "received"
+
+    await eventually(settled)
+    assert await domain_policy.list_blocks(b.node) == []
