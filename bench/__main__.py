@@ -1,4 +1,4 @@
-"""`make bench`: every scenario (inbox, fan-out, end-to-end, reads) on SQLite and, when it
+"""`make bench`: every scenario (inbox, fan-out, end-to-end, reads, policy) on SQLite and, when it
 answers, PostgreSQL, with the ceilings measured first in the same run; one table, and the
 figures as JSON in bench/results/latest.json."""
 
@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from bench import endtoend, fanout, inbox, reads
+from bench import endtoend, fanout, inbox, policy, reads
 from bench.ceilings import measure_servers
 from bench.report import RESULTS, Figure
 from bench.run import Run, add_arguments, finish, guarded, open_run
 
-SCENARIOS = ("inbox", "fanout", "e2e", "reads")
+SCENARIOS = ("inbox", "fanout", "e2e", "reads", "policy")
 
 
 class Progress:
@@ -32,7 +32,7 @@ async def _ceilings(
     run: Run, args: argparse.Namespace, wanted: Sequence[str], progress: Progress
 ) -> tuple[dict[str, Any], inbox.InboxLoad | None]:
     load = None
-    if "inbox" in wanted:
+    if "inbox" in wanted or "policy" in wanted:
         count = inbox.pool_size(run, None, inbox.ACTORS)
         progress.say(f"signing {count:,} inbox activities from {inbox.ACTORS} simulated actors")
         load = await inbox.prepare_load(run, *inbox.node_inbox(run), count, inbox.ACTORS)
@@ -65,7 +65,7 @@ async def _main(args: argparse.Namespace) -> int:
     figures: list[Figure] = []
     try:
         for backend in run.backends:
-            if load is not None:
+            if load is not None and "inbox" in wanted:
                 progress.say(f"inbox on {backend.value}")
                 figures += await guarded(
                     "inbox",
@@ -98,6 +98,14 @@ async def _main(args: argparse.Namespace) -> int:
                         args.e2e_per_host,
                         args.gap,
                     ),
+                )
+            if load is not None and "policy" in wanted:
+                progress.say(f"policy (20,000 entries, a change elsewhere) on {backend.value}")
+                figures += await guarded(
+                    "policy",
+                    backend,
+                    ">= 95%; <= 5 s",
+                    policy.measure(run, backend, load, servers, policy.ENTRIES),
                 )
             if "reads" in wanted:
                 progress.say(f"reads on {backend.value}")

@@ -100,10 +100,16 @@ def _describe(result: Load, ceiling: ServerCeilings | None) -> tuple[str, str, f
 
 
 async def measure(
-    run: Run, backend: Backend, load: InboxLoad, ceiling: ServerCeilings | None
+    run: Run,
+    backend: Backend,
+    load: InboxLoad,
+    ceiling: ServerCeilings | None,
+    policy_entries: int = 0,
 ) -> list[Figure]:
     node = NodeUnderTest(SCENARIO, backend, run.node_port, run.workdir, run.postgres, run.log_level)
     await node.prepare([(GROUP, "anyone")])
+    if policy_entries:
+        await node.seed_domain_blocks(policy_entries)
     fetches_before = sum(load.actors.fetches.values())
     try:
         await node.start()

@@ -6,13 +6,19 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import insert
 
 from bench.loopback import NODE_ADDRESS
 from bench.process import Child, ChildFailed, clean_environment, log_tail, python_module, run_to_end
+from node.config import DatabaseSettings
+from node.store.db import open_store
+from node.store.states import PolicyOrigin
+from node.store.tables import DomainBlock
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 CLI_TIMEOUT = 120.0
@@ -98,7 +104,7 @@ class NodeUnderTest:
             }
         )
 
-    def _cove(self, *args: str) -> list[str]:
+    def cove(self, *args: str) -> list[str]:
         return python_module("node.cli", "--config", str(self.workdir / "cove.toml"), *args)
 
     async def prepare(self, groups: Sequence[tuple[str, str]]) -> None:
@@ -111,22 +117,53 @@ class NodeUnderTest:
             await self._admin(f'CREATE DATABASE "{self.database_name}"')
         env = self.environment()
         await run_to_end(
-            "cove init", self._cove("init", "--no-demo"), self.log, env, self.workdir, CLI_TIMEOUT
+            "cove init", self.cove("init", "--no-demo"), self.log, env, self.workdir, CLI_TIMEOUT
         )
         for name, posting in groups:
             await run_to_end(
                 "cove group create",
-                self._cove("group", "create", name, "--title", name.title(), "--posting", posting),
+                self.cove("group", "create", name, "--title", name.title(), "--posting", posting),
                 self.log,
                 env,
                 self.workdir,
                 CLI_TIMEOUT,
             )
 
+    async def seed_domain_blocks(self, count: int) -> None:
+        """`count` suspensions of domains no sender is on, written straight into the store
+        (a 20,000-entry blocklist, loaded)."""
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "domain": f"spam{n}.blocked.example",
+                "by_digest": False,
+                "severity": "suspend",
+                "reject_media": False,
+                "reject_reports": False,
+                "obfuscate": False,
+                "public_comment": "",
+                "private_comment": "",
+                "labels": [],
+                "origin": PolicyOrigin.MANUAL,
+                "created_by": "bench",
+                "source_ids": [],
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n in range(count)
+        ]
+        store = open_store(DatabaseSettings(url=self.database_url, pool_size=1))
+        try:
+            async with store.transaction() as session:
+                for start in range(0, len(rows), 1000):
+                    await session.exec(insert(DomainBlock), params=rows[start : start + 1000])
+        finally:
+            await store.close()
+
     async def start(self) -> None:
         self.child = await Child.start(
             f"cove serve ({self.label}, {self.backend.value})",
-            self._cove("serve"),
+            self.cove("serve"),
             self.log,
             self.environment(),
             self.workdir,

@@ -5,6 +5,7 @@ few dictionary probes and never a query."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from node.store.changes import DOMAIN_POLICY
 from node.store.db import Store
 from node.store.tables import DomainAllow, DomainBlock
 
+log = logging.getLogger(__name__)
 BLOCKS: sa.Table = SQLModel.metadata.tables[DomainBlock.__tablename__]
 
 
@@ -78,6 +80,7 @@ class PolicyCache:
             for row in blocks
         ]
         table = PolicyTable.build(rules, allows, self._mode, [self._own] if self._own else [])
+        log.info("event=domain_policy_loaded entries=%s allows=%s", len(table), len(allows))
         if generation == self._generation:
             self._table = table  # not when cleared meanwhile: what was read may be stale
         return table
