@@ -26,7 +26,7 @@ from moderation.blocklists import (
     parse,
 )
 from moderation.domains import Severity, digest, normalise_domain
-from node.domain.domain_policy import Impact, cut_off
+from node.domain.domain_policy import Impact, cut_off, entry_of
 from node.domain.policy_publishing import publish_changes
 from node.domain.roles import Acting, require_federation_admin
 from node.runtime import Node
@@ -344,20 +344,7 @@ def _entry_row(source_id: int, e: BlockEntry) -> SourceEntry:
 
 async def _entries(session: AsyncSession, source_id: int) -> dict[str, BlockEntry]:
     rows = await session.exec(select(SourceEntry).where(SourceEntry.source_id == source_id))
-    return {r.domain: _entry_of(r) for r in rows.all()}
-
-
-def _entry_of(row: SourceEntry) -> BlockEntry:
-    return BlockEntry(
-        domain=row.domain,
-        severity=Severity(row.severity),
-        reject_media=row.reject_media,
-        reject_reports=row.reject_reports,
-        obfuscate=row.obfuscate,
-        public_comment=row.public_comment,
-        labels=tuple(row.labels or ()),
-        by_digest=row.by_digest,
-    )
+    return {r.domain: entry_of(r) for r in rows.all()}
 
 
 async def _unchanged(node: Node, source_id: int) -> Synced:
@@ -431,7 +418,7 @@ async def reconcile(session: AsyncSession, node: Node) -> Reconciled:
     sources = {s.id: s for s in (await session.exec(select(BlocklistSource))).all()}
     lists: dict[int, dict[str, BlockEntry]] = {i: {} for i in sources if i is not None}
     for held in (await session.exec(select(SourceEntry))).all():
-        lists.setdefault(held.source_id, {})[held.domain] = _entry_of(held)
+        lists.setdefault(held.source_id, {})[held.domain] = entry_of(held)
     excluded: dict[str, set[int | None]] = {}
     for ex in (await session.exec(select(DomainExclude))).all():
         excluded.setdefault(ex.domain, set()).add(ex.source_id)
@@ -453,7 +440,7 @@ async def reconcile(session: AsyncSession, node: Node) -> Reconciled:
         row = rows.get(domain)
         if row is not None and row.origin == PolicyOrigin.MANUAL:
             continue  # an admin's own entry wins over every list
-        if row is not None and _row_entry(row).same_policy(m.entry):
+        if row is not None and entry_of(row).same_policy(m.entry):
             row.source_ids = list(m.source_ids)
             continue
         if any(sources[i].drafts for i in m.source_ids if i in sources):
@@ -477,19 +464,6 @@ async def reconcile(session: AsyncSession, node: Node) -> Reconciled:
     done.cut = await cut_off(session, node, suspended)
     await publish_changes(session, node, [d for _, d, _ in done.applied])
     return done
-
-
-def _row_entry(row: DomainBlock) -> BlockEntry:
-    return BlockEntry(
-        domain=row.domain,
-        severity=Severity(row.severity),
-        reject_media=row.reject_media,
-        reject_reports=row.reject_reports,
-        obfuscate=row.obfuscate,
-        public_comment=row.public_comment,
-        labels=tuple(row.labels or ()),
-        by_digest=row.by_digest,
-    )
 
 
 def _apply(

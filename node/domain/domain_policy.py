@@ -44,6 +44,7 @@ from node.store.tables import (
     Post,
     RemoteActor,
     RemoteMembership,
+    SourceEntry,
 )
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,21 @@ class BlockInfo:
             "created_by": self.created_by,
             "created_at": iso8601(self.created_at),
         }
+
+
+def entry_of(row: DomainBlock | SourceEntry) -> BlockEntry:
+    """A stored entry (in force, or as a source gave it) as the lists read and write it."""
+    return BlockEntry(
+        domain=row.domain,
+        severity=Severity(row.severity),
+        reject_media=row.reject_media,
+        reject_reports=row.reject_reports,
+        obfuscate=row.obfuscate,
+        public_comment=row.public_comment,
+        private_comment=getattr(row, "private_comment", ""),
+        labels=tuple(row.labels or ()),
+        by_digest=row.by_digest,
+    )
 
 
 def _info(row: DomainBlock) -> BlockInfo:
@@ -243,71 +259,94 @@ async def impact(node: Node, domains: Iterable[str]) -> Impact:
         return await _cut(session, node, covered_by(domains), apply=False)
 
 
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """One kind of thing the node holds of other servers: the rows that may be cut, the
+    URL or host each belongs to, how it counts, and what cutting it does."""
+
+    query: Callable[[], Any]
+    where: Callable[[Any], str]
+    count: Callable[[Impact, Any], None]
+    cut: Callable[[Any, datetime], None]
+
+
+def _leave(membership: Membership | RemoteMembership, now: datetime) -> None:
+    check_transition(membership.state, MembershipState.LEFT)
+    membership.state, membership.updated_at = MembershipState.LEFT, now
+
+
+def _take_down(post: Post, now: datetime) -> None:
+    post.removed_at, post.removal_reason = now, SUSPENDED_REASON
+
+
+def _cancel(delivery: Delivery, now: datetime) -> None:
+    check_transition(delivery.state, DeliveryState.CANCELLED)
+    delivery.state, delivery.updated_at = DeliveryState.CANCELLED, now
+    delivery.last_error, delivery.lease_until = SUSPENDED_REASON, None
+
+
+def _refuse(activity: Activity, now: datetime) -> None:
+    check_transition(activity.state, ActivityState.REJECTED)
+    activity.state, activity.error = ActivityState.REJECTED, SUSPENDED_REASON
+    activity.processed_at = now
+
+
+OPEN_MEMBERSHIP = (MembershipState.ACCEPTED, MembershipState.PENDING)
+
+HELD = (
+    _Held(  # followers of our groups: (membership, their URI, the group's name)
+        lambda: (
+            select(Membership, RemoteActor.uri, LocalActor.username)
+            .join(RemoteActor, col(RemoteActor.id) == col(Membership.remote_actor_id))
+            .join(CommunityGroup, col(CommunityGroup.id) == col(Membership.group_id))
+            .join(LocalActor, col(LocalActor.id) == col(CommunityGroup.actor_id))
+            .where(col(Membership.state).in_(OPEN_MEMBERSHIP))
+        ),
+        lambda row: str(row[1]),
+        lambda found, row: found.followers.update([str(row[2])]),
+        lambda row, now: _leave(row[0], now),
+    ),
+    _Held(  # members here in groups there
+        lambda: select(RemoteMembership).where(col(RemoteMembership.state).in_(OPEN_MEMBERSHIP)),
+        lambda row: row.group_uri,
+        lambda found, _row: setattr(found, "memberships", found.memberships + 1),
+        _leave,
+    ),
+    _Held(
+        lambda: select(Post).where(col(Post.local).is_(False), col(Post.removed_at).is_(None)),
+        lambda row: row.author_uri,
+        lambda found, _row: setattr(found, "posts", found.posts + 1),
+        _take_down,
+    ),
+    _Held(
+        lambda: select(Delivery).where(Delivery.state == DeliveryState.PENDING),
+        lambda row: row.host,
+        lambda found, _row: setattr(found, "deliveries", found.deliveries + 1),
+        _cancel,
+    ),
+    _Held(
+        lambda: select(Activity).where(
+            Activity.direction == Direction.INBOUND, Activity.state == ActivityState.RECEIVED
+        ),
+        lambda row: row.actor_uri,
+        lambda found, _row: setattr(found, "activities", found.activities + 1),
+        _refuse,
+    ),
+)
+
+
 async def _cut(session: AsyncSession, node: Node, covered: Covered, *, apply: bool) -> Impact:
     found = Impact()
     now = node.clock()
-    followers = await session.exec(
-        select(Membership, RemoteActor.uri, LocalActor.username)
-        .join(RemoteActor, col(RemoteActor.id) == col(Membership.remote_actor_id))
-        .join(CommunityGroup, col(CommunityGroup.id) == col(Membership.group_id))
-        .join(LocalActor, col(LocalActor.id) == col(CommunityGroup.actor_id))
-        .where(col(Membership.state).in_((MembershipState.ACCEPTED, MembershipState.PENDING)))
-    )
-    for membership, uri, group_name in followers.all():
-        if (domain := covered(uri)) is None:
-            continue
-        found.followers[str(group_name)] += 1
-        found.by_domain[domain] += 1
-        if apply:
-            check_transition(membership.state, MembershipState.LEFT)
-            membership.state, membership.updated_at = MembershipState.LEFT, now
-    ours = await session.exec(
-        select(RemoteMembership).where(
-            col(RemoteMembership.state).in_((MembershipState.ACCEPTED, MembershipState.PENDING))
-        )
-    )
-    for remote in ours.all():
-        if (domain := covered(remote.group_uri)) is None:
-            continue
-        found.memberships += 1
-        found.by_domain[domain] += 1
-        if apply:
-            check_transition(remote.state, MembershipState.LEFT)
-            remote.state, remote.updated_at = MembershipState.LEFT, now
-    posts = await session.exec(
-        select(Post).where(col(Post.local).is_(False), col(Post.removed_at).is_(None))
-    )
-    for post in posts.all():
-        if (domain := covered(post.author_uri)) is None:
-            continue
-        found.posts += 1
-        found.by_domain[domain] += 1
-        if apply:
-            post.removed_at, post.removal_reason = now, SUSPENDED_REASON
-    owed = await session.exec(select(Delivery).where(Delivery.state == DeliveryState.PENDING))
-    for delivery in owed.all():
-        if (domain := covered(delivery.host)) is None:
-            continue
-        found.deliveries += 1
-        found.by_domain[domain] += 1
-        if apply:
-            check_transition(delivery.state, DeliveryState.CANCELLED)
-            delivery.state, delivery.updated_at = DeliveryState.CANCELLED, now
-            delivery.last_error, delivery.lease_until = SUSPENDED_REASON, None
-    waiting = await session.exec(
-        select(Activity).where(
-            Activity.direction == Direction.INBOUND, Activity.state == ActivityState.RECEIVED
-        )
-    )
-    for activity in waiting.all():
-        if (domain := covered(activity.actor_uri)) is None:
-            continue
-        found.activities += 1
-        found.by_domain[domain] += 1
-        if apply:
-            check_transition(activity.state, ActivityState.REJECTED)
-            activity.state, activity.error = ActivityState.REJECTED, SUSPENDED_REASON
-            activity.processed_at = now
+    for held in HELD:
+        for row in (await session.exec(held.query())).all():
+            domain = covered(held.where(row))
+            if domain is None:
+                continue
+            held.count(found, row)
+            found.by_domain[domain] += 1
+            if apply:
+                held.cut(row, now)
     return found
 
 
@@ -590,7 +629,7 @@ async def _import_diff(
 ) -> tuple[Diff, list[str], dict[str, DomainBlock]]:
     """The diff a file makes, the domains it newly suspends, and the rows in force."""
     rows = {r.domain: r for r in (await session.exec(select(DomainBlock))).all()}
-    changes = diff({d: _info(r).entry() for d, r in rows.items()}, parsed.entries)
+    changes = diff({d: entry_of(r) for d, r in rows.items()}, parsed.entries)
     newly = [e.domain for e in changes.add if e.severity == Severity.SUSPEND] + [
         after.domain
         for before, after in changes.change
