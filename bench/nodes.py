@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 
 from bench.loopback import NODE_ADDRESS
 from bench.process import Child, ChildFailed, clean_environment, log_tail, python_module, run_to_end
@@ -157,6 +157,15 @@ class NodeUnderTest:
             async with store.transaction() as session:
                 for start in range(0, len(rows), 1000):
                     await session.exec(insert(DomainBlock), params=rows[start : start + 1000])
+        finally:
+            await store.close()
+
+    async def drop_domain_blocks(self) -> None:
+        """Every domain block taken away, from this process (as another `cove` would)."""
+        store = open_store(DatabaseSettings(url=self.database_url, pool_size=1))
+        try:
+            async with store.transaction() as session:
+                await session.exec(delete(DomainBlock))
         finally:
             await store.close()
 

@@ -1,5 +1,6 @@
 """Periodic jobs: one process at a time runs each (a PostgreSQL advisory lock), the delivery
-pruning job forgets only what is done and old, and the ban expiry job ends bans on time."""
+pruning job forgets only what is done and old, the ban and domain block expiry jobs end them on
+time, and blocklist subscriptions are checked on the schedule."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
+from moderation.blocklists import BlockEntry
+from moderation.domains import Severity
 from moderation.modlog import ModAction
 from node.config import Config
-from node.domain import group_moderation, groups
+from node.domain import domain_policy, group_moderation, groups
 from node.domain.delivery import queue
 from node.domain.groups import NewGroup
 from node.domain.instance import ensure_instance
@@ -110,3 +113,21 @@ async def test_a_ban_is_marked_expired_by_the_scheduled_job_once_its_time_is_up(
         (ModAction.BAN_EXPIRED, banned),
     ]
     assert await group_moderation.list_bans(node, Acting.operator(node), "calm") == []
+
+
+async def test_blocklists_sync_and_domain_blocks_expire_on_the_schedule(node: Node) -> None:
+    scheduled = {job.id for job in periodic_jobs(node).get_jobs()}
+    assert {"sync_blocklists", "expire_domain_blocks"} <= scheduled
+    clock = MovableClock()
+    timed = dataclasses.replace(node, clock=clock)
+    entry = BlockEntry("brief.example", Severity.SUSPEND)
+    await domain_policy.set_block(
+        timed, Acting.operator(timed), entry, clock() + timedelta(hours=1)
+    )
+    [(name, expire, _)] = [j for j in JOBS if j[0] == "expire_domain_blocks"]
+    assert await run_job(timed, name, expire) == 0
+    clock.advance(timedelta(hours=2))
+    assert await run_job(timed, name, expire) == 1
+    assert await domain_policy.list_blocks(timed) == []
+    [(name, sync, _)] = [j for j in JOBS if j[0] == "sync_blocklists"]
+    assert await run_job(timed, name, sync) == 0  # no subscriptions: nothing due
