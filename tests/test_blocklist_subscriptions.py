@@ -21,6 +21,7 @@ from aiohttp import web
 from sqlmodel import select
 
 from federation.client import PolicyRefused
+from federation.errors import NotFound
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
 from node.config import Config
@@ -212,6 +213,40 @@ async def test_drafts_wait_for_an_admin_who_accepts_or_rejects_for_good(node: No
         third = await sync(node, source)
         # ...but never one for the excluded domain from this source.
         assert [d for _, d in third.reconciled.drafted] == ["maybe.example"]
+
+
+async def test_an_exclude_from_every_source_lifts_their_entry_until_it_is_undone(
+    node: Node,
+) -> None:
+    acting = await admin(node)
+    async with list_server() as lists:
+        lists.files["a.csv"] = csv("friend.example,suspend,,,,", "evil.example,suspend,,,,")
+        lists.files["b.csv"] = csv("friend.example,silence,,,,")
+        a = await subscribe(node, acting, lists.url("a.csv"))
+        b = await subscribe(node, acting, lists.url("b.csv"))
+        await sync(node, a)
+        await sync(node, b)
+        assert set(await blocks(node)) == {"friend.example", "evil.example"}
+        info, done = await blocklist_sources.exclude(
+            node, acting, "Friend.Example.", None, "a partner clinic"
+        )
+        assert (info.domain, info.source_id) == ("friend.example", None)
+        assert [(a, d) for a, d, _ in done.applied] == [("remove", "friend.example")]
+        assert await blocks(node) == {"evil.example": (Severity.SUSPEND, "subscription")}
+        listed = await blocklist_sources.list_excludes(node)
+        assert [(x.domain, x.source_id, x.reason) for x in listed] == [
+            ("friend.example", None, "a partner clinic")
+        ]
+        # Neither source brings it back on its next fetch...
+        lists.files["a.csv"] += "new.example,silence,,,,\n"
+        await sync(node, a)
+        assert "friend.example" not in await blocks(node)
+        # ...until the exclude is undone; then the sources' entry is in force again.
+        await blocklist_sources.unexclude(node, acting, "friend.example", None)
+        assert (await blocks(node))["friend.example"] == (Severity.SUSPEND, "subscription")
+        assert await blocklist_sources.list_excludes(node) == []
+        with pytest.raises(NotFound, match=r"friend\.example is not excluded"):
+            await blocklist_sources.unexclude(node, acting, "friend.example", None)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from federation.client import FederationClient, FetchError
 from federation.errors import Conflict, CoveError, Invalid, NotFound
@@ -678,17 +679,20 @@ class ExcludeInfo:
         return {"domain": self.domain, "source": self.source_id, "reason": self.reason}
 
 
+def _excludes_of(domain: str, source_id: int | None) -> SelectOfScalar[DomainExclude]:
+    """The exclude of a domain from one source, or (no source) from every source."""
+    return select(DomainExclude).where(
+        DomainExclude.domain == domain,
+        col(DomainExclude.source_id).is_(None)
+        if source_id is None
+        else DomainExclude.source_id == source_id,
+    )
+
+
 async def _exclude(
     session: AsyncSession, domain: str, source_id: int | None, reason: str, now: datetime
 ) -> None:
-    found = await session.exec(
-        select(DomainExclude).where(
-            DomainExclude.domain == domain,
-            col(DomainExclude.source_id).is_(None)
-            if source_id is None
-            else DomainExclude.source_id == source_id,
-        )
-    )
+    found = await session.exec(_excludes_of(domain, source_id))
     if found.first() is None:
         session.add(
             DomainExclude(domain=domain, source_id=source_id, reason=reason, created_at=now)
@@ -714,15 +718,7 @@ async def unexclude(node: Node, acting: Acting, domain: str, source: str | None)
     name = normalise_domain(domain)
     async with node.store.transaction() as session:
         source_id = (await find_source(session, source)).id if source else None
-        rows = await session.exec(
-            select(DomainExclude).where(
-                DomainExclude.domain == name,
-                col(DomainExclude.source_id).is_(None)
-                if source_id is None
-                else DomainExclude.source_id == source_id,
-            )
-        )
-        found = rows.all()
+        found = (await session.exec(_excludes_of(name, source_id))).all()
         if not found:
             raise NotFound(f"{name} is not excluded" + (f" from {source}" if source else ""))
         for row in found:
