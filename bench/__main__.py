@@ -105,7 +105,7 @@ async def _main(args: argparse.Namespace) -> int:
                     "policy",
                     backend,
                     ">= 95%; <= 5 s",
-                    policy.measure(run, backend, load, servers, policy.ENTRIES),
+                    policy.measure(run, backend, load, policy.ENTRIES),
                 )
             if "reads" in wanted:
                 progress.say(f"reads on {backend.value}")

@@ -12,9 +12,8 @@ from sqlalchemy import insert, select
 from sqlmodel import col
 
 from bench.actors import SimulatedActor
-from node.config import DatabaseSettings
+from bench.nodes import store_beside
 from node.domain.groups import get_group
-from node.store.db import open_store
 from node.store.states import GroupRole, MembershipState, Software
 from node.store.tables import Membership, PeerServer, RemoteActor
 
@@ -54,50 +53,46 @@ async def seed(
 ) -> int:
     """Give the group `per_host` accepted followers on each sink host; how many were written."""
     now = datetime.now(UTC)
-    store = open_store(DatabaseSettings(url=database_url, pool_size=2))
-    try:
-        async with store.transaction() as session:
-            group = await get_group(session, group_name)
-            actors = [
-                _follower(host, port, i * per_host + k, now)
-                for i, host in enumerate(hosts)
-                for k in range(per_host)
-            ]
-            for chunk in _chunks(actors):
-                await session.execute(insert(RemoteActor), chunk)
-            ids = select(col(RemoteActor.id), col(RemoteActor.uri))
-            rows = (await session.execute(ids)).all()
-            by_uri = {uri: actor_id for actor_id, uri in rows}
-            memberships = [
-                {
-                    "group_id": group.id,
-                    "actor_uri": a["uri"],
-                    "remote_actor_id": by_uri[a["uri"]],
-                    "role": GroupRole.MEMBER,
-                    "state": MembershipState.ACCEPTED,
-                    "follow_uri": f"{a['uri']}/follows/1",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for a in actors
-            ]
-            for chunk in _chunks(memberships):
-                await session.execute(insert(Membership), chunk)
-            peers = [
-                {
-                    "host": f"{host}:{port}",
-                    "software_name": "lemmy",
-                    "kind": Software.GROUP_AWARE,
-                    "checked_at": now,
-                }
-                for host in hosts
-            ]
-            for chunk in _chunks(peers):
-                await session.execute(insert(PeerServer), chunk)
-            if posters:
-                await session.execute(insert(RemoteActor), [_poster(p, now) for p in posters])
-    finally:
-        await store.close()
+    async with store_beside(database_url, pool_size=2) as store, store.transaction() as session:
+        group = await get_group(session, group_name)
+        actors = [
+            _follower(host, port, i * per_host + k, now)
+            for i, host in enumerate(hosts)
+            for k in range(per_host)
+        ]
+        for chunk in _chunks(actors):
+            await session.execute(insert(RemoteActor), chunk)
+        ids = select(col(RemoteActor.id), col(RemoteActor.uri))
+        rows = (await session.execute(ids)).all()
+        by_uri = {uri: actor_id for actor_id, uri in rows}
+        memberships = [
+            {
+                "group_id": group.id,
+                "actor_uri": a["uri"],
+                "remote_actor_id": by_uri[a["uri"]],
+                "role": GroupRole.MEMBER,
+                "state": MembershipState.ACCEPTED,
+                "follow_uri": f"{a['uri']}/follows/1",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for a in actors
+        ]
+        for chunk in _chunks(memberships):
+            await session.execute(insert(Membership), chunk)
+        peers = [
+            {
+                "host": f"{host}:{port}",
+                "software_name": "lemmy",
+                "kind": Software.GROUP_AWARE,
+                "checked_at": now,
+            }
+            for host in hosts
+        ]
+        for chunk in _chunks(peers):
+            await session.execute(insert(PeerServer), chunk)
+        if posters:
+            await session.execute(insert(RemoteActor), [_poster(p, now) for p in posters])
     return len(actors)
 
 
@@ -120,9 +115,5 @@ def _poster(actor: SimulatedActor, now: datetime) -> dict[str, Any]:
 
 async def count_rows(database_url: str, statement: Any) -> int:
     """One scalar from the node's database (read beside the running node)."""
-    store = open_store(DatabaseSettings(url=database_url, pool_size=1))
-    try:
-        async with store.session() as session:
-            return int((await session.execute(statement)).scalar_one())
-    finally:
-        await store.close()
+    async with store_beside(database_url) as store, store.session() as session:
+        return int((await session.execute(statement)).scalar_one())

@@ -72,7 +72,7 @@ def node_inbox(run: Run) -> tuple[str, str]:
     return f"{group}/inbox", group
 
 
-async def _warm_up(load: InboxLoad, target: str) -> Load:
+async def warm_up(load: InboxLoad, target: str) -> Load:
     """One activity per actor, so the node fetches (and caches) every key before the clock
     starts."""
     actors = len(load.actors.actors)
@@ -100,22 +100,16 @@ def _describe(result: Load, ceiling: ServerCeilings | None) -> tuple[str, str, f
 
 
 async def measure(
-    run: Run,
-    backend: Backend,
-    load: InboxLoad,
-    ceiling: ServerCeilings | None,
-    policy_entries: int = 0,
+    run: Run, backend: Backend, load: InboxLoad, ceiling: ServerCeilings | None
 ) -> list[Figure]:
     node = NodeUnderTest(SCENARIO, backend, run.node_port, run.workdir, run.postgres, run.log_level)
     await node.prepare([(GROUP, "anyone")])
-    if policy_entries:
-        await node.seed_domain_blocks(policy_entries)
     fetches_before = sum(load.actors.fetches.values())
     try:
         await node.start()
         profile_path = run.profile_path(SCENARIO, backend)
         async with ProcessMeter(node.pid) as meter:
-            warm = await _warm_up(load, node_inbox(run)[0])
+            warm = await warm_up(load, node_inbox(run)[0])
             cpu = CpuWindow(node.pid, node.postgres_database)
             cpu.start()
             profiler = Profiler(node.pid, profile_path) if run.profile else None
@@ -190,7 +184,7 @@ async def measure_target(
     rss: float | None = None
     async with contextlib.AsyncExitStack() as stack:
         meter = await stack.enter_async_context(ProcessMeter(pid)) if pid is not None else None
-        await _warm_up(load, load.inbox)
+        await warm_up(load, load.inbox)
         result = await _load(run, load, load.inbox)
     if meter is not None:
         rss = round(meter.peak_mib, 1)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,12 +17,22 @@ from sqlalchemy import delete, insert
 from bench.loopback import NODE_ADDRESS
 from bench.process import Child, ChildFailed, clean_environment, log_tail, python_module, run_to_end
 from node.config import DatabaseSettings
-from node.store.db import open_store
+from node.store.db import Store, open_store
 from node.store.states import PolicyOrigin
 from node.store.tables import DomainBlock
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 CLI_TIMEOUT = 120.0
+
+
+@asynccontextmanager
+async def store_beside(database_url: str, pool_size: int = 1) -> AsyncIterator[Store]:
+    """The node's store opened from the bench process (as another `cove` would), closed after."""
+    store = open_store(DatabaseSettings(url=database_url, pool_size=pool_size))
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 class Backend(StrEnum):
@@ -152,22 +163,14 @@ class NodeUnderTest:
             }
             for n in range(count)
         ]
-        store = open_store(DatabaseSettings(url=self.database_url, pool_size=1))
-        try:
-            async with store.transaction() as session:
-                for start in range(0, len(rows), 1000):
-                    await session.exec(insert(DomainBlock), params=rows[start : start + 1000])
-        finally:
-            await store.close()
+        async with store_beside(self.database_url) as store, store.transaction() as session:
+            for start in range(0, len(rows), 1000):
+                await session.exec(insert(DomainBlock), params=rows[start : start + 1000])
 
     async def drop_domain_blocks(self) -> None:
         """Every domain block taken away, from this process (as another `cove` would)."""
-        store = open_store(DatabaseSettings(url=self.database_url, pool_size=1))
-        try:
-            async with store.transaction() as session:
-                await session.exec(delete(DomainBlock))
-        finally:
-            await store.close()
+        async with store_beside(self.database_url) as store, store.transaction() as session:
+            await session.exec(delete(DomainBlock))
 
     async def start(self) -> None:
         self.child = await Child.start(

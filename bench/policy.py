@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bench import inbox
-from bench.ceilings import ServerCeilings, measure_servers
 from bench.loadgen import read_requests, run_process
 from bench.meter import ProcessMeter
 from bench.nodes import Backend, NodeUnderTest
@@ -47,7 +46,7 @@ async def _rates(run: Run, backend: Backend, load: inbox.InboxLoad, entries: int
         await node.start()
         async with ProcessMeter(node.pid) as meter:
             target = inbox.node_inbox(run)[0]
-            await run_process(target, load.requests_file, senders=8, seconds=60, limit=actors)
+            await inbox.warm_up(load, target)
             loaded = False
             for n, want in enumerate(_order()):
                 if want != loaded:
@@ -145,9 +144,7 @@ async def _send(client: object, target: str, raw: bytes) -> int:
         return response.status
 
 
-async def measure(
-    run: Run, backend: Backend, load: inbox.InboxLoad, ceiling: ServerCeilings | None, entries: int
-) -> list[Figure]:
+async def measure(run: Run, backend: Backend, load: inbox.InboxLoad, entries: int) -> list[Figure]:
     rates = await _rates(run, backend, load, entries)
     # The mean of each side of an ABBA sequence cancels a steady drift over the runs (a node
     # whose backlog grows as the runs go on, say); the best of each would not.
@@ -193,17 +190,13 @@ async def _main(args: argparse.Namespace) -> int:
     load = await inbox.prepare_load(run, *inbox.node_inbox(run), count, inbox.ACTORS)
     figures: list[Figure] = []
     try:
-        print("measuring the ceilings...")
-        ceiling = await measure_servers(
-            load.requests_file, run.senders, run.seconds, run.workdir / "ceilings"
-        )
         for backend in run.backends:
             print(f"policy on {backend.value}...")
             figures += await guarded(
                 SCENARIO,
                 backend,
                 ">= 95%; <= 5 s",
-                measure(run, backend, load, ceiling, args.entries),
+                measure(run, backend, load, args.entries),
             )
     finally:
         await load.actors.stop()

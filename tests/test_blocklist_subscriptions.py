@@ -222,10 +222,9 @@ async def test_an_exclude_from_every_source_lifts_their_entry_until_it_is_undone
     async with list_server() as lists:
         lists.files["a.csv"] = csv("friend.example,suspend,,,,", "evil.example,suspend,,,,")
         lists.files["b.csv"] = csv("friend.example,silence,,,,")
-        a = await subscribe(node, acting, lists.url("a.csv"))
-        b = await subscribe(node, acting, lists.url("b.csv"))
-        await sync(node, a)
-        await sync(node, b)
+        a, b = [await subscribe(node, acting, lists.url(name)) for name in ("a.csv", "b.csv")]
+        for source in (a, b):
+            await sync(node, source)
         assert set(await blocks(node)) == {"friend.example", "evil.example"}
         info, done = await blocklist_sources.exclude(
             node, acting, "Friend.Example.", None, "a partner clinic"
