@@ -4,6 +4,7 @@ and the id checks that make a fetched document trustworthy."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import socket
@@ -42,6 +43,11 @@ class FetchError(CoveError):
         self.http_status = http_status
 
 
+class Unanswered(FetchError):
+    """The server gave no answer: no connection, a dropped one, or none in time. Unlike an
+    answer we will not use, this may pass: asking again later can help."""
+
+
 @dataclass(frozen=True, slots=True)
 class TextFetched:
     """A text document (a blocklist file): 304 when unchanged since the validators given."""
@@ -69,7 +75,14 @@ class ClientSettings:
     user_agent: str
     allow_private_addresses: bool = False
     connect_timeout: float = 5.0
-    read_timeout: float = 10.0
+    read_timeout: float = 10.0  # between two reads: a server dripping bytes never trips it
+    total_timeout: float = 30.0  # one request, both knocks and the whole body
+    # Deliveries and fetches get separate pools, so that inboxes stuck answering our POSTs
+    # cannot keep us from fetching the keys that verify incoming activities.
+    delivery_connections: int = 256  # a fan-out's POSTs in flight (the sender holds as many)
+    delivery_connections_per_host: int = 8
+    fetch_connections: int = 64
+    fetch_connections_per_host: int = 8
     max_body_bytes: int = MAX_BODY_BYTES
     max_redirects: int = MAX_REDIRECTS
 
@@ -170,7 +183,8 @@ def same_host(a: str, b: str) -> bool:
 
 
 class FederationClient:
-    """Signed, guarded HTTP for federation. One per process, around one aiohttp session."""
+    """Signed, guarded HTTP for federation. One per process, around two aiohttp sessions:
+    one for fetches (every GET), one for deliveries (POSTs), each with its own pool."""
 
     def __init__(
         self,
@@ -182,35 +196,43 @@ class FederationClient:
         self._clock = clock
         # The node's domain policy: asked before every request; a reason means no request.
         self._refuse = refuse
-        self._session: aiohttp.ClientSession | None = None
+        self._fetches: aiohttp.ClientSession | None = None
+        self._deliveries: aiohttp.ClientSession | None = None
         # Which signature spec each host accepted last: try that one first next time.
         self._spec_for_host: dict[str, Spec] = {}
 
     async def __aenter__(self) -> FederationClient:
+        s = self.settings
+        self._fetches = self._open(s.fetch_connections, s.fetch_connections_per_host)
+        self._deliveries = self._open(s.delivery_connections, s.delivery_connections_per_host)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for session in (self._fetches, self._deliveries):
+            if session is not None:
+                await session.close()
+        self._fetches = self._deliveries = None
+
+    def _open(self, limit: int, limit_per_host: int) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
             resolver=GuardedResolver(self.settings.allow_private_addresses),
-            limit=256,  # a fan-out's POSTs in flight (the sender holds as many)
-            limit_per_host=8,
+            limit=limit,
+            limit_per_host=limit_per_host,
             ttl_dns_cache=300,
         )
+        # No total here: _signed_request puts one deadline over both knocks and the body.
         timeout = aiohttp.ClientTimeout(
             total=None,
             connect=self.settings.connect_timeout,
             sock_connect=self.settings.connect_timeout,
             sock_read=self.settings.read_timeout,
         )
-        self._session = aiohttp.ClientSession(
+        return aiohttp.ClientSession(
             connector=connector,
             timeout=timeout,
             headers={"User-Agent": self.settings.user_agent},
             auto_decompress=True,
         )
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     def spec_for(self, url: str) -> Spec:
         """The spec tried first for this URL's host: the last one it accepted, else cavage
@@ -226,7 +248,8 @@ class FederationClient:
     async def get_json(self, url: str, signer: Signer | None, *, check_id: bool = True) -> Fetched:
         """GET an ActivityStreams document, following at most 3 redirects, and check that
         its id is the URL asked for (or the one finally answered, on the same host).
-        `check_id=False` is for JSON that is not ActivityStreams (NodeInfo)."""
+        `check_id=False` is for JSON that is not ActivityStreams (NodeInfo). Each hop has
+        its own deadline, so the whole is bounded by (max_redirects + 1) deadlines."""
         requested, current = url, url
         for _ in range(self.settings.max_redirects + 1):
             status, headers, body = await self._signed_request("GET", current, b"", signer, {})
@@ -303,6 +326,28 @@ class FederationClient:
         check_url(url, self.settings.allow_private_addresses)
         if self._refuse is not None and (reason := await self._refuse(url)) is not None:
             raise PolicyRefused(reason)
+        # sock_read alone lets a server that sends a byte every few seconds hold a request
+        # forever, so the whole exchange (both knocks, every body) has one deadline.
+        seconds = self.settings.total_timeout
+        try:
+            async with asyncio.timeout(seconds):
+                return await self._knock(method, url, body, signer, extra, limit)
+        except TimeoutError:
+            # _send turns aiohttp's own timeouts into FetchError: this one is the deadline.
+            raise Unanswered(
+                f"{_host_key(url)} did not finish answering within {seconds:g} s"
+            ) from None
+
+    async def _knock(
+        self,
+        method: str,
+        url: str,
+        body: bytes,
+        signer: Signer | None,
+        extra: Mapping[str, str],
+        limit: int | None,
+    ) -> tuple[int, Headers, bytes]:
+        """Send unsigned, or signed with double-knocking."""
         if signer is None:
             return await self._send(method, url, body, self._base_headers(url, extra), limit)
         first = self.spec_for(url)
@@ -345,10 +390,11 @@ class FederationClient:
     async def _send(
         self, method: str, url: str, body: bytes, headers: Headers, limit: int | None = None
     ) -> tuple[int, Headers, bytes]:
-        if self._session is None:
+        session = self._fetches if method == "GET" else self._deliveries
+        if session is None:
             raise RuntimeError("FederationClient used outside `async with`")
         try:
-            async with self._session.request(
+            async with session.request(
                 method,
                 url,
                 data=body if method != "GET" else None,
@@ -362,11 +408,11 @@ class FederationClient:
         except aiohttp.ClientConnectorError as e:
             if isinstance(e.os_error, AddressRefused):
                 raise e.os_error from None
-            raise FetchError(f"cannot connect to {urlsplit(url).netloc}: {e.os_error}") from None
+            raise Unanswered(f"cannot connect to {urlsplit(url).netloc}: {e.os_error}") from None
         except TimeoutError:
-            raise FetchError(f"{urlsplit(url).netloc} did not answer in time") from None
+            raise Unanswered(f"{urlsplit(url).netloc} did not answer in time") from None
         except aiohttp.ClientError as e:
-            raise FetchError(f"{urlsplit(url).netloc}: {type(e).__name__}: {e}"[:300]) from None
+            raise Unanswered(f"{urlsplit(url).netloc}: {type(e).__name__}: {e}"[:300]) from None
 
 
 async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
@@ -401,12 +447,18 @@ def _json_object(body: bytes, url: str) -> dict[str, Any]:
 
 def _check_id(document: Mapping[str, Any], requested: str, answered: str) -> None:
     # Mastodon accepts no document whose id differs from the URL asked for; after a redirect
-    # the id may name the final URL, as long as it stays on that URL's host.
+    # the id may name the final URL, as long as that URL is on the host asked: otherwise a
+    # server could answer for one of its URLs (a key id) with a document from another host.
     found = document.get("id")
     if found == requested:
         return
-    if found == answered and same_host(answered, str(found)):
+    if found == answered and same_host(requested, answered):
         return
+    if found == answered:
+        raise FetchError(
+            f"{requested} redirected to {answered[:200]}, on another host, which cannot"
+            " answer for it"
+        )
     raise FetchError(f"the document at {requested} says its id is {str(found)[:200]}")
 
 

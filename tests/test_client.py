@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -32,11 +33,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class Site:
     """A small server on loopback that records every request it gets."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.requests: list[web.Request] = []
         self.app = web.Application()
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.host = host  # all of 127.0.0.0/8 is loopback: 127.0.0.2 is a second host
+        self.port = free_port(host)
+        self.base = f"http://{host}:{self.port}"
 
     def route(self, path: str, handler: Handler, method: str = "GET") -> None:
         async def recorded(request: web.Request) -> web.StreamResponse:
@@ -55,7 +57,7 @@ async def site() -> AsyncIterator[Site]:
 async def start(site: Site) -> web.AppRunner:
     runner = web.AppRunner(site.app)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", site.port).start()
+    await web.TCPSite(runner, site.host, site.port).start()
     return runner
 
 
@@ -187,6 +189,23 @@ async def test_redirects_are_followed_up_to_three(site: Site) -> None:
     assert fetched.url == f"{site.base}/r3"
 
 
+async def test_a_redirect_to_another_host_cannot_answer_for_the_url_asked(site: Site) -> None:
+    there = Site("127.0.0.2")
+    there.route("/doc", doc_handler(lambda r: {"id": f"{there.base}/doc"}))
+
+    async def away(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"{there.base}/doc")
+
+    site.route("/doc", away)
+    runner = await start(there)
+    try:
+        with pytest.raises(FetchError, match="on another host"):
+            await fetch(site, "/doc")
+    finally:
+        await runner.cleanup()
+    assert len(there.requests) == 1
+
+
 async def test_a_fourth_redirect_is_refused(site: Site) -> None:
     async def loop(request: web.Request) -> web.Response:
         raise web.HTTPFound("/loop")
@@ -218,6 +237,77 @@ async def test_a_server_that_does_not_answer_in_time_is_given_up(site: Site) -> 
     site.route("/slow", slow)
     with pytest.raises(FetchError, match="did not answer in time"):
         await fetch(site, "/slow", read_timeout=0.5)
+
+
+async def drip(request: web.Request) -> web.StreamResponse:
+    """Answer one byte every 0.1 s for 5 s: never slow enough for the read timeout."""
+    response = web.StreamResponse(headers={"Content-Type": "application/activity+json"})
+    await response.prepare(request)
+    for _ in range(50):
+        await response.write(b" ")
+        await asyncio.sleep(0.1)
+    return response
+
+
+async def test_a_server_dripping_its_answer_is_given_up_at_the_deadline(site: Site) -> None:
+    site.route("/drip", drip)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=rf"127\.0\.0\.1:{site.port} did not finish .* 1 s"):
+        await fetch(site, "/drip", read_timeout=0.5, total_timeout=1)
+    assert time.monotonic() - started < 2
+
+
+async def test_an_inbox_dripping_its_answer_is_given_up_at_the_deadline(site: Site) -> None:
+    site.route("/inbox", drip, method="POST")
+    runner = await start(site)
+    started = time.monotonic()
+    try:
+        async with FederationClient(
+            settings(read_timeout=0.5, total_timeout=1), lambda: datetime.now(UTC)
+        ) as client:
+            with pytest.raises(FetchError, match="did not finish answering within 1 s"):
+                await client.deliver(f"{site.base}/inbox", b"{}", signer())
+    finally:
+        await runner.cleanup()
+    assert time.monotonic() - started < 2
+
+
+async def test_fetches_do_not_wait_behind_stuck_deliveries(site: Site) -> None:
+    other = Site()
+    held, answer = asyncio.Event(), asyncio.Event()
+
+    def posts() -> int:
+        return sum(r.method == "POST" for r in site.requests)
+
+    async def hold(request: web.Request) -> web.Response:
+        if posts() == 2:
+            held.set()
+        await answer.wait()
+        return web.Response(status=202)
+
+    site.route("/inbox", hold, method="POST")
+    site.route("/actor", doc_handler(lambda r: {"id": f"{site.base}/actor"}))
+    other.route("/actor", doc_handler(lambda r: {"id": f"{other.base}/actor"}))
+    runners = [await start(site), await start(other)]
+    limits = settings(delivery_connections=2, delivery_connections_per_host=2, total_timeout=4)
+    try:
+        async with FederationClient(limits, lambda: datetime.now(UTC)) as client:
+            inbox = f"{site.base}/inbox"
+            deliveries = [
+                asyncio.create_task(client.deliver(inbox, b"{}", signer())) for _ in range(3)
+            ]
+            await asyncio.wait_for(held.wait(), 2)
+            # Every delivery connection is held: the fetches, to that host and another, go on.
+            async with asyncio.timeout(1):
+                await client.get_json(f"{other.base}/actor", signer())
+                await client.get_json(f"{site.base}/actor", signer())
+            assert posts() == 2
+            answer.set()
+            assert [d.status for d in await asyncio.gather(*deliveries)] == [202] * 3
+    finally:
+        answer.set()
+        for runner in runners:
+            await runner.cleanup()
 
 
 async def test_non_json_and_errors_are_refused_with_a_reason(site: Site) -> None:
