@@ -16,7 +16,7 @@ import aiohttp
 from aiohttp import web
 
 from federation.errors import CoveError, Unauthorized
-from federation.httpsig.inbound import claim_of, verify
+from federation.httpsig.inbound import authority_of, claim_of, verify
 from federation.httpsig.message import Headers, HttpMessage
 from federation.keydocs import key_on_actor, without_fragment
 from federation.keys import load_public_key
@@ -122,7 +122,13 @@ async def check_signatures(samples: Sequence[HttpMessage]) -> SignatureCheck:
                     if published is None:
                         raise Unauthorized(f"{url} does not publish {claim.key_id}")
                     keys[claim.key_id] = load_public_key(published.public_key_pem)
-                verify(message, claim, keys[claim.key_id], datetime.now(UTC))
+                verify(
+                    message,
+                    claim,
+                    keys[claim.key_id],
+                    datetime.now(UTC),
+                    authority=authority_of(message.url),
+                )
                 valid += 1
             except CoveError as e:
                 reasons.append(e.reason)

@@ -19,7 +19,7 @@ from aiohttp import ClientSession, web
 
 from federation.client import Signer
 from federation.errors import Unauthorized
-from federation.httpsig.inbound import claim_of, verify
+from federation.httpsig.inbound import authority_of, claim_of, verify
 from federation.httpsig.message import Headers, HttpMessage
 from federation.keydocs import key_on_actor, without_fragment
 from federation.keys import KeyPair, generate_rsa_keypair, load_private_key, load_public_key
@@ -245,7 +245,13 @@ async def _verified(message: HttpMessage, client: ClientSession) -> str:
     key = key_on_actor(actor, claim.key_id)
     if key is None:
         raise Unauthorized(f"{claim.key_id} is not published by its actor")
-    verify(message, claim, load_public_key(key.public_key_pem), datetime.now(UTC))
+    verify(
+        message,
+        claim,
+        load_public_key(key.public_key_pem),
+        datetime.now(UTC),
+        authority=authority_of(message.url),
+    )
     return key.owner
 
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from federation.errors import Unauthorized
 from federation.httpsig import cavage, rfc9421
-from federation.httpsig.inbound import claim_of, verify
+from federation.httpsig.inbound import authority_of, claim_of, verify
 from federation.httpsig.message import Headers, HttpMessage, HttpResponse, Spec
 from federation.keys import generate_rsa_keypair, load_private_key, load_public_key
 
@@ -129,7 +129,7 @@ def mastodon_signed_post(date: datetime = NOW, body: bytes = BODY) -> HttpMessag
 
 
 def check(message: HttpMessage, pem: str = MASTODON_KEY["public_pem"], now: datetime = NOW) -> None:
-    verify(message, claim_of(message), load_public_key(pem), now)
+    verify(message, claim_of(message), load_public_key(pem), now, authority="cove.example")
 
 
 def test_a_request_signed_as_mastodon_signs_verifies() -> None:
@@ -150,7 +150,7 @@ def test_hs2019_is_read_as_rsa_sha256() -> None:
     ("change", "reason"),
     [
         (lambda m: setattr(m, "body", m.body + b" "), "Digest does not match"),
-        (lambda m: m.headers.__setitem__("Host", "evil.example"), "does not match"),
+        (lambda m: m.headers.__setitem__("Host", "evil.example"), "made for another host"),
         (lambda m: setattr(m, "url", "https://cove.example/g/other/inbox"), "does not match"),
         (lambda m: m.headers.__delitem__("Digest"), "Digest header is missing"),
         (
@@ -234,13 +234,50 @@ def test_our_signatures_round_trip(spec: Spec, method: str) -> None:
         rfc9421.sign(message, "https://cove.example/actor#main-key", private, NOW)
     claim = claim_of(message)
     assert claim.spec == spec
-    verify(message, claim, load_public_key(keys.public_pem), NOW)
+    verify(message, claim, load_public_key(keys.public_pem), NOW, authority="peer.example")
     if method == "POST":
         assert ("Digest" in message.headers) == (spec == Spec.CAVAGE)
         assert ("Content-Digest" in message.headers) == (spec == Spec.RFC9421)
         message.body = b'{"type":"Delete"}'
         with pytest.raises(Unauthorized, match="does not match the body"):
-            verify(message, claim, load_public_key(keys.public_pem), NOW)
+            verify(message, claim, load_public_key(keys.public_pem), NOW, authority="peer.example")
+
+
+@pytest.mark.parametrize("spec", [Spec.CAVAGE, Spec.RFC9421])
+def test_a_get_signed_for_another_server_is_refused_here(spec: Spec) -> None:
+    """A hostile server lures a member's server into a signed GET of its own URL, then replays
+    that request, headers and all, to this node at the same path (within the hour)."""
+    keys = generate_rsa_keypair()
+    private = load_private_key(keys.private_pem)
+    assert isinstance(private, rsa.RSAPrivateKey)
+    path = "/g/youth/outbox?page=true"
+    lured = HttpMessage(
+        "GET", f"https://hostile.example{path}", Headers([("Host", "hostile.example")]), b""
+    )
+    sign = cavage.sign if spec == Spec.CAVAGE else rfc9421.sign
+    sign(lured, "https://member.example/actor#main-key", private, NOW)
+    public = load_public_key(keys.public_pem)
+    verify(lured, claim_of(lured), public, NOW, authority="hostile.example")
+    # As this node reads the replay: the URL is its own; the headers are the lured request's.
+    replayed = HttpMessage("GET", f"https://cove.example{path}", lured.headers, b"")
+    reason = "made for another host" if spec == Spec.CAVAGE else "does not verify"
+    with pytest.raises(Unauthorized, match=reason):
+        verify(replayed, claim_of(replayed), public, NOW, authority="cove.example")
+
+
+def test_the_signed_host_may_carry_the_default_port() -> None:
+    message = mastodon_signed_post()
+    check(message)
+    with pytest.raises(Unauthorized, match="another host"):
+        verify(
+            message,
+            claim_of(message),
+            load_public_key(MASTODON_KEY["public_pem"]),
+            NOW,
+            authority="cove.example:8443",
+        )
+    assert authority_of("https://cove.example:443") == "cove.example"
+    assert authority_of("http://127.0.0.1:8080") == "127.0.0.1:8080"
 
 
 def test_rfc9421_requires_created_method_target_and_digest() -> None:
@@ -258,7 +295,7 @@ def test_rfc9421_requires_created_method_target_and_digest() -> None:
         '"@target-uri" ', ""
     )
     with pytest.raises(Unauthorized, match="must cover @target-uri"):
-        verify(message, claim_of(message), public, NOW)
+        verify(message, claim_of(message), public, NOW, authority="peer.example")
     with pytest.raises(Unauthorized, match="exactly one signature"):
         claim_of(
             HttpMessage(

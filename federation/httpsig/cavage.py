@@ -55,7 +55,12 @@ def parse(value: str) -> CavageSignature:
         match = _PARAM.match(value, position)
         if match is None or match.end() == position:
             raise Unauthorized("the Signature header is malformed")
-        params[match.group(1)] = match.group(2) if match.group(2) is not None else match.group(3)
+        name = match.group(1)
+        if name in params:
+            # Two Signature headers read as one, or a parameter given twice: which one counts
+            # would differ from reader to reader, so neither does.
+            raise Unauthorized(f"the Signature header gives {name} more than once")
+        params[name] = match.group(2) if match.group(2) is not None else match.group(3)
         position = match.end()
     key_id = params.get("keyId")
     encoded = params.get("signature")

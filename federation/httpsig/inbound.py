@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from federation.errors import Unauthorized
 from federation.httpsig import cavage, rfc9421
@@ -45,14 +46,21 @@ def claim_of(message: HttpMessage) -> Claim:
     return Claim(Spec.CAVAGE, signature.key_id, cavage=signature)
 
 
-def check_policy(message: HttpMessage, claim: Claim, now: datetime) -> None:
-    """Freshness, coverage and digest: checked before any key is fetched, so a request that
-    could never pass costs no network."""
+def check_policy(message: HttpMessage, claim: Claim, now: datetime, *, authority: str) -> None:
+    """Freshness, coverage, digest and the signed host: checked before any key is fetched, so
+    a request that could never pass costs no network. `authority` is this server's own
+    host[:port]: a signature made for a request to another server is refused here, however
+    valid (a hostile server could otherwise replay a GET a member's server signed for it)."""
     if claim.cavage is not None:
         _check_cavage(message, claim.cavage, now)
+        _check_host(message, authority)
     else:
         assert claim.rfc9421 is not None
         _check_rfc9421(message, claim.rfc9421, now)
+        # @target-uri and @authority come from this server's own URL (the caller builds the
+        # message so); a covered Host header must say the same.
+        if "host" in claim.rfc9421.components:
+            _check_host(message, authority)
 
 
 def check_signature(message: HttpMessage, claim: Claim, key: PublicKey) -> None:
@@ -64,10 +72,32 @@ def check_signature(message: HttpMessage, claim: Claim, key: PublicKey) -> None:
         rfc9421.verify(message, key, claim.rfc9421.algorithm)
 
 
-def verify(message: HttpMessage, claim: Claim, key: PublicKey, now: datetime) -> None:
+def verify(
+    message: HttpMessage, claim: Claim, key: PublicKey, now: datetime, *, authority: str
+) -> None:
     """Both checks; Unauthorized with the reason if either fails."""
-    check_policy(message, claim, now)
+    check_policy(message, claim, now, authority=authority)
     check_signature(message, claim, key)
+
+
+def authority_of(url: str) -> str:
+    """host[:port] of a URL as a Host header names it: lowercased, default ports left out."""
+    parts = urlsplit(url)
+    return _without_default_port(parts.netloc.lower(), parts.scheme)
+
+
+def _without_default_port(netloc: str, scheme: str) -> str:
+    default = {"http": ":80", "https": ":443"}.get(scheme)
+    return netloc[: -len(default)] if default and netloc.endswith(default) else netloc
+
+
+def _check_host(message: HttpMessage, authority: str) -> None:
+    # Mastodon signs `host` and so must every signer here (checked above); its value must
+    # name this server, whatever scheme the request came in on (behind a TLS proxy).
+    signed = (message.headers.get("host") or "").strip().lower()
+    scheme = urlsplit(message.url).scheme
+    if _without_default_port(signed, scheme) != _without_default_port(authority.lower(), scheme):
+        raise Unauthorized(f"the signature was made for another host ({signed[:100] or 'none'})")
 
 
 def _has_body(message: HttpMessage) -> bool:

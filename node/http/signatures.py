@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from federation.errors import Unauthorized
-from federation.httpsig.inbound import Claim, check_policy, check_signature, claim_of
+from federation.httpsig.inbound import (
+    Claim,
+    authority_of,
+    check_policy,
+    check_signature,
+    claim_of,
+)
 from federation.httpsig.message import Headers, HttpMessage, Spec
 from federation.keys import load_public_key
 from node.domain.keys import ResolvedKey, verification_key
@@ -41,7 +47,7 @@ async def signed_by(request: web.Request, body: bytes) -> SignedBy:
     client = request.app[CLIENT]
     message = as_message(request, body)
     claim = claim_of(message)
-    check_policy(message, claim, node.clock())
+    check_policy(message, claim, node.clock(), authority=authority_of(node.urls.base))
     keys = request.app[KEYS]
     fetched_now = False
 
