@@ -36,6 +36,26 @@ class PublicKey:
     public_key_pem: str
 
 
+# FEP-521a: keys for proofs (FEP-8b32) are Multikeys listed under assertionMethod.
+MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+ASSERTION_METHOD: Mapping[str, Any] = {
+    "assertionMethod": {
+        "@id": "https://w3id.org/security#assertionMethod",
+        "@type": "@id",
+        "@container": "@set",
+    }
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AssertionKey:
+    """The Ed25519 key that proves what this actor sends (object integrity proofs)."""
+
+    id: str
+    controller: str
+    public_key_multibase: str
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Everything an actor document says about a local actor."""
@@ -60,6 +80,7 @@ class Actor:
     discoverable: bool = False
     indexable: bool = False
     posting_restricted_to_mods: bool | None = None
+    assertion_key: AssertionKey | None = None
     # Terms of Cove's own vocabulary, already named as its context names them.
     extensions: Mapping[str, Any] = field(default_factory=dict)
 
@@ -67,7 +88,12 @@ class Actor:
 def actor_document(actor: Actor, cove_context: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON-LD actor document, compacted, with every term its context defines."""
     doc: dict[str, Any] = {
-        "@context": [AS_CONTEXT, SECURITY_CONTEXT, {**PEER_TERMS, **cove_context}],
+        "@context": [
+            AS_CONTEXT,
+            SECURITY_CONTEXT,
+            {**PEER_TERMS, **ASSERTION_METHOD, **cove_context},
+            MULTIKEY_CONTEXT,
+        ],
         "id": actor.id,
         "type": actor.type,
         "preferredUsername": actor.preferred_username,
@@ -93,6 +119,16 @@ def actor_document(actor: Actor, cove_context: Mapping[str, Any]) -> dict[str, A
         "owner": actor.public_key.owner,
         "publicKeyPem": actor.public_key.public_key_pem,
     }
+    if actor.assertion_key is not None:
+        proof_key = actor.assertion_key
+        doc["assertionMethod"] = [
+            {
+                "id": proof_key.id,
+                "type": "Multikey",
+                "controller": proof_key.controller,
+                "publicKeyMultibase": proof_key.public_key_multibase,
+            }
+        ]
     doc["manuallyApprovesFollowers"] = actor.manually_approves_followers
     doc["discoverable"] = actor.discoverable
     doc["indexable"] = actor.indexable

@@ -5,6 +5,7 @@ refused where a document comes in, so that nothing fails later, half-stored."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -37,10 +38,23 @@ def check_text(document: object) -> None:
                 raise UnstorableText("text must be valid Unicode") from None
 
 
+def _no_constant(name: str) -> Any:
+    raise UnstorableText(f"numbers must be finite ({name} is not)")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise UnstorableText(f"numbers must be finite ({text[:20]} is too large)")
+    return value
+
+
 def loads(body: bytes | str) -> Any:
     """json.loads, then check_text when the body holds an escape that could need it. Raises
-    ValueError (UnstorableText for the text, another ValueError for bad JSON)."""
-    document = json.loads(body)
+    ValueError (UnstorableText for the text, another ValueError for bad JSON). NaN, Infinity
+    and numbers too large for a double are refused too: Python reads them, PostgreSQL's JSON
+    does not, and one such document would fail the whole batch it is stored with."""
+    document = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
     suspect = _SUSPECT_BYTES if isinstance(body, bytes) else _SUSPECT
     if suspect.search(body):  # type: ignore[arg-type]
         check_text(document)

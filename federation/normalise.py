@@ -85,6 +85,23 @@ def needs_normalising(doc: Mapping[str, Any]) -> bool:
     return any(redefinitions)
 
 
+def check_nesting(doc: Mapping[str, Any]) -> None:
+    """Invalid when the document nests deeper than MAX_NESTING: a cheap walk, no contexts
+    read, so an inbox can refuse such a body before it knows who sent it."""
+    stack: list[tuple[object, int]] = [(doc, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise Invalid(f"the document nests deeper than {MAX_NESTING} levels")
+        if isinstance(value, Mapping):
+            children: list[object] = list(value.values())
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        stack.extend((v, depth + 1) for v in children if isinstance(v, dict | list))
+
+
 def normalise(doc: Mapping[str, Any]) -> dict[str, Any]:
     """`doc` expanded and compacted again against READER_CONTEXT, using only local contexts."""
     try:

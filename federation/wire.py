@@ -208,6 +208,15 @@ def read_document(doc: Mapping[str, Any]) -> Document:
     return value
 
 
+def read_as_given(doc: Mapping[str, Any]) -> Document:
+    """Read a document by its term names alone, its JSON-LD context not applied: the cheap
+    first look an inbox takes before it knows who sent it. Whoever relies on what the terms
+    mean reads it again with `read_document`."""
+    if not isinstance(doc, Mapping):
+        raise Invalid("a document must be a JSON object")
+    return _read(doc, 0)
+
+
 def first_id(value: object) -> str | None:
     """The first id a property gives: a string, an object's id, or the first of a list that has
     one. Lists inside lists are not looked into."""
