@@ -39,6 +39,7 @@ from node.console import (
 )
 from node.domain import (
     accounts,
+    anonymous_posts,
     delivery,
     domain_policy,
     group_federation,
@@ -172,6 +173,9 @@ def build_parser() -> Parser:
         "author", parents=[common], help="who really wrote a post (anonymous ones too)"
     )
     author.add_argument("post", help="the post's URL")
+    author.add_argument(
+        "--as", dest="as_account", metavar="ACCOUNT", help="ask as this account (a moderator)"
+    )
     author.set_defaults(run=cmd_group_author)
 
     member = commands.add_parser(
@@ -244,6 +248,9 @@ async def cmd_init(inv: Invocation) -> None:
     config = node_config(inv)
     node = open_node(config)
     try:
+        # Migrating first is safe whatever the base URL (as `cove db upgrade` is), and the
+        # instance table must exist to be read. Then the first init pins the base URL, and a
+        # later one with another refuses before it adds anything (the demo group).
         await migrate.upgrade(node.store)
         steps["database"] = redacted(config.database.url)
         steps["revision"] = migrate.head_revision()
@@ -266,6 +273,11 @@ async def cmd_init(inv: Invocation) -> None:
         human.append(f"demo group: {steps['demo_group']} (created)")
     human.append(f"ready: {node.urls.base}")
     emit(inv, steps, "\n".join(human))
+
+
+# `cove db upgrade` and `cove db status` skip the identity check on purpose: they touch only
+# the schema and write no row that names an origin, the check itself needs the instance table
+# they create, and they must keep working to repair a node whatever its configuration says.
 
 
 async def cmd_db_upgrade(inv: Invocation) -> None:
@@ -304,6 +316,8 @@ def cmd_serve_sync(inv: Invocation) -> None:
         node = open_node(config)
         try:
             await require_current_schema(node)
+            # Pins the base URL on a fresh database (`cove db upgrade` then `cove serve`), and
+            # refuses to serve as another origin than the stored one.
             await ensure_instance(node)
             await require_applied_mode(node)
         except BaseException:
@@ -316,9 +330,10 @@ def cmd_serve_sync(inv: Invocation) -> None:
             config.http.port,
             redacted(config.database.url),
         )
+        # Said only once the checks passed: a refused start must not claim to serve.
+        print(f"Cove {__version__} serving {config.node.base_url} (Ctrl-C stops)", flush=True)
         return create_serving_app(node, workers=not inv.args.no_workers)
 
-    print(f"Cove {__version__} serving {config.node.base_url} (Ctrl-C stops)", flush=True)
     try:
         web.run_app(
             serving_app(),
@@ -359,6 +374,7 @@ async def cmd_worker(inv: Invocation) -> None:
         loop.add_signal_handler(sig, stop.set)
 
     async def work(node: Node, client: FederationClient) -> None:
+        # `with_client` has checked the identity; this pins it on a fresh database.
         await ensure_instance(node)
         await require_applied_mode(node)
         print(f"Cove {__version__} worker for {node.urls.base} (Ctrl-C stops)", flush=True)
@@ -562,11 +578,12 @@ async def cmd_group_pin(inv: Invocation) -> None:
 
 async def cmd_group_author(inv: Invocation) -> None:
     async def work(node: Node) -> None:
-        author, anonymous = await group_federation.author_of(node, inv.args.post)
+        acting = await acting_as(node, inv.args.as_account)
+        found = await anonymous_posts.author_of(node, acting, inv.args.post)
         emit(
             inv,
-            {"post": inv.args.post, "author": author, "anonymous": anonymous},
-            f"{author}" + (" (posted anonymously)" if anonymous else ""),
+            found.as_json(),
+            f"{found.author}" + (" (posted anonymously)" if found.anonymous else ""),
         )
 
     await with_node(inv, work)

@@ -111,6 +111,22 @@ def _check_pool_size(value: int) -> str | None:
     return None if 1 <= value <= 200 else "must be from 1 to 200"
 
 
+def _check_body_kb(value: int) -> str | None:
+    return None if 16 <= value <= 10 * 1024 else "must be from 16 to 10240 (KiB)"
+
+
+def _check_rate(value: int) -> str | None:
+    return None if 1 <= value <= 1_000_000 else "must be from 1 to 1000000 a minute"
+
+
+def _check_pending(value: int) -> str | None:
+    return None if 10 <= value <= 10_000_000 else "must be from 10 to 10000000"
+
+
+def _check_days(value: int) -> str | None:
+    return None if 1 <= value <= 3650 else "must be from 1 to 3650 days"
+
+
 # Plain database URL schemes map to the async drivers Cove uses.
 DATABASE_DRIVERS: Mapping[str, str] = {
     "sqlite": "sqlite+aiosqlite",
@@ -132,8 +148,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("federation", "authorized_fetch", bool, False),
     Setting("federation", "connect_timeout", int, 5, _check_timeout),
     Setting("federation", "read_timeout", int, 10, _check_timeout),
+    Setting("federation", "request_timeout", int, 30, _check_timeout),
     Setting("federation", "mode", str, "blocklist", _one_of("blocklist", "allowlist")),
     Setting("federation", "expose_blocklist", bool, True),
+    Setting("inbox", "max_body_kb", int, 1024, _check_body_kb),
+    Setting("inbox", "actor_per_minute", int, 600, _check_rate),
+    Setting("inbox", "host_per_minute", int, 6000, _check_rate),
+    Setting("inbox", "host_pending", int, 20000, _check_pending),
+    Setting("inbox", "keep_received_days", int, 30, _check_days),
     Setting("blocklists", "merge", str, "max", _one_of("max", "min")),
     Setting("blocklists", "threshold", int, 1, _check_threshold),
     Setting("blocklists", "threshold_type", str, "count", _one_of("count", "pct")),
@@ -182,8 +204,21 @@ class FederationSettings:
     authorized_fetch: bool
     connect_timeout: int
     read_timeout: int
+    request_timeout: int  # a whole request, answer included, however slowly it comes
     mode: FederationMode
     expose_blocklist: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InboxSettings:
+    """What one sender may put into the inboxes (each process counts on its own), and how
+    long received activities keep their bodies once applied."""
+
+    max_body_kb: int
+    actor_per_minute: int  # activities from one actor
+    host_per_minute: int  # activities from all the actors of one server
+    host_pending: int  # received from one server and not yet applied
+    keep_received_days: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +243,7 @@ class Config:
     database: DatabaseSettings
     privacy: PrivacySettings
     federation: FederationSettings
+    inbox: InboxSettings
     blocklists: BlocklistSettings
     log: LogSettings
     source: Path | None  # the file it came from, if any
@@ -324,8 +360,16 @@ def _build(values: Mapping[str, Any], base_dir: Path, source: Path | None) -> Co
             authorized_fetch=get("federation.authorized_fetch"),
             connect_timeout=get("federation.connect_timeout"),
             read_timeout=get("federation.read_timeout"),
+            request_timeout=get("federation.request_timeout"),
             mode=FederationMode(get("federation.mode")),
             expose_blocklist=get("federation.expose_blocklist"),
+        ),
+        inbox=InboxSettings(
+            max_body_kb=get("inbox.max_body_kb"),
+            actor_per_minute=get("inbox.actor_per_minute"),
+            host_per_minute=get("inbox.host_per_minute"),
+            host_pending=get("inbox.host_pending"),
+            keep_received_days=get("inbox.keep_received_days"),
         ),
         blocklists=BlocklistSettings(
             merge=get("blocklists.merge"),

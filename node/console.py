@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from federation.client import FederationClient
 from node.config import Config, load_config
+from node.domain.instance import check_identity
 from node.runtime import Node, federation_client, open_node
 from node.store import migrate
 
@@ -82,9 +83,13 @@ def redacted(url: str) -> str:
 
 
 async def with_node(inv: Invocation, work: Callable[[Node], Awaitable[Any]]) -> Any:
+    """Run `work` on the node's store, once the schema is current (the identity check reads the
+    instance table) and the configured base URL is the node's own: a command run as another
+    origin would write ids and deliveries no peer accepts."""
     node = open_node(node_config(inv))
     try:
         await require_current_schema(node)
+        await check_identity(node)
         return await work(node)
     finally:
         await node.store.close()

@@ -65,6 +65,7 @@ def federation_client(node: Node) -> FederationClient:
             allow_private_addresses=settings.allow_private_addresses,
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
+            total_timeout=settings.request_timeout,
         ),
         clock=node.clock,
         refuse=lambda url: node.policy.refusal(url, node.clock()),

@@ -1,5 +1,6 @@
 """Periodic jobs (APScheduler), each run by one process at a time: on PostgreSQL, where
-several worker processes share a database, a job runs only under its advisory lock."""
+several worker processes share a database, a job runs only under its advisory lock. A job the
+infrastructure failed is told to the outage tracker and runs again at its next interval."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete, text
 from sqlmodel import col
 
-from node.domain import blocklist_sources, domain_policy, group_moderation
+from node.domain import blocklist_sources, domain_policy, group_moderation, retention
+from node.faults import Fault, fault_of, summary
+from node.outage import OutageTracker
 from node.runtime import Node, federation_client
 from node.store.states import DeliveryState
 from node.store.tables import Delivery
@@ -51,15 +54,33 @@ async def exclusive(node: Node, name: str) -> AsyncIterator[bool]:
                 await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
 
 
-async def run_job(node: Node, name: str, job: Callable[[Node], Awaitable[int]]) -> int | None:
-    """Run `job` if no other process is running it; its result, or None when skipped."""
-    async with exclusive(node, name) as held:
-        if not held:
-            log.info("event=job_skipped job=%s reason=held_elsewhere", name)
-            return None
-        result = await job(node)
-        log.info("event=job_done job=%s result=%s", name, result)
-        return result
+async def run_job(
+    node: Node,
+    name: str,
+    job: Callable[[Node], Awaitable[int]],
+    outage: OutageTracker | None = None,
+) -> int | None:
+    """Run `job` if no other process is running it; its result, or None when skipped or put
+    off by an infrastructure fault (it runs again at its next interval)."""
+    tracker = outage or OutageTracker(node)
+    try:
+        async with exclusive(node, name) as held:
+            if not held:
+                log.info("event=job_skipped job=%s reason=held_elsewhere", name)
+                return None
+            result = await job(node)
+    except Exception as e:
+        fault = fault_of(e)
+        if fault is None:
+            raise  # a bug: APScheduler logs it with its trace
+        if fault is Fault.STORE:
+            tracker.fault(e, f"job:{name}")
+        else:
+            log.warning("event=job_put_off job=%s error=%s", name, summary(e))
+        return None
+    tracker.answered()
+    log.info("event=job_done job=%s result=%s", name, result)
+    return result
 
 
 async def prune_deliveries(node: Node) -> int:
@@ -92,18 +113,20 @@ JOBS: tuple[tuple[str, Callable[[Node], Awaitable[int]], timedelta], ...] = (
     ("expire_bans", group_moderation.expire_bans, EXPIRE_BANS_EVERY),
     ("expire_domain_blocks", domain_policy.expire_blocks, EXPIRE_BANS_EVERY),
     ("sync_blocklists", sync_blocklists, SYNC_BLOCKLISTS_EVERY),
+    ("prune_received", retention.prune_received, PRUNE_EVERY),
 )
 
 
-def periodic_jobs(node: Node) -> AsyncIOScheduler:
+def periodic_jobs(node: Node, outage: OutageTracker | None = None) -> AsyncIOScheduler:
     """The scheduler every worker process starts; the locks keep each job to one of them."""
+    tracker = outage or OutageTracker(node)
     scheduler = AsyncIOScheduler(timezone="UTC")
     for name, job, every in JOBS:
         scheduler.add_job(
             run_job,
             "interval",
             seconds=every.total_seconds(),
-            args=[node, name, job],
+            args=[node, name, job, tracker],
             id=name,
             max_instances=1,
             coalesce=True,

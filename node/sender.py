@@ -1,6 +1,6 @@
 """Sending deliveries: claimed rows become signed POSTs, a few at a time per host and one at a
 time, in order, per inbox, while more rows are claimed as room frees; the outcomes of POSTs
-that finish together are recorded in one transaction."""
+that finish together are recorded in one transaction (again, while the database is away)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from federation.errors import CoveError
 from node.domain import delivery
 from node.domain.delivery import Attempt, Due
 from node.domain.keys import local_signer
+from node.outage import OutageTracker
 from node.runtime import Node
 from node.store.changes import ACTORS
 
@@ -25,13 +26,21 @@ CLAIM = 128  # rows per claim
 PER_HOST = 4  # POSTs at once to one host
 HOST_BACKLOG = 32  # rows of one host held before its other rows are left for later
 IDLE_POLL_SECONDS = 0.2  # other processes' rows are found by polling
+RECORD_RETRY_SECONDS = 0.5  # outcomes not recorded (the database away) are tried again after
 
 
 class Sender:
-    def __init__(self, node: Node, client: FederationClient, rng: random.Random) -> None:
+    def __init__(
+        self,
+        node: Node,
+        client: FederationClient,
+        rng: random.Random,
+        outage: OutageTracker | None = None,
+    ) -> None:
         self.node = node
         self.client = client
         self.rng = rng
+        self.outage = outage or OutageTracker(node)
         self.wake = asyncio.Event()  # set when this process queued deliveries
         self._signers: dict[str, asyncio.Future[Signer]] = {}
         self._inboxes: dict[str, deque[Due]] = {}  # an inbox's rows waiting, while it runs
@@ -40,6 +49,9 @@ class Sender:
         self._held: dict[int, str] = {}  # delivery id -> host
         self._held_per_host: Counter[str] = Counter()
         self._attempts: list[Attempt] = []
+        # Rows not sent because the database failed under them (their signer): given back,
+        # with the rows of the same inbox behind them, so that the inbox's order holds.
+        self._unsent: list[int] = []
         self._attempted = asyncio.Event()
         self._recorded = asyncio.Event()
         self._closing = False
@@ -73,14 +85,17 @@ class Sender:
     async def _claim_guarded(self, limit: int) -> int:
         try:
             return await self._claim(limit)
-        except Exception:  # keep sending what is held; the next round claims again
-            log.exception("event=delivery_claim_failed")
+        except Exception as e:  # keep sending what is held; the next round claims again
+            if not self.outage.absorbs(e, "sender"):
+                log.exception("event=delivery_claim_failed")
             return 0
 
     async def _claim(self, limit: int) -> int:
         busy = [host for host, n in self._held_per_host.items() if n >= HOST_BACKLOG]
         async with self.node.store.transaction() as session:
             due = await delivery.claim_due(session, self.node.clock(), limit, busy)
+        if due:
+            self.outage.answered()
         for item in due:
             self._hold(item)
         return len(due)
@@ -112,6 +127,12 @@ class Sender:
                 waiting.popleft()
                 self._attempts.append(attempt)
                 self._attempted.set()
+        except Exception as e:  # not the peer's doing: the rows go back unsent, in order
+            if not self.outage.absorbs(e, "sender"):
+                log.exception("event=delivery_send_failed inbox=%s", inbox)
+            self._unsent.extend(item.delivery_id for item in waiting)
+            waiting.clear()
+            self._attempted.set()
         finally:
             del self._inboxes[inbox]
 
@@ -149,21 +170,33 @@ class Sender:
         while not self._closing:
             await self._attempted.wait()
             self._attempted.clear()
-            await self._record_waiting()
+            if not await self._record_waiting():
+                await asyncio.sleep(RECORD_RETRY_SECONDS)
+                self._attempted.set()
 
-    async def _record_waiting(self) -> None:
-        """Record every outcome waiting, in one transaction (group commit)."""
+    async def _record_waiting(self) -> bool:
+        """Record every outcome waiting, and give back the rows not sent, in one transaction
+        (group commit). False when the database is away: they wait for the next try."""
         attempts, self._attempts = self._attempts, []
-        if not attempts:
-            return
+        unsent, self._unsent = self._unsent, []
+        if not attempts and not unsent:
+            return True
         try:
             async with self.node.store.transaction() as session:
                 states = await delivery.record_attempts(
                     session, attempts, self.node.clock(), self.rng
                 )
-        except Exception:  # the rows keep their leases: they are sent again when those end
+                await delivery.release(session, unsent)
+        except Exception as e:
+            if self.outage.absorbs(e, "sender"):
+                # Kept, ahead of what came since; at the stop the rows' leases run out instead.
+                self._attempts[:0], self._unsent[:0] = attempts, unsent
+                return False
+            # A bug: the rows keep their leases and are sent again when those end.
             log.exception("event=delivery_record_failed count=%s", len(attempts))
             states = []
+        else:
+            self.outage.answered()
         for attempt, state in zip(attempts, states, strict=False):
             log.info(
                 "event=delivery id=%s host=%s status=%s state=%s error=%s",
@@ -173,9 +206,10 @@ class Sender:
                 state.value,
                 attempt.error,
             )
-        for attempt in attempts:
-            self._let_go(attempt.delivery_id)
+        for delivery_id in [*(a.delivery_id for a in attempts), *unsent]:
+            self._let_go(delivery_id)
         self._recorded.set()
+        return True
 
     def _let_go(self, delivery_id: int) -> None:
         host = self._held.pop(delivery_id, None)
@@ -200,8 +234,9 @@ class Sender:
         try:
             async with self.node.store.transaction() as session:
                 await delivery.release(session, unsent)
-        except Exception:  # their leases run out instead
-            log.exception("event=delivery_release_failed count=%s", len(unsent))
+        except Exception as e:  # their leases run out instead
+            if not self.outage.absorbs(e, "sender"):
+                log.exception("event=delivery_release_failed count=%s", len(unsent))
         for delivery_id in unsent:
             self._let_go(delivery_id)
 

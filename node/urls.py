@@ -43,6 +43,10 @@ class Urls:
     def key_id(self, actor_id: str) -> str:
         return f"{actor_id}#main-key"
 
+    def proof_key_id(self, actor_id: str) -> str:
+        """The Ed25519 key of the actor's object integrity proofs (FEP-8b32, FEP-521a)."""
+        return f"{actor_id}#ed25519-key"
+
     def webfinger(self) -> str:
         return f"{self.base}/.well-known/webfinger"
 

@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from federation.client import FederationClient
 from node.domain.processing import process_pending
+from node.outage import OutageTracker
 from node.runtime import Node
 from node.scheduler import periodic_jobs
 from node.sender import Sender, wait_for_any
@@ -27,36 +28,51 @@ class Workers:
         client: FederationClient,
         rng: random.Random | None = None,
         wake: asyncio.Event | None = None,
+        outage: OutageTracker | None = None,
     ):
         self.node = node
         self.client = client
+        self.rng = rng or random.Random()
         # Set by the inbox of the same process when it stores something: no need to wait for
         # the next poll (other processes' work is found by polling).
         self.wake = wake or asyncio.Event()
-        self.sender = Sender(node, client, rng or random.Random())
+        # The process's one tracker (the web server's, when it runs the workers too).
+        self._owns_outage = outage is None
+        self.outage = outage or OutageTracker(node)
+        self.sender = Sender(node, client, self.rng, self.outage)
 
     async def run_once(self) -> int:
         """One round of both jobs, by hand; how many rows were handled."""
-        return await process_pending(self.node, self.client) + await self.sender.deliver_round()
+        applied = await process_pending(self.node, self.client, self.outage, self.rng)
+        return applied + await self.sender.deliver_round()
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        await self.release_stale_leases()
-        scheduler = periodic_jobs(self.node)
+        try:
+            await self.release_stale_leases()
+        except Exception as e:  # the leases run out instead
+            if not self.outage.absorbs(e, "worker"):
+                raise
+        scheduler = periodic_jobs(self.node, self.outage)
         scheduler.start()
         sending = asyncio.create_task(self.sender.run(stop))
-        watching = asyncio.create_task(self.node.store.watch_changes(stop))
+        watching = asyncio.create_task(
+            self.node.store.watch_changes(stop, on_fault=lambda e: self.outage.absorbs(e, "poll"))
+        )
         try:
             await self._apply_received(stop)
         finally:
             await asyncio.gather(sending, watching)
             scheduler.shutdown(wait=False)
+            if self._owns_outage:
+                await self.outage.settle()
 
     async def _apply_received(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                handled = await process_pending(self.node, self.client)
-            except Exception:  # keep serving; the next round retries from the rows
-                log.exception("event=worker_round_failed")
+                handled = await process_pending(self.node, self.client, self.outage, self.rng)
+            except Exception as e:  # keep serving; the next round retries from the rows
+                if not self.outage.absorbs(e, "worker"):
+                    log.exception("event=worker_round_failed")
                 handled = 0
             if handled:
                 self.sender.wake.set()  # what was applied may have queued deliveries

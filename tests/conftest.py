@@ -363,11 +363,13 @@ async def add_follower(
 
 
 @asynccontextmanager
-async def serving_app(app: web.Application, port: int) -> AsyncIterator[None]:
-    """A stand-in server (a sink, a peer) listening on 127.0.0.1:`port` while in use."""
+async def serving_app(
+    app: web.Application, port: int, address: str = "127.0.0.1"
+) -> AsyncIterator[None]:
+    """A stand-in server (a sink, a peer) listening on `address`:`port` while in use."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await web.TCPSite(runner, address, port).start()
     try:
         yield
     finally:

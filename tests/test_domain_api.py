@@ -151,6 +151,57 @@ async def test_a_node_can_keep_its_list_to_itself(api: ApiClient) -> None:
     assert answer.status == 404 and "does not publish" in answer.body["error"]
 
 
+@pytest.mark.hidden_blocklist
+async def test_a_hidden_list_is_not_published_on_the_instance_actor_either(
+    served: ServedNode, api: ApiClient, admin: str
+) -> None:
+    made = await api.post(
+        f"{M}/admin/domain_blocks",
+        admin,
+        json_body={"domain": "secret.example", "severity": "suspend"},
+    )
+    assert made.status == 200
+    actor = served.urls.instance_actor()
+    for url in (
+        f"{actor}/policy",
+        f"{actor}/policy?page=1",
+        f"{actor}/policy/{made.body['digest']}",
+    ):
+        async with served.client.get(url, headers={"Accept": "application/activity+json"}) as r:
+            assert r.status == 404, url
+            assert "secret.example" not in await r.text()
+    async with served.client.get(actor, headers={"Accept": "application/activity+json"}) as r:
+        assert "domainPolicy" not in await r.json(content_type=None)
+
+
+@pytest.mark.parametrize("role", [AccountRole.MODERATOR, AccountRole.MEMBER])
+async def test_a_token_scope_is_not_a_role_for_reading_the_policy_either(
+    served: ServedNode, api: ApiClient, admin: str, role: AccountRole
+) -> None:
+    """A node moderator, or a member who moderates a group, holding admin:read: refused."""
+    node = served.node
+    made = await api.post(
+        f"{M}/admin/domain_blocks",
+        admin,
+        json_body={"domain": "ugly.example", "private_comment": "told by a friend at ugly"},
+    )
+    allow = await api.post(f"{M}/admin/domain_allows", admin, json_body={"domain": "nice.example"})
+    secret = await token(node, "mo", role, "read admin:read")
+    await create_group(node, NewGroup(name="grief", title="Grief", owner="mo"))
+    for path in (
+        f"{M}/admin/domain_blocks",
+        f"{M}/admin/domain_blocks/{made.body['id']}",
+        f"{M}/admin/domain_allows",
+        f"{M}/admin/domain_allows/{allow.body['id']}",
+    ):
+        answer = await api.get(path, secret)
+        assert answer.status == 403, path
+        assert "not an admin" in answer.body["error"]
+        assert "friend at ugly" not in str(answer.body)
+    asked = {"keys": ["instance_follows"], "instance_follows": {"domain": "ugly.example"}}
+    assert (await api.post(f"{M}/admin/measures", secret, json_body=asked)).status == 403
+
+
 async def test_the_follows_measure_counts_who_is_followed_from_there(
     served: ServedNode, api: ApiClient, admin: str
 ) -> None:

@@ -191,7 +191,13 @@ async def test_a_key_rotation_is_picked_up_by_refetching_once(
     fresh = generate_rsa_keypair()
     async with b.node.store.transaction() as session:
         actor = (await session.exec(select(LocalActor).where(LocalActor.username == "ben"))).one()
-        old = (await session.exec(select(SigningKey).where(SigningKey.actor_id == actor.id))).one()
+        old = (
+            await session.exec(
+                select(SigningKey).where(
+                    SigningKey.actor_id == actor.id, SigningKey.algorithm == "rsa-2048"
+                )
+            )
+        ).one()
         old.state = KeyState.RETIRED
         session.add(
             SigningKey(

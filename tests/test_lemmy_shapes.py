@@ -25,6 +25,7 @@ from node.store.states import (
 from node.store.tables import Activity, Post, RemoteMembership
 from node.workers import Workers
 from tests.conftest import PeerFactory, ServedNode, client_for, eventually, serving
+from tests.hostile_peer import settled
 from tests.lemmy_peer import (
     FIXTURES,
     USERNAME,
@@ -68,26 +69,6 @@ async def deliver(served: ServedNode, lemmy: LemmyPeer, document: dict[str, Any]
     async with client_for(served.node) as client:
         status = await client.post(inbox, json.dumps(document).encode(), lemmy.signer)
     assert status == 202, f"{document['type']} answered {status}"
-
-
-async def settled(served: ServedNode, activity_id: str) -> Activity:
-    """The inbound row of an activity once the node has applied (or refused) it."""
-
-    async def applied() -> Activity | None:
-        async with served.node.store.session() as session:
-            row = (
-                await session.exec(
-                    select(Activity).where(
-                        Activity.uri == activity_id, Activity.direction == Direction.INBOUND
-                    )
-                )
-            ).first()
-        return row if row is not None and row.state != ActivityState.RECEIVED else None
-
-    applied.__name__ = f"applied({activity_id})"
-    row = await eventually(applied, within=10.0)
-    assert isinstance(row, Activity)
-    return row
 
 
 async def processed(served: ServedNode, activity_id: str) -> None:

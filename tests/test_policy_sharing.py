@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import json
 
+from sqlmodel import select
+
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity, digest
 from node.domain import blocklist_sources, domain_policy, policy_sharing
+from node.domain.keys import local_signer
 from node.domain.roles import Acting
-from node.store.states import SourceKind
+from node.store.states import Direction, SourceKind
+from node.store.tables import Activity, PolicyFollower
 from tests.conftest import PeerFactory, ServedNode, client_for, eventually, signed_get
 
 
@@ -113,4 +117,59 @@ async def test_an_add_from_a_node_nobody_subscribed_to_changes_nothing(
             return row is not None and row.state.value != "received"
 
     await eventually(settled)
+    assert await domain_policy.list_blocks(b.node) == []
+
+
+async def test_a_node_that_keeps_its_blocks_to_itself_shares_them_with_no_one(
+    served: ServedNode, peer_node: PeerFactory
+) -> None:
+    a = await peer_node(address="127.0.0.3", federation={"expose_blocklist": False})
+    by_a = Acting.operator(a.node)
+    await domain_policy.set_block(
+        a.node,
+        by_a,
+        BlockEntry("evil.example", Severity.SUSPEND, private_comment="a friend told us"),
+    )
+    b = served
+    source = await blocklist_sources.add_source(
+        b.node,
+        Acting.operator(b.node),
+        a.urls.instance_actor(),
+        kind=SourceKind.ACTOR,
+        max_severity=Severity.SUSPEND,
+        drafts=False,
+    )
+    async with client_for(b.node) as client:
+        synced = await policy_sharing.follow_source(b.node, client, source.id)
+        assert synced.status != "updated" and synced.source.entries == 0
+        # Asked directly, A answers Reject and keeps no follower.
+        follow = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{b.base}/activities/policy-follow-1",
+            "type": "Follow",
+            "actor": b.urls.instance_actor(),
+            "object": a.urls.instance_actor(),
+        }
+        signer = await local_signer(b.node, b.urls.instance_actor())
+        status = await client.post(
+            a.urls.inbox(a.urls.instance_actor()), json.dumps(follow).encode(), signer
+        )
+    assert status == 202
+
+    async def answered() -> list[Activity]:
+        async with a.node.store.session() as session:
+            found = await session.exec(
+                select(Activity).where(
+                    Activity.direction == Direction.OUTBOUND, Activity.type == "Reject"
+                )
+            )
+            return list(found.all())
+
+    (reject,) = await eventually(answered)  # type: ignore[misc]
+    assert reject.document["object"]["id"] == follow["id"]
+    await domain_policy.set_block(a.node, by_a, BlockEntry("worse.example", Severity.SUSPEND))
+    async with a.node.store.session() as session:
+        assert (await session.exec(select(PolicyFollower))).all() == []
+        sent = (await session.exec(select(Activity).where(Activity.type == "Add"))).all()
+    assert sent == []
     assert await domain_policy.list_blocks(b.node) == []

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import delete, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 
 from federation.errors import Conflict, Invalid, NotFound
 from node.domain import accounts, groups, outbox
@@ -102,6 +102,18 @@ async def test_migrations_downgrade_to_nothing_and_back(node: Node) -> None:
     assert await migrate.current_revision(node.store) == migrate.head_revision()
 
 
+async def test_actors_made_before_proofs_get_a_proof_key_on_upgrade(node: Node) -> None:
+    await accounts.create_account(node, "elder")
+    async with node.store.transaction() as session:
+        await session.exec(delete(SigningKey).where(col(SigningKey.algorithm) == "ed25519"))
+    await migrate.downgrade(node.store, "0007")
+    await migrate.upgrade(node.store)
+    async with node.store.session() as session:
+        keys = (await session.exec(select(SigningKey))).all()
+    assert sorted(k.algorithm for k in keys) == ["ed25519", "rsa-2048"]
+    assert all(k.created_at.tzinfo is not None for k in keys)
+
+
 async def test_instance_is_created_once_with_its_own_key(node: Node) -> None:
     first, created = await ensure_instance(node)
     again, created_again = await ensure_instance(node)
@@ -150,9 +162,10 @@ async def test_accounts_and_groups_round_trip_with_keys_and_roles(node: Node) ->
         assert await groups.follower_count(session, group.id) == 1
         assert await accounts.groups_joined(session, alice.id) == 1
         keys = (await session.exec(select(SigningKey))).all()
-    assert len(keys) == 2
-    assert keys[0].public_key_pem != keys[1].public_key_pem
-    assert all(k.state == "active" and k.algorithm == "rsa-2048" for k in keys)
+    # Each actor has an RSA key (HTTP signatures) and an Ed25519 key (proofs, FEP-8b32).
+    assert sorted(k.algorithm for k in keys) == ["ed25519", "ed25519", "rsa-2048", "rsa-2048"]
+    assert len({k.public_key_pem for k in keys}) == 4
+    assert all(k.state == "active" for k in keys)
 
 
 async def test_names_are_one_namespace_for_groups_and_people(node: Node) -> None:

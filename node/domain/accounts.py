@@ -10,7 +10,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.errors import Invalid, NotFound
-from node.domain.actors import active_key, add_local_actor, normalise_username
+from node.domain.actors import (
+    PublishedKeys,
+    add_local_actor,
+    normalise_username,
+    published_keys,
+)
 from node.runtime import Node
 from node.store.states import AccountRole, ActorKind, MembershipState
 from node.store.tables import Account, LocalActor, Membership
@@ -109,8 +114,8 @@ async def list_accounts(session: AsyncSession) -> list[AccountInfo]:
     return [_info(account, name or "") for account, name in found.all()]
 
 
-async def account_public_key(session: AsyncSession, account: AccountInfo) -> str:
-    return (await active_key(session, account.actor_id)).public_key_pem
+async def account_public_keys(session: AsyncSession, account: AccountInfo) -> PublishedKeys:
+    return await published_keys(session, account.actor_id)
 
 
 async def groups_joined(session: AsyncSession, account_id: int) -> int:

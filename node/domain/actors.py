@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import select
@@ -10,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.errors import Conflict, Invalid, NotFound
 from federation.keys import KeyPair
+from federation.proofs import generate_ed25519_keypair, load_ed25519_public_key, multikey
 from node.store.states import ActorKind, KeyState
 from node.store.tables import LocalActor, SigningKey
 
@@ -34,7 +36,8 @@ RESERVED_USERNAMES = frozenset(
         "webmaster",
     }
 )
-KEY_ALGORITHM = "rsa-2048"
+KEY_ALGORITHM = "rsa-2048"  # HTTP signatures, as every peer verifies them
+PROOF_ALGORITHM = "ed25519"  # object integrity proofs (FEP-8b32) on what the actor sends
 
 
 def normalise_username(name: str) -> str:
@@ -62,7 +65,7 @@ async def add_local_actor(
     keys: KeyPair,
     now: datetime,
 ) -> LocalActor:
-    """Insert an actor and its first signing key (the caller commits)."""
+    """Insert an actor, its first signing key and its proof key (the caller commits)."""
     if username is not None and await username_taken(session, username):
         raise Conflict(f"the name {username!r} is already taken on this node")
     actor = LocalActor(kind=kind, username=username, created_at=now)
@@ -79,21 +82,64 @@ async def add_local_actor(
             created_at=now,
         )
     )
+    add_proof_key(session, actor.id, now)
     return actor
 
 
-async def active_key(session: AsyncSession, actor_id: int) -> SigningKey:
+def add_proof_key(session: AsyncSession, actor_id: int, now: datetime) -> None:
+    """A fresh Ed25519 key for the actor's proofs (cheap to make: no executor needed)."""
+    pair = generate_ed25519_keypair()
+    session.add(
+        SigningKey(
+            actor_id=actor_id,
+            state=KeyState.ACTIVE,
+            algorithm=PROOF_ALGORITHM,
+            public_key_pem=pair.public_pem,
+            private_key_pem=pair.private_pem,
+            created_at=now,
+        )
+    )
+
+
+async def active_key(
+    session: AsyncSession, actor_id: int, algorithm: str = KEY_ALGORITHM
+) -> SigningKey:
+    """The actor's key in use for HTTP signatures (or, by `algorithm`, for proofs)."""
     found = await session.exec(
         select(SigningKey)
-        .where(SigningKey.actor_id == actor_id, SigningKey.state == KeyState.ACTIVE)
+        .where(
+            SigningKey.actor_id == actor_id,
+            SigningKey.state == KeyState.ACTIVE,
+            SigningKey.algorithm == algorithm,
+        )
         .order_by(SigningKey.id.desc())  # type: ignore[union-attr]
     )
     key = found.first()
     if key is None:
-        raise NotFound(f"actor {actor_id} has no active key")
+        raise NotFound(f"actor {actor_id} has no active {algorithm} key")
     return key
 
 
 async def find_by_username(session: AsyncSession, username: str) -> LocalActor | None:
     found = await session.exec(select(LocalActor).where(LocalActor.username == username.lower()))
     return found.first()
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedKeys:
+    """What an actor document says of an actor's keys: the RSA key for HTTP signatures, and
+    the Ed25519 key of its proofs as a Multikey (None for an actor made before proofs)."""
+
+    signature_pem: str
+    proof_multikey: str | None
+
+
+async def published_keys(session: AsyncSession, actor_id: int) -> PublishedKeys:
+    signature = await active_key(session, actor_id)
+    try:
+        proof = await active_key(session, actor_id, PROOF_ALGORITHM)
+    except NotFound:
+        return PublishedKeys(signature.public_key_pem, None)
+    return PublishedKeys(
+        signature.public_key_pem, multikey(load_ed25519_public_key(proof.public_key_pem))
+    )

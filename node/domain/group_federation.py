@@ -21,17 +21,17 @@ from federation.errors import Invalid, NotFound, Refused
 from federation.vocabulary import iso8601
 from federation.wire import Activity, WireObject
 from moderation.rules import as_plain_text
-from node.domain.bans import check_not_banned, thread_locked
+from node.domain import admission
+from node.domain.bans import check_not_banned
 from node.domain.delivery import queue
 from node.domain.groups import GroupInfo, get_group
-from node.domain.posts import keeps_media, take_content
+from node.domain.posts import take_content
 from node.domain.remote_actors import remote_actor, servers_software
-from node.domain.rules import current_rules, must_accept
+from node.domain.rules import current_rules
 from node.runtime import Node
 from node.store.states import (
     GroupRole,
     MembershipState,
-    PostingPolicy,
     PostKind,
     Software,
     Visibility,
@@ -112,7 +112,7 @@ async def ask_to_join(
 ) -> Membership:
     """Someone (here or elsewhere) asks to join: a membership is opened or reopened, and
     accepted at once unless the group approves its members (or this request needs it)."""
-    membership = await _membership(session, group.id, actor_uri)
+    membership = await admission.membership_of(session, group.id, actor_uri)
     if membership is None:
         membership = Membership(
             group_id=group.id,
@@ -131,13 +131,6 @@ async def ask_to_join(
     if membership.state == MembershipState.PENDING and not approval:
         _move(membership, MembershipState.ACCEPTED, now)
     return membership
-
-
-async def _membership(session: AsyncSession, group_id: int, actor_uri: str) -> Membership | None:
-    found = await session.exec(
-        select(Membership).where(Membership.group_id == group_id, Membership.actor_uri == actor_uri)
-    )
-    return found.first()
 
 
 def _move(membership: Membership, state: MembershipState, now: datetime) -> None:
@@ -228,7 +221,7 @@ async def decide_follow(
     async with node.store.session() as session:
         group = await get_group(session, group_name)
     async with node.store.transaction() as session:
-        membership = await _membership(session, group.id, actor_uri)
+        membership = await admission.membership_of(session, group.id, actor_uri)
         if membership is None or membership.state != MembershipState.PENDING:
             raise NotFound(f"no pending request from {actor_uri} to join {group_name}")
         _move(
@@ -301,64 +294,25 @@ async def groups_for_post(node: Node, activity: Activity, obj: WireObject) -> li
     return list(found.values())
 
 
-async def may_post(
-    node: Node, group: GroupInfo, author: str, is_reply: bool, in_reply_to: str | None = None
-) -> None:
-    """The group's posting policy, its bans, locked threads and rules to accept; Refused with
-    the reason when the author may not post."""
-    await check_not_banned(node, group, author)
-    async with node.store.session() as session:
-        membership = await _membership(session, group.id, author)
-        if in_reply_to is not None and await thread_locked(session, in_reply_to):
-            raise Refused("the thread is locked: no new replies")
-        if membership is not None and membership.account_id is not None:
-            version = await must_accept(session, group.id, membership.rules_accepted)
-            if version is not None:
-                raise Refused(
-                    f"the rules of {group.name} changed: read and accept version {version}"
-                    " before posting again"
-                )
-    member = membership is not None and membership.state == MembershipState.ACCEPTED
-    moderator = member and membership is not None and membership.role in MODERATING
-    policy = group.posting_policy
-    if policy == PostingPolicy.ANYONE and not group.members_only:
-        return
-    if is_reply or policy == PostingPolicy.MEMBERS or group.members_only:
-        if not member:
-            raise Refused(f"only members of {group.name} may post there")
-        if policy != PostingPolicy.MODERATORS or is_reply:
-            return
-    if not moderator:
-        raise Refused(f"only the moderators of {group.name} start threads there")
-
-
 async def receive_post(
     node: Node, client: FederationClient, activity: Activity, obj: WireObject
 ) -> None:
     if obj.attributed_to != activity.actor:
         raise Refused("a post's author must be the actor who creates it")
     for group in await groups_for_post(node, activity, obj):
-        public = activity.is_public or obj.is_public
-        group_uri = node.urls.group(group.name)
-        # In a members-only group a post carries the group as its audience (Lemmy, Cove); a
-        # mention without it (Mastodon's direct message) is for the moderators.
-        for_members = group.members_only and group_uri in {*activity.audience, *obj.audience}
-        if not public and not for_members:
-            # A direct mention of the group is a message to its moderators, never a post.
-            await _store_post(node, group, obj, Visibility.DIRECT, activity.actor)
-            log.info("event=group_private_message group=%s actor=%s", group.name, activity.actor)
+        admitted = await admission.admit_post(node, group, activity, obj)
+        post = await _store_post(node, group, obj, admitted, activity.actor)
+        if post.group_id != group.id:
+            continue  # known here already, in another group: it stays there
+        if not admitted.relay:
+            log.info(
+                "event=group_post_kept group=%s post=%s visibility=%s",
+                group.name,
+                obj.id,
+                post.visibility.value,
+            )
             continue
-        await may_post(node, group, activity.actor, bool(obj.in_reply_to), obj.in_reply_to)
-        visibility = Visibility.MEMBERS_ONLY if group.members_only else Visibility.PUBLIC
-        decision = await node.policy.decide_url(activity.actor, node.clock())
-        if decision.silenced:
-            # A silenced server's posts reach only those who follow the author: the group
-            # keeps the post unlisted (its moderators see it) and boosts it to no one.
-            await _store_post(node, group, obj, Visibility.UNLISTED, activity.actor)
-            log.info("event=post_held_silenced group=%s post=%s", group.name, obj.id)
-            continue
-        post = await _store_post(node, group, obj, visibility, activity.actor)
-        relayed = _without_media(activity.raw) if decision.reject_media else dict(activity.raw)
+        relayed = dict(activity.raw) if admitted.keep_media else _without_media(activity.raw)
         await announce(node, client, group, relayed, post)
 
 
@@ -373,28 +327,36 @@ def _without_media(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def _store_post(
-    node: Node, group: GroupInfo, obj: WireObject, visibility: Visibility, author: str
+    node: Node, group: GroupInfo, obj: WireObject, admitted: admission.Admission, author: str
 ) -> Post:
+    """The post as the group keeps it. One in a group already is left as it is (a
+    redelivered Create, or one applied again after a crash, must not change what the group
+    decided); changes to it come as Update, from its author. A member's own post here, kept
+    as they sent it, joins the group now."""
     now = node.clock()
-    keep_media = await keeps_media(node, obj.id)
     async with node.store.transaction() as session:
         post = (await session.exec(select(Post).where(Post.uri == obj.id))).first()
+        if post is not None and post.author_uri != author:
+            raise Refused("a post with this id exists here by another author")
+        group_uri = node.urls.group(group.name)
+        if post is not None and post.group_id is None and post.group_uri in (None, group_uri):
+            post.group_id, post.group_uri = group.id, group_uri
+            post.visibility = admitted.visibility
         if post is None:
             post = Post(
                 uri=obj.id,
+                group_id=group.id,
+                group_uri=group_uri,
                 author_uri=author,
                 kind=PostKind.NOTE,
                 content_html="",
-                visibility=visibility,
+                visibility=admitted.visibility,
                 local=obj.id.startswith(node.urls.base + "/"),
                 published=obj.published or now,
                 created_at=now,
             )
+            take_content(post, obj, keep_media=admitted.keep_media)
             session.add(post)
-        post.group_id = group.id
-        post.group_uri = node.urls.group(group.name)
-        take_content(post, obj, keep_media=keep_media)
-        post.visibility = visibility
         await session.flush()
         session.expunge(post)
     return post
@@ -471,7 +433,8 @@ async def announce(
 async def receive_change(
     node: Node, client: FederationClient, activity: Activity, object_id: str
 ) -> None:
-    """Update, Delete, Like, Dislike and Undo of content in a group: applied, then relayed."""
+    """Update, Delete, Like, Dislike and Undo of content in a group: admitted, applied, then
+    relayed as far as the post itself was."""
     async with node.store.session() as session:
         post = (await session.exec(select(Post).where(Post.uri == object_id))).first()
     if post is None or post.group_id is None:
@@ -480,27 +443,32 @@ async def receive_change(
     if group is None:
         return
     if activity.type in ("Update", "Delete"):
-        await _apply_change(node, group, activity, post)
-    elif group.members_only or group.posting_policy != PostingPolicy.ANYONE:
-        # Votes count only from those who may take part (a reply's rule).
-        await may_post(node, group, activity.actor, is_reply=True)
-    await announce(node, client, group, dict(activity.raw), None)
+        await _check_may_change(node, group, activity, post)
+    admitted = await admission.admit_change(node, group, activity, post)
+    if activity.type in ("Update", "Delete"):
+        await _apply_change(node, activity, post, admitted.keep_media)
+    if admitted.relay:
+        relayed = dict(activity.raw) if admitted.keep_media else _without_media(activity.raw)
+        await announce(node, client, group, relayed, None)
     if activity.type == "Delete":
         await undo_boosts(node, client, group, post.uri)
 
 
-async def _apply_change(node: Node, group: GroupInfo, activity: Activity, post: Post) -> None:
+async def _check_may_change(node: Node, group: GroupInfo, activity: Activity, post: Post) -> None:
+    """Its author edits or deletes a post; the group's moderators may delete it too."""
     async with node.store.session() as session:
-        membership = await _membership(session, group.id, activity.actor)
+        membership = await admission.membership_of(session, group.id, activity.actor)
     moderator = membership is not None and membership.role in MODERATING
     if activity.actor != post.author_uri and not (activity.type == "Delete" and moderator):
         raise Refused("only the author may change a post")
-    keep_media = await keeps_media(node, post.uri)
+
+
+async def _apply_change(node: Node, activity: Activity, post: Post, keep_media: bool) -> None:
     async with node.store.transaction() as session:
         row = await session.get(Post, post.id)
         assert row is not None
         if activity.type == "Delete":
-            row.deleted_at = node.clock()
+            row.deleted_at = row.deleted_at or node.clock()
         elif isinstance(activity.object, WireObject):
             take_content(row, activity.object, keep_media=keep_media)
             if activity.object.updated is None:
@@ -552,54 +520,7 @@ async def undo_boosts(
             )
 
 
-# Anonymous posts and pins, by this node's members and moderators ------------------------------
-
-
-async def publish_anonymously(
-    node: Node,
-    client: FederationClient,
-    group: GroupInfo,
-    author_uri: str,
-    account_id: int,
-    note: dict[str, Any],
-) -> None:
-    """A member's post that the world sees as the group's own. The real author is kept for the
-    group's moderators; replies thread as usual (inReplyTo names the post's id)."""
-    in_reply_to = note.get("inReplyTo")
-    await may_post(
-        node,
-        group,
-        author_uri,
-        bool(in_reply_to),
-        in_reply_to if isinstance(in_reply_to, str) else None,
-    )
-    group_uri = node.urls.group(group.name)
-    note = {**note, "attributedTo": group_uri}
-    activity = builders.create(node.urls.activity(node.token()), group_uri, note)
-    now = node.clock()
-    async with node.store.transaction() as session:
-        session.add(
-            Post(
-                uri=note["id"],
-                group_id=group.id,
-                group_uri=group_uri,
-                author_uri=author_uri,
-                account_id=account_id,
-                in_reply_to_uri=note.get("inReplyTo"),
-                kind=PostKind.PAGE if note["type"] == "Page" else PostKind.NOTE,
-                title=note.get("name"),
-                content_html=note["content"],
-                visibility=Visibility.MEMBERS_ONLY if group.members_only else Visibility.PUBLIC,
-                anonymous=True,
-                local=True,
-                published=now,
-                created_at=now,
-            )
-        )
-        await queue(session, group.actor_id, activity, Visibility.DIRECT, [], now)
-    async with node.store.session() as session:
-        post = (await session.exec(select(Post).where(Post.uri == note["id"]))).one()
-    await announce(node, client, group, activity, post)
+# The group's collections, and who wrote what ---------------------------------------------------
 
 
 async def change_collection(
@@ -633,12 +554,3 @@ async def change_collection(
             dict.fromkeys([*to.group_aware, *to.microblog]),
             node.clock(),
         )
-
-
-async def author_of(node: Node, post_uri: str) -> tuple[str, bool]:
-    """Who really wrote a post, and whether it was posted anonymously (for moderators)."""
-    async with node.store.session() as session:
-        post = (await session.exec(select(Post).where(Post.uri == post_uri))).first()
-    if post is None:
-        raise NotFound(f"no post {post_uri}")
-    return post.author_uri, post.anonymous

@@ -494,12 +494,14 @@ async def _remove_all_by(
     now: datetime,
     reason: str,
 ) -> list[str]:
-    """Remove every post an actor has in a group (a ban with content removal); the log says
-    so once per post."""
+    """Remove every post an actor has in a group under their own name (a ban with content
+    removal); the log says so once per post. Their anonymous posts are left to be removed
+    one by one: removed with the ban, the public log would tie them to the banned name."""
     found = await session.exec(
         select(Post).where(
             Post.group_id == group.id,
             Post.author_uri == actor_uri,
+            col(Post.anonymous).is_(False),
             col(Post.removed_at).is_(None),
             col(Post.deleted_at).is_(None),
         )

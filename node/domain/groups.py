@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.errors import Invalid, NotFound
 from node.domain.accounts import get_account
-from node.domain.actors import active_key, add_local_actor, normalise_username
+from node.domain.actors import PublishedKeys, add_local_actor, normalise_username, published_keys
 from node.domain.paging import Cursor, Page, keyset_page
 from node.runtime import Node
 from node.store.states import ActorKind, GroupRole, MembershipState, PostingPolicy
@@ -170,8 +170,8 @@ async def list_groups(session: AsyncSession) -> list[GroupInfo]:
     return [_info(group, username or "") for group, username in found.all()]
 
 
-async def group_public_key(session: AsyncSession, group: GroupInfo) -> str:
-    return (await active_key(session, group.actor_id)).public_key_pem
+async def group_public_keys(session: AsyncSession, group: GroupInfo) -> PublishedKeys:
+    return await published_keys(session, group.actor_id)
 
 
 def _accepted(group_id: int) -> tuple[object, ...]:

@@ -10,9 +10,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
+from federation.httpsig.inbound import authority_of
+from node.faults import fault_of
+from node.outage import OutageTracker
 from node.runtime import Node
 from node.store.states import ActivityState, Direction, Visibility
 from node.store.tables import Activity
@@ -61,7 +65,12 @@ class Inbound:
             "visibility": visibility_of(self.document),
             "document": dict(self.document),
             "created_at": now,
+            "host": self.host,
         }
+
+    @property
+    def host(self) -> str:
+        return authority_of(self.actor)[:255]
 
 
 async def store_inbound(node: Node, batch: Sequence[Inbound]) -> set[str]:
@@ -83,6 +92,20 @@ async def store_inbound(node: Node, batch: Sequence[Inbound]) -> set[str]:
         return {str(uri) for (uri,) in result.all()}
 
 
+async def waiting_from(node: Node, host: str) -> int:
+    """How many activities from one server are stored and not yet applied."""
+    async with node.store.session() as session:
+        found = await session.exec(
+            select(func.count())
+            .select_from(ACTIVITY_TABLE)
+            .where(
+                ACTIVITY_TABLE.c.host == host,
+                ACTIVITY_TABLE.c.state == ActivityState.RECEIVED,
+            )
+        )
+        return int(found.one())
+
+
 async def record_inbound(node: Node, inbound: Inbound) -> bool:
     """Store one accepted activity; False when its id was stored before (a redelivery)."""
     return inbound.id in await store_inbound(node, [inbound])
@@ -90,13 +113,22 @@ async def record_inbound(node: Node, inbound: Inbound) -> bool:
 
 class InboxWriter:
     """Group commit for inboxes: activities arriving together are stored in one statement
-    and one commit, and each sender hears 202 only once its activity is committed."""
+    and one commit, and each sender hears 202 only once its activity is committed (or the
+    commit's error, which the HTTP layer answers)."""
 
     MAX_BATCH = 256
 
-    def __init__(self, node: Node, committed: asyncio.Event | None = None) -> None:
+    def __init__(
+        self,
+        node: Node,
+        committed: asyncio.Event | None = None,
+        outage: OutageTracker | None = None,
+    ) -> None:
         self._node = node
         self.committed = committed or asyncio.Event()  # set after each commit
+        # Told of each commit: the inbox is where a node hears most often that its database
+        # answers again (the failures are told by the requests that hear them).
+        self._outage = outage
         self._waiting: list[tuple[Inbound, asyncio.Future[bool]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -104,7 +136,9 @@ class InboxWriter:
     async def store(self, inbound: Inbound) -> bool:
         """Wait until the activity is committed; False when it was a redelivery."""
         if self._task is None or self._task.done():
-            return await record_inbound(self._node, inbound)
+            fresh = await record_inbound(self._node, inbound)
+            self._answered()
+            return fresh
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting.append((inbound, done))
         self._wake.set()
@@ -130,10 +164,17 @@ class InboxWriter:
         try:
             new = await store_inbound(self._node, [item for item, _ in batch])
         except Exception as e:  # each waiting request answers with the error, not a hang
+            if len(batch) > 1 and fault_of(e) is None:
+                # Not the database being away: one activity the database will not take. It
+                # fails alone; the others of the batch are stored one by one.
+                for one in batch:
+                    await self._commit([one])
+                return
             for _, done in batch:
                 if not done.done():
                     done.set_exception(e)
             return
+        self._answered()
         if new:
             self.committed.set()
         seen: set[str] = set()
@@ -143,6 +184,10 @@ class InboxWriter:
             seen.add(item.id)
             if not done.done():
                 done.set_result(fresh)
+
+    def _answered(self) -> None:
+        if self._outage is not None:
+            self._outage.answered()
 
     def start(self, stop: asyncio.Event) -> asyncio.Task[None]:
         self._task = asyncio.create_task(self.run(stop))

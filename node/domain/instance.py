@@ -1,4 +1,5 @@
-"""The node itself: its one-time setup (instance actor) and the figures it publishes."""
+"""The node itself: its one-time setup (instance actor), its pinned identity (the base URL it
+was set up with), and the figures it publishes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation.errors import NotFound
+from federation.errors import Invalid, NotFound
 from node.domain.actors import active_key, add_local_actor
 from node.runtime import Node
 from node.store.states import AccountRole, ActorKind
@@ -36,18 +37,47 @@ class NodeFigures:
     admin_usernames: list[str]
 
 
+class IdentityMismatch(Invalid):
+    """This process is configured with another base URL than the one the node was set up with."""
+
+    def __init__(self, stored: str, configured: str) -> None:
+        super().__init__(
+            f"this node is {stored} (the base URL stored when it was set up) but the"
+            f" configuration says {configured}: set node.base_url (or COVE_NODE__BASE_URL) to"
+            f" {stored}; a node cannot change its base URL"
+        )
+        self.stored = stored
+        self.configured = configured
+
+
+async def check_identity(node: Node) -> None:
+    """Refuse to run as another origin than the stored one: every id, key id and delivery the
+    process would write names its configured URL, and peers would reject them for good (a
+    signature by `http://127.0.0.1:8080/actor` on a node serving :18080 is "not an actor of
+    this node"), while rows keyed by the right URL (bans) would be missed.
+
+    A database with no instance row has no identity yet, so nothing can disagree with it: the
+    first `cove init`, `cove serve` or `cove worker` pins it (`ensure_instance`)."""
+    async with node.store.session() as session:
+        row = await _instance_row(session)
+    if row is not None:
+        _require_same_origin(row.base_url, node.urls.base)
+
+
+def _require_same_origin(stored: str, configured: str) -> None:
+    # Compared as strings: ids are compared as strings by every peer, so even a change of case
+    # or an added default port makes other ids.
+    if stored != configured:
+        raise IdentityMismatch(stored, configured)
+
+
 async def ensure_instance(node: Node) -> tuple[InstanceInfo, bool]:
-    """Create the instance row and its Application actor unless they exist; (info, created)."""
+    """Create the instance row and its Application actor unless they exist; (info, created).
+    The row pins the node's base URL: IdentityMismatch if it names another than the config."""
     async with node.store.session() as session:
         existing = await _instance_row(session)
     if existing is not None:
-        if existing.base_url != node.urls.base:
-            log.warning(
-                "event=base_url_changed recorded=%s configured=%s: ids already sent to other"
-                " servers still name the recorded URL",
-                existing.base_url,
-                node.urls.base,
-            )
+        _require_same_origin(existing.base_url, node.urls.base)
         return await get_instance(node), False
     keys = await node.keygen()
     async with node.store.transaction() as session:

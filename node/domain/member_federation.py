@@ -4,28 +4,27 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlmodel import col, select
 
 from federation import builders
-from federation.client import FederationClient, FetchError, same_host
+from federation.client import FederationClient
 from federation.errors import Invalid, NotFound, Refused
-from federation.vocabulary import iso8601
 from federation.wire import Activity, WireObject, read_document
-from node.domain import group_federation, remote_moderation
+from node.domain import anonymous_posts, group_federation, integrity
 from node.domain.accounts import AccountInfo
 from node.domain.bans import ban_in_force, ban_refusal, thread_locked
 from node.domain.delivery import queue
 from node.domain.groups import GroupInfo
-from node.domain.posts import keeps_media, take_content
+from node.domain.posts import Draft, note_of
 from node.domain.remote_actors import remote_actor, resolve_handle
 from node.domain.rules import current_rules
 from node.runtime import Node
 from node.store.states import MembershipState, PostKind, Visibility, check_transition
 from node.store.tables import Membership, Post, RemoteMembership
-from node.text import plain_to_html
 
 log = logging.getLogger(__name__)
 
@@ -133,15 +132,29 @@ async def _join_local(
         return membership.state.value
 
 
-async def _group_of(
-    node: Node, client: FederationClient, group_uri: str
-) -> tuple[GroupInfo | None, str]:
-    """A group by URI: (local group, its inbox) or (None, the remote group's inbox)."""
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where a member's activity about a group goes: the group here (applied directly), or
+    the inbox of the group elsewhere; and whether the group keeps its posts to its members."""
+
+    group_uri: str
+    local: GroupInfo | None
+    inbox: str
+    members_only: bool
+
+    @property
+    def visibility(self) -> Visibility:
+        return Visibility.MEMBERS_ONLY if self.members_only else Visibility.PUBLIC
+
+
+async def _destination(node: Node, client: FederationClient, group_uri: str) -> Destination:
     local = await group_federation.group_at(node, group_uri)
     if local is not None:
-        return local, node.urls.inbox(group_uri)
+        return Destination(group_uri, local, node.urls.inbox(group_uri), local.members_only)
     group = await remote_actor(node, client, group_uri)
-    return None, group.inbox
+    # A Cove group says so in its actor (Cove's vocabulary); what it says is kept private.
+    members_only = group.document.get("membersOnly") is True
+    return Destination(group_uri, None, group.inbox, members_only)
 
 
 async def publish(
@@ -159,35 +172,24 @@ async def publish(
     (groups of this node only) shows the group as its author."""
     if not text.strip():
         raise Invalid("a post needs some text")
+    title = title.strip() if title else None
     author = node.urls.person(account.username)
-    local_group, inbox = await _group_of(node, client, group_uri)
-    if local_group is None:
-        await _check_remote_group(node, group_uri, author, in_reply_to)
-    post_id = node.urls.post(node.token())
-    now = node.clock()
-    public = local_group is None or not local_group.members_only
-    note = builders.note(
-        post_id,
-        author,
-        group_uri,
-        plain_to_html(text),
-        iso8601(now),
-        name=title.strip() if title else None,
-        in_reply_to=in_reply_to,
-        public=public,
-        followers=node.urls.followers(author),
-    )
+    to = await _destination(node, client, group_uri)
     if anonymous:
-        if local_group is None:
+        if to.local is None:
             raise Invalid("anonymous posts are possible in groups of this node only")
-        await group_federation.publish_anonymously(
-            node, client, local_group, author, account.id, note
+        return await anonymous_posts.publish(
+            node, client, to.local, account, text, title=title, in_reply_to=in_reply_to
         )
-        return post_id
+    if to.local is None:
+        await _check_remote_group(node, group_uri, author, in_reply_to)
+    now = node.clock()
+    draft = Draft(node.urls.post(node.token()), text, now, title, in_reply_to)
+    note = note_of(node.urls, author, group_uri, draft, to.members_only)
     activity = builders.create(node.urls.activity(node.token()), author, note)
-    await _store_own(node, account, group_uri, note, now, public)
-    await _send(node, client, account, local_group, inbox, activity)
-    return post_id
+    await _store_own(node, account, group_uri, note, now, to.visibility)
+    await _send(node, client, account, to, activity, to.visibility)
+    return str(note["id"])
 
 
 async def _check_remote_group(
@@ -205,7 +207,12 @@ async def _check_remote_group(
 
 
 async def _store_own(
-    node: Node, account: AccountInfo, group_uri: str, note: dict[str, Any], now: Any, public: bool
+    node: Node,
+    account: AccountInfo,
+    group_uri: str,
+    note: dict[str, Any],
+    now: Any,
+    visibility: Visibility,
 ) -> None:
     async with node.store.transaction() as session:
         session.add(
@@ -218,7 +225,7 @@ async def _store_own(
                 kind=PostKind.PAGE if note["type"] == "Page" else PostKind.NOTE,
                 title=note.get("name"),
                 content_html=note["content"],
-                visibility=Visibility.PUBLIC if public else Visibility.MEMBERS_ONLY,
+                visibility=visibility,
                 local=True,
                 published=now,
                 created_at=now,
@@ -230,19 +237,21 @@ async def _send(
     node: Node,
     client: FederationClient,
     account: AccountInfo,
-    local_group: GroupInfo | None,
-    inbox: str,
+    to: Destination,
     activity: dict[str, Any],
+    visibility: Visibility,
 ) -> None:
-    """To a group elsewhere: queued for delivery. To a group here: applied directly."""
-    if local_group is None:
-        async with node.store.transaction() as session:
-            await queue(
-                session, account.actor_id, activity, Visibility.PUBLIC, [inbox], node.clock()
-            )
-        return
+    """To a group elsewhere: queued for delivery. To a group here: applied directly. Either
+    way it is in the member's outbox, shown there only as widely as the post it is about."""
+    inboxes = [to.inbox] if to.local is None else []
+    # Signed by the member (FEP-8b32): the group relays it unchanged, and every server it
+    # reaches can check who wrote it without asking this node (which may not tell them: a
+    # members-only post is served to the group's server only).
+    activity = await integrity.signed(node, account.actor_id, activity)
     async with node.store.transaction() as session:
-        await queue(session, account.actor_id, activity, Visibility.PUBLIC, [], node.clock())
+        await queue(session, account.actor_id, activity, visibility, inboxes, node.clock())
+    if to.local is None:
+        return
     read = read_document(activity)
     assert isinstance(read, Activity)
     if read.type == "Create" and isinstance(read.object, WireObject):
@@ -263,6 +272,15 @@ async def _own_post(node: Node, account: AccountInfo, post_uri: str) -> Post:
     return post
 
 
+def _visibility(post: Post) -> Visibility:
+    """How widely an activity about a post is shown in its author's outbox: as the post."""
+    if post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
+        return post.visibility
+    return (
+        Visibility.MEMBERS_ONLY if post.visibility == Visibility.MEMBERS_ONLY else Visibility.DIRECT
+    )
+
+
 async def edit(
     node: Node,
     client: FederationClient,
@@ -274,47 +292,37 @@ async def edit(
 ) -> None:
     post = await _own_post(node, account, post_uri)
     assert post.group_uri is not None
+    to = await _destination(node, client, post.group_uri)
+    if post.anonymous and to.local is not None:
+        await anonymous_posts.edit(node, client, to.local, post, text, title=title)
+        return
     now = node.clock()
+    draft = Draft(post.uri, text, post.published, title or post.title, post.in_reply_to_uri, now)
     author = node.urls.person(account.username)
-    note = builders.note(
-        post.uri,
-        author,
-        post.group_uri,
-        plain_to_html(text),
-        iso8601(post.published),
-        name=title or post.title,
-        in_reply_to=post.in_reply_to_uri,
-        updated=iso8601(now),
-        public=post.visibility == Visibility.PUBLIC,
-        followers=node.urls.followers(author),
-    )
+    note = note_of(node.urls, author, post.group_uri, draft, to.members_only)
     async with node.store.transaction() as session:
         row = await session.get(Post, post.id)
         assert row is not None
         row.content_html, row.title, row.updated_at = note["content"], note.get("name"), now
-    local_group, inbox = await _group_of(node, client, post.group_uri)
-    await _send(
-        node,
-        client,
-        account,
-        local_group,
-        inbox,
-        builders.update(node.urls.activity(node.token()), author, note),
-    )
+    update = builders.update(node.urls.activity(node.token()), author, note)
+    await _send(node, client, account, to, update, _visibility(post))
 
 
 async def delete(node: Node, client: FederationClient, account: AccountInfo, post_uri: str) -> None:
     post = await _own_post(node, account, post_uri)
     assert post.group_uri is not None
+    to = await _destination(node, client, post.group_uri)
+    if post.anonymous and to.local is not None:
+        await anonymous_posts.delete(node, client, to.local, post)
+        return
     author = node.urls.person(account.username)
-    local_group, inbox = await _group_of(node, client, post.group_uri)
     activity = builders.delete(node.urls.activity(node.token()), author, post.uri, post.group_uri)
-    if local_group is None:
+    if to.local is None:
         async with node.store.transaction() as session:
             row = await session.get(Post, post.id)
             assert row is not None
             row.deleted_at = node.clock()
-    await _send(node, client, account, local_group, inbox, activity)
+    await _send(node, client, account, to, activity, _visibility(post))
 
 
 async def like(node: Node, client: FederationClient, account: AccountInfo, post_uri: str) -> None:
@@ -323,173 +331,9 @@ async def like(node: Node, client: FederationClient, account: AccountInfo, post_
     if post is None or post.group_uri is None:
         raise NotFound(f"no post {post_uri} in a group")
     author = node.urls.person(account.username)
-    local_group, inbox = await _group_of(node, client, post.group_uri)
-    await _send(
-        node,
-        client,
-        account,
-        local_group,
-        inbox,
-        builders.like(node.urls.activity(node.token()), author, post.uri, post.group_uri),
-    )
-
-
-# Inbound, for members -------------------------------------------------------------------------
-
-
-async def receive_answer(node: Node, activity: Activity, accepted: bool) -> None:
-    """Accept or Reject{Follow} from a group a member asked to join."""
-    follow_id = activity.object_id
-    async with node.store.transaction() as session:
-        row = (
-            await session.exec(
-                select(RemoteMembership).where(
-                    RemoteMembership.follow_uri == follow_id,
-                    RemoteMembership.group_uri == activity.actor,
-                )
-            )
-        ).first()
-        if row is None:
-            return
-        target = MembershipState.ACCEPTED if accepted else MembershipState.REJECTED
-        if row.state != target:
-            check_transition(row.state, target)
-            row.state, row.updated_at = target, node.clock()
-    log.info("event=membership_answered group=%s accepted=%s", activity.actor, accepted)
-
-
-async def receive_announce(node: Node, client: FederationClient, activity: Activity) -> None:
-    """A group that members of this node belong to shares a post, an edit or a deletion."""
-    group_uri = activity.actor
-    async with node.store.session() as session:
-        followed = (
-            await session.exec(
-                select(RemoteMembership.id).where(
-                    RemoteMembership.group_uri == group_uri,
-                    RemoteMembership.state == MembershipState.ACCEPTED,
-                )
-            )
-        ).first()
-    if followed is None:
-        return  # no one here follows that group
-    inner = activity.object
-    if isinstance(inner, str):
-        # Mastodon-style boost by id: fetch the post from its own server.
-        inner = await _from_origin(node, client, inner)
-    if isinstance(inner, WireObject):
-        await _keep(node, group_uri, inner)
-    elif isinstance(inner, Activity):
-        await _apply_shared(node, client, group_uri, inner)
-
-
-async def _apply_shared(
-    node: Node, client: FederationClient, group_uri: str, inner: Activity
-) -> None:
-    """Apply an activity a group shares. The group only vouches for its own server: what
-    someone on another server wrote is checked at that server (FEP-1b12 leaves trust in the
-    wrapped activity to the receiver; Lemmy fetches it from its origin too)."""
-    obj = inner.object
-    if inner.type in ("Create", "Update") and isinstance(obj, WireObject):
-        if obj.attributed_to != inner.actor or not same_host(obj.id, inner.actor):
-            raise Refused("the shared post's author is not the actor who made it")
-        if not same_host(obj.id, group_uri):
-            obj = await _from_origin(node, client, obj.id)
-            if obj.attributed_to != inner.actor:
-                raise Refused("the post at its origin names another author")
-        await _keep(node, group_uri, obj)
-    elif inner.type == "Delete":
-        async with node.store.session() as session:
-            post = (await session.exec(select(Post).where(Post.uri == inner.object_id))).first()
-        if post is not None and post.group_uri != group_uri:
-            return
-        # A moderator's removal is a Delete with a summary (Lemmy: an empty one when no reason
-        # is given). From anyone but the author it is nothing else; a moderator removing their
-        # own post (or the group an anonymous one) sends it too, and Undo must restore it.
-        if post is not None and (
-            inner.actor != post.author_uri
-            or (
-                inner.summary is not None
-                and await remote_moderation.is_moderator(node, client, group_uri, inner.actor)
-            )
-        ):
-            await remote_moderation.apply(node, client, group_uri, inner)
-            return
-        author = post.author_uri if post is not None else inner.actor
-        if not same_host(inner.actor, group_uri) and await _still_there(
-            node, client, inner.object_id
-        ):
-            raise Refused("the post is still there at its origin")
-        await _mark_deleted(node, group_uri, inner.object_id, author)
-    elif inner.type in remote_moderation.MODERATION_TYPES or (
-        inner.type == "Undo"
-        and isinstance(inner.object, Activity)
-        and inner.object.type in ("Delete", "Lock", "Block")
-    ):
-        await remote_moderation.apply(node, client, group_uri, inner)
-
-
-async def _mark_deleted(node: Node, group_uri: str, object_id: str, author: str) -> None:
-    """Mark a post deleted; one not seen yet is kept as a deleted placeholder, so that its
-    Create arriving late (deliveries can be retried out of order) cannot bring it back."""
-    now = node.clock()
-    async with node.store.transaction() as session:
-        row = (await session.exec(select(Post).where(Post.uri == object_id))).first()
-        if row is None:
-            row = Post(
-                uri=object_id,
-                group_uri=group_uri,
-                author_uri=author,
-                kind=PostKind.NOTE,
-                content_html="",
-                visibility=Visibility.PUBLIC,
-                local=False,
-                published=now,
-                created_at=now,
-            )
-            session.add(row)
-        row.deleted_at = row.deleted_at or now
-
-
-async def _from_origin(node: Node, client: FederationClient, object_id: str) -> WireObject:
-    from node.domain.keys import instance_signer
-
-    fetched = await client.get_json(object_id, await instance_signer(node))
-    read = read_document(fetched.document)
-    if not isinstance(read, WireObject):
-        raise Invalid(f"{object_id} is not a post")
-    return read
-
-
-async def _still_there(node: Node, client: FederationClient, object_id: str) -> bool:
-    try:
-        read = await _from_origin(node, client, object_id)
-    except FetchError as e:
-        return e.http_status not in (404, 410)
-    return read.type != "Tombstone"
-
-
-async def _keep(node: Node, group_uri: str, obj: WireObject) -> None:
-    """Store (or update) a post of a remote group, for the members here to read."""
-    if obj.id.startswith(node.urls.base + "/"):
-        return  # our own member's post, kept already
-    now = node.clock()
-    keep_media = await keeps_media(node, obj.id)
-    async with node.store.transaction() as session:
-        post = (await session.exec(select(Post).where(Post.uri == obj.id))).first()
-        if post is None:
-            post = Post(
-                uri=obj.id,
-                author_uri=obj.attributed_to or group_uri,
-                kind=PostKind.NOTE,
-                content_html="",
-                visibility=Visibility.PUBLIC,
-                local=False,
-                published=obj.published or now,
-                created_at=now,
-            )
-            session.add(post)
-        post.group_uri = group_uri
-        take_content(post, obj, keep_media=keep_media)
+    to = await _destination(node, client, post.group_uri)
+    like = builders.like(node.urls.activity(node.token()), author, post.uri, post.group_uri)
+    await _send(node, client, account, to, like, _visibility(post))
 
 
 async def feed(node: Node, account: AccountInfo, limit: int = 50) -> list[Post]:

@@ -16,9 +16,8 @@ from node.store.states import ActivityState, Direction, Visibility
 from node.store.tables import Activity
 
 # What an outbox shows to anyone who asks: never members-only or direct activities. Servers
-# with members of a members-only group also see its members-only activities.
+# with members of a members-only group also see its members-only activities (posts.listed_for).
 LISTED = (Visibility.PUBLIC,)
-LISTED_TO_MEMBERS = (Visibility.PUBLIC, Visibility.MEMBERS_ONLY)
 
 
 def _object_uri(document: Mapping[str, Any]) -> str | None:

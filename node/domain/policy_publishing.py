@@ -97,8 +97,8 @@ async def publish_changes(
 async def _send(
     session: AsyncSession, node: Node, kind: str, entries: list[dict[str, Any]], now: datetime
 ) -> None:
-    if not entries:
-        return
+    if not entries or not node.config.federation.expose_blocklist:
+        return  # a node that keeps its blocks to itself tells no one, followers included
     followers = (await session.exec(select(PolicyFollower))).all()
     if not followers:
         return
@@ -165,34 +165,37 @@ async def published_entry(node: Node, key: str) -> dict[str, Any] | None:
 async def add_follower(
     session: AsyncSession, node: Node, follower: RemoteActor, follow: dict[str, Any]
 ) -> None:
-    """A node follows the instance actor for the policy: kept, and answered Accept."""
-    instance = await get_instance(node)
-    actor = node.urls.instance_actor()
-    found = await session.exec(
-        select(PolicyFollower).where(PolicyFollower.actor_uri == follower.uri)
-    )
-    row = found.first()
-    if row is None:
-        assert follower.id is not None
-        row = PolicyFollower(
-            actor_uri=follower.uri,
-            remote_actor_id=follower.id,
-            inbox=inbox_of(follower),
-            follow_uri=str(follow.get("id")),
-            created_at=node.clock(),
+    """A node follows the instance actor for the policy: kept, and answered Accept; or
+    answered Reject when this node keeps its blocks to itself (federation.expose_blocklist)."""
+    shared = node.config.federation.expose_blocklist
+    if shared:
+        found = await session.exec(
+            select(PolicyFollower).where(PolicyFollower.actor_uri == follower.uri)
         )
-        session.add(row)
-    row.follow_uri = str(follow.get("id"))
-    answer = builders.accept(
-        node.urls.activity(f"accept-{digest(str(follow.get('id')))[:24]}"),
-        actor,
+        row = found.first()
+        if row is None:
+            assert follower.id is not None
+            row = PolicyFollower(
+                actor_uri=follower.uri,
+                remote_actor_id=follower.id,
+                inbox=inbox_of(follower),
+                follow_uri=str(follow.get("id")),
+                created_at=node.clock(),
+            )
+            session.add(row)
+        row.follow_uri = str(follow.get("id"))
+    kind, build = ("accept", builders.accept) if shared else ("reject", builders.reject)
+    answer = build(
+        node.urls.activity(f"{kind}-{digest(str(follow.get('id')))[:24]}"),
+        node.urls.instance_actor(),
         follow,
         follower.uri,
     )
+    instance = await get_instance(node)
     await queue(
         session, instance.actor_id, answer, Visibility.DIRECT, [follower.inbox], node.clock()
     )
-    log.info("event=policy_follower actor=%s", follower.uri)
+    log.info("event=policy_follow actor=%s answer=%s", follower.uri, kind)
 
 
 async def remove_follower(session: AsyncSession, actor_uri: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -411,7 +411,7 @@ async def _report_here(
             now=node.clock(),
             reporter_account_id=account.id,
         )
-        return _info(row)
+        return await _as_reporter_sees(session, row)
 
 
 async def _report_elsewhere(
@@ -821,7 +821,19 @@ async def my_reports(node: Node, account: AccountInfo) -> list[ReportInfo]:
             .where(Report.reporter_account_id == account.id)
             .order_by(col(Report.id).desc())
         )
-        return [_info(r) for r in found.all()]
+        return [await _as_reporter_sees(session, r) for r in found.all()]
+
+
+async def _as_reporter_sees(session: AsyncSession, row: Report) -> ReportInfo:
+    """A report as the member who filed it sees it: an anonymous post's author is the group
+    to them, as to everyone but the group's moderators (who see the row as it is)."""
+    info = _info(row)
+    if not row.target_is_post:
+        return info
+    post = (await session.exec(select(Post).where(Post.uri == row.target_uri))).first()
+    if post is None or not post.anonymous:
+        return info
+    return replace(info, target_account_uri=post.group_uri)
 
 
 @dataclass(frozen=True, slots=True)

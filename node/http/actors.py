@@ -11,18 +11,17 @@ from federation.errors import Invalid, NotFound
 from federation.media import Representation, asks_for_activity_json, wants
 from federation.vocabulary import AS_CONTEXT, cove_context
 from node.domain import accounts, groups, modlog, policy_publishing, posts, rules
+from node.domain.actors import published_keys
 from node.domain.instance import get_instance
 from node.http import presenters
 from node.http.pages import render
 from node.http.responses import activity_body_response, activity_response, encode
 from node.http.state import ACTOR_DOCUMENTS, NODE
 from node.runtime import Node
-from node.store.states import PostingPolicy, Visibility
+from node.store.states import PostingPolicy
 from node.text import plain_to_html
 
 routes = web.RouteTableDef()
-
-PUBLICLY_SHOWN = (Visibility.PUBLIC,)
 
 POSTING_EXPLAINED = {
     PostingPolicy.ANYONE: "Anyone who follows the group can post into it by mentioning it.",
@@ -69,7 +68,9 @@ async def instance_actor(request: web.Request) -> web.StreamResponse:
 
     async def load() -> bytes:
         info = await get_instance(node)
-        actor = presenters.instance_actor(node.urls, node.config, info)
+        async with node.store.session() as session:
+            keys = await published_keys(session, info.actor_id)
+        actor = presenters.instance_actor(node.urls, node.config, info, keys)
         return encode(actor_document(actor, _context(node)))
 
     return activity_body_response(request, await request.app[ACTOR_DOCUMENTS].get("/actor", load))
@@ -87,9 +88,9 @@ async def group_actor(request: web.Request) -> web.StreamResponse:
     async def load() -> bytes:
         async with node.store.session() as session:
             group = await groups.get_group(session, name)
-            pem = await groups.group_public_key(session, group)
+            keys = await groups.group_public_keys(session, group)
             current = await rules.current_rules(session, group.id)
-        actor = presenters.group_actor(node.urls, group, pem, current.rules if current else ())
+        actor = presenters.group_actor(node.urls, group, keys, current.rules if current else ())
         return encode(actor_document(actor, _context(node)))
 
     body = await request.app[ACTOR_DOCUMENTS].get(f"/g/{name}", load)
@@ -99,7 +100,8 @@ async def group_actor(request: web.Request) -> web.StreamResponse:
 async def _group_page(
     request: web.Request, node: Node, session: AsyncSession, group: groups.GroupInfo
 ) -> web.Response:
-    shown = () if group.members_only else PUBLICLY_SHOWN
+    # A browser carries no server's signature: it sees what anyone may.
+    shown = await posts.listed_for(session, group, posts.ANYONE)
     return render(
         request,
         "group.html",
@@ -145,8 +147,8 @@ async def person_actor(request: web.Request) -> web.StreamResponse:
     async def load() -> bytes:
         async with node.store.session() as session:
             account = await accounts.get_account(session, name)
-            pem = await accounts.account_public_key(session, account)
-        actor = presenters.person_actor(node.urls, account, pem)
+            keys = await accounts.account_public_keys(session, account)
+        actor = presenters.person_actor(node.urls, account, keys)
         return encode(actor_document(actor, _context(node)))
 
     body = await request.app[ACTOR_DOCUMENTS].get(f"/u/{name}", load)
@@ -157,6 +159,7 @@ async def person_actor(request: web.Request) -> web.StreamResponse:
 async def domain_policy(request: web.Request) -> web.StreamResponse:
     """The node's public domain policy (Cove's vocabulary), paged: ?page=1, 2..."""
     node = request.app[NODE]
+    _require_published(node)
     raw = request.query.get("page")
     page = None
     if raw is not None:
@@ -170,10 +173,16 @@ async def domain_policy(request: web.Request) -> web.StreamResponse:
 @routes.get("/actor/policy/{digest}")
 async def domain_policy_entry(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
+    _require_published(node)
     found = await policy_publishing.published_entry(node, request.match_info["digest"])
     if found is None:
         raise NotFound("no such policy entry")
     return activity_response(request, {"@context": _contexts(node), **found})
+
+
+def _require_published(node: Node) -> None:
+    if not node.config.federation.expose_blocklist:
+        raise NotFound("this node does not publish its domain policy")
 
 
 def _contexts(node: Node) -> list[object]:

@@ -20,7 +20,16 @@ from federation.vocabulary import iso8601
 from moderation import bans as ban_policy
 from moderation.reports import ReportState
 from moderation.rules import parse_rules
-from node.domain import delivery, group_moderation, groups, modlog, reports, rules, tokens
+from node.domain import (
+    anonymous_posts,
+    delivery,
+    group_moderation,
+    groups,
+    modlog,
+    reports,
+    rules,
+    tokens,
+)
 from node.domain.accounts import AccountInfo
 from node.domain.groups import GroupInfo, get_group
 from node.domain.paging import Cursor
@@ -492,6 +501,15 @@ async def post_action(request: web.Request) -> web.Response:
         pinned = action == "pin"
         await group_moderation.set_pinned(node, client, acting, name, post, pinned=pinned)
     return _done()
+
+
+@_route("GET", f"{COVE}/posts/author")
+async def post_author(request: web.Request) -> web.Response:
+    """Who really wrote a post (anonymous ones too): for its group's moderators only."""
+    caller = await _caller(request, "admin:read")
+    post = _url("post", _query(request).required("post"))
+    found = await anonymous_posts.author_of(request.app[NODE], caller.acting, post)
+    return json_response(found.as_json())
 
 
 # Cove: bans and moderators ----------------------------------------------------------------------

@@ -7,11 +7,12 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 
 from aiohttp import web
 
 from node.cache import TtlCache
-from node.domain.inbox import InboxWriter
+from node.domain.inbox import InboxWriter, waiting_from
 from node.http import (
     actors,
     api,
@@ -23,25 +24,28 @@ from node.http import (
     vocabulary,
 )
 from node.http.errors import error_middleware
+from node.http.inbox_limits import Backlog, InboxLimits
 from node.http.pages import template_environment
 from node.http.state import (
     ACTOR_DOCUMENTS,
+    BACKLOG,
     CLIENT,
     DOCUMENTS,
     GROUPS,
+    INBOX_LIMITS,
     INBOX_WRITER,
     KEYS,
     NODE,
+    OUTAGE,
     SUSPENSIONS,
     TEMPLATES,
 )
+from node.outage import OutageTracker
 from node.runtime import Node, federation_client
 from node.store.changes import ACTORS, BANS
 from node.workers import Workers
 
 log = logging.getLogger("node.http.access")
-
-MAX_REQUEST_BYTES = 1024 * 1024  # inbox bodies are capped at 1 MB, as Mastodon caps them
 
 
 @web.middleware
@@ -80,12 +84,16 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
     `workers`, the same process applies received activities and delivers outbound ones."""
     app = web.Application(
         middlewares=[access_log_middleware, cors_middleware, error_middleware],
-        client_max_size=MAX_REQUEST_BYTES,
+        client_max_size=node.config.inbox.max_body_kb * 1024,
     )
     app[NODE] = node
     app[TEMPLATES] = template_environment()
     app[CLIENT] = federation_client(node)
-    app[INBOX_WRITER] = InboxWriter(node)
+    app[OUTAGE] = OutageTracker(node)
+    app[INBOX_WRITER] = InboxWriter(node, outage=app[OUTAGE])
+    limits = node.config.inbox
+    app[INBOX_LIMITS] = InboxLimits(limits.actor_per_minute, limits.host_per_minute, node.clock)
+    app[BACKLOG] = Backlog(limits.host_pending, partial(waiting_from, node), node.clock)
     # Remote keys: a rotated key is fetched again at once when a signature fails with it.
     app[KEYS] = TtlCache(timedelta(minutes=5), node.clock)
     # Built from local actors: cleared by any process's write to their tables (the time to
@@ -115,7 +123,7 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
 
     async def workers_lifetime(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        workers = Workers(node, app[CLIENT], wake=app[INBOX_WRITER].committed)
+        workers = Workers(node, app[CLIENT], wake=app[INBOX_WRITER].committed, outage=app[OUTAGE])
         task = asyncio.create_task(workers.run_forever(stop))
         yield
         stop.set()
@@ -130,11 +138,18 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
 
     async def change_watch_lifetime(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        task = asyncio.create_task(node.store.watch_changes(stop))
+        outage = app[OUTAGE]
+        polling = node.store.watch_changes(stop, on_fault=lambda e: outage.absorbs(e, "poll"))
+        task = asyncio.create_task(polling)
         yield
         stop.set()
         await task
 
+    async def outage_lifetime(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await app[OUTAGE].settle()  # after the workers: an outage's end may still be told
+
+    app.cleanup_ctx.append(outage_lifetime)
     app.cleanup_ctx.append(client_lifetime)
     app.cleanup_ctx.append(inbox_writer_lifetime)
     app.cleanup_ctx.append(change_watch_lifetime)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from aiohttp import web
 
 from federation.collections import ordered_collection, ordered_collection_page
 from federation.errors import Refused
+from federation.httpsig.inbound import authority_of
 from federation.media import Representation, wants
 from federation.objects import post_document
 from node.domain import accounts, groups, modlog, outbox, posts
@@ -135,14 +136,12 @@ async def _group_and_view(request: web.Request) -> tuple[groups.GroupInfo, tuple
     async with node.store.session() as session:
         group = await groups.get_group(session, request.match_info["name"])
     signer = await authorize_fetch(request, members_only=group.members_only)
-    if not group.members_only:
-        return group, outbox.LISTED
-    assert signer is not None
-    host = urlsplit(signer.actor).netloc.lower()
+    viewer = posts.Viewer(authority_of(signer.actor) if signer is not None else None)
     async with node.store.session() as session:
-        if not await groups.has_member_on(session, group.id, host):
-            raise Refused(f"no one on {host} is a member of {group.name}")
-    return group, outbox.LISTED_TO_MEMBERS
+        shown = await posts.listed_for(session, group, viewer)
+    if not shown:
+        raise Refused(f"no one on {viewer.signer_host} is a member of {group.name}")
+    return group, shown
 
 
 async def _account(request: web.Request) -> accounts.AccountInfo:

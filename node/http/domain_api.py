@@ -23,6 +23,7 @@ from moderation.domains import (
 )
 from node.domain import domain_policy
 from node.domain.domain_policy import AllowInfo, BlockInfo
+from node.domain.roles import require_federation_admin
 from node.http.api import (
     MASTODON,
     Caller,
@@ -291,4 +292,9 @@ def _measure_domain(fields: Fields, key: str) -> str | None:
 
 
 async def _admin(request: web.Request, scope: str) -> Caller:
-    return await _caller(request, scope)
+    """The caller, when their token carries `scope` and they are an admin of this node: the
+    domain policy, its private comments and the measures are the admins' alone (Mastodon's
+    "Manage Federation"), for reading as for writing; a scope alone is not a role."""
+    caller = await _caller(request, scope)
+    require_federation_admin(caller.acting)
+    return caller

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from federation.actors import Actor, PublicKey
+from federation.actors import Actor, AssertionKey, PublicKey
 from federation.objects import PostObject
 from federation.vocabulary import iso8601
 from moderation.modlog import ACTIVITY_TYPE, DESCRIPTION, ModAction
 from moderation.rules import Rule, as_plain_text
 from node.config import Config
 from node.domain.accounts import AccountInfo
+from node.domain.actors import PublishedKeys
 from node.domain.groups import GroupInfo
 from node.domain.instance import InstanceInfo
 from node.domain.posts import PostInfo
@@ -21,11 +22,17 @@ from node.text import plain_to_html
 from node.urls import Urls
 
 
-def _key(urls: Urls, actor_id: str, pem: str) -> PublicKey:
-    return PublicKey(id=urls.key_id(actor_id), owner=actor_id, public_key_pem=pem)
+def _key(urls: Urls, actor_id: str, keys: PublishedKeys) -> PublicKey:
+    return PublicKey(id=urls.key_id(actor_id), owner=actor_id, public_key_pem=keys.signature_pem)
 
 
-def instance_actor(urls: Urls, config: Config, info: InstanceInfo) -> Actor:
+def _proof_key(urls: Urls, actor_id: str, keys: PublishedKeys) -> AssertionKey | None:
+    if keys.proof_multikey is None:
+        return None
+    return AssertionKey(urls.proof_key_id(actor_id), actor_id, keys.proof_multikey)
+
+
+def instance_actor(urls: Urls, config: Config, info: InstanceInfo, keys: PublishedKeys) -> Actor:
     actor_id = urls.instance_actor()
     return Actor(
         id=actor_id,
@@ -37,18 +44,21 @@ def instance_actor(urls: Urls, config: Config, info: InstanceInfo) -> Actor:
         inbox=urls.inbox(actor_id),
         outbox=urls.outbox(actor_id),
         shared_inbox=urls.shared_inbox(),
-        public_key=_key(urls, actor_id, info.public_key_pem),
+        public_key=_key(urls, actor_id, keys),
+        assertion_key=_proof_key(urls, actor_id, keys),
         published=info.created_at,
         webfinger=f"{urls.domain}@{urls.domain}",
         # Mastodon marks its instance actor locked: nobody follows a server (but other Cove
         # nodes do, for its domain policy; they are accepted).
         manually_approves_followers=True,
-        extensions={"domainPolicy": urls.domain_policy()},
+        extensions={"domainPolicy": urls.domain_policy()}
+        if config.federation.expose_blocklist
+        else {},
     )
 
 
 def group_actor(
-    urls: Urls, group: GroupInfo, public_key_pem: str, rules: Sequence[Rule] = ()
+    urls: Urls, group: GroupInfo, keys: PublishedKeys, rules: Sequence[Rule] = ()
 ) -> Actor:
     actor_id = urls.group(group.name)
     summary = group.summary
@@ -65,7 +75,8 @@ def group_actor(
         inbox=urls.inbox(actor_id),
         outbox=urls.outbox(actor_id),
         shared_inbox=urls.shared_inbox(),
-        public_key=_key(urls, actor_id, public_key_pem),
+        public_key=_key(urls, actor_id, keys),
+        assertion_key=_proof_key(urls, actor_id, keys),
         published=group.created_at,
         webfinger=f"{group.name}@{urls.domain}",
         followers=urls.followers(actor_id),
@@ -84,7 +95,7 @@ def group_actor(
     )
 
 
-def person_actor(urls: Urls, account: AccountInfo, public_key_pem: str) -> Actor:
+def person_actor(urls: Urls, account: AccountInfo, keys: PublishedKeys) -> Actor:
     actor_id = urls.person(account.username)
     return Actor(
         id=actor_id,
@@ -96,7 +107,8 @@ def person_actor(urls: Urls, account: AccountInfo, public_key_pem: str) -> Actor
         inbox=urls.inbox(actor_id),
         outbox=urls.outbox(actor_id),
         shared_inbox=urls.shared_inbox(),
-        public_key=_key(urls, actor_id, public_key_pem),
+        public_key=_key(urls, actor_id, keys),
+        assertion_key=_proof_key(urls, actor_id, keys),
         published=account.created_at,
         webfinger=f"{account.username}@{urls.domain}",
         followers=urls.followers(actor_id),

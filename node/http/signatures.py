@@ -41,12 +41,13 @@ def as_message(request: web.Request, body: bytes) -> HttpMessage:
     )
 
 
-async def signed_by(request: web.Request, body: bytes) -> SignedBy:
-    """Check the request's signature; Unauthorized (401) with the reason when it fails."""
+async def signed_by(request: web.Request, body: bytes, claim: Claim | None = None) -> SignedBy:
+    """Check the request's signature (its `claim` read already, or read here); Unauthorized
+    (401) with the reason when it fails."""
     node = request.app[NODE]
     client = request.app[CLIENT]
     message = as_message(request, body)
-    claim = claim_of(message)
+    claim = claim or claim_of(message)
     check_policy(message, claim, node.clock(), authority=authority_of(node.urls.base))
     keys = request.app[KEYS]
     fetched_now = False

@@ -13,12 +13,20 @@ from node.cache import TtlCache
 from node.domain.groups import GroupInfo
 from node.domain.inbox import InboxWriter
 from node.domain.keys import ResolvedKey
+from node.http.inbox_limits import Backlog, InboxLimits
+from node.outage import OutageTracker
 from node.runtime import Node
 
 NODE = web.AppKey("node", Node)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 CLIENT = web.AppKey("client", FederationClient)
 INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
+# What each sender may still put into the inboxes this minute (this process's count).
+INBOX_LIMITS = web.AppKey("inbox_limits", InboxLimits)
+# What each server has waiting to be applied here (counted from the store each second).
+BACKLOG = web.AppKey("backlog", Backlog)
+# The process's one account of its database being away (shared with its workers).
+OUTAGE = web.AppKey("outage", OutageTracker)
 # The group an inbox URL names, and signers' keys: looked up on every inbox request.
 GROUPS = web.AppKey("groups", TtlCache[str, GroupInfo])
 KEYS = web.AppKey("keys", TtlCache[str, ResolvedKey])

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.engine.interfaces import DBAPIConnection, ExceptionContext
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -59,27 +59,39 @@ class Store:
         async with self._write_turn, self._sessions() as session, session.begin():
             yield session
 
-    async def watch_changes(self, stop: asyncio.Event, interval: float = POLL_SECONDS) -> None:
+    async def watch_changes(
+        self,
+        stop: asyncio.Event,
+        interval: float = POLL_SECONDS,
+        on_fault: Callable[[BaseException], bool] | None = None,
+    ) -> None:
         """Until `stop`: poll the change counters, so that other processes' writes clear this
         process's caches (its own commits clear them at once). One poll per process: a second
-        watcher (the web server's and the workers' in one process) only waits."""
+        watcher (the web server's and the workers' in one process) only waits. A failed poll
+        goes to `on_fault` (the process's outage tracker), and to the log if it declines."""
         if self._watching:
             await stop.wait()
             return
         self._watching = True
         try:
-            await self._poll_changes(stop, interval)
+            await self._poll_changes(stop, interval, on_fault)
         finally:
             self._watching = False
 
-    async def _poll_changes(self, stop: asyncio.Event, interval: float) -> None:
+    async def _poll_changes(
+        self,
+        stop: asyncio.Event,
+        interval: float,
+        on_fault: Callable[[BaseException], bool] | None,
+    ) -> None:
         while not stop.is_set():
             try:
                 async with self.session() as session:
                     counters = await read_counters(session)
                 self.changes.heard(self.changes.compare(counters))
             except (OSError, SQLAlchemyError) as e:  # the database is away: try again later
-                log.warning("event=change_poll_failed error=%s", e)
+                if on_fault is None or not on_fault(e):
+                    log.warning("event=change_poll_failed error=%s", e)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
 
@@ -107,7 +119,23 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     engine = create_async_engine(settings.url, **kwargs)
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    else:
+        event.listen(engine.sync_engine, "handle_error", _drop_confused_connection)
     return engine
+
+
+def _drop_confused_connection(context: ExceptionContext) -> None:
+    # When the server cuts a connection in the middle of a transaction (a restart, a
+    # failover), asyncpg can be left mid-operation: InternalClientError "cannot switch to
+    # state ..." (MagicStack/asyncpg#1069, sqlalchemy#13241). SQLAlchemy does not count it as
+    # a disconnect, so the connection went back to the pool and failed whoever took it next:
+    # it is closed instead, like a connection found dead.
+    error: BaseException | None = context.original_exception
+    while error is not None:
+        if type(error).__name__ == "InternalClientError":
+            context.is_disconnect = True
+            return
+        error = error.__cause__
 
 
 def _ensure_sqlite_folder(url: str) -> None:

@@ -235,7 +235,12 @@ class Activity(SQLModel, table=True):
     and the source of deliveries (a transactional outbox: written with the change itself)."""
 
     __tablename__ = "activity"
-    __table_args__ = (sa.Index("ix_activity_outbox", "local_actor_id", "direction", "id"),)
+    __table_args__ = (
+        sa.Index("ix_activity_outbox", "local_actor_id", "direction", "id"),
+        # The workers' queue (received, oldest first), and what one server has waiting.
+        sa.Index("ix_activity_queue", "direction", "state", "id"),
+        sa.Index("ix_activity_host_state", "host", "state"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     uri: str = Field(max_length=URI_LENGTH, unique=True)
@@ -251,8 +256,16 @@ class Activity(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = _when()
     processed_at: datetime | None = _when(nullable=True)
-    # A worker that took the row to apply it holds it until then; past it, another may.
+    # A worker that took the row to apply it holds it until then; past it, another may. A row
+    # put off by an infrastructure fault is held until its next try.
     lease_until: datetime | None = _when(nullable=True)
+    # Tries put off by an infrastructure fault (the database, a peer): it is given up after
+    # about a day of them.
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The sender's server (host[:port], received activities only): its inbox allowance.
+    host: str | None = Field(default=None, max_length=255)
+    # When a received activity's body was pruned to its skeleton (inbox.keep_received_days).
+    pruned_at: datetime | None = _when(nullable=True)
 
 
 class Delivery(SQLModel, table=True):
