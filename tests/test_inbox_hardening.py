@@ -71,25 +71,27 @@ async def test_an_unsigned_document_costs_no_json_ld_processing_and_stalls_nothi
     worst = 0.0
     done = asyncio.Event()
 
-    async def keep_asking() -> None:
+    async def keep_time() -> None:
+        # The node and this test share one event loop: a request that holds the loop shows
+        # here as a late wake-up, however the other requests happen to be timed.
         nonlocal worst
         while not done.is_set():
             asked = time.perf_counter()
-            async with served.client.get(f"{served.base}/nodeinfo/2.1") as r:
-                assert r.status == 200
-            worst = max(worst, time.perf_counter() - asked)
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.01)
+            worst = max(worst, time.perf_counter() - asked - 0.01)
 
-    asking = asyncio.create_task(keep_asking())
+    timing = asyncio.create_task(keep_time())
     await asyncio.sleep(0.1)
     body = json.dumps(heavy).encode()
     async with served.client.post(
         served.urls.shared_inbox(), data=body, headers={"Content-Type": AP}
     ) as r:
         assert r.status == 401 and "not signed" in (await r.json())["error"]
+    async with served.client.get(f"{served.base}/nodeinfo/2.1") as r:
+        assert r.status == 200
     await asyncio.sleep(0.1)
     done.set()
-    await asking
+    await timing
     assert worst < pyld_seconds / 3, (worst, pyld_seconds)
     assert heavy["id"] not in await stored_ids(served.node)
 
