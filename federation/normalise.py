@@ -13,7 +13,7 @@ per-instance /contexts), and every other one is read directly. The check itself 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -73,33 +73,41 @@ class _Applied:
     defined: Terms  # what the context itself defines, with the contexts it names
 
 
-def needs_normalising(doc: Mapping[str, Any]) -> bool:
+def needs_normalising(doc: Mapping[str, Any], nested_contexts: bool = True) -> bool:
     """True when a @context anywhere in `doc` gives a standard term another meaning.
 
     A context URL we hold no local copy of is never fetched and counts as adding terms only.
     Raises Invalid when a context is malformed or the document nests deeper than MAX_NESTING.
+    `nested_contexts=False` (what `check_nesting` found) spares the walk: only the document's
+    own @context is read.
     """
+    if not nested_contexts:
+        return "@context" in doc and _context_at({}, doc["@context"])[1]
     # Every context is looked at, even after a redefinition is found: a malformed one must be
     # refused here rather than trip pyld, and so must a document nested too deeply.
     redefinitions = list(_contexts(doc))
     return any(redefinitions)
 
 
-def check_nesting(doc: Mapping[str, Any]) -> None:
+def check_nesting(doc: Mapping[str, Any]) -> bool:
     """Invalid when the document nests deeper than MAX_NESTING: a cheap walk, no contexts
-    read, so an inbox can refuse such a body before it knows who sent it."""
+    read, so an inbox can refuse such a body before it knows who sent it. Whether an object
+    below the top carries a @context of its own (see `needs_normalising`)."""
+    nested = False
     stack: list[tuple[object, int]] = [(doc, 0)]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_NESTING:
             raise Invalid(f"the document nests deeper than {MAX_NESTING} levels")
-        if isinstance(value, Mapping):
-            children: list[object] = list(value.values())
+        if isinstance(value, dict):
+            nested = nested or (depth > 0 and "@context" in value)
+            children: Iterable[object] = value.values()
         elif isinstance(value, list):
             children = value
         else:
             continue
         stack.extend((v, depth + 1) for v in children if isinstance(v, dict | list))
+    return nested
 
 
 def normalise(doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -45,13 +45,14 @@ async def admit_post(
     author may not post there; a private mention of the group is kept for the moderators
     and never relayed; a silenced server's post is kept and relayed to no one."""
     author = activity.actor
-    keep_media = await _not_cut_off(node, group, author, obj.id)
+    keep_media = await _servers_federate(node, author, obj.id)
     group_uri = node.urls.group(group.name)
     public = activity.is_public or obj.is_public
     # In a members-only group a post carries the group as its audience (Lemmy, Cove); a
     # mention without it (Mastodon's direct message) is for the moderators.
     for_members = group.members_only and group_uri in {*activity.audience, *obj.audience}
     if not public and not for_members:
+        await check_not_banned(node, group, author)
         return Admission(Visibility.DIRECT, relay=False, keep_media=keep_media)
     await may_post(node, group, author, bool(obj.in_reply_to), obj.in_reply_to)
     if (await node.policy.decide_url(author, node.clock())).silenced:
@@ -70,21 +71,21 @@ async def admit_change(node: Node, group: GroupInfo, activity: Activity, post: P
     relayed = post.visibility in RELAYED and post.removed_at is None
     if activity.type in ("Delete", "Undo"):
         return Admission(post.visibility, relay=relayed, keep_media=True)
-    keep_media = await _not_cut_off(node, group, activity.actor, activity.object_id)
+    keep_media = await _servers_federate(node, activity.actor, activity.object_id)
     if activity.type == "Update" or group.members_only:
         await may_post(node, group, activity.actor, is_reply=post.in_reply_to_uri is not None)
     elif group.posting_policy != PostingPolicy.ANYONE:
         # Votes count only from those who may take part (a reply's rule).
         await may_post(node, group, activity.actor, is_reply=True)
+    else:
+        await check_not_banned(node, group, activity.actor)
     silenced = (await node.policy.decide_url(activity.actor, node.clock())).silenced
     return Admission(post.visibility, relay=relayed and not silenced, keep_media=keep_media)
 
 
-async def _not_cut_off(node: Node, group: GroupInfo, actor: str, object_id: str) -> bool:
-    """Refused when the actor is banned from the group or the node, their server is kept out
-    of the group, or the actor's or the object's server is cut off; whether their media may
-    be kept (reject_media)."""
-    await check_not_banned(node, group, actor)
+async def _servers_federate(node: Node, actor: str, object_id: str) -> bool:
+    """Refused when the actor's or the object's server is cut off; whether their media may be
+    kept (reject_media). Bans and the group's own domain blocks are `may_post`'s."""
     keep_media = True
     for url in dict.fromkeys((actor, object_id)):
         decision = await node.policy.decide_url(url, node.clock())

@@ -92,7 +92,7 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
     app[OUTAGE] = OutageTracker(node)
     app[INBOX_WRITER] = InboxWriter(node, outage=app[OUTAGE])
     limits = node.config.inbox
-    app[INBOX_LIMITS] = InboxLimits(limits.actor_per_minute, limits.host_per_minute, node.clock)
+    app[INBOX_LIMITS] = InboxLimits(limits.actor_per_minute, limits.host_per_minute)
     app[BACKLOG] = Backlog(limits.host_pending, partial(waiting_from, node), node.clock)
     # Remote keys: a rotated key is fetched again at once when a signature fails with it.
     app[KEYS] = TtlCache(timedelta(minutes=5), node.clock)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,13 +49,21 @@ class TooLarge(Invalid):
     status = 413
 
 
-def read_envelope(document: object) -> Activity:
+@dataclass(frozen=True, slots=True)
+class FirstLook:
+    """An activity as it reads by its term names, before anyone knows who sent it."""
+
+    activity: Activity
+    nested_contexts: bool  # an object in it has a @context of its own
+
+
+def read_envelope(document: object) -> FirstLook:
     """The activity as it reads by its term names (no JSON-LD processing: that waits for
     its signature), with the checks an inbox makes on its origin."""
     if not isinstance(document, dict):
         raise Invalid("the body must be a JSON object (an activity)")
-    check_nesting(document)
-    return _checked(read_as_given(document))
+    nested = check_nesting(document)
+    return FirstLook(_checked(read_as_given(document)), nested)
 
 
 def _checked(read: Document) -> Activity:
@@ -71,12 +80,13 @@ def _checked(read: Document) -> Activity:
     return read
 
 
-async def understood(document: dict[str, Any], first_look: Activity, size: int) -> Activity:
+async def understood(document: dict[str, Any], look: FirstLook, size: int) -> Activity:
     """The activity as it means, once its sender is known: a document whose @context gives
     standard terms other meanings is normalised with pyld (milliseconds of CPU a document:
     off the event loop, and only up to MAX_NORMALISED_BYTES), and must still say what it
     seemed to say."""
-    if not needs_normalising(document):
+    first_look = look.activity
+    if not needs_normalising(document, look.nested_contexts):
         return first_look
     if size > MAX_NORMALISED_BYTES:
         raise TooLarge(
@@ -139,7 +149,7 @@ async def _from_origin(request: web.Request, envelope: Activity) -> dict[str, An
         raise Unauthorized(
             f"signed by another actor, and its origin copy failed: {e.reason}"
         ) from None
-    again = read_envelope(fetched.document)
+    again = read_envelope(fetched.document).activity
     if again.actor != envelope.actor or again.type != envelope.type:
         raise Unauthorized("signed by another actor, and its origin copy differs")
     return fetched.document
@@ -153,19 +163,20 @@ async def receive(request: web.Request, local_actor_id: int | None) -> web.Respo
     await _refuse_domain(node, claim.key_id if claim else None)
     body = await request.read()
     document: dict[str, Any] = _parse(body)
-    first_look = read_envelope(document)
-    decision = await _refuse_domain(node, first_look.actor)
+    look = read_envelope(document)
+    actor = look.activity.actor
+    decision = await _refuse_domain(node, actor)
     # Before the signature: a suspended actor costs no key fetch (whoever claims to be one
     # is refused the same).
-    await _refuse_suspended(request, first_look.actor)
+    await _refuse_suspended(request, actor)
     signer: SignedBy = await signed_by(request, body, claim)
     # Counted once the signature holds: a forger cannot spend someone else's allowance.
     request.app[INBOX_LIMITS].admit(signer.actor, authority_of(signer.actor))
-    await request.app[BACKLOG].admit(authority_of(first_look.actor))
-    if signer.actor != first_look.actor:
-        document = await _from_origin(request, first_look)
-        first_look = read_envelope(document)
-    envelope = await understood(document, first_look, len(body))
+    await request.app[BACKLOG].admit(authority_of(actor))
+    if signer.actor != actor:
+        document = await _from_origin(request, look.activity)
+        look = read_envelope(document)
+    envelope = await understood(document, look, len(body))
     if envelope.type == "Flag" and decision.reject_reports:
         # Mastodon's reject_reports: acknowledged (no retries) and dropped unread.
         log.info("event=flag_dropped actor=%s reason=reject_reports", envelope.actor)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,32 +28,37 @@ class TooMany(CoveError):
         self.retry_after = retry_after
 
 
-@dataclass(slots=True)
 class _Bucket:
-    tokens: float
-    at: datetime
+    __slots__ = ("at", "tokens")
+
+    def __init__(self, tokens: float, at: float) -> None:
+        self.tokens, self.at = tokens, at
 
 
 class TokenBuckets:
     """One bucket per key (an actor, a host): `per_minute` tokens, refilled evenly, so a
-    sender may burst up to a minute's worth and then keeps the rate."""
+    sender may burst up to a minute's worth and then keeps the rate. `seconds` is a
+    monotonic clock (asked on every request: floats, not datetimes)."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], datetime]) -> None:
+    def __init__(self, per_minute: int, seconds: Callable[[], float]) -> None:
         self._capacity = float(per_minute)
         self._per_second = per_minute / 60.0
-        self._clock = clock
+        self._seconds = seconds
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
     def refilled(self, key: str) -> _Bucket:
         """The key's bucket, refilled for the time since it was last used."""
-        now = self._clock()
-        bucket = self._buckets.pop(key, None) or _Bucket(self._capacity, now)
-        elapsed = max((now - bucket.at).total_seconds(), 0.0)
-        bucket.tokens = min(self._capacity, bucket.tokens + elapsed * self._per_second)
-        bucket.at = now
-        self._buckets[key] = bucket  # most recently used last
-        if len(self._buckets) > MAX_TRACKED:
-            self._buckets.popitem(last=False)
+        now = self._seconds()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = _Bucket(self._capacity, now)
+            if len(self._buckets) > MAX_TRACKED:
+                self._buckets.popitem(last=False)
+        else:
+            self._buckets.move_to_end(key)  # the longest idle are forgotten first
+            elapsed = max(now - bucket.at, 0.0)
+            bucket.tokens = min(self._capacity, bucket.tokens + elapsed * self._per_second)
+            bucket.at = now
         return bucket
 
     def wait(self, bucket: _Bucket) -> float:
@@ -64,18 +70,21 @@ class InboxLimits:
     """The per-actor and per-server rates of one process's inboxes."""
 
     def __init__(
-        self, actor_per_minute: int, host_per_minute: int, clock: Callable[[], datetime]
+        self,
+        actor_per_minute: int,
+        host_per_minute: int,
+        seconds: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._actors = TokenBuckets(actor_per_minute, clock)
-        self._hosts = TokenBuckets(host_per_minute, clock)
+        self._actors = TokenBuckets(actor_per_minute, seconds)
+        self._hosts = TokenBuckets(host_per_minute, seconds)
 
     def admit(self, actor: str, host: str) -> None:
         """Count one activity from `actor` on `host`; TooMany (and nothing counted) when the
         actor's or the server's minute is spent."""
         server, sender = self._hosts.refilled(host), self._actors.refilled(actor)
-        waits = ((self._hosts.wait(server), host), (self._actors.wait(sender), actor))
-        wait, who = max(waits)
-        if wait > 0:
+        if server.tokens < 1.0 or sender.tokens < 1.0:
+            waits = ((self._hosts.wait(server), host), (self._actors.wait(sender), actor))
+            wait, who = max(waits)
             raise TooMany(
                 f"too many activities from {who[:200]}: try again later", max(1, math.ceil(wait))
             )
