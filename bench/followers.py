@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from bench.actors import SimulatedActor
 from bench.nodes import store_beside
-from node.domain.groups import get_group
+from node.groups.groups import get_group
 from node.store.states import GroupRole, MembershipState, Software
 from node.store.tables import Membership, PeerServer, RemoteActor
 

@@ -122,7 +122,7 @@ class NodeUnderTest:
         )
 
     def cove(self, *args: str) -> list[str]:
-        return python_module("node.cli", "--config", str(self.workdir / "cove.toml"), *args)
+        return python_module("node.cli.main", "--config", str(self.workdir / "cove.toml"), *args)
 
     async def prepare(self, groups: Sequence[tuple[str, str]]) -> None:
         """A fresh database with the instance actor and the groups (name, posting policy)."""

@@ -119,8 +119,8 @@ async def _in_force(run: Run, backend: Backend, load: inbox.InboxLoad) -> float:
 async def _block_from_here(node: NodeUnderTest, host: str) -> None:
     from moderation.blocklists import BlockEntry
     from node.config import load_config
-    from node.domain import domain_policy
-    from node.domain.roles import Acting
+    from node.domain_policy import domain_policy
+    from node.moderators.roles import Acting
     from node.runtime import open_node
 
     config = load_config(node.workdir / "cove.toml", node.environment())

@@ -10,12 +10,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import select
-
 from node.faults import Fault, fault_of, summary
+from node.members import notifications
+from node.members.notifications import NotificationKind
 from node.runtime import Node
-from node.store.states import AccountRole
-from node.store.tables import Account, Notification
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +24,6 @@ QUIET = timedelta(seconds=2)
 # others read this (RFC 9110 10.2.3).
 RETRY_AFTER_SECONDS = 10
 NOTICE_WAITS = (1.0, 2.0, 5.0, 10.0, 30.0)  # seconds between tries of the admins' notice
-NOTIFICATION_KIND = "database_outage"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,17 +163,7 @@ class OutageTracker:
 
 async def notify_admins(node: Node, ended: Outage) -> int:
     """A notification to each admin account of the node; how many were written."""
-    now = node.clock()
     async with node.store.transaction() as session:
-        admins = await session.exec(select(Account.id).where(Account.role == AccountRole.ADMIN))
-        ids = [account_id for account_id in admins.all() if account_id is not None]
-        for account_id in ids:
-            session.add(
-                Notification(
-                    account_id=account_id,
-                    kind=NOTIFICATION_KIND,
-                    text=ended.notice(),
-                    created_at=now,
-                )
-            )
-    return len(ids)
+        return await notifications.notify_admins(
+            session, NotificationKind.DATABASE_OUTAGE, ended.notice(), node.clock()
+        )

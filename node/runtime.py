@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from federation.client import ClientSettings, FederationClient
 from federation.keys import KeyPair, generate_rsa_keypair
 from node.config import Config
-from node.policy_cache import PolicyCache
+from node.domain_policy.cache import PolicyCache
 from node.store.db import Store, open_store
 from node.urls import Urls
 

@@ -222,7 +222,7 @@ async def node(config: Config) -> AsyncIterator[Node]:
 async def serving(node: Node, *, workers: bool = True) -> AsyncIterator[ServedNode]:
     """Set a node up as `cove init` does (instance actor) and serve it on its base URL, with
     its background workers unless told otherwise."""
-    from node.domain.instance import ensure_instance
+    from node.actors.instance import ensure_instance
 
     await ensure_instance(node)
     runner = web.AppRunner(create_app(node, workers=workers), access_log=None)
@@ -284,7 +284,7 @@ def client_for(node: Node) -> FederationClient:
 
 async def signed_get(signer_node: Node, url: str) -> dict[str, object]:
     """GET `url` signed by `signer_node`'s instance actor, as another server would."""
-    from node.domain.keys import instance_signer
+    from node.actors.signers import instance_signer
 
     async with client_for(signer_node) as client:
         fetched = await client.get_json(url, await instance_signer(signer_node))
@@ -397,7 +397,7 @@ def cove_in_process(folder: Path, *args: str) -> subprocess.CompletedProcess[str
     """`cove ARGS` run in `folder`, answered as a finished process would be."""
     with _console(folder) as (out, err):
         try:
-            from node.cli import main
+            from node.cli.main import main
 
             code = main(list(args))
         except SystemExit as stop:  # argparse's usage errors

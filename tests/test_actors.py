@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from federation.keys import rsa_key_size
-from node.domain import accounts, groups
-from node.domain.groups import NewGroup
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.members import accounts
 from node.store.states import PostingPolicy
 from tests.conftest import ServedNode
 

@@ -13,9 +13,11 @@ from sqlmodel import select
 
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
-from node.domain import domain_policy, group_moderation, groups
-from node.domain.groups import NewGroup
-from node.domain.roles import Acting
+from node.domain_policy import domain_policy
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.moderators import group_moderation
+from node.moderators.roles import Acting
 from node.store.states import ActivityState, Direction, PostingPolicy, Visibility
 from node.store.tables import Activity, Post
 from tests.conftest import ServedNode, client_for

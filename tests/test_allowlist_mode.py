@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from federation.client import PolicyRefused
 from node.config import Config
-from node.domain import domain_policy
-from node.domain.groups import NewGroup, create_group
-from node.domain.roles import Acting
+from node.domain_policy import domain_policy
+from node.groups.groups import NewGroup, create_group
+from node.moderators.roles import Acting
 from node.runtime import Node
 from node.store.states import MembershipState
 from node.store.tables import Membership
@@ -30,7 +30,7 @@ def config(tmp_path: Path, database_url: str, port: int) -> Config:
 
 async def test_switching_to_allowlist_mode_says_what_it_cuts_then_cuts_it(node: Node) -> None:
     admin = Acting.operator(node)
-    from node.domain.instance import ensure_instance
+    from node.actors.instance import ensure_instance
 
     await ensure_instance(node)
     group = await create_group(node, NewGroup(name="grief", title="Grief"))

@@ -11,17 +11,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from node.domain import (
-    accounts,
-    anonymous_posts,
-    group_moderation,
-    groups,
-    member_federation,
-    reports,
-    tokens,
-)
-from node.domain.groups import NewGroup
-from node.domain.roles import Acting, acting_as
+from node.groups import anonymous_posts, groups
+from node.groups.groups import NewGroup
+from node.members import accounts, participation, tokens
+from node.moderators import group_moderation, reports
+from node.moderators.roles import Acting, acting_as
 from node.store.states import AccountRole, PostingPolicy, ReportState
 from tests.conftest import ServedNode, client_for
 from tests.hostile_peer import (
@@ -74,19 +68,19 @@ async def test_nothing_served_or_sent_names_the_author_of_an_anonymous_post(
     mo_acting = await acting_as(node, "mo")
     async with client_for(node) as client:
         for member in (author, sam):
-            await member_federation.join(node, client, member, group)
+            await participation.join(node, client, member, group)
         # The anonymous thread, a reply to it, an anonymous answer, an edit.
-        thread = await member_federation.publish(
+        thread = await participation.publish(
             node, client, author, group, SECRETS[0], title="Sober", anonymous=True
         )
-        reply = await member_federation.publish(
+        reply = await participation.publish(
             node, client, sam, group, "proud of you", in_reply_to=thread
         )
-        answer = await member_federation.publish(
+        answer = await participation.publish(
             node, client, author, group, SECRETS[2], in_reply_to=reply, anonymous=True
         )
-        await member_federation.edit(node, client, author, thread, SECRETS[1])
-        await member_federation.like(node, client, sam, thread)
+        await participation.edit(node, client, author, thread, SECRETS[1])
+        await participation.like(node, client, sam, thread)
         # From the other server: a like, a reply, a report.
         for activity in (
             lemmy.activity("Like", reader, thread),
@@ -113,7 +107,7 @@ async def test_nothing_served_or_sent_names_the_author_of_an_anonymous_post(
             node, client, mo_acting, "circle", troll, "spam", None, remove_content=True
         )
         await group_moderation.set_pinned(node, client, mo_acting, "circle", thread, pinned=True)
-        await member_federation.delete(node, client, author, answer)
+        await participation.delete(node, client, author, answer)
         for found in await reports.list_reports(node, mo):
             await reports.decide(node, mo, found.id, ReportState.RESOLVED, "we reached out")
     await deliveries_done(served)

@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from node.domain import accounts, anonymous_posts, groups, member_federation, tokens
-from node.domain.accounts import AccountInfo
-from node.domain.groups import NewGroup
-from node.domain.roles import Acting
+from node.groups import anonymous_posts, groups
+from node.groups.groups import NewGroup
+from node.members import accounts, participation, tokens
+from node.members.accounts import AccountInfo
+from node.moderators.roles import Acting
 from node.store.states import AccountRole, PostingPolicy
 from tests.api_contract import ApiClient, Contract
 from tests.conftest import ServedNode, client_for
@@ -45,7 +46,7 @@ async def circle(served: ServedNode) -> tuple[str, AccountInfo]:
     author = await accounts.create_account(served.node, AUTHOR, display_name="Wren Hollow")
     group = served.urls.group("circle")
     async with client_for(served.node) as client:
-        await member_federation.join(served.node, client, author, group)
+        await participation.join(served.node, client, author, group)
     return group, author
 
 
@@ -60,7 +61,7 @@ async def test_an_anonymous_post_its_edit_and_deletion_reach_followers_as_the_gr
     await follow(served, lemmy, group, "reader")
     await follow(served, mastodon, group, "watcher")
     async with client_for(served.node) as client:
-        post = await member_federation.publish(
+        post = await participation.publish(
             served.node,
             client,
             author,
@@ -69,8 +70,8 @@ async def test_an_anonymous_post_its_edit_and_deletion_reach_followers_as_the_gr
             title="Day 0",
             anonymous=True,
         )
-        await member_federation.edit(served.node, client, author, post, "Day 1 now")
-        await member_federation.delete(served.node, client, author, post)
+        await participation.edit(served.node, client, author, post, "Day 1 now")
+        await participation.delete(served.node, client, author, post)
     await deliveries_done(served)
     sent = [*lemmy.received(), *mastodon.received()]
     kinds = sorted(
@@ -102,11 +103,11 @@ async def test_an_anonymous_post_its_edit_and_deletion_reach_followers_as_the_gr
 async def test_the_authors_outbox_holds_nothing_of_an_anonymous_post(served: ServedNode) -> None:
     group, author = await circle(served)
     async with client_for(served.node) as client:
-        post = await member_federation.publish(
+        post = await participation.publish(
             served.node, client, author, group, "still here", anonymous=True
         )
-        await member_federation.edit(served.node, client, author, post, "still here, just")
-        await member_federation.delete(served.node, client, author, post)
+        await participation.edit(served.node, client, author, post, "still here, just")
+        await participation.delete(served.node, client, author, post)
     outbox = served.urls.outbox(served.urls.person(AUTHOR))
     async with served.client.get(f"{outbox}?page=true", headers=AP) as r:
         page = await r.json(content_type=None)
@@ -123,8 +124,8 @@ async def test_a_member_who_reports_an_anonymous_post_sees_the_group_as_its_auth
     group, author = await circle(served)
     sam = await accounts.create_account(served.node, "sam")
     async with client_for(served.node) as client:
-        await member_federation.join(served.node, client, sam, group)
-        post = await member_federation.publish(
+        await participation.join(served.node, client, sam, group)
+        post = await participation.publish(
             served.node, client, author, group, "nobody would miss me", anonymous=True
         )
     secret, _ = await tokens.create_token(served.node, "sam", "read write admin:read")

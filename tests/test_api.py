@@ -18,9 +18,12 @@ from sqlmodel import select
 
 import schemas
 from federation.errors import Conflict, Invalid
-from node.domain import accounts, delivery, group_moderation, groups, reports, tokens
-from node.domain.groups import NewGroup
-from node.domain.roles import Acting
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.members import accounts, tokens
+from node.moderators import group_moderation, reports
+from node.moderators.roles import Acting
+from node.queue import delivery
 from node.runtime import Node
 from node.store.states import AccountRole, PostKind, Visibility
 from node.store.tables import ApiToken, Ban, ModLogEntry, Post

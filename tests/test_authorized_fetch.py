@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from node.config import Config
-from node.domain import accounts, groups
-from node.domain.groups import NewGroup
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.members import accounts
 from tests.conftest import PeerFactory, ServedNode, make_config, signed_get
 
 AP = {"Accept": "application/activity+json"}

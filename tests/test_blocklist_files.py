@@ -16,8 +16,8 @@ import pytest
 from federation.errors import Invalid
 from moderation.blocklists import BlockEntry, FileFormat, parse, write
 from moderation.domains import Severity
-from node.domain import domain_policy
-from node.domain.roles import Acting
+from node.domain_policy import domain_policy
+from node.moderators.roles import Acting
 from node.runtime import Node
 from tests.conftest import add_follower, cove_in_process
 from tests.test_cli import as_json, cove, ok
@@ -111,7 +111,7 @@ async def test_import_of_an_export_is_the_same_policy(node: Node, file_format: F
 async def test_the_dry_run_says_what_would_change_and_who_is_followed_here(
     node: Node,
 ) -> None:
-    from node.domain.groups import NewGroup, create_group
+    from node.groups.groups import NewGroup, create_group
 
     admin = Acting.operator(node)
     group = await create_group(node, NewGroup(name="grief", title="Grief"))
@@ -148,7 +148,7 @@ def test_twenty_thousand_rows_import_from_the_command_line_with_a_progress_bar(
     main, replica = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COVE_")}
     done = subprocess.run(
-        [sys.executable, "-m", "node.cli", "blocks", "import", "big.csv"],
+        [sys.executable, "-m", "node.cli.main", "blocks", "import", "big.csv"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

@@ -25,8 +25,9 @@ from federation.errors import NotFound
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
 from node.config import Config
-from node.domain import accounts, blocklist_sources, domain_policy
-from node.domain.roles import Acting
+from node.domain_policy import blocklist_sources, domain_policy
+from node.members import accounts
+from node.moderators.roles import Acting
 from node.runtime import Node
 from node.store.states import AccountRole
 from node.store.tables import Notification
@@ -402,7 +403,7 @@ async def test_a_domain_is_never_both_suspended_and_served(node: Node, evil: Lem
 
 
 async def _grief(served: ServedNode) -> str:
-    from node.domain.groups import NewGroup, create_group
+    from node.groups.groups import NewGroup, create_group
     from node.store.states import PostingPolicy
 
     await create_group(

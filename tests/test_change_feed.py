@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from moderation.rules import Rule
 from node.config import Config
-from node.domain import groups, rules
-from node.domain.groups import NewGroup
-from node.domain.roles import Acting
+from node.groups import groups, rules
+from node.groups.groups import NewGroup
+from node.moderators.roles import Acting
 from node.runtime import Node, open_node
 from node.store.changes import ACTORS, POLL_SECONDS, read_counters
 from node.store.states import PostKind, Visibility

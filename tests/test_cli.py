@@ -23,7 +23,7 @@ def cove(
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("COVE_")}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "node.cli", *args],
+        [sys.executable, "-m", "node.cli.main", *args],
         cwd=cwd,
         env=full_env,
         capture_output=True,
@@ -226,7 +226,7 @@ def test_serve_runs_a_node_on_the_configured_port_and_stops_cleanly(tmp_path: Pa
     ok(cove(tmp_path, "init", env=env))
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("COVE_")} | env
     process = subprocess.Popen(
-        [sys.executable, "-m", "node.cli", "serve"],
+        [sys.executable, "-m", "node.cli.main", "serve"],
         cwd=tmp_path,
         env=full_env,
         stdout=subprocess.PIPE,

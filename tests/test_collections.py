@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from federation.client import FetchError
-from node.domain import accounts, groups, outbox
-from node.domain.groups import GroupInfo, NewGroup
+from node.groups import groups
+from node.groups.groups import GroupInfo, NewGroup
+from node.members import accounts
+from node.queue import outbox
 from node.runtime import Node
 from node.store.states import GroupRole, MembershipState, PostKind, Visibility
 from node.store.tables import Membership, Post

@@ -19,10 +19,10 @@ from aiohttp import web
 from sqlmodel import select
 
 from federation.client import FederationClient
-from node.domain import delivery
-from node.domain.groups import GroupInfo, NewGroup, create_group
+from node.groups.groups import GroupInfo, NewGroup, create_group
+from node.queue import delivery
+from node.queue.sender import PER_HOST, Sender
 from node.runtime import Node
-from node.sender import PER_HOST, Sender
 from node.store.states import DeliveryState, Software
 from node.store.tables import Delivery, PeerServer
 from tests.conftest import (
@@ -108,7 +108,7 @@ async def grief(node: Node) -> GroupInfo:
 
 async def announce(node: Node, client: FederationClient, group: GroupInfo, n: int = 1) -> None:
     """What the group sends when a post arrives: Announces to its followers' inboxes."""
-    from node.domain.group_federation import announce as group_announce
+    from node.groups.group_federation import announce as group_announce
 
     note = {
         "id": f"https://elsewhere.example/create/{n}",

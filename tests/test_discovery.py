@@ -10,8 +10,9 @@ import jsonschema
 import pytest
 
 import schemas
-from node.domain import accounts, groups
-from node.domain.groups import NewGroup
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.members import accounts
 from node.store.states import AccountRole
 from tests.conftest import ServedNode
 

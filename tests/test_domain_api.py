@@ -12,8 +12,8 @@ import pytest
 
 from moderation.domains import digest
 from node.config import Config
-from node.domain import accounts, tokens
-from node.domain.groups import NewGroup, create_group
+from node.groups.groups import NewGroup, create_group
+from node.members import accounts, tokens
 from node.runtime import Node
 from node.store.states import AccountRole
 from tests.api_contract import ApiClient, Contract

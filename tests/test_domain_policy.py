@@ -19,12 +19,15 @@ from federation.client import PolicyRefused
 from federation.errors import Refused
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
-from node.domain import accounts, domain_policy, group_moderation, groups, member_federation
-from node.domain.groups import NewGroup
-from node.domain.remote_actors import remote_actor, resolve_handle
-from node.domain.roles import Acting
+from node.actors.remote import remote_actor, resolve_handle
+from node.domain_policy import domain_policy
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.members import accounts, participation
+from node.moderators import group_moderation
+from node.moderators.roles import Acting
+from node.queue.sender import Sender
 from node.runtime import Node
-from node.sender import Sender
 from node.store.states import DeliveryState, MembershipState, PostingPolicy, Visibility
 from node.store.tables import Activity, Delivery, Membership, Post, Report
 from tests.conftest import ServedNode, add_follower, client_for, eventually
@@ -102,7 +105,7 @@ async def test_nothing_is_fetched_from_or_delivered_to_a_suspended_domain(
             await add_follower(
                 session, group.id, evil.person, f"{evil.base}/inbox", None, node.clock()
             )
-        from node.domain.group_federation import announce
+        from node.groups.group_federation import announce
 
         note = {"id": "https://x.example/c/1", "type": "Create", "actor": "https://x.example/u/a"}
         await announce(node, client, group, note, None)
@@ -165,7 +168,7 @@ async def test_a_member_cannot_join_a_group_on_a_suspended_domain(
     evil.requests.clear()
     async with client_for(node) as client:
         with pytest.raises(Refused, match="not federated with"):
-            await member_federation.join(node, client, ann, evil.group_document("main")["id"])
+            await participation.join(node, client, ann, evil.group_document("main")["id"])
     assert evil.requests == []
 
 
@@ -177,8 +180,8 @@ async def test_reports_from_a_domain_whose_reports_are_rejected_are_dropped(
     await block(node, Severity.NOOP, reject_reports=True)
     ann = await accounts.create_account(node, "ann")
     async with client_for(node) as client:
-        await member_federation.join(node, client, ann, group)
-        post = await member_federation.publish(node, client, ann, group, "hello", title="Hi")
+        await participation.join(node, client, ann, group)
+        post = await participation.publish(node, client, ann, group, "hello", title="Hi")
     flag = {
         "id": f"{evil.base}/flags/1",
         "type": "Flag",

@@ -100,7 +100,7 @@ class NodeProcess:
 
     def cove(self, *args: str) -> str:
         result = subprocess.run(
-            [sys.executable, "-m", "node.cli", *args],
+            [sys.executable, "-m", "node.cli.main", *args],
             cwd=self.folder,
             env=self.env,
             capture_output=True,
@@ -118,7 +118,7 @@ class NodeProcess:
         # Output to a file: a pipe nobody reads would fill up and stall the server.
         with (self.folder / "serve.log").open("a") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "node.cli", "serve"],
+                [sys.executable, "-m", "node.cli.main", "serve"],
                 cwd=self.folder,
                 env=self.env,
                 text=True,
@@ -162,7 +162,7 @@ async def count(config: Config, query: Any) -> int:
 
 async def add_followers(config: Config, sink: Sink, followers: int) -> None:
     """Followers of the group `grief`, each with its own inbox on the sink's host."""
-    from node.domain.groups import get_group
+    from node.groups.groups import get_group
 
     node = open_node(config)
     now = datetime.now(UTC)

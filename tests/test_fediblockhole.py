@@ -15,9 +15,10 @@ from aiohttp import web
 
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
-from node.domain import accounts, domain_policy, tokens
-from node.domain.groups import NewGroup, create_group
-from node.domain.roles import Acting
+from node.domain_policy import domain_policy
+from node.groups.groups import NewGroup, create_group
+from node.members import accounts, tokens
+from node.moderators.roles import Acting
 from node.store.states import AccountRole
 from tests.conftest import PeerFactory, ServedNode, add_follower, free_port, serving_app
 

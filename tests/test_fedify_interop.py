@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import select
 
 from federation.httpsig.message import Spec
+from node.actors.signers import local_signer
 from node.config import Config
-from node.domain import groups
-from node.domain.groups import NewGroup
-from node.domain.keys import local_signer
+from node.groups import groups
+from node.groups.groups import NewGroup
 from node.store.states import Direction
 from node.store.tables import Activity
 from tests.conftest import ServedNode, client_for, make_config

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from node.domain import groups
-from node.domain.groups import GroupInfo, NewGroup
+from node.groups import groups
+from node.groups.groups import GroupInfo, NewGroup
 from node.store.states import (
     ActivityState,
     DeliveryState,

@@ -15,9 +15,11 @@ from sqlmodel import col, select
 from federation.wire import Activity, read_document
 from moderation.reports import ReportState
 from moderation.rules import parse_rules
-from node.domain import accounts, groups, member_federation, reports, rules
-from node.domain.groups import NewGroup
-from node.domain.roles import Acting
+from node.groups import groups, rules
+from node.groups.groups import NewGroup
+from node.members import accounts, participation
+from node.moderators import reports
+from node.moderators.roles import Acting
 from node.store.tables import Activity as ActivityRow
 from node.store.tables import Report
 from tests.conftest import ServedNode, client_for, eventually
@@ -43,8 +45,8 @@ async def _setup(served: ServedNode) -> tuple[str, str, str]:
     ann = await accounts.create_account(node, "ann")
     group = served.urls.group("grief")
     async with client_for(node) as client:
-        await member_federation.join(node, client, ann, group, accept_rules=True)
-        post = await member_federation.publish(node, client, ann, group, "Buy now", title="Ad")
+        await participation.join(node, client, ann, group, accept_rules=True)
+        post = await participation.publish(node, client, ann, group, "Buy now", title="Ad")
     return group, post, served.urls.person("ann")
 
 
@@ -207,7 +209,7 @@ async def test_a_flag_naming_two_posts_gets_one_answer_once_both_are_decided(
     node = served.node
     ann = await accounts.get_account_by_name(node, "ann")
     async with client_for(node) as client:
-        other = await member_federation.publish(node, client, ann, group, "More ads", title="Ad")
+        other = await participation.publish(node, client, ann, group, "More ads", title="Ad")
     flag = {
         "id": f"{peer.base}/flags/two",
         "type": "Flag",

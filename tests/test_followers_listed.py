@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from node.config import Config
-from node.domain import groups
-from node.domain.groups import NewGroup
+from node.groups import groups
+from node.groups.groups import NewGroup
 from node.store.states import MembershipState
 from tests.conftest import ServedNode, make_config
 from tests.test_collections import add_followers, walk

@@ -9,17 +9,12 @@ import pytest
 from sqlmodel import select
 
 from federation.client import FetchError
-from node.domain import (
-    accounts,
-    anonymous_posts,
-    group_federation,
-    group_moderation,
-    groups,
-    member_federation,
-)
-from node.domain.accounts import AccountInfo
-from node.domain.groups import NewGroup
-from node.domain.roles import Acting
+from node.groups import anonymous_posts, group_federation, groups
+from node.groups.groups import NewGroup
+from node.members import accounts, participation
+from node.members.accounts import AccountInfo
+from node.moderators import group_moderation
+from node.moderators.roles import Acting
 from node.store.states import ActivityState, Direction, PostingPolicy, Visibility
 from node.store.tables import Activity, Post, RemoteMembership
 from tests.conftest import PeerFactory, ServedNode, client_for, eventually, signed_get
@@ -38,7 +33,7 @@ async def member_state(peer: ServedNode, account: AccountInfo) -> str | None:
 async def join_from(peer: ServedNode, name: str, group_url: str) -> AccountInfo:
     account = await accounts.create_account(peer.node, name)
     async with client_for(peer.node) as client:
-        await member_federation.join(peer.node, client, account, group_url)
+        await participation.join(peer.node, client, account, group_url)
     return account
 
 
@@ -119,10 +114,8 @@ async def test_only_members_post_in_a_members_group_and_only_moderators_start_th
     await joined(peer, member)
     group_url = served.urls.group("grief")
     async with client_for(peer.node) as client:
-        by_outsider = await member_federation.publish(peer.node, client, outsider, group_url, "hi")
-        by_member = await member_federation.publish(
-            peer.node, client, member, group_url, "a thread"
-        )
+        by_outsider = await participation.publish(peer.node, client, outsider, group_url, "hi")
+        by_member = await participation.publish(peer.node, client, member, group_url, "a thread")
 
     async def both_refused() -> bool:
         return len(await rejected_activity(served, "Create")) == 2
@@ -136,11 +129,11 @@ async def test_only_members_post_in_a_members_group_and_only_moderators_start_th
     # The moderator (a local member) starts a thread; the member may reply to it.
     mod = await accounts.get_account_by_name(served.node, "lead")
     async with client_for(served.node) as client:
-        thread = await member_federation.publish(
+        thread = await participation.publish(
             served.node, client, mod, group_url, "Welcome", title="Start here"
         )
     async with client_for(peer.node) as client:
-        reply = await member_federation.publish(
+        reply = await participation.publish(
             peer.node, client, member, group_url, "thanks", in_reply_to=thread
         )
 
@@ -151,7 +144,7 @@ async def test_only_members_post_in_a_members_group_and_only_moderators_start_th
     assert isinstance(stored, Post) and stored.in_reply_to_uri == thread
     # Someone who is not a member may not reply either.
     async with client_for(peer.node) as client:
-        await member_federation.publish(
+        await participation.publish(
             peer.node, client, outsider, group_url, "me too", in_reply_to=thread
         )
 
@@ -189,7 +182,7 @@ async def test_a_private_mention_of_the_group_reaches_moderators_not_the_group(
         },
     }
     from federation.client import Signer
-    from node.domain.keys import local_signer
+    from node.actors.signers import local_signer
 
     signer: Signer = await local_signer(peer.node, peer.urls.person(sam.username))
     import json
@@ -230,12 +223,12 @@ async def test_an_anonymous_post_shows_the_group_as_author_and_moderators_see_wh
     )
     riley = await accounts.create_account(served.node, "riley")
     async with client_for(served.node) as client:
-        await member_federation.join(served.node, client, riley, served.urls.group("youth"))
+        await participation.join(served.node, client, riley, served.urls.group("youth"))
     peer = await peer_node()
     reader = await join_from(peer, "reader", served.urls.group("youth"))
     await joined(peer, reader)
     async with client_for(served.node) as client:
-        post_id = await member_federation.publish(
+        post_id = await participation.publish(
             served.node,
             client,
             riley,
@@ -258,7 +251,7 @@ async def test_an_anonymous_post_shows_the_group_as_author_and_moderators_see_wh
     assert (found.author, found.anonymous) == (served.urls.person("riley"), True)
     # Replies still thread under the anonymous post.
     async with client_for(peer.node) as client:
-        reply = await member_federation.publish(
+        reply = await participation.publish(
             peer.node,
             client,
             reader,
@@ -285,7 +278,7 @@ async def test_pinning_a_post_features_it_and_tells_followers(
     reader = await join_from(peer, "reader", served.urls.group("run"))
     await joined(peer, reader)
     async with client_for(served.node) as client:
-        post_id = await member_federation.publish(
+        post_id = await participation.publish(
             served.node, client, jo, served.urls.group("run"), "Rules", title="Rules"
         )
         await group_moderation.set_pinned(
@@ -324,7 +317,7 @@ async def test_members_only_posts_are_addressed_to_followers_and_served_only_to_
     )
     kim = await accounts.create_account(served.node, "kim")
     async with client_for(served.node) as client:
-        await member_federation.join(served.node, client, kim, served.urls.group("closed"))
+        await participation.join(served.node, client, kim, served.urls.group("closed"))
     async with client_for(served.node) as client:
         await group_federation.decide_follow(
             served.node, client, "closed", served.urls.person("kim"), approve=True
@@ -342,7 +335,7 @@ async def test_members_only_posts_are_addressed_to_followers_and_served_only_to_
         )
     await joined(member_node, lee)
     async with client_for(served.node) as client:
-        post_id = await member_federation.publish(
+        post_id = await participation.publish(
             served.node, client, kim, served.urls.group("closed"), "just us"
         )
 
@@ -393,7 +386,7 @@ async def test_a_follower_that_blocks_the_group_is_dropped(
 ) -> None:
     import json
 
-    from node.domain.keys import local_signer
+    from node.actors.signers import local_signer
 
     group = await groups.create_group(served.node, NewGroup(name="bip", title="Bipolar"))
     peer = await peer_node()

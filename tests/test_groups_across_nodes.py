@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from node.domain import accounts, groups, member_federation
-from node.domain.groups import NewGroup
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.members import accounts, participation
 from node.store.states import MembershipState
 from node.store.tables import Membership, Post, RemoteMembership
 from tests.conftest import PeerFactory, ServedNode, client_for, eventually
@@ -26,7 +27,7 @@ async def membership_state(node: ServedNode, username: str) -> str | None:
 async def feed_of(node: ServedNode, username: str) -> list[Post]:
     async with node.node.store.session() as session:
         account = await accounts.get_account(session, username)
-    return await member_federation.feed(node.node, account)
+    return await participation.feed(node.node, account)
 
 
 async def test_a_post_from_one_node_reaches_members_on_another_through_the_group(
@@ -40,11 +41,10 @@ async def test_a_post_from_one_node_reaches_members_on_another_through_the_group
 
     async with client_for(b.node) as client:
         assert (
-            await member_federation.join(b.node, client, bea, f"runners@{a.urls.domain}")
-            == "pending"
+            await participation.join(b.node, client, bea, f"runners@{a.urls.domain}") == "pending"
         )
     async with client_for(c.node) as client:
-        await member_federation.join(c.node, client, cal, a.urls.group("runners"))
+        await participation.join(c.node, client, cal, a.urls.group("runners"))
 
     async def both_accepted() -> bool:
         return (await membership_state(b, "bea"), await membership_state(c, "cal")) == (
@@ -64,7 +64,7 @@ async def test_a_post_from_one_node_reaches_members_on_another_through_the_group
 
     # bea posts into the group on A; cal on C sees it through the group's Announce.
     async with client_for(b.node) as client:
-        post_id = await member_federation.publish(
+        post_id = await participation.publish(
             b.node,
             client,
             bea,
@@ -86,7 +86,7 @@ async def test_a_post_from_one_node_reaches_members_on_another_through_the_group
 
     # The edit reaches C.
     async with client_for(b.node) as client:
-        await member_federation.edit(b.node, client, bea, post_id, "Ran 5k today; better now.")
+        await participation.edit(b.node, client, bea, post_id, "Ran 5k today; better now.")
 
     async def edited_on_c() -> bool:
         return any("better now" in p.content_html for p in await feed_of(c, "cal"))
@@ -95,7 +95,7 @@ async def test_a_post_from_one_node_reaches_members_on_another_through_the_group
 
     # So does the deletion.
     async with client_for(b.node) as client:
-        await member_federation.delete(b.node, client, bea, post_id)
+        await participation.delete(b.node, client, bea, post_id)
 
     async def gone_from_c() -> bool:
         return all(p.uri != post_id for p in await feed_of(c, "cal"))

@@ -15,8 +15,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from federation.client import FetchError
-from node.domain import groups
-from node.domain.groups import NewGroup
+from node.groups import groups
+from node.groups.groups import NewGroup
 from node.store.tables import Activity
 from tests.conftest import ServedNode, client_for
 from tests.lemmy_peer import LemmyPeer, start_lemmy_peer

@@ -21,13 +21,16 @@ from sqlmodel import select
 from federation.client import same_host
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
-from node.domain import accounts, domain_policy, group_moderation, groups, member_federation
-from node.domain.groups import NewGroup
-from node.domain.roles import Acting
+from node.domain_policy import domain_policy
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.members import accounts, participation
+from node.moderators import group_moderation
+from node.moderators.roles import Acting
+from node.queue.workers import Workers
 from node.runtime import Node
 from node.store.states import ActivityState, Direction, PostingPolicy, Visibility
 from node.store.tables import Activity, Post
-from node.workers import Workers
 from tests.conftest import ServedNode, client_for, serving
 from tests.hostile_peer import PUBLIC, HostilePeer, start_hostile_peer
 
@@ -71,7 +74,7 @@ async def world(served: ServedNode) -> AsyncIterator[World]:
         group = served.urls.group("grief")
         kim = await accounts.create_account(node, "kim")
         async with client_for(node) as client:
-            kim_post = await member_federation.publish(node, client, kim, group, "kim's words")
+            kim_post = await participation.publish(node, client, kim, group, "kim's words")
             banned = hostile.actor("banned")
             await group_moderation.ban(
                 node, client, Acting.operator(node), "grief", banned, "spam", None

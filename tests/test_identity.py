@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from node.actors.instance import IdentityMismatch, check_identity, ensure_instance
 from node.config import Config
-from node.domain.instance import IdentityMismatch, check_identity, ensure_instance
 from node.runtime import Node, open_node
 from tests.conftest import cove_in_process, free_port, make_config, serving
 from tests.test_cli import cove, ok, wait_for
@@ -82,7 +82,7 @@ def some_arguments(parser: argparse.ArgumentParser) -> list[str]:
 
 
 def every_command() -> list[list[str]]:
-    from node.cli import build_parser
+    from node.cli.main import build_parser
 
     found = [
         [*path, *some_arguments(parser)]
@@ -221,7 +221,7 @@ def start(folder: Path, command: list[str], env: dict[str, str]) -> subprocess.P
     # Output to a file: a pipe nobody reads would fill up and stall the process.
     with (folder / f"{command[0]}.log").open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "node.cli", *command],
+            [sys.executable, "-m", "node.cli.main", *command],
             cwd=folder,
             env=full_env,
             stdout=log,

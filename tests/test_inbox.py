@@ -16,9 +16,10 @@ from federation.client import Signer
 from federation.httpsig import cavage
 from federation.httpsig.message import Headers, HttpMessage, Spec
 from federation.keys import generate_rsa_keypair, load_private_key
-from node.domain import accounts, groups
-from node.domain.groups import NewGroup
-from node.domain.keys import local_signer
+from node.actors.signers import local_signer
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.members import accounts
 from node.runtime import Node
 from node.store.states import ActivityState, Direction, KeyState
 from node.store.tables import Activity, LocalActor, SigningKey

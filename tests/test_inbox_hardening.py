@@ -22,14 +22,16 @@ from sqlmodel import select
 from federation.normalise import normalise
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
-from node.domain import domain_policy, groups, retention
-from node.domain.groups import NewGroup
-from node.domain.roles import Acting
-from node.http.inbox_limits import Backlog
+from node.domain_policy import domain_policy
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.http.activitypub.inbox_limits import Backlog
+from node.moderators.roles import Acting
+from node.queue import retention
+from node.queue.workers import Workers
 from node.runtime import Node, open_node
 from node.store.states import Direction
 from node.store.tables import Activity
-from node.workers import Workers
 from tests.conftest import MovableClock, ServedNode, client_for, free_port, make_config, serving
 from tests.hostile_peer import AS, PUBLIC, HostilePeer, start_hostile_peer
 

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from node.domain import accounts, groups, member_federation
-from node.domain.groups import NewGroup
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.members import accounts, participation
+from node.queue.workers import Workers
 from node.runtime import Node
 from node.store.states import (
     ActivityState,
@@ -23,7 +25,6 @@ from node.store.states import (
     Visibility,
 )
 from node.store.tables import Activity, Post, RemoteMembership
-from node.workers import Workers
 from tests.conftest import PeerFactory, ServedNode, client_for, eventually, serving
 from tests.hostile_peer import settled
 from tests.lemmy_peer import (
@@ -88,7 +89,7 @@ async def member_elsewhere(
     elsewhere = await peer_node()
     bea = await accounts.create_account(elsewhere.node, "bea")
     async with client_for(elsewhere.node) as client:
-        await member_federation.join(elsewhere.node, client, bea, group)
+        await participation.join(elsewhere.node, client, bea, group)
 
     async def bea_accepted() -> bool:
         if run is not None:

@@ -15,9 +15,10 @@ from sqlmodel import select
 from federation.client import FetchError
 from federation.httpsig import cavage
 from federation.httpsig.message import Headers, HttpMessage, Spec
-from node.domain import accounts, group_federation, groups, member_federation, posts, tokens
-from node.domain.groups import NewGroup
-from node.domain.keys import instance_signer
+from node.actors.signers import instance_signer
+from node.groups import group_federation, groups, posts
+from node.groups.groups import NewGroup
+from node.members import accounts, participation, tokens
 from node.runtime import Node
 from node.store.states import MembershipState
 from node.store.tables import RemoteMembership
@@ -57,12 +58,12 @@ async def youth(a: ServedNode, b: ServedNode) -> tuple[str, list[str]]:
     kit = await accounts.create_account(node, "kit")
     bea = await accounts.create_account(b.node, "bea")
     async with client_for(node) as client:
-        await member_federation.join(node, client, kit, group)
+        await participation.join(node, client, kit, group)
         await group_federation.decide_follow(
             node, client, "youth", a.urls.person("kit"), approve=True
         )
     async with client_for(b.node) as client:
-        await member_federation.join(b.node, client, bea, group)
+        await participation.join(b.node, client, bea, group)
 
     async def asked() -> bool:
         return b.urls.person("bea") in await group_federation.pending_follows(node, "youth")
@@ -80,13 +81,11 @@ async def youth(a: ServedNode, b: ServedNode) -> tuple[str, list[str]]:
 
     await eventually(accepted)
     async with client_for(node) as client:
-        thread = await member_federation.publish(node, client, kit, group, SECRETS[0], title="In")
-        hidden = await member_federation.publish(
-            node, client, kit, group, SECRETS[2], anonymous=True
-        )
+        thread = await participation.publish(node, client, kit, group, SECRETS[0], title="In")
+        hidden = await participation.publish(node, client, kit, group, SECRETS[2], anonymous=True)
     async with client_for(b.node) as client:
-        theirs = await member_federation.publish(b.node, client, bea, group, SECRETS[1])
-        reply = await member_federation.publish(
+        theirs = await participation.publish(b.node, client, bea, group, SECRETS[1])
+        reply = await participation.publish(
             b.node, client, bea, group, SECRETS[3], in_reply_to=thread
         )
 

@@ -18,17 +18,12 @@ from federation.errors import Refused
 from federation.wire import Activity, read_document
 from moderation.reports import ReportState
 from moderation.rules import parse_rules
-from node.domain import (
-    accounts,
-    group_moderation,
-    groups,
-    member_federation,
-    remote_moderation,
-    reports,
-    rules,
-)
-from node.domain.groups import NewGroup
-from node.domain.roles import Acting
+from node.groups import groups, rules
+from node.groups.groups import NewGroup
+from node.inbound import remote_moderation
+from node.members import accounts, notifications, participation
+from node.moderators import group_moderation, reports
+from node.moderators.roles import Acting
 from node.runtime import Node
 from node.store.tables import Post, RemoteMembership
 from tests.conftest import MovableClock, PeerFactory, ServedNode, client_for, eventually, serving
@@ -94,19 +89,19 @@ async def test_report_removal_ban_and_outcome_across_three_nodes(
         cal = await accounts.create_account(c.node, "cal")
         group_uri = a.urls.group("grief")
         async with client_for(b.node) as client:
-            await member_federation.join(b.node, client, ray, group_uri)
+            await participation.join(b.node, client, ray, group_uri)
         async with client_for(c.node) as client:
-            await member_federation.join(c.node, client, cal, group_uri)
+            await participation.join(c.node, client, cal, group_uri)
         await eventually(lambda: membership_accepted(b, "ray"))
         await eventually(lambda: membership_accepted(c, "cal"))
         await join(a, mastodon)  # a Mastodon user follows the group
 
         # cal posts twice; ray on B sees both through the group.
         async with client_for(c.node) as client:
-            spam = await member_federation.publish(
+            spam = await participation.publish(
                 c.node, client, cal, group_uri, "Buy my pills", title="Great offer"
             )
-            other = await member_federation.publish(
+            other = await participation.publish(
                 c.node, client, cal, group_uri, "Another offer", title="Deal"
             )
 
@@ -181,14 +176,14 @@ async def test_report_removal_ban_and_outcome_across_three_nodes(
             return mine[0].state == ReportState.RESOLVED
 
         await eventually(outcome_on_b)
-        notes = await reports.notifications(b.node, ray)
+        notes = await notifications.notifications(b.node, ray)
         assert "post removed" in notes[0].text
 
         # cal is refused while banned, on C itself (the group's Block reached C)...
         async def ban_known_on_c() -> bool:
             try:
                 async with client_for(c.node) as client:
-                    await member_federation.publish(c.node, client, cal, group_uri, "hello again")
+                    await participation.publish(c.node, client, cal, group_uri, "hello again")
             except Refused:
                 return True
             return False
@@ -197,7 +192,7 @@ async def test_report_removal_ban_and_outcome_across_three_nodes(
         # ...and seven days later may post again, and A takes the post.
         clock.advance(timedelta(days=7, hours=1))
         async with client_for(c.node) as client:
-            back = await member_federation.publish(
+            back = await participation.publish(
                 c.node, client, cal, group_uri, "Sorry, I am back", title="Back"
             )
 

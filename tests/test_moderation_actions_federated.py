@@ -18,19 +18,16 @@ from sqlmodel import col, select
 from federation import builders
 from federation.errors import Invalid, Refused
 from federation.wire import Activity, read_document
-from node.domain import (
-    accounts,
-    group_moderation,
-    groups,
-    member_federation,
-    processing,
-    remote_moderation,
-)
-from node.domain.accounts import AccountInfo
-from node.domain.bans import ban_in_force
-from node.domain.groups import NewGroup
-from node.domain.keys import local_signer
-from node.domain.roles import Acting
+from node.actors.signers import local_signer
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.inbound import remote_moderation
+from node.members import accounts, participation
+from node.members.accounts import AccountInfo
+from node.moderators import group_moderation
+from node.moderators.bans import ban_in_force
+from node.moderators.roles import Acting
+from node.queue import processing
 from node.runtime import Node
 from node.store.states import BanState
 from node.store.tables import Activity as ActivityRow
@@ -79,7 +76,7 @@ async def garden(node: Node, peer_node: PeerFactory) -> AsyncIterator[Garden]:
         )
         for served, member in ((a, world.ann), (b, world.ray), (c, world.cal)):
             async with client_for(served.node) as client:
-                await member_federation.join(served.node, client, member, world.group)
+                await participation.join(served.node, client, member, world.group)
         await eventually(lambda: membership_accepted(b, "ray"))
         await eventually(lambda: membership_accepted(c, "cal"))
         yield world
@@ -118,7 +115,7 @@ async def _publish(
     in_reply_to: str | None = None,
 ) -> str:
     async with client_for(served.node) as client:
-        return await member_federation.publish(
+        return await participation.publish(
             served.node, client, member, group, text, title=title, in_reply_to=in_reply_to
         )
 
@@ -129,7 +126,7 @@ async def _in_group_on_a(world: Garden, uri: str) -> bool:
 
 
 async def _feed(served: ServedNode, member: AccountInfo) -> list[str]:
-    return [p.uri for p in await member_federation.feed(served.node, member)]
+    return [p.uri for p in await participation.feed(served.node, member)]
 
 
 async def _served_as(served: ServedNode, uri: str) -> tuple[int, str]:

@@ -12,10 +12,12 @@ import pytest
 from federation.errors import Refused
 from moderation.modlog import ModAction
 from moderation.rules import parse_rules
-from node.domain import accounts, group_moderation, groups, modlog, rules
-from node.domain.groups import NewGroup
-from node.domain.roles import Acting
-from node.http.collections import MODLOG_PAGE_SIZE
+from node.groups import groups, rules
+from node.groups.groups import NewGroup
+from node.http.activitypub.collections import MODLOG_PAGE_SIZE
+from node.members import accounts
+from node.moderators import group_moderation, modlog
+from node.moderators.roles import Acting
 from tests.conftest import ServedNode, client_for
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

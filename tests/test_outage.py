@@ -27,14 +27,16 @@ from sqlmodel import select
 from federation.client import FetchError, PolicyRefused, Unanswered
 from federation.errors import Invalid, Refused
 from federation.keys import generate_rsa_keypair, load_private_key
+from node.actors.instance import ensure_instance
 from node.config import Config
-from node.domain import accounts, groups
-from node.domain.groups import NewGroup, get_group
-from node.domain.inbox import Inbound, record_inbound
-from node.domain.instance import ensure_instance
-from node.domain.processing import process_pending
 from node.faults import Fault, fault_of, summary
-from node.outage import NOTIFICATION_KIND, OutageTracker
+from node.groups import groups
+from node.groups.groups import NewGroup, get_group
+from node.members import accounts
+from node.members.notifications import NotificationKind
+from node.outage import OutageTracker
+from node.queue.inbox import Inbound, record_inbound
+from node.queue.processing import process_pending
 from node.runtime import Node
 from node.store.states import (
     AccountRole,
@@ -384,7 +386,9 @@ async def test_a_full_disk_is_answered_503_logged_once_and_told_to_the_admins(
         async def notified() -> list[Notification]:
             async with served.node.store.session() as session:
                 found = await session.exec(
-                    select(Notification).where(Notification.kind == NOTIFICATION_KIND)
+                    select(Notification).where(
+                        Notification.kind == NotificationKind.DATABASE_OUTAGE
+                    )
                 )
                 return list(found.all())
 

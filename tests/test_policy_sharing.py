@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity, digest
-from node.domain import blocklist_sources, domain_policy, policy_sharing
-from node.domain.keys import local_signer
-from node.domain.roles import Acting
+from node.actors.signers import local_signer
+from node.domain_policy import blocklist_sources, domain_policy, sharing
+from node.moderators.roles import Acting
 from node.store.states import Direction, SourceKind
 from node.store.tables import Activity, PolicyFollower
 from tests.conftest import PeerFactory, ServedNode, client_for, eventually, signed_get
@@ -45,7 +45,7 @@ async def test_one_node_follows_anothers_domain_policy_and_its_changes(
         drafts=False,
     )
     async with client_for(b.node) as client:
-        synced = await policy_sharing.follow_source(b.node, client, source.id)
+        synced = await sharing.follow_source(b.node, client, source.id)
     assert synced.status == "updated" and synced.source.entries == 2
     here = {x.domain: x for x in await domain_policy.list_blocks(b.node)}
     assert here["evil.example"].severity == Severity.SILENCE  # B trusts A up to silence
@@ -100,7 +100,7 @@ async def test_an_add_from_a_node_nobody_subscribed_to_changes_nothing(
         "object": [entry],
         "target": a.urls.domain_policy(),
     }
-    from node.domain.keys import instance_signer
+    from node.actors.signers import instance_signer
 
     async with client_for(a.node) as client:
         body = json.dumps(add).encode()
@@ -140,7 +140,7 @@ async def test_a_node_that_keeps_its_blocks_to_itself_shares_them_with_no_one(
         drafts=False,
     )
     async with client_for(b.node) as client:
-        synced = await policy_sharing.follow_source(b.node, client, source.id)
+        synced = await sharing.follow_source(b.node, client, source.id)
         assert synced.status != "updated" and synced.source.entries == 0
         # Asked directly, A answers Reject and keeps no follower.
         follow = {

@@ -12,9 +12,11 @@ from sqlmodel import select
 
 from federation.errors import Conflict, NotFound, Refused
 from moderation.modlog import ModAction
-from node.domain import accounts, group_moderation, groups, member_federation
-from node.domain.groups import NewGroup
-from node.domain.roles import Acting
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.members import accounts, participation
+from node.moderators import group_moderation
+from node.moderators.roles import Acting
 from node.store.states import DeliveryState
 from node.store.tables import Activity, Delivery, ModLogEntry, Post
 from tests.conftest import ServedNode, client_for
@@ -29,8 +31,8 @@ async def test_a_purge_erases_a_removed_post_and_every_stored_copy(served: Serve
     await groups.create_group(node, NewGroup(name="grief", title="Grief", owner="olive"))
     group = served.urls.group("grief")
     async with client_for(node) as client:
-        await member_federation.join(node, client, ann, group)
-        post_uri = await member_federation.publish(node, client, ann, group, SECRET, title="Me")
+        await participation.join(node, client, ann, group)
+        post_uri = await participation.publish(node, client, ann, group, SECRET, title="Me")
     async with node.store.transaction() as session:
         carriers = (await session.exec(select(Activity))).all()
         create = next(a for a in carriers if a.type == "Create" and a.object_uri == post_uri)

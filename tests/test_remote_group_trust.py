@@ -13,8 +13,9 @@ from sqlmodel import select
 
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
-from node.domain import accounts, domain_policy, member_federation
-from node.domain.roles import Acting
+from node.domain_policy import domain_policy
+from node.members import accounts, participation
+from node.moderators.roles import Acting
 from node.store.states import ActivityState
 from node.store.tables import Post
 from tests.conftest import ServedNode, client_for, eventually
@@ -41,7 +42,7 @@ async def follow_group(served: ServedNode, evil: HostilePeer) -> str:
     group = evil.actor("circle", kind="Group")
     mia = await accounts.create_account(served.node, "mia")
     async with client_for(served.node) as client:
-        await member_federation.join(served.node, client, mia, group)
+        await participation.join(served.node, client, mia, group)
 
     async def follow_arrived() -> dict[str, Any] | None:
         found = [r.json() for r in evil.received() if r.json().get("type") == "Follow"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from node.domain import accounts, groups
-from node.domain.groups import NewGroup
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.members import accounts
 from tests.conftest import ServedNode
 
 ACCEPT = {"Accept": 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'}

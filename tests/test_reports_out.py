@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from node.domain import accounts, reports
+from node.members import accounts
+from node.moderators import reports
 from node.store.states import PostKind, Visibility
 from node.store.tables import Post
 from tests.conftest import ServedNode, client_for, eventually

@@ -11,9 +11,10 @@ import pytest
 
 from federation.errors import Refused
 from moderation.rules import parse_rules
-from node.domain import accounts, groups, member_federation, rules
-from node.domain.groups import NewGroup
-from node.domain.roles import Acting
+from node.groups import groups, rules
+from node.groups.groups import NewGroup
+from node.members import accounts, participation
+from node.moderators.roles import Acting
 from tests.conftest import ServedNode, client_for, eventually
 from tests.lemmy_peer import LemmyPeer, start_lemmy_peer
 from tests.test_lemmy_shapes import FOLLOW, deliver
@@ -46,13 +47,13 @@ async def test_a_local_member_joins_only_by_accepting_the_rules(served: ServedNo
     ann = await accounts.create_account(node, "ann")
     async with client_for(node) as client:
         with pytest.raises(Refused, match=r"has rules \(version 1\)"):
-            await member_federation.join(node, client, ann, "grief")
+            await participation.join(node, client, ann, "grief")
         with pytest.raises(Refused, match="only members"):
-            await member_federation.publish(node, client, ann, group, "hello", title="Hi")
-        assert await member_federation.join(node, client, ann, "grief", accept_rules=True) == (
+            await participation.publish(node, client, ann, group, "hello", title="Hi")
+        assert await participation.join(node, client, ann, "grief", accept_rules=True) == (
             "accepted"
         )
-        await member_federation.publish(node, client, ann, group, "hello", title="Hi")
+        await participation.publish(node, client, ann, group, "hello", title="Hi")
 
 
 async def test_a_change_that_asks_for_it_must_be_accepted_again_before_posting(
@@ -62,12 +63,12 @@ async def test_a_change_that_asks_for_it_must_be_accepted_again_before_posting(
     group = await grief_with_rules(served)
     ann = await accounts.create_account(node, "ann")
     async with client_for(node) as client:
-        await member_federation.join(node, client, ann, "grief", accept_rules=True)
+        await participation.join(node, client, ann, "grief", accept_rules=True)
         # A change that does not ask for acceptance changes nothing for members.
         await rules.set_rules(
             node, Acting.operator(node), "grief", RULES[:1], needs_acceptance=False
         )
-        await member_federation.publish(node, client, ann, group, "still here", title="A")
+        await participation.publish(node, client, ann, group, "still here", title="A")
         changed = parse_rules(
             [
                 *({"title": r.title, "text": r.text} for r in RULES),
@@ -79,11 +80,11 @@ async def test_a_change_that_asks_for_it_must_be_accepted_again_before_posting(
         )
         assert version.version == 3
         with pytest.raises(Refused, match="read and accept version 3"):
-            await member_federation.publish(node, client, ann, group, "new rules?", title="B")
+            await participation.publish(node, client, ann, group, "new rules?", title="B")
         with pytest.raises(Refused):  # accepting an older version is not enough
             await rules.accept_rules(node, "grief", served.urls.person("ann"), 2)
         await rules.accept_rules(node, "grief", served.urls.person("ann"), 3)
-        await member_federation.publish(node, client, ann, group, "read them", title="C")
+        await participation.publish(node, client, ann, group, "read them", title="C")
 
 
 async def test_a_remote_follower_gets_the_rules_once_in_a_welcome_note(

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(
 def start_worker(node: NodeProcess, n: int) -> subprocess.Popen[str]:
     with (node.folder / f"worker{n}.log").open("a") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "node.cli", "worker"],
+            [sys.executable, "-m", "node.cli.main", "worker"],
             cwd=node.folder,
             env=node.env,
             text=True,

@@ -13,14 +13,16 @@ from sqlmodel import col, select
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
 from moderation.modlog import ModAction
+from node.actors.instance import ensure_instance
 from node.config import Config
-from node.domain import domain_policy, group_moderation, groups
-from node.domain.delivery import queue
-from node.domain.groups import NewGroup
-from node.domain.instance import ensure_instance
-from node.domain.roles import Acting
+from node.domain_policy import domain_policy
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.moderators import group_moderation
+from node.moderators.roles import Acting
+from node.queue.delivery import queue
+from node.queue.scheduler import JOBS, periodic_jobs, prune_deliveries, run_job
 from node.runtime import Node, open_node
-from node.scheduler import JOBS, periodic_jobs, prune_deliveries, run_job
 from node.store.states import BanState, DeliveryState, Visibility
 from node.store.tables import Ban, Delivery, ModLogEntry
 from tests.conftest import MovableClock, client_for

@@ -14,9 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 
 from federation.errors import Conflict, Invalid, NotFound
-from node.domain import accounts, groups, outbox
-from node.domain.groups import NewGroup
-from node.domain.instance import ensure_instance, get_instance
+from node.actors.instance import ensure_instance, get_instance
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.members import accounts
+from node.queue import outbox
 from node.runtime import Node
 from node.store import migrate
 from node.store.states import (

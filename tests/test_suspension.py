@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from node.domain import accounts, group_moderation, groups, member_federation, modlog
-from node.domain.groups import NewGroup
-from node.domain.roles import Acting
+from node.groups import groups
+from node.groups.groups import NewGroup
+from node.members import accounts, participation
+from node.moderators import group_moderation, modlog
+from node.moderators.roles import Acting
 from node.store.states import PostingPolicy
 from node.store.tables import Activity as ActivityRow
 from tests.conftest import PeerFactory, ServedNode, client_for, eventually
@@ -46,7 +48,7 @@ async def test_a_suspended_actor_is_removed_everywhere_and_refused_at_the_inbox(
     b = await peer_node()
     ray = await accounts.create_account(b.node, "ray")
     async with client_for(b.node) as client:
-        await member_federation.join(b.node, client, ray, group)
+        await participation.join(b.node, client, ray, group)
     await eventually(lambda: membership_accepted(b, "ray"))
 
     create = lemmy.fixture(CREATE_PAGE, group)

@@ -12,20 +12,11 @@ from functools import partial
 from aiohttp import web
 
 from node.cache import TtlCache
-from node.domain.inbox import InboxWriter, waiting_from
-from node.http import (
-    actors,
-    api,
-    collections,
-    discovery,
-    domain_api,
-    inbox,
-    posts,
-    vocabulary,
-)
+from node.http.activitypub import actors, collections, discovery, inbox, posts, vocabulary
+from node.http.activitypub.inbox_limits import Backlog, InboxLimits
+from node.http.api import domain_blocks, moderation
 from node.http.errors import error_middleware
-from node.http.inbox_limits import Backlog, InboxLimits
-from node.http.pages import template_environment
+from node.http.pages.render import template_environment
 from node.http.state import (
     ACTOR_DOCUMENTS,
     BACKLOG,
@@ -41,9 +32,10 @@ from node.http.state import (
     TEMPLATES,
 )
 from node.outage import OutageTracker
+from node.queue.inbox import InboxWriter, waiting_from
+from node.queue.workers import Workers
 from node.runtime import Node, federation_client
 from node.store.changes import ACTORS, BANS
-from node.workers import Workers
 
 log = logging.getLogger("node.http.access")
 
@@ -112,8 +104,8 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         inbox.routes,
         posts.routes,
         vocabulary.routes,
-        api.routes,
-        domain_api.routes,
+        moderation.routes,
+        domain_blocks.routes,
     ):
         app.add_routes(table)
 

@@ -11,7 +11,7 @@ from aiohttp import web
 from federation.errors import CoveError
 from federation.media import Representation, wants
 from node.faults import Fault, fault_of
-from node.http.pages import render_error
+from node.http.pages.render import render_error
 from node.http.responses import json_response
 from node.http.state import OUTAGE
 from node.outage import RETRY_AFTER_SECONDS

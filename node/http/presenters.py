@@ -10,12 +10,12 @@ from federation.objects import PostObject
 from federation.vocabulary import iso8601
 from moderation.modlog import ACTIVITY_TYPE, DESCRIPTION, ModAction
 from moderation.rules import Rule, as_plain_text
+from node.actors.instance import InstanceInfo
+from node.actors.local import PublishedKeys
 from node.config import Config
-from node.domain.accounts import AccountInfo
-from node.domain.actors import PublishedKeys
-from node.domain.groups import GroupInfo
-from node.domain.instance import InstanceInfo
-from node.domain.posts import PostInfo
+from node.groups.groups import GroupInfo
+from node.groups.posts import PostInfo
+from node.members.accounts import AccountInfo
 from node.store.states import PostingPolicy, PostKind, Visibility
 from node.store.tables import ModLogEntry
 from node.text import plain_to_html

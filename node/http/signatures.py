@@ -18,7 +18,7 @@ from federation.httpsig.inbound import (
 )
 from federation.httpsig.message import Headers, HttpMessage, Spec
 from federation.keys import load_public_key
-from node.domain.keys import ResolvedKey, verification_key
+from node.actors.keys import ResolvedKey, verification_key
 from node.http.state import CLIENT, KEYS, NODE
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,12 @@ import jinja2
 from aiohttp import web
 
 from federation.client import FederationClient
+from node.actors.keys import ResolvedKey
 from node.cache import TtlCache
-from node.domain.groups import GroupInfo
-from node.domain.inbox import InboxWriter
-from node.domain.keys import ResolvedKey
-from node.http.inbox_limits import Backlog, InboxLimits
+from node.groups.groups import GroupInfo
+from node.http.activitypub.inbox_limits import Backlog, InboxLimits
 from node.outage import OutageTracker
+from node.queue.inbox import InboxWriter
 from node.runtime import Node
 
 NODE = web.AppKey("node", Node)

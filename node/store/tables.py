@@ -448,7 +448,7 @@ class ApiToken(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """Something a local member should hear about: so far, what became of their report."""
+    """Something a local account should hear about (node.members.notifications owns them)."""
 
     __tablename__ = "notification"
 

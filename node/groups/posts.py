@@ -1,0 +1,201 @@
+"""Posts in groups: what a group features (pinned posts) and shows, and how a remote post's
+content is taken onto our rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from federation import builders
+from federation.vocabulary import iso8601
+from federation.wire import WireObject
+from node.groups.groups import GroupInfo, has_member_on
+from node.runtime import Node
+from node.store.states import PostKind, Visibility
+from node.store.tables import Post
+from node.text import plain_to_html, sanitise_html
+from node.urls import Urls
+
+
+@dataclass(frozen=True, slots=True)
+class PostInfo:
+    uri: str
+    author_uri: str
+    anonymous: bool
+    kind: PostKind
+    title: str | None
+    content_html: str
+    visibility: Visibility
+    sensitive: bool
+    in_reply_to_uri: str | None
+    published: datetime
+    updated_at: datetime | None
+    attachments: tuple[dict[str, Any], ...] = ()
+
+
+def _info(post: Post) -> PostInfo:
+    return PostInfo(
+        uri=post.uri,
+        author_uri=post.author_uri,
+        anonymous=post.anonymous,
+        kind=post.kind,
+        title=post.title,
+        content_html=post.content_html,
+        visibility=post.visibility,
+        sensitive=post.sensitive,
+        in_reply_to_uri=post.in_reply_to_uri,
+        published=post.published,
+        attachments=tuple(post.attachments or ()),
+        updated_at=post.updated_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who asks to see posts: no one known (None), or the server that signed the fetch
+    (its host as a Host header names it)."""
+
+    signer_host: str | None = None
+
+
+ANYONE = Viewer()
+LISTED = (Visibility.PUBLIC,)
+LISTED_TO_MEMBERS = (Visibility.PUBLIC, Visibility.MEMBERS_ONLY)
+
+
+async def visible_to(session: AsyncSession, post: Post, viewer: Viewer) -> bool:
+    """Whether `viewer` may see this post: the one rule every path that serves a post asks.
+    Public and unlisted posts: anyone. Members-only: a server with an accepted member of the
+    group (as Lemmy lets servers with a follower read a private community); for a post a
+    member here wrote in a group elsewhere, that group's own server. Direct: no one (the
+    group's moderators read them through the moderation tools)."""
+    if post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
+        return True
+    if post.visibility != Visibility.MEMBERS_ONLY or viewer.signer_host is None:
+        return False
+    if post.group_id is not None:
+        return await has_member_on(session, post.group_id, viewer.signer_host)
+    group_host = urlsplit(post.group_uri or "").netloc.lower()
+    return bool(group_host) and group_host == viewer.signer_host
+
+
+async def listed_for(
+    session: AsyncSession, group: GroupInfo, viewer: Viewer
+) -> tuple[Visibility, ...]:
+    """Which of a group's posts a viewer may see in its listings (outbox, featured, pages):
+    the same rule as `visible_to`, asked once for the whole group."""
+    if not group.members_only:
+        return LISTED
+    if viewer.signer_host is not None and await has_member_on(
+        session, group.id, viewer.signer_host
+    ):
+        return LISTED_TO_MEMBERS
+    return ()
+
+
+async def post_at(session: AsyncSession, uri: str) -> Post | None:
+    return (await session.exec(select(Post).where(Post.uri == uri))).first()
+
+
+def _shown(group_id: int, visibilities: tuple[Visibility, ...]) -> tuple[object, ...]:
+    return (
+        Post.group_id == group_id,
+        col(Post.deleted_at).is_(None),
+        col(Post.removed_at).is_(None),
+        col(Post.visibility).in_(visibilities),
+    )
+
+
+async def featured_posts(
+    session: AsyncSession, group_id: int, visibilities: tuple[Visibility, ...]
+) -> list[PostInfo]:
+    """Pinned posts of a group, most recently pinned first."""
+    found = await session.exec(
+        select(Post)
+        .where(*_shown(group_id, visibilities), col(Post.pinned_at).is_not(None))  # type: ignore[arg-type]
+        .order_by(col(Post.pinned_at).desc())
+    )
+    return [_info(p) for p in found.all()]
+
+
+async def recent_threads(
+    session: AsyncSession, group_id: int, visibilities: tuple[Visibility, ...], limit: int = 20
+) -> list[PostInfo]:
+    """The newest top-level posts of a group, for its page."""
+    found = await session.exec(
+        select(Post)
+        .where(*_shown(group_id, visibilities), col(Post.in_reply_to_uri).is_(None))  # type: ignore[arg-type]
+        .order_by(col(Post.published).desc())
+        .limit(limit)
+    )
+    return [_info(p) for p in found.all()]
+
+
+MAX_ATTACHMENTS = 20
+
+
+async def keeps_media(node: Node, object_id: str) -> bool:
+    """Whether attachments from this object's server are kept (reject_media says not)."""
+    return not (await node.policy.decide_url(object_id, node.clock())).reject_media
+
+
+def take_content(post: Post, obj: WireObject, *, keep_media: bool) -> None:
+    """Copy what a remote post says about itself onto our row, its HTML sanitised; its
+    attachments kept as links unless the domain policy rejects the server's media."""
+    post.attachments = (
+        [
+            {"type": a.type, "url": a.url, "media_type": a.media_type, "name": a.name}
+            for a in obj.attachments[:MAX_ATTACHMENTS]
+            if a.url is not None
+        ]
+        if keep_media
+        else []
+    )
+    threads = obj.type in ("Page", "Article") and not obj.in_reply_to
+    post.kind = PostKind.PAGE if threads else PostKind.NOTE
+    post.title = (obj.name or "")[:300] or None
+    post.content_html = sanitise_html(obj.content or "")
+    post.in_reply_to_uri = obj.in_reply_to
+    post.sensitive = obj.sensitive
+    if obj.updated is not None:
+        post.updated_at = obj.updated
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What a member here writes: a new post, or the new words of one they wrote."""
+
+    post_id: str
+    text: str
+    published: datetime
+    title: str | None = None
+    in_reply_to: str | None = None
+    updated: datetime | None = None
+
+
+def note_of(
+    urls: Urls, author: str, group_uri: str, draft: Draft, members_only: bool
+) -> dict[str, Any]:
+    """The Note of a post written here. `author` is the member, or the group itself for an
+    anonymous post. Addressed to the group and its followers (its members) when the group
+    keeps its posts to its members or speaks itself; a member's public post copies the
+    member's followers too, as Mastodon and Lemmy address posts. The member's followers are
+    never named on a post the group speaks: that would name the member on every delivery."""
+    followers = urls.followers(group_uri if members_only or author == group_uri else author)
+    return builders.note(
+        draft.post_id,
+        author,
+        group_uri,
+        plain_to_html(draft.text),
+        iso8601(draft.published),
+        name=draft.title,
+        in_reply_to=draft.in_reply_to,
+        updated=iso8601(draft.updated) if draft.updated else None,
+        public=not members_only,
+        followers=followers,
+    )

@@ -1,0 +1,2 @@
+"""ActivityPub and discovery over HTTP: actors, collections, objects, inboxes, WebFinger and
+NodeInfo."""

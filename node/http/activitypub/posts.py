@@ -1,0 +1,61 @@
+"""Posts written by members of this node, at their ids: what a peer fetches when a group
+boosts one by id (Mastodon) or when it checks a post at its origin."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from federation import builders
+from federation.errors import NotFound
+from federation.httpsig.inbound import authority_of
+from federation.vocabulary import AS_CONTEXT, iso8601
+from node.groups import posts
+from node.http.activitypub.fetch_auth import VARY_SIGNED, authorize_fetch
+from node.http.responses import activity_response
+from node.http.state import NODE
+from node.store.states import Visibility
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/posts/{token}")
+async def post(request: web.Request) -> web.StreamResponse:
+    node = request.app[NODE]
+    uri = f"{node.urls.base}/posts/{request.match_info['token']}"
+    async with node.store.session() as session:
+        found = await posts.post_at(session, uri)
+    if found is None or found.visibility == Visibility.DIRECT or found.group_uri is None:
+        raise NotFound("no such post")
+    public = found.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
+    signer = await authorize_fetch(request, members_only=not public)
+    viewer = posts.Viewer(authority_of(signer.actor) if signer is not None else None)
+    async with node.store.session() as session:
+        if not await posts.visible_to(session, found, viewer):
+            raise NotFound("no such post")  # not even that it exists
+    gone = found.deleted_at or found.removed_at  # a removed post is kept for moderators only
+    if gone is not None:
+        tombstone = {
+            "@context": AS_CONTEXT,
+            "id": uri,
+            "type": "Tombstone",
+            "deleted": iso8601(gone),
+        }
+        response = activity_response(request, tombstone, vary=VARY_SIGNED)
+        response.set_status(410)
+        return response
+    # The world sees the group as the author of an anonymous post.
+    author = found.group_uri if found.anonymous else found.author_uri
+    members_only = found.visibility == Visibility.MEMBERS_ONLY
+    document = builders.note(
+        uri,
+        author,
+        found.group_uri,
+        found.content_html,
+        iso8601(found.published),
+        name=found.title,
+        in_reply_to=found.in_reply_to_uri,
+        updated=iso8601(found.updated_at) if found.updated_at else None,
+        public=not members_only,
+        followers=node.urls.followers(found.group_uri if members_only else author),
+    )
+    return activity_response(request, {"@context": AS_CONTEXT, **document}, vary=VARY_SIGNED)

@@ -1,0 +1,2 @@
+"""The JSON APIs behind bearer tokens: Mastodon's report and admin domain endpoints, Cove's own
+moderation routes."""

@@ -1,0 +1,162 @@
+"""Moderation by groups on other servers that members here take part in: removals, restores,
+locks, bans and their lifting, applied only after checking that whoever did it is on that
+group's moderators collection (a forged removal from anyone else is refused)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlmodel import col, select
+
+from federation.client import FederationClient, FetchError
+from federation.errors import Refused
+from federation.wire import Activity, read_moment
+from moderation import bans as ban_policy
+from node.actors.remote import remote_actor
+from node.actors.signers import instance_signer
+from node.moderators.bans import ban_in_force
+from node.runtime import Node
+from node.store.states import BanState, check_transition
+from node.store.tables import Ban, Post
+
+log = logging.getLogger(__name__)
+
+MODERATION_TYPES = frozenset({"Block", "Lock"})
+
+
+async def moderators_of(node: Node, client: FederationClient, group_uri: str) -> set[str]:
+    """The remote group's moderators collection (FEP-1b12 `attributedTo`, or `moderators`
+    as PieFed and Cove also name it), read fresh: a stale list is what a forger would use."""
+    group = await remote_actor(node, client, group_uri)
+    url = group.document.get("moderators") or group.document.get("attributedTo")
+    if not isinstance(url, str):
+        return set()
+    signer = await instance_signer(node)
+    try:
+        document = (await client.get_json(url, signer)).document
+        items = document.get("orderedItems", document.get("items"))
+        first = document.get("first")
+        if items is None and isinstance(first, str):  # paged: the first page is enough
+            page = (await client.get_json(first, signer)).document
+            items = page.get("orderedItems", page.get("items"))
+    except FetchError as e:
+        log.info("event=moderators_unreadable group=%s reason=%s", group_uri, e.reason)
+        return set()
+    return {i if isinstance(i, str) else str(i.get("id")) for i in items or [] if i}
+
+
+async def is_moderator(
+    node: Node, client: FederationClient, group_uri: str, actor_uri: str
+) -> bool:
+    """The group itself, or someone on its moderators collection."""
+    return actor_uri == group_uri or actor_uri in await moderators_of(node, client, group_uri)
+
+
+async def require_moderator(
+    node: Node, client: FederationClient, group_uri: str, actor_uri: str
+) -> None:
+    if not await is_moderator(node, client, group_uri, actor_uri):
+        raise Refused(f"{actor_uri} is not a moderator of {group_uri}")
+
+
+async def check_inbound(node: Node, client: FederationClient, activity: Activity) -> None:
+    """What an inbox checks before accepting a remote group's ban or its lifting: that the
+    actor moderates that group. Refused (403), and nothing stored, when not."""
+    action = activity.object if activity.type == "Undo" else activity
+    if not isinstance(action, Activity) or action.type != "Block" or not action.target:
+        return
+    if action.target.startswith(node.urls.base + "/"):
+        return  # about a group here: the processing of it decides
+    await require_moderator(node, client, action.target, activity.actor)
+
+
+async def apply(node: Node, client: FederationClient, group_uri: str, inner: Activity) -> None:
+    """A moderation activity a remote group shares (or sends to the person it bans)."""
+    await require_moderator(node, client, group_uri, inner.actor)
+    undo = inner.type == "Undo"
+    action = inner.object if undo else inner
+    if not isinstance(action, Activity):
+        raise Refused("an Undo of moderation must embed the action it undoes")
+    if undo and action.actor != inner.actor:
+        await require_moderator(node, client, group_uri, action.actor)
+    now = None if undo else node.clock()
+    if action.type == "Delete":
+        reason = None if undo else action.summary or None
+        await _mark(node, group_uri, action.object_id, removed_at=now, removal_reason=reason)
+    elif action.type == "Lock":
+        await _mark(node, group_uri, action.object_id, locked_at=now)
+    elif action.type == "Block" and action.target == group_uri:
+        if undo:
+            await _lift(node, group_uri, action.object_id)
+        else:
+            await _record_ban(node, group_uri, action)
+    log.info(
+        "event=remote_moderation group=%s type=%s%s object=%s by=%s",
+        group_uri,
+        "Undo:" if undo else "",
+        action.type,
+        action.object_id,
+        inner.actor,
+    )
+
+
+async def _mark(node: Node, group_uri: str, post_uri: str, **marks: Any) -> None:
+    """Set columns of a post we keep of the group (removed_at, locked_at...), if we have it."""
+    async with node.store.transaction() as session:
+        post = (
+            await session.exec(
+                select(Post).where(Post.uri == post_uri, Post.group_uri == group_uri)
+            )
+        ).first()
+        for column, value in marks.items() if post is not None else ():
+            setattr(post, column, value)
+
+
+def _expiry(raw: Any) -> Any:
+    return read_moment(raw.get("expires")) or read_moment(raw.get("endTime"))
+
+
+async def _record_ban(node: Node, group_uri: str, block: Activity) -> None:
+    """Keep the remote group's ban (our members are refused before they try to post there);
+    with removeData, the banned actor's posts there are taken down here too."""
+    now = node.clock()
+    expires_at = _expiry(block.raw)
+    if expires_at is not None and not ban_policy.in_force(expires_at, now):
+        return  # over already
+    banned = block.object_id
+    async with node.store.transaction() as session:
+        row = await ban_in_force(session, group_uri, banned, now)
+        if row is None:
+            row = Ban(
+                group_uri=group_uri,
+                actor_uri=banned,
+                state=BanState.ACTIVE,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+        row.reason = block.summary or ""
+        row.expires_at = expires_at
+        row.remove_data = block.raw.get("removeData") is True
+        row.moderator_uri, row.block_uri, row.updated_at = block.actor, block.id, now
+        if row.remove_data:
+            posts = await session.exec(
+                select(Post).where(
+                    Post.group_uri == group_uri,
+                    Post.author_uri == banned,
+                    col(Post.removed_at).is_(None),
+                )
+            )
+            for post in posts.all():
+                post.removed_at = now
+                post.removal_reason = block.summary or "the author was banned"
+
+
+async def _lift(node: Node, group_uri: str, banned: str) -> None:
+    now = node.clock()
+    async with node.store.transaction() as session:
+        row = await ban_in_force(session, group_uri, banned, now)
+        if row is not None:
+            check_transition(row.state, BanState.LIFTED)
+            row.state, row.updated_at = BanState.LIFTED, now

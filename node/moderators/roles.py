@@ -1,0 +1,103 @@
+"""Who is acting, and whether they may: node roles and group roles checked before every
+moderator action, and the appointment of a group's moderators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from federation.errors import Refused
+from moderation import roles
+from node.groups.groups import GroupInfo
+from node.members.accounts import AccountInfo, get_account
+from node.runtime import Node
+from node.store.states import AccountRole, GroupRole, MembershipState
+from node.store.tables import Membership
+
+
+@dataclass(frozen=True, slots=True)
+class Acting:
+    """Who does a moderator action: a local account, or the node's operator at its console
+    (the `cove` command without --as), who acts as a node admin."""
+
+    uri: str
+    role: AccountRole
+    account: AccountInfo | None
+    name: str  # for messages: a handle, or "the node operator"
+
+    @classmethod
+    def operator(cls, node: Node) -> Acting:
+        return cls(node.urls.instance_actor(), AccountRole.ADMIN, None, "the node operator")
+
+    @classmethod
+    def member(cls, node: Node, account: AccountInfo) -> Acting:
+        return cls(node.urls.person(account.username), account.role, account, account.username)
+
+
+async def acting_as(node: Node, username: str | None) -> Acting:
+    if username is None:
+        return Acting.operator(node)
+    async with node.store.session() as session:
+        return Acting.member(node, await get_account(session, username))
+
+
+async def group_role(session: AsyncSession, group_id: int, actor_uri: str) -> GroupRole | None:
+    found = await session.exec(
+        select(Membership).where(
+            Membership.group_id == group_id,
+            Membership.actor_uri == actor_uri,
+            Membership.state == MembershipState.ACCEPTED,
+        )
+    )
+    membership = found.first()
+    return membership.role if membership is not None else None
+
+
+async def require_group_moderator(
+    session: AsyncSession, acting: Acting, group: GroupInfo
+) -> GroupRole | None:
+    """Refused unless the actor moderates this group (or the whole node); returns their role
+    in the group."""
+    role = await group_role(session, group.id, acting.uri)
+    if not roles.may_moderate_group(acting.role, role):
+        raise Refused(f"{acting.name} is not a moderator of {group.name}")
+    return role
+
+
+async def require_log_reader(session: AsyncSession, acting: Acting, group: GroupInfo) -> None:
+    """A members-only group's moderation log is for its members and the node's staff; any
+    other group's log is public."""
+    if not group.members_only or roles.may_moderate_node(acting.role):
+        return
+    if await group_role(session, group.id, acting.uri) is None:
+        raise Refused(
+            f"{acting.name} is not a member of {group.name}, whose moderation log is for its"
+            " members only"
+        )
+
+
+def require_node_moderator(acting: Acting) -> None:
+    if not roles.may_moderate_node(acting.role):
+        raise Refused(f"{acting.name} is not a moderator of this node")
+
+
+def require_federation_admin(acting: Acting) -> None:
+    if not roles.may_manage_federation(acting.role):
+        raise Refused(f"{acting.name} is not an admin of this node (domain policy is theirs)")
+
+
+async def require_appointer(session: AsyncSession, acting: Acting, group: GroupInfo) -> None:
+    role = await group_role(session, group.id, acting.uri)
+    if not roles.may_appoint(acting.role, role):
+        raise Refused(f"only the owner of {group.name} or a node admin may do that")
+
+
+async def wire_actor(
+    session: AsyncSession, acting: Acting, group: GroupInfo, group_uri: str
+) -> str:
+    """The actor a group's moderation activity names: the moderator, when they are on the
+    group's moderators collection (which receivers check), else the group itself."""
+    role = await group_role(session, group.id, acting.uri)
+    return acting.uri if role in roles.MODERATING else group_uri
