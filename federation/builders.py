@@ -82,15 +82,17 @@ def note(
     updated: str | None = None,
     public: bool = True,
     followers: str | None = None,
+    mentioned: str | None = None,
 ) -> Document:
-    """A post (Page when it has a title, as Lemmy reads threads) or comment (Note) in a group."""
+    """A post (Page when it has a title, as Lemmy reads threads) or comment (Note) in a group;
+    a reply names the author it answers (cc and a Mention, as Mastodon and Lemmy do)."""
     to = [group, AS_PUBLIC] if public else [group]
     doc: Document = {
         "id": object_id,
         "type": "Page" if name and not in_reply_to else "Note",
         "attributedTo": author,
         "to": to,
-        "cc": [followers] if followers else [],
+        "cc": [u for u in (followers, mentioned) if u],
         "audience": group,
         "content": content_html,
         "mediaType": "text/html",
@@ -102,6 +104,8 @@ def note(
         doc["inReplyTo"] = in_reply_to
     if updated:
         doc["updated"] = updated
+    if mentioned:
+        doc["tag"] = [{"type": "Mention", "href": mentioned}]
     return doc
 
 
@@ -133,8 +137,12 @@ def delete(activity_id: str, actor: str, object_id: str, group: str) -> Document
     return _activity(activity_id, "Delete", actor, object_id, [group, AS_PUBLIC], audience=group)
 
 
-def like(activity_id: str, actor: str, object_id: str, group: str) -> Document:
-    return _activity(activity_id, "Like", actor, object_id, [group], audience=group)
+def like(
+    activity_id: str, actor: str, object_id: str, group: str, author: str | None = None
+) -> Document:
+    """A vote for a post in a group, addressed to its author too when they are named."""
+    to = [group, author] if author else [group]
+    return _activity(activity_id, "Like", actor, object_id, to, audience=group)
 
 
 def collection_change(

@@ -42,6 +42,11 @@ MAX_DEPTH = 5
 _PUBLIC_SPELLINGS = frozenset({AS_PUBLIC, "as:Public", "Public"})
 
 
+class UnsupportedType(Invalid):
+    """A document of a type Cove does not read (an inbox acknowledges and drops such
+    activities, as Mastodon does, rather than refuse them)."""
+
+
 @dataclass(frozen=True, slots=True)
 class WireKey:
     """A public key an actor document publishes for verifying its HTTP signatures."""
@@ -274,7 +279,7 @@ def _read(doc: Mapping[str, Any], depth: int) -> Document:
         return _collection(doc, _COLLECTION_TYPES[name], depth)
     if name in _POLICY_TYPES:
         return _policy(doc)
-    raise Invalid(f"unsupported type {quoted(name)}")
+    raise UnsupportedType(f"unsupported type {quoted(name)}")
 
 
 def _policy(doc: Mapping[str, Any]) -> WirePolicy:
@@ -314,7 +319,12 @@ def _type_name(doc: Mapping[str, Any]) -> str:
 def _activity(doc: Mapping[str, Any], kind: ActivityType, depth: int) -> Activity:
     activity_id = _id(doc, kind)
     actor = _required_url(doc, "actor", kind)
-    objects = _objects(doc.get("object"), kind, depth)
+    given = doc.get("object")
+    if kind == "Undo" and isinstance(given, Mapping) and "actor" not in given:
+        # The activity undone is the undoer's own when it names no actor (Mastodon reads an
+        # Undo{Follow} so; some bot frameworks leave the inner actor out).
+        given = {**given, "actor": actor}
+    objects = _objects(given, kind, depth)
     target = _optional_url(doc.get("target"))
     if target is None and kind in TARGET_REQUIRED:
         raise Invalid(f"{kind} has no target")
@@ -356,7 +366,7 @@ def _embedded(value: object, name: str, depth: int) -> Embedded:
     try:
         return _read(value, depth + 1)
     except Invalid as error:
-        raise Invalid(f"{name}: {error.reason}") from error
+        raise type(error)(f"{name}: {error.reason}") from error
 
 
 def _object(doc: Mapping[str, Any], kind: ObjectType) -> WireObject:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -58,6 +59,12 @@ class Urls:
 
     def activity(self, token: str) -> str:
         return f"{self.base}/activities/{token}"
+
+    def derived_activity(self, kind: str, *parts: str) -> str:
+        """An activity id that follows from what caused it: applying the same received
+        activity twice (after a crash, say) writes the same outbound activity once, not twice."""
+        digest = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:24]
+        return self.activity(f"{kind}-{digest}")
 
     def post(self, token: str) -> str:
         return f"{self.base}/posts/{token}"

@@ -108,7 +108,7 @@ async def grief(node: Node) -> GroupInfo:
 
 async def announce(node: Node, client: FederationClient, group: GroupInfo, n: int = 1) -> None:
     """What the group sends when a post arrives: Announces to its followers' inboxes."""
-    from node.groups.group_federation import announce as group_announce
+    from node.groups.announcing import announce as group_announce
 
     note = {
         "id": f"https://elsewhere.example/create/{n}",

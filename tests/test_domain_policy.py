@@ -105,7 +105,7 @@ async def test_nothing_is_fetched_from_or_delivered_to_a_suspended_domain(
             await add_follower(
                 session, group.id, evil.person, f"{evil.base}/inbox", None, node.clock()
             )
-        from node.groups.group_federation import announce
+        from node.groups.announcing import announce
 
         note = {"id": "https://x.example/c/1", "type": "Create", "actor": "https://x.example/u/a"}
         await announce(node, client, group, note, None)

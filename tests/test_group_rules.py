@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from federation.client import FetchError
-from node.groups import anonymous_posts, group_federation, groups
+from node.groups import anonymous_posts, groups, membership
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
 from node.members.accounts import AccountInfo
@@ -72,15 +72,15 @@ async def test_a_group_that_approves_members_keeps_follows_pending_until_a_moder
     bo = await join_from(peer, "bo", served.urls.group("ptsd"))
 
     async def both_pending() -> bool:
-        return len(await group_federation.pending_follows(served.node, "ptsd")) == 2
+        return len(await membership.pending_follows(served.node, "ptsd")) == 2
 
     await eventually(both_pending)
     assert await member_state(peer, ada) == "pending"
     async with client_for(served.node) as client:
-        await group_federation.decide_follow(
+        await membership.decide_follow(
             served.node, client, "ptsd", peer.urls.person("ada"), approve=True
         )
-        await group_federation.decide_follow(
+        await membership.decide_follow(
             served.node, client, "ptsd", peer.urls.person("bo"), approve=False
         )
     await joined(peer, ada)
@@ -93,7 +93,7 @@ async def test_a_group_that_approves_members_keeps_follows_pending_until_a_moder
         assert await groups.follower_count(session, group.id) == 1
     with pytest.raises(Exception, match="no pending request"):
         async with client_for(served.node) as client:
-            await group_federation.decide_follow(
+            await membership.decide_follow(
                 served.node, client, "ptsd", peer.urls.person("bo"), approve=True
             )
 
@@ -319,18 +319,18 @@ async def test_members_only_posts_are_addressed_to_followers_and_served_only_to_
     async with client_for(served.node) as client:
         await participation.join(served.node, client, kim, served.urls.group("closed"))
     async with client_for(served.node) as client:
-        await group_federation.decide_follow(
+        await membership.decide_follow(
             served.node, client, "closed", served.urls.person("kim"), approve=True
         )
     member_node, stranger_node = await peer_node(), await peer_node()
     lee = await join_from(member_node, "lee", served.urls.group("closed"))
 
     async def pending() -> bool:
-        return bool(await group_federation.pending_follows(served.node, "closed"))
+        return bool(await membership.pending_follows(served.node, "closed"))
 
     await eventually(pending)
     async with client_for(served.node) as client:
-        await group_federation.decide_follow(
+        await membership.decide_follow(
             served.node, client, "closed", member_node.urls.person("lee"), approve=True
         )
     await joined(member_node, lee)

@@ -16,7 +16,7 @@ from federation.client import FetchError
 from federation.httpsig import cavage
 from federation.httpsig.message import Headers, HttpMessage, Spec
 from node.actors.signers import instance_signer
-from node.groups import group_federation, groups, posts
+from node.groups import groups, membership, posts
 from node.groups.groups import NewGroup
 from node.members import accounts, participation, tokens
 from node.runtime import Node
@@ -59,20 +59,16 @@ async def youth(a: ServedNode, b: ServedNode) -> tuple[str, list[str]]:
     bea = await accounts.create_account(b.node, "bea")
     async with client_for(node) as client:
         await participation.join(node, client, kit, group)
-        await group_federation.decide_follow(
-            node, client, "youth", a.urls.person("kit"), approve=True
-        )
+        await membership.decide_follow(node, client, "youth", a.urls.person("kit"), approve=True)
     async with client_for(b.node) as client:
         await participation.join(b.node, client, bea, group)
 
     async def asked() -> bool:
-        return b.urls.person("bea") in await group_federation.pending_follows(node, "youth")
+        return b.urls.person("bea") in await membership.pending_follows(node, "youth")
 
     await eventually(asked)
     async with client_for(node) as client:
-        await group_federation.decide_follow(
-            node, client, "youth", b.urls.person("bea"), approve=True
-        )
+        await membership.decide_follow(node, client, "youth", b.urls.person("bea"), approve=True)
 
     async def accepted() -> bool:
         async with b.node.store.session() as session:

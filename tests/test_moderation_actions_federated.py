@@ -2,7 +2,7 @@
 B and C over loopback: removal and restore, lock and unlock, ban and unban, and moderators
 appointed and stepping down (B reads the moderators collection afresh). Forged bans and
 removals from anyone off that collection are refused. Pins are not here: B does not apply a
-group's Add/Remove on its featured collection yet (processing.apply leaves Add and Remove)."""
+group's Add/Remove on its featured collection yet (the dispatch table leaves them)."""
 
 from __future__ import annotations
 
@@ -21,13 +21,12 @@ from federation.wire import Activity, read_document
 from node.actors.signers import local_signer
 from node.groups import groups
 from node.groups.groups import NewGroup
-from node.inbound import remote_moderation
+from node.inbound import dispatch, remote_moderation
 from node.members import accounts, participation
 from node.members.accounts import AccountInfo
 from node.moderators import group_moderation
 from node.moderators.bans import ban_in_force
 from node.moderators.roles import Acting
-from node.queue import processing
 from node.runtime import Node
 from node.store.states import BanState
 from node.store.tables import Activity as ActivityRow
@@ -365,18 +364,18 @@ async def test_a_forged_ban_or_unban_from_a_non_moderator_is_refused_on_the_memb
     forged = _ban_by(a, "max", "forged-block", cal)
     async with client_for(c.node) as client:
         with pytest.raises(Refused, match="not a moderator"):
-            await processing.apply(c.node, client, _activity(forged))
+            await dispatch.receive(c.node, client, _activity(forged))
         assert await _ban_on(c, group, cal) is None
 
         # The owner's Block goes through the same way, and max cannot Undo it either.
         real = _ban_by(a, "olive", "real-block", cal)
-        await processing.apply(c.node, client, _activity(real))
+        await dispatch.receive(c.node, client, _activity(real))
         assert await _ban_on(c, group, cal) is not None
         forged_undo = builders.undo(
             a.urls.activity("forged-undo"), a.urls.person("max"), real, [], [group]
         )
         with pytest.raises(Refused, match="not a moderator"):
-            await processing.apply(c.node, client, _activity(forged_undo))
+            await dispatch.receive(c.node, client, _activity(forged_undo))
         assert await _ban_on(c, group, cal) is not None
 
 
@@ -436,7 +435,7 @@ async def test_a_new_moderator_is_trusted_on_members_servers_until_they_step_dow
         max_uri = w.a.urls.person("max")
         async with client_for(w.b.node) as client:
             with pytest.raises(Refused, match="not a moderator"):
-                await processing.apply(w.b.node, client, _shared_removal(w, max_uri, first, "t1"))
+                await dispatch.receive(w.b.node, client, _shared_removal(w, max_uri, first, "t1"))
         assert (await _stored(w.b, first)).removed_at is None
 
         async with client_for(w.a.node) as client:
@@ -472,7 +471,7 @@ async def test_a_new_moderator_is_trusted_on_members_servers_until_they_step_dow
         async with client_for(w.b.node) as client:
             assert max_uri not in await remote_moderation.moderators_of(w.b.node, client, w.group)
             with pytest.raises(Refused, match="not a moderator"):
-                await processing.apply(w.b.node, client, _shared_removal(w, max_uri, second, "t2"))
+                await dispatch.receive(w.b.node, client, _shared_removal(w, max_uri, second, "t2"))
         assert (await _stored(w.b, second)).removed_at is None
         async with w.b.node.store.session() as session:
             still = await session.exec(select(Post).where(col(Post.removed_at).is_not(None)))

@@ -40,7 +40,7 @@ from node.cli.console import (
 from node.cli.moderation import add_moderation_commands
 from node.config import default_config_text
 from node.domain_policy import domain_policy
-from node.groups import anonymous_posts, group_federation, groups
+from node.groups import anonymous_posts, groups, membership
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
 from node.moderators import group_moderation
@@ -537,7 +537,7 @@ async def cmd_group_decide(inv: Invocation) -> None:
     a = inv.args
 
     async def work(node: Node, client: FederationClient) -> None:
-        await group_federation.decide_follow(node, client, a.name, a.actor, approve=a.approve)
+        await membership.decide_follow(node, client, a.name, a.actor, approve=a.approve)
         verdict = "approved" if a.approve else "rejected"
         emit(
             inv,
@@ -550,7 +550,7 @@ async def cmd_group_decide(inv: Invocation) -> None:
 
 async def cmd_group_pending(inv: Invocation) -> None:
     async def work(node: Node) -> None:
-        actors = await group_federation.pending_follows(node, inv.args.name)
+        actors = await membership.pending_follows(node, inv.args.name)
         emit(inv, actors, "\n".join(actors) or "(none)")
 
     await with_node(inv, work)

@@ -12,7 +12,7 @@ from federation import builders
 from federation.client import FederationClient
 from federation.errors import NotFound
 from node.actors import integrity
-from node.groups import admission, group_federation
+from node.groups import admission, announcing
 from node.groups.groups import GroupInfo, get_group_by_id
 from node.groups.posts import Draft, note_of, post_at
 from node.members.accounts import AccountInfo
@@ -69,7 +69,7 @@ async def publish(
         await queue(session, group.actor_id, activity, Visibility.DIRECT, [], now)
         await session.flush()
         session.expunge(post)
-    await group_federation.announce(node, client, group, activity, post)
+    await announcing.announce(node, client, group, activity, post)
     return post.uri
 
 
@@ -95,7 +95,7 @@ async def edit(
         assert row is not None
         row.content_html, row.title, row.updated_at = note["content"], note.get("name"), now
         await queue(session, group.actor_id, update, Visibility.DIRECT, [], now)
-    await group_federation.announce(node, client, group, update, None)
+    await announcing.announce(node, client, group, update, None)
 
 
 async def delete(node: Node, client: FederationClient, group: GroupInfo, post: Post) -> None:
@@ -112,8 +112,8 @@ async def delete(node: Node, client: FederationClient, group: GroupInfo, post: P
         assert row is not None
         row.deleted_at = now
         await queue(session, group.actor_id, delete, Visibility.DIRECT, [], now)
-    await group_federation.announce(node, client, group, delete, None)
-    await group_federation.undo_boosts(node, client, group, post.uri)
+    await announcing.announce(node, client, group, delete, None)
+    await announcing.undo_boosts(node, client, group, post.uri)
 
 
 @dataclass(frozen=True, slots=True)

@@ -216,3 +216,20 @@ async def hides_modlog_names(session: AsyncSession, group_id: int) -> bool:
     """Lemmy's hide_modlog_mod_names: the public log names no moderator."""
     group = await session.get(CommunityGroup, group_id)
     return bool(group is not None and group.hide_modlog_names)
+
+
+def local_group_name(node: Node, uri: str) -> str | None:
+    prefix = f"{node.urls.base}/g/"
+    name = uri[len(prefix) :] if uri.startswith(prefix) else ""
+    return name if name and "/" not in name else None
+
+
+async def group_at(node: Node, uri: str) -> GroupInfo | None:
+    name = local_group_name(node, uri)
+    if name is None:
+        return None
+    async with node.store.session() as session:
+        try:
+            return await get_group(session, name)
+        except NotFound:
+            return None

@@ -179,7 +179,12 @@ class Draft:
 
 
 def note_of(
-    urls: Urls, author: str, group_uri: str, draft: Draft, members_only: bool
+    urls: Urls,
+    author: str,
+    group_uri: str,
+    draft: Draft,
+    members_only: bool,
+    mentioned: str | None = None,
 ) -> dict[str, Any]:
     """The Note of a post written here. `author` is the member, or the group itself for an
     anonymous post. Addressed to the group and its followers (its members) when the group
@@ -198,4 +203,5 @@ def note_of(
         updated=iso8601(draft.updated) if draft.updated else None,
         public=not members_only,
         followers=followers,
+        mentioned=mentioned,
     )

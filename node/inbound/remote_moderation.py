@@ -160,3 +160,16 @@ async def _lift(node: Node, group_uri: str, banned: str) -> None:
         if row is not None:
             check_transition(row.state, BanState.LIFTED)
             row.state, row.updated_at = BanState.LIFTED, now
+
+
+async def receive_ban(node: Node, client: FederationClient, activity: Activity) -> None:
+    """A remote group's Block{target: group} of a member here, sent to them directly."""
+    assert activity.target is not None  # the dispatch key says so
+    await apply(node, client, activity.target, activity)
+
+
+async def receive_ban_lifted(node: Node, client: FederationClient, activity: Activity) -> None:
+    """Undo{Block{target: group}}: a remote group lifts its ban of a member here."""
+    block = activity.object
+    assert isinstance(block, Activity) and block.target is not None  # the dispatch key says so
+    await apply(node, client, block.target, activity)

@@ -11,21 +11,22 @@ from urllib.parse import urlsplit
 from sqlmodel import col, select
 
 from federation import builders
-from federation.client import FederationClient
+from federation.client import FederationClient, FetchError
 from federation.errors import Invalid, NotFound, Refused
 from federation.wire import Activity, WireObject, read_document
 from node.actors import integrity
 from node.actors.remote import remote_actor, resolve_handle
-from node.groups import anonymous_posts, group_federation
+from node.groups import anonymous_posts, groups, membership
 from node.groups.groups import GroupInfo
 from node.groups.posts import Draft, note_of
 from node.groups.rules import current_rules
+from node.inbound import posts as inbound_posts
 from node.members.accounts import AccountInfo
 from node.moderators.bans import ban_in_force, ban_refusal, thread_locked
 from node.queue.delivery import queue
 from node.runtime import Node
 from node.store.states import MembershipState, PostKind, Visibility, check_transition
-from node.store.tables import Membership, Post, RemoteMembership
+from node.store.tables import Membership, Post, RemoteActor, RemoteMembership
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ async def join(
     """Follow a group (here or elsewhere) as a member; returns the membership state. A group
     here with rules is joined by accepting them."""
     person = node.urls.person(account.username)
-    local = await group_federation.group_at(node, handle) or await _local_by_handle(node, handle)
+    local = await groups.group_at(node, handle) or await _local_by_handle(node, handle)
     if local is not None:
         return await _join_local(node, local, account, accept_rules)
     await _require_federates(node, handle)
@@ -103,7 +104,7 @@ async def _local_by_handle(node: Node, handle: str) -> GroupInfo | None:
     name, _, host = handle.lstrip("@").partition("@")
     if host and host.lower() != node.urls.domain:
         return None
-    group = await group_federation.group_at(node, node.urls.group(name))
+    group = await groups.group_at(node, node.urls.group(name))
     if group is None and not host:
         raise NotFound(
             f"no group named {name!r} on this node (a group elsewhere is @name@host or its URL)"
@@ -121,7 +122,7 @@ async def _join_local(
                 f"{group.name} has rules (version {current.version}): read them and accept"
                 " them to join"
             )
-        membership = await group_federation.ask_to_join(
+        joined = await membership.ask_to_join(
             session,
             group,
             node.urls.person(account.username),
@@ -129,8 +130,8 @@ async def _join_local(
             account_id=account.id,
         )
         if current is not None:
-            membership.rules_accepted = current.version
-        return membership.state.value
+            joined.rules_accepted = current.version
+        return joined.state.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +150,7 @@ class Destination:
 
 
 async def _destination(node: Node, client: FederationClient, group_uri: str) -> Destination:
-    local = await group_federation.group_at(node, group_uri)
+    local = await groups.group_at(node, group_uri)
     if local is not None:
         return Destination(group_uri, local, node.urls.inbox(group_uri), local.members_only)
     group = await remote_actor(node, client, group_uri)
@@ -186,10 +187,11 @@ async def publish(
         await _check_remote_group(node, group_uri, author, in_reply_to)
     now = node.clock()
     draft = Draft(node.urls.post(node.token()), text, now, title, in_reply_to)
-    note = note_of(node.urls, author, group_uri, draft, to.members_only)
+    told = await _told_directly(node, client, await _author_of(node, in_reply_to), to)
+    note = note_of(node.urls, author, group_uri, draft, to.members_only, _uri(told))
     activity = builders.create(node.urls.activity(node.token()), author, note)
     await _store_own(node, account, group_uri, note, now, to.visibility)
-    await _send(node, client, account, to, activity, to.visibility)
+    await _send(node, client, account, to, activity, to.visibility, told)
     return str(note["id"])
 
 
@@ -241,10 +243,14 @@ async def _send(
     to: Destination,
     activity: dict[str, Any],
     visibility: Visibility,
+    told: RemoteActor | None = None,
 ) -> None:
     """To a group elsewhere: queued for delivery. To a group here: applied directly. Either
-    way it is in the member's outbox, shown there only as widely as the post it is about."""
+    way it is in the member's outbox, shown there only as widely as the post it is about.
+    The author elsewhere of what it answers or likes is sent it directly too."""
     inboxes = [to.inbox] if to.local is None else []
+    if told is not None:
+        inboxes.append(told.shared_inbox or told.inbox)
     # Signed by the member (FEP-8b32): the group relays it unchanged, and every server it
     # reaches can check who wrote it without asking this node (which may not tell them: a
     # members-only post is served to the group's server only).
@@ -256,9 +262,40 @@ async def _send(
     read = read_document(activity)
     assert isinstance(read, Activity)
     if read.type == "Create" and isinstance(read.object, WireObject):
-        await group_federation.receive_post(node, client, read, read.object)
+        await inbound_posts.receive_post(node, client, read, read.object)
     else:
-        await group_federation.receive_change(node, client, read, read.object_id)
+        await inbound_posts.receive_change(node, client, read, read.object_id)
+
+
+async def _author_of(node: Node, post_uri: str | None) -> str | None:
+    if post_uri is None:
+        return None
+    async with node.store.session() as session:
+        found = await session.exec(select(Post.author_uri).where(Post.uri == post_uri))
+        return found.first()
+
+
+async def _told_directly(
+    node: Node, client: FederationClient, author_uri: str | None, to: Destination
+) -> RemoteActor | None:
+    """The author elsewhere of a post a member answers or likes, told directly as Mastodon and
+    Lemmy do (they may not follow the group). Never in a members-only group: its posts reach
+    its members through the group, and no one else."""
+    if author_uri is None or to.members_only or author_uri == to.group_uri:
+        return None
+    if author_uri.startswith(node.urls.base + "/"):
+        return None  # someone here: they read it on this node
+    if (await node.policy.decide_url(author_uri, node.clock())).suspended:
+        return None
+    try:
+        return await remote_actor(node, client, author_uri)
+    except FetchError as e:
+        log.info("event=author_not_told author=%s reason=%s", author_uri, e.reason)
+        return None
+
+
+def _uri(actor: RemoteActor | None) -> str | None:
+    return actor.uri if actor is not None else None
 
 
 async def _own_post(node: Node, account: AccountInfo, post_uri: str) -> Post:
@@ -300,13 +337,14 @@ async def edit(
     now = node.clock()
     draft = Draft(post.uri, text, post.published, title or post.title, post.in_reply_to_uri, now)
     author = node.urls.person(account.username)
-    note = note_of(node.urls, author, post.group_uri, draft, to.members_only)
+    told = await _told_directly(node, client, await _author_of(node, post.in_reply_to_uri), to)
+    note = note_of(node.urls, author, post.group_uri, draft, to.members_only, _uri(told))
     async with node.store.transaction() as session:
         row = await session.get(Post, post.id)
         assert row is not None
         row.content_html, row.title, row.updated_at = note["content"], note.get("name"), now
     update = builders.update(node.urls.activity(node.token()), author, note)
-    await _send(node, client, account, to, update, _visibility(post))
+    await _send(node, client, account, to, update, _visibility(post), told)
 
 
 async def delete(node: Node, client: FederationClient, account: AccountInfo, post_uri: str) -> None:
@@ -318,12 +356,13 @@ async def delete(node: Node, client: FederationClient, account: AccountInfo, pos
         return
     author = node.urls.person(account.username)
     activity = builders.delete(node.urls.activity(node.token()), author, post.uri, post.group_uri)
+    told = await _told_directly(node, client, await _author_of(node, post.in_reply_to_uri), to)
     if to.local is None:
         async with node.store.transaction() as session:
             row = await session.get(Post, post.id)
             assert row is not None
             row.deleted_at = node.clock()
-    await _send(node, client, account, to, activity, _visibility(post))
+    await _send(node, client, account, to, activity, _visibility(post), told)
 
 
 async def like(node: Node, client: FederationClient, account: AccountInfo, post_uri: str) -> None:
@@ -333,8 +372,11 @@ async def like(node: Node, client: FederationClient, account: AccountInfo, post_
         raise NotFound(f"no post {post_uri} in a group")
     author = node.urls.person(account.username)
     to = await _destination(node, client, post.group_uri)
-    like = builders.like(node.urls.activity(node.token()), author, post.uri, post.group_uri)
-    await _send(node, client, account, to, like, _visibility(post))
+    told = await _told_directly(node, client, post.author_uri, to)
+    like = builders.like(
+        node.urls.activity(node.token()), author, post.uri, post.group_uri, _uri(told)
+    )
+    await _send(node, client, account, to, like, _visibility(post), told)
 
 
 async def feed(node: Node, account: AccountInfo, limit: int = 50) -> list[Post]:

@@ -23,7 +23,7 @@ from moderation.domains import host_of, normalise_domain
 from moderation.modlog import ModAction
 from moderation.roles import MODERATING
 from node.domain_policy.domain_policy import covered_by
-from node.groups import group_federation
+from node.groups import announcing
 from node.groups.groups import GroupInfo, get_group, get_group_by_id
 from node.members.accounts import get_account
 from node.moderators import modlog
@@ -36,6 +36,7 @@ from node.moderators.roles import (
     require_node_moderator,
 )
 from node.moderators.roles import wire_actor as wire_actor_of
+from node.queue import outbox
 from node.queue.delivery import queue
 from node.runtime import Node
 from node.store.states import (
@@ -164,7 +165,7 @@ async def _set_mark(
             post.removal_reason = (reason or None) if on else None
         activity = await _logged_mark(session, node, acting, group, post_uri, reason, mark, on)
         session.expunge(post)
-    await group_federation.announce(node, client, group, activity, None)
+    await announcing.announce(node, client, group, activity, None)
     action = mark.on if on else mark.off
     log.info("event=post_%s group=%s post=%s by=%s", action.value, group.name, post_uri, acting.uri)
     return group, post
@@ -223,9 +224,9 @@ async def set_removed(
         node, client, acting, group_name, post_uri, reason, REMOVAL, removed
     )
     if removed:
-        await group_federation.undo_boosts(node, client, group, post_uri)
+        await announcing.undo_boosts(node, client, group, post_uri)
     elif post.in_reply_to_uri is None and post.visibility == Visibility.PUBLIC:
-        await group_federation.boost_again(node, client, group, post_uri)
+        await announcing.boost_again(node, client, group, post_uri)
 
 
 async def set_locked(
@@ -319,7 +320,7 @@ async def set_pinned(
         action = ModAction.PIN_POST if pinned else ModAction.UNPIN_POST
         modlog.record(session, group.id, action, acting.uri, post_uri, now)
     featured = node.urls.featured(node.urls.group(group.name))
-    await group_federation.change_collection(node, client, group, post_uri, featured, added=pinned)
+    await announcing.change_collection(node, client, group, post_uri, featured, added=pinned)
 
 
 async def set_modlog_names_hidden(
@@ -401,7 +402,7 @@ async def set_moderator(
         modlog.record(session, group.id, action, acting.uri, uri, now)
     # Lemmy and PieFed keep their copy of the moderators list from these (FEP-1b12 Add/Remove).
     moderators = node.urls.moderators(node.urls.group(group.name))
-    await group_federation.change_collection(node, client, group, uri, moderators, added=moderator)
+    await announcing.change_collection(node, client, group, uri, moderators, added=moderator)
 
 
 # Bans -------------------------------------------------------------------------------------------
@@ -474,9 +475,9 @@ async def ban(
         await _queue_for_banned(session, group, actor_uri, block, now)
         await session.flush()
         info = _ban_info(row)
-    await group_federation.announce(node, client, group, block, None)
+    await announcing.announce(node, client, group, block, None)
     for post_uri in removed:
-        await group_federation.undo_boosts(node, client, group, post_uri)
+        await announcing.undo_boosts(node, client, group, post_uri)
     log.info(
         "event=banned group=%s actor=%s until=%s removed=%d",
         group.name,
@@ -549,14 +550,14 @@ async def unban(
         row.state, row.updated_at = BanState.LIFTED, now
         modlog.record(session, group.id, ModAction.UNBAN, acting.uri, actor_uri, now)
         actor = await wire_actor_of(session, acting, group, group_uri)
-        block = await group_federation.stored_document(session, row.block_uri) or builders.ban(
+        block = await outbox.stored_document(session, row.block_uri) or builders.ban(
             row.block_uri or "", actor, actor_uri, group_uri, row.reason, None, False
         )
         undo = builders.undo(
             node.urls.activity(node.token()), actor, block, block.get("to", []), [group_uri]
         )
         await _queue_for_banned(session, group, actor_uri, undo, now)
-    await group_federation.announce(node, client, group, undo, None)
+    await announcing.announce(node, client, group, undo, None)
 
 
 async def list_bans(node: Node, acting: Acting, group_name: str) -> list[BanInfo]:
@@ -664,8 +665,8 @@ async def suspend(
         await session.flush()
         info = _ban_info(row)
     for group, post_uri, removal in shared:
-        await group_federation.announce(node, client, group, removal, None)
-        await group_federation.undo_boosts(node, client, group, post_uri)
+        await announcing.announce(node, client, group, removal, None)
+        await announcing.undo_boosts(node, client, group, post_uri)
     log.info("event=actor_suspended actor=%s posts_removed=%s", actor_uri, len(shared))
     return info
 

@@ -25,7 +25,7 @@ from moderation.roles import MODERATING, may_moderate_node
 from moderation.rules import Rule, check_cited
 from node.actors.instance import get_instance
 from node.actors.remote import classify, remote_actor, software_name
-from node.groups import group_federation
+from node.groups import groups
 from node.groups.groups import get_group_by_id
 from node.groups.rules import current_rules
 from node.members.accounts import AccountInfo
@@ -232,7 +232,7 @@ async def targets_here(
                 accounts.append(Target(uri, False, uri, None, None))
                 continue
             for group_uri in addressed:
-                group = await group_federation.group_at(node, group_uri)
+                group = await groups.group_at(node, group_uri)
                 if group is not None and await _in_group(session, group.id, uri):
                     accounts.append(Target(uri, False, uri, group.id, group_uri))
                     break
@@ -383,7 +383,7 @@ async def file_report(
     in_remote_group = (
         post is not None
         and post.group_uri is not None
-        and await group_federation.group_at(node, post.group_uri) is None
+        and await groups.group_at(node, post.group_uri) is None
     )
     targets = [] if in_remote_group else await targets_here(node, (target_uri,), ())
     if targets:
@@ -439,7 +439,7 @@ async def _report_elsewhere(
         if actor.type in ("Group", "Application", "Service"):
             raise Invalid("report a post or a person, not a group or a server")
         author_uri, group_uri = actor.uri, None
-    if group_uri is not None and await group_federation.group_at(node, group_uri) is not None:
+    if group_uri is not None and await groups.group_at(node, group_uri) is not None:
         group_uri = None  # our own group: its moderators have the report already
     cited = await _remote_rules(node, client, group_uri, rules)
     author = await remote_actor(node, client, author_uri)
@@ -753,9 +753,7 @@ async def _answer_flag(
         return
     events = await session.exec(select(ReportEventRow.id).where(ReportEventRow.report_id == row.id))
     answer = builders.report_outcome(
-        group_federation.derived_id(
-            node, "outcome", row.flag_uri, str(row.id), str(len(events.all()))
-        ),
+        node.urls.derived_activity("outcome", row.flag_uri, str(row.id), str(len(events.all()))),
         node.urls.instance_actor(),
         row.flag_uri,
         row.flag_actor_uri,

@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from node.runtime import Node
 from node.store.paging import Cursor, Page, keyset_page
 from node.store.states import ActivityState, Direction, Visibility
 from node.store.tables import Activity
@@ -80,3 +81,22 @@ async def outbox_page(
     """Public outbound activities of one actor, newest first, as stored documents."""
     query = select(Activity.id, Activity.document).where(*_listed(local_actor_id, shown))
     return await keyset_page(session, query, Activity.id, cursor)  # type: ignore[arg-type]
+
+
+async def stored_document(session: AsyncSession, uri: str | None) -> dict[str, Any] | None:
+    """An activity this node stored (sent or received), as it was."""
+    if uri is None:
+        return None
+    row = (await session.exec(select(Activity).where(Activity.uri == uri))).first()
+    return dict(row.document) if row is not None else None
+
+
+async def sent_type(node: Node, uri: str) -> str | None:
+    """The type of an activity this node sent under that id, if it did."""
+    async with node.store.session() as session:
+        found = await session.exec(
+            select(Activity.type).where(
+                Activity.uri == uri, Activity.direction == Direction.OUTBOUND
+            )
+        )
+        return found.first()

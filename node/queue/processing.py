@@ -1,6 +1,6 @@
-"""Applying stored inbound activities, oldest first: each is read, dispatched by type to the
-group side or the member side, and marked processed, rejected with the reason, or put off for
-a later try when the infrastructure (the database, a peer) failed rather than the activity."""
+"""Applying stored inbound activities, oldest first: each is read, handed to the inbound
+dispatch table, and marked processed, rejected with the reason, or put off for a later try
+when the infrastructure (the database, a peer) failed rather than the activity."""
 
 from __future__ import annotations
 
@@ -15,15 +15,11 @@ from typing import Any, TypeVar
 from sqlmodel import col, select
 
 from federation.client import FederationClient
-from federation.errors import CoveError, Refused
+from federation.errors import CoveError
 from federation.normalise import needs_normalising
-from federation.wire import Activity, Document, WireObject, read_as_given, read_document
-from node.actors.remote import remote_actor
-from node.domain_policy import publishing, sharing
+from federation.wire import Activity, Document, read_as_given, read_document
 from node.faults import Fault, fault_of, summary
-from node.groups import group_federation
-from node.inbound import remote_groups, remote_moderation
-from node.moderators import group_moderation, reports
+from node.inbound import dispatch
 from node.outage import OutageTracker
 from node.runtime import Node
 from node.store.states import ActivityState, Direction, check_transition
@@ -116,7 +112,7 @@ async def _verdict(
         activity = await _read(document)
         if not isinstance(activity, Activity):
             raise CoveError(f"a stored {activity.type} is not an activity")
-        await apply(node, client, activity)
+        await dispatch.receive(node, client, activity)
     except Exception as e:
         fault = fault_of(e)
         if fault is Fault.STORE:
@@ -196,70 +192,3 @@ async def _steadily(outage: OutageTracker, step: Callable[[], Awaitable[T]]) -> 
             outage.fault(e, "worker")
         await asyncio.sleep(wait)
     return await step()
-
-
-async def apply(node: Node, client: FederationClient, activity: Activity) -> None:
-    kind = activity.type
-    if await group_moderation.is_suspended(node, activity.actor):
-        raise Refused("the actor is suspended from this node")
-    decision = await node.policy.decide_url(activity.actor, node.clock())
-    if decision.suspended:  # stored before its server was cut off
-        raise Refused(f"the actor's server is not federated with ({decision.why})")
-    if kind == "Follow" and activity.object_id == node.urls.instance_actor():
-        await _follow_instance(node, client, activity)  # a node subscribing to the policy
-    elif kind in ("Follow", "Join"):
-        await group_federation.receive_follow(node, client, activity)
-    elif kind == "Block" and activity.target and not await _local_group(node, activity.target):
-        # A remote group's ban of one of our members, sent to them directly.
-        await remote_moderation.apply(node, client, activity.target, activity)
-    elif kind in ("Leave", "Block"):
-        await group_federation.receive_unfollow(node, activity, None)
-    elif kind == "Flag":
-        await reports.receive_flag(node, client, activity)
-    elif kind == "Undo":
-        await _undo(node, client, activity)
-    elif kind in ("Accept", "Reject"):
-        if not await reports.receive_outcome(node, activity, accepted=kind == "Accept"):
-            await remote_groups.receive_answer(node, activity, accepted=kind == "Accept")
-    elif kind == "Announce":
-        await remote_groups.receive_announce(node, client, activity)
-    elif kind == "Create" and isinstance(activity.object, WireObject):
-        await group_federation.receive_post(node, client, activity, activity.object)
-    elif kind in ("Update", "Delete", "Like", "Dislike"):
-        await group_federation.receive_change(node, client, activity, activity.object_id)
-    elif kind in ("Add", "Remove"):
-        await sharing.receive_change(node, client, activity)
-    # Other types (Add, Remove, Move...) arrive with the issues that handle them.
-
-
-async def _follow_instance(node: Node, client: FederationClient, activity: Activity) -> None:
-    follower = await remote_actor(node, client, activity.actor)
-    async with node.store.transaction() as session:
-        await publishing.add_follower(session, node, follower, dict(activity.raw))
-
-
-async def _local_group(node: Node, uri: str) -> bool:
-    return await group_federation.group_at(node, uri) is not None
-
-
-async def _undo(node: Node, client: FederationClient, activity: Activity) -> None:
-    inner = activity.object
-    inner_type = inner.type if isinstance(inner, Activity) else None
-    if (
-        isinstance(inner, Activity)
-        and inner.type == "Block"
-        and inner.target
-        and not await _local_group(node, inner.target)
-    ):
-        await remote_moderation.apply(node, client, inner.target, activity)
-        return
-    if isinstance(inner, Activity) and inner.object_id == node.urls.instance_actor():
-        async with node.store.transaction() as session:
-            await publishing.remove_follower(session, activity.actor)
-        return
-    if inner_type in ("Follow", "Join") or inner_type is None:
-        await group_federation.receive_unfollow(node, activity, activity.object_id)
-    if isinstance(inner, Activity) and inner.type in ("Like", "Dislike"):
-        if inner.actor != activity.actor:
-            return
-        await group_federation.receive_change(node, client, activity, inner.object_id)

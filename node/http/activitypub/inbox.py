@@ -17,7 +17,13 @@ from federation.errors import Invalid, Refused, Unauthorized
 from federation.httpsig.inbound import Claim, authority_of, claim_of
 from federation.httpsig.message import Headers, HttpMessage
 from federation.normalise import check_nesting, needs_normalising
-from federation.wire import Activity, Document, read_as_given, read_document
+from federation.wire import (
+    Activity,
+    Document,
+    UnsupportedType,
+    read_as_given,
+    read_document,
+)
 from moderation.domains import OPEN, Decision
 from node.actors.instance import get_instance
 from node.actors.signers import instance_signer
@@ -32,9 +38,9 @@ from node.http.state import (
     NODE,
     SUSPENSIONS,
 )
-from node.inbound import remote_moderation
+from node.inbound import dispatch
 from node.members import accounts
-from node.moderators import bans, reports
+from node.moderators import bans
 from node.queue.inbox import Inbound
 from node.runtime import Node
 from node.store.tables import URI_LENGTH
@@ -43,6 +49,9 @@ log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 AUTHORED_TYPES = frozenset({"Create", "Update"})
+# Only whoever followed or voted may take it back (a ban, though, may be lifted by another
+# of the group's moderators than the one who made it).
+OWN_UNDO_TYPES = frozenset({"Follow", "Join", "Like", "Dislike"})
 # Real documents never need pyld (none of the 102 peer samples in the shared fixtures does);
 # one that does is read only this far, so no single request can hold a worker thread long.
 MAX_NORMALISED_BYTES = 64 * 1024
@@ -80,6 +89,14 @@ def _checked(read: Document) -> Activity:
     embedded = not isinstance(read.object, str)
     if read.type in AUTHORED_TYPES and embedded and not same_host(read.object_id, read.actor):
         raise Invalid("the object is not on the server of the actor creating it")
+    undone = read.object
+    if (
+        read.type == "Undo"
+        and isinstance(undone, Activity)
+        and undone.type in OWN_UNDO_TYPES
+        and undone.actor != read.actor
+    ):
+        raise Invalid(f"only its own actor may undo a {undone.type}")
     return read
 
 
@@ -166,7 +183,10 @@ async def receive(request: web.Request, local_actor_id: int | None) -> web.Respo
     await _refuse_domain(node, claim.key_id if claim else None)
     body = await request.read()
     document: dict[str, Any] = _parse(body)
-    look = read_envelope(document)
+    try:
+        look = read_envelope(document)
+    except UnsupportedType as unknown:
+        return await _acknowledge_unknown(request, body, claim, unknown)
     actor = look.activity.actor
     decision = await _refuse_domain(node, actor)
     # Before the signature: a suspended actor costs no key fetch (whoever claims to be one
@@ -184,14 +204,9 @@ async def receive(request: web.Request, local_actor_id: int | None) -> web.Respo
         # Mastodon's reject_reports: acknowledged (no retries) and dropped unread.
         log.info("event=flag_dropped actor=%s reason=reject_reports", envelope.actor)
         return web.Response(status=202)
-    if envelope.type == "Flag":
-        # Reports are rare and must not vanish quietly: one naming nothing here, or with a bad
-        # category or rule number, is answered with the reason instead of a 202.
-        await reports.check_flag(request.app[NODE], envelope)
-    if envelope.type in ("Block", "Undo"):
-        # A remote group's ban of a member here is kept only from that group's moderators;
-        # anyone else hears 403 at once (rare, so worth a fetch of the moderators).
-        await remote_moderation.check_inbound(request.app[NODE], request.app[CLIENT], envelope)
+    # The few routes that refuse at once (a Flag naming nothing here, a ban from someone who
+    # does not moderate that group) say so now rather than after a 202.
+    await dispatch.verify(node, request.app[CLIENT], envelope)
     stored = await request.app[INBOX_WRITER].store(
         Inbound(
             document, envelope.id, envelope.type, envelope.actor, envelope.object_id, local_actor_id
@@ -205,6 +220,18 @@ async def receive(request: web.Request, local_actor_id: int | None) -> web.Respo
         envelope.actor,
         signer.spec.value,
     )
+    return web.Response(status=202)
+
+
+async def _acknowledge_unknown(
+    request: web.Request, body: bytes, claim: Claim | None, unknown: UnsupportedType
+) -> web.Response:
+    """An activity of a type Cove does not read: once its signature holds, acknowledged and
+    dropped with a line saying so, as Mastodon does (a refusal would have its sender retry
+    it for days); nothing is stored."""
+    signer: SignedBy = await signed_by(request, body, claim)
+    request.app[INBOX_LIMITS].admit(signer.actor, authority_of(signer.actor))
+    log.info("event=inbox_unknown_type signer=%s reason=%s", signer.actor, unknown.reason)
     return web.Response(status=202)
 
 

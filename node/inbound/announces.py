@@ -1,7 +1,7 @@
-"""Groups on other servers that members here belong to: their answers to our follows, and
-what they share (posts, edits, deletions, moderation). A group vouches for its own server
-only: anything by someone elsewhere is trusted once its author's proof verifies (FEP-8b32)
-or once fetched from its own server, and the domain policy applies to every host involved."""
+"""What groups on other servers that members here belong to share in their Announces: posts,
+edits, deletions and moderation. A group vouches for its own server only: anything by someone
+elsewhere is trusted once its author's proof verifies (FEP-8b32) or once fetched from its own
+server, and the domain policy applies to every host involved."""
 
 from __future__ import annotations
 
@@ -19,31 +19,10 @@ from node.groups.posts import keeps_media, take_content
 from node.inbound import remote_moderation
 from node.moderators.bans import ban_in_force
 from node.runtime import Node
-from node.store.states import MembershipState, PostKind, Visibility, check_transition
+from node.store.states import MembershipState, PostKind, Visibility
 from node.store.tables import Post, RemoteMembership
 
 log = logging.getLogger(__name__)
-
-
-async def receive_answer(node: Node, activity: Activity, accepted: bool) -> None:
-    """Accept or Reject{Follow} from a group a member asked to join."""
-    follow_id = activity.object_id
-    async with node.store.transaction() as session:
-        row = (
-            await session.exec(
-                select(RemoteMembership).where(
-                    RemoteMembership.follow_uri == follow_id,
-                    RemoteMembership.group_uri == activity.actor,
-                )
-            )
-        ).first()
-        if row is None:
-            return
-        target = MembershipState.ACCEPTED if accepted else MembershipState.REJECTED
-        if row.state != target:
-            check_transition(row.state, target)
-            row.state, row.updated_at = target, node.clock()
-    log.info("event=membership_answered group=%s accepted=%s", activity.actor, accepted)
 
 
 async def receive_announce(node: Node, client: FederationClient, activity: Activity) -> None:
