@@ -1,0 +1,61 @@
+"""Local members: accounts, their API tokens and their notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from node.store.states import (
+    AccountRole,
+)
+from node.store.tables.columns import enum_type, moment
+
+
+class Account(SQLModel, table=True):
+    """A local member (a Person actor) and their node role."""
+
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="local_actor.id", unique=True)
+    display_name: str = Field(max_length=100)
+    summary: str = Field(default="", sa_type=sa.Text)
+    role: AccountRole = Field(sa_type=enum_type(AccountRole, "account_role"))
+    # Support-community default: not listed in directories or search (Mastodon's flags).
+    discoverable: bool = False
+    created_at: datetime = moment()
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the HTTP API, with Mastodon's scope names. Laid out as OAuth access
+    tokens are (owner, application, scopes, expiry, revocation) so OAuth can issue them later;
+    only a digest of the token is kept."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    application_id: int | None = None
+    token_digest: str = Field(max_length=64, unique=True)
+    scopes: str = Field(max_length=1000)  # space-separated, as OAuth writes them
+    name: str = Field(default="", max_length=100)
+    expires_at: datetime | None = moment(nullable=True)
+    revoked_at: datetime | None = moment(nullable=True)
+    last_used_at: datetime | None = moment(nullable=True)
+    created_at: datetime = moment()
+
+
+class Notification(SQLModel, table=True):
+    """Something a local account should hear about (node.members.notifications owns them)."""
+
+    __tablename__ = "notification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    kind: str = Field(max_length=32)
+    report_id: int | None = Field(default=None, foreign_key="report.id")
+    text: str = Field(sa_type=sa.Text)
+    read_at: datetime | None = moment(nullable=True)
+    created_at: datetime = moment()
