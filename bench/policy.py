@@ -119,14 +119,14 @@ async def _in_force(run: Run, backend: Backend, load: inbox.InboxLoad) -> float:
 async def _block_from_here(node: NodeUnderTest, host: str) -> None:
     from moderation.blocklists import BlockEntry
     from node.config import load_config
-    from node.domain_policy import domain_policy
+    from node.domain_policy import blocks
     from node.moderators.roles import Acting
     from node.runtime import open_node
 
     config = load_config(node.workdir / "cove.toml", node.environment())
     here = open_node(config)
     try:
-        await domain_policy.set_block(here, Acting.operator(here), BlockEntry(domain=host))
+        await blocks.set_block(here, Acting.operator(here), BlockEntry(domain=host))
     finally:
         await here.store.close()
 

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
-from node.domain_policy import domain_policy
+from node.domain_policy import blocks
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.moderators import group_moderation
@@ -131,7 +131,7 @@ async def test_a_silenced_servers_edit_is_relayed_to_no_one(
 ) -> None:
     group, sender = await grief(served, peer)
     entry = BlockEntry(domain=SENDER, severity=Severity.SILENCE)
-    await domain_policy.set_block(served.node, Acting.operator(served.node), entry)
+    await blocks.set_block(served.node, Acting.operator(served.node), entry)
     note = peer.note(sender, "quietly", to=[PUBLIC, group])
     create = peer.activity("Create", sender, note, to=[PUBLIC, group])
     await send(served, peer, group, create)
@@ -145,7 +145,7 @@ async def test_an_edit_brings_no_media_from_a_server_whose_media_is_rejected(
 ) -> None:
     group, sender = await grief(served, peer)
     entry = BlockEntry(domain=SENDER, severity=Severity.NOOP, reject_media=True)
-    await domain_policy.set_block(served.node, Acting.operator(served.node), entry)
+    await blocks.set_block(served.node, Acting.operator(served.node), entry)
     note = peer.note(sender, "words only", to=[PUBLIC, group])
     await send(served, peer, group, peer.activity("Create", sender, note, to=[PUBLIC, group]))
     changed = edit(peer, note, content="words and a face", attachment=ATTACHMENT)

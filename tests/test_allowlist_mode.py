@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from federation.client import PolicyRefused
 from node.config import Config
-from node.domain_policy import domain_policy
+from node.domain_policy import blocks, mode
 from node.groups.groups import NewGroup, create_group
 from node.moderators.roles import Acting
 from node.runtime import Node
@@ -37,16 +37,16 @@ async def test_switching_to_allowlist_mode_says_what_it_cuts_then_cuts_it(node: 
     async with node.store.transaction() as session:
         for uri in ("https://friends.example/u/a", "https://strangers.example/u/b"):
             await add_follower(session, group.id, uri, f"{uri}/inbox", None, node.clock())
-    await domain_policy.allow(node, admin, "friends.example")
+    await blocks.allow(node, admin, "friends.example")
 
-    pending = await domain_policy.mode_mismatch(node)
+    pending = await mode.mode_mismatch(node)
     assert pending is not None and pending.domains == ["strangers.example"]
     assert pending.impact.describe() == "1 follower of 1 group, 0 posts"
-    preview = await domain_policy.switch_mode(node, admin, dry_run=True)
+    preview = await mode.switch_mode(node, admin, dry_run=True)
     assert not preview.applied and preview.domains == ["strangers.example"]
-    done = await domain_policy.switch_mode(node, admin, dry_run=False)
+    done = await mode.switch_mode(node, admin, dry_run=False)
     assert done.applied and done.previous.value == "blocklist"
-    assert await domain_policy.mode_mismatch(node) is None
+    assert await mode.mode_mismatch(node) is None
     async with node.store.session() as session:
         states = {m.actor_uri: m.state for m in (await session.exec(select(Membership))).all()}
     assert states == {

@@ -16,7 +16,7 @@ import pytest
 from federation.errors import Invalid
 from moderation.blocklists import BlockEntry, FileFormat, parse, write
 from moderation.domains import Severity
-from node.domain_policy import domain_policy
+from node.domain_policy import blocks, files
 from node.moderators.roles import Acting
 from node.runtime import Node
 from tests.conftest import add_follower, cove_in_process
@@ -98,13 +98,13 @@ async def test_import_of_an_export_is_the_same_policy(node: Node, file_format: F
     admin = Acting.operator(node)
     kept = ENTRIES if file_format != FileFormat.PLAIN else [BlockEntry("a.example")]
     text = write(kept, file_format)
-    await domain_policy.import_list(node, admin, text, None, dry_run=False)
-    exported = await domain_policy.export_list(node, file_format)
+    await files.import_list(node, admin, text, None, dry_run=False)
+    exported = await files.export_list(node, file_format)
     assert exported == text
-    for block in await domain_policy.list_blocks(node):
-        await domain_policy.remove_block(node, admin, block.domain)
-    await domain_policy.import_list(node, admin, exported, None, dry_run=False)
-    assert [b.entry() for b in await domain_policy.list_blocks(node)] == kept
+    for block in await blocks.list_blocks(node):
+        await blocks.remove_block(node, admin, block.domain)
+    await files.import_list(node, admin, exported, None, dry_run=False)
+    assert [b.entry() for b in await blocks.list_blocks(node)] == kept
 
 
 @pytest.mark.storage
@@ -118,10 +118,10 @@ async def test_the_dry_run_says_what_would_change_and_who_is_followed_here(
     async with node.store.transaction() as session:
         uri = "https://www.bumfaces.net/u/kim"
         await add_follower(session, group.id, uri, f"{uri}/inbox", None, node.clock())
-    await domain_policy.import_list(
+    await files.import_list(
         node, admin, "#domain,#severity\nexample.org,noop\n", None, dry_run=False
     )
-    report = await domain_policy.import_list(node, admin, MASTODON_CSV, None, dry_run=True)
+    report = await files.import_list(node, admin, MASTODON_CSV, None, dry_run=True)
     assert [e.domain for e in report.diff.add] == ["bumfaces.net"]
     assert [(b.severity, a.severity) for b, a in report.diff.change] == [
         (Severity.NOOP, Severity.SILENCE)
@@ -129,10 +129,10 @@ async def test_the_dry_run_says_what_would_change_and_who_is_followed_here(
     assert report.watched == {"bumfaces.net": 1}
     assert report.impact.describe() == "1 follower of 1 group, 0 posts"
     assert not report.applied
-    assert [b.severity for b in await domain_policy.list_blocks(node)] == [Severity.NOOP]
-    applied = await domain_policy.import_list(node, admin, MASTODON_CSV, None, dry_run=False)
+    assert [b.severity for b in await blocks.list_blocks(node)] == [Severity.NOOP]
+    applied = await files.import_list(node, admin, MASTODON_CSV, None, dry_run=False)
     assert applied.applied and applied.impact.describe() == "1 follower of 1 group, 0 posts"
-    assert {b.domain: b.severity for b in await domain_policy.list_blocks(node)} == {
+    assert {b.domain: b.severity for b in await blocks.list_blocks(node)} == {
         "bumfaces.net": Severity.SUSPEND,
         "example.org": Severity.SILENCE,
     }

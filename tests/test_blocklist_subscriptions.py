@@ -25,7 +25,9 @@ from federation.errors import NotFound
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
 from node.config import Config
-from node.domain_policy import blocklist_sources, domain_policy
+from node.domain_policy import drafts, sources, syncing
+from node.domain_policy.blocks import expire_blocks, list_blocks, set_block
+from node.domain_policy.why import explain
 from node.members import accounts
 from node.moderators.roles import Acting
 from node.runtime import Node
@@ -104,19 +106,19 @@ async def admin(node: Node) -> Acting:
 
 
 async def blocks(node: Node) -> dict[str, tuple[Severity, str]]:
-    return {b.domain: (b.severity, b.origin.value) for b in await domain_policy.list_blocks(node)}
+    return {b.domain: (b.severity, b.origin.value) for b in await list_blocks(node)}
 
 
 async def subscribe(
     node: Node, acting: Acting, url: str, *, drafts: bool = False, cap: Severity = Severity.SUSPEND
 ) -> int:
-    info = await blocklist_sources.add_source(node, acting, url, max_severity=cap, drafts=drafts)
+    info = await sources.add_source(node, acting, url, max_severity=cap, drafts=drafts)
     return info.id
 
 
-async def sync(node: Node, source: int) -> blocklist_sources.Synced:
+async def sync(node: Node, source: int) -> syncing.Synced:
     async with client_for(node) as client:
-        return await blocklist_sources.sync(node, client, str(source))
+        return await syncing.sync(node, client, str(source))
 
 
 async def test_a_subscription_applies_its_list_capped_and_asks_again_conditionally(
@@ -193,12 +195,10 @@ async def test_drafts_wait_for_an_admin_who_accepts_or_rejects_for_good(node: No
             "maybe.example",
         ]
         assert await blocks(node) == {}  # nothing applied before an admin says so
-        by_domain = {d.domain: d for d in await blocklist_sources.list_drafts(node)}
-        await blocklist_sources.accept_draft(node, acting, by_domain["evil.example"].id)
-        await blocklist_sources.reject_draft(node, acting, by_domain["maybe.example"].id)
-        await blocklist_sources.reject_draft(
-            node, acting, by_domain["friend.example"].id, exclude=True
-        )
+        by_domain = {d.domain: d for d in await drafts.list_drafts(node)}
+        await drafts.accept_draft(node, acting, by_domain["evil.example"].id)
+        await drafts.reject_draft(node, acting, by_domain["maybe.example"].id)
+        await drafts.reject_draft(node, acting, by_domain["friend.example"].id, exclude=True)
         assert await blocks(node) == {"evil.example": (Severity.SUSPEND, "subscription")}
         # The same list again drafts nothing new: rejected is rejected, excluded is excluded.
         lists.files["a.csv"] += "other.example,noop,true,,,\n"
@@ -227,13 +227,11 @@ async def test_an_exclude_from_every_source_lifts_their_entry_until_it_is_undone
         for source in (a, b):
             await sync(node, source)
         assert set(await blocks(node)) == {"friend.example", "evil.example"}
-        info, done = await blocklist_sources.exclude(
-            node, acting, "Friend.Example.", None, "a partner clinic"
-        )
+        info, done = await drafts.exclude(node, acting, "Friend.Example.", None, "a partner clinic")
         assert (info.domain, info.source_id) == ("friend.example", None)
         assert [(a, d) for a, d, _ in done.applied] == [("remove", "friend.example")]
         assert await blocks(node) == {"evil.example": (Severity.SUSPEND, "subscription")}
-        listed = await blocklist_sources.list_excludes(node)
+        listed = await drafts.list_excludes(node)
         assert [(x.domain, x.source_id, x.reason) for x in listed] == [
             ("friend.example", None, "a partner clinic")
         ]
@@ -242,11 +240,11 @@ async def test_an_exclude_from_every_source_lifts_their_entry_until_it_is_undone
         await sync(node, a)
         assert "friend.example" not in await blocks(node)
         # ...until the exclude is undone; then the sources' entry is in force again.
-        await blocklist_sources.unexclude(node, acting, "friend.example", None)
+        await drafts.unexclude(node, acting, "friend.example", None)
         assert (await blocks(node))["friend.example"] == (Severity.SUSPEND, "subscription")
-        assert await blocklist_sources.list_excludes(node) == []
+        assert await drafts.list_excludes(node) == []
         with pytest.raises(NotFound, match=r"friend\.example is not excluded"):
-            await blocklist_sources.unexclude(node, acting, "friend.example", None)
+            await drafts.unexclude(node, acting, "friend.example", None)
 
 
 @pytest.fixture
@@ -267,7 +265,7 @@ async def test_sources_merge_by_threshold_and_the_mildest_severity(node: Node) -
         await sync(node, a)
         assert await blocks(node) == {}  # one source is not enough
         await sync(node, b)
-        merged = await domain_policy.list_blocks(node)
+        merged = await list_blocks(node)
         assert [(m.domain, m.severity, m.reject_media) for m in merged] == [
             ("both.example", Severity.SILENCE, False)  # min: the mildest, flags only if all
         ]
@@ -296,7 +294,7 @@ async def test_a_retraction_removes_only_what_no_source_holds_and_no_admin_made(
         source = await subscribe(node, acting, lists.url("a.csv"))
         await sync(node, source)
         # An admin edits one by hand: from then on it is theirs.
-        await domain_policy.set_block(node, acting, BlockEntry("kept.example", Severity.SILENCE))
+        await set_block(node, acting, BlockEntry("kept.example", Severity.SILENCE))
         lists.files["a.csv"] = csv("still.example,noop,true,,,")
         done = await sync(node, source)
         assert ("remove", "gone.example", "suspend") in done.reconciled.applied
@@ -305,7 +303,7 @@ async def test_a_retraction_removes_only_what_no_source_holds_and_no_admin_made(
             "still.example": (Severity.NOOP, "subscription"),
         }
         # Unsubscribing retracts what the source alone held.
-        await blocklist_sources.remove_source(node, acting, str(source))
+        await sources.remove_source(node, acting, str(source))
         assert await blocks(node) == {"kept.example": (Severity.SILENCE, "manual")}
 
 
@@ -320,7 +318,7 @@ async def test_why_names_every_source_its_severity_the_cap_and_the_rule_in_force
         b = await subscribe(node, acting, lists.url("b.csv"))
         await sync(node, a)
         await sync(node, b)
-        why = await domain_policy.explain(node, "www.evil.example")
+        why = await explain(node, "www.evil.example")
         assert why.decision.suspended
         assert why.block is not None and why.block.domain == "evil.example"
         assert [(s.source_id, s.severity, s.capped) for s in why.sources] == [
@@ -339,10 +337,10 @@ async def test_the_periodic_job_fetches_the_sources_that_are_due(node: Node) -> 
         lists.files["a.csv"] = csv("evil.example,suspend,,,,")
         await subscribe(timed, acting, lists.url("a.csv"))
         async with client_for(timed) as client:
-            assert await blocklist_sources.sync_due(timed, client) == 1  # never fetched
-            assert await blocklist_sources.sync_due(timed, client) == 0  # not due yet
+            assert await syncing.sync_due(timed, client) == 1  # never fetched
+            assert await syncing.sync_due(timed, client) == 0  # not due yet
             clock.advance(timedelta(minutes=timed.config.blocklists.sync_minutes + 1))
-            assert await blocklist_sources.sync_due(timed, client) == 1
+            assert await syncing.sync_due(timed, client) == 1
         assert len(lists.asked) == 2
 
 
@@ -392,11 +390,11 @@ async def test_a_domain_is_never_both_suspended_and_served(node: Node, evil: Lem
         await sync(timed, source)
         await paths(suspended=False)  # retracted
         block = BlockEntry(EVIL, Severity.SUSPEND)
-        await domain_policy.set_block(timed, acting, block, clock() + timedelta(hours=1))
+        await set_block(timed, acting, block, clock() + timedelta(hours=1))
         await paths(suspended=True)  # blocked by hand, for an hour
         clock.advance(timedelta(hours=2))
         await paths(suspended=False)  # expired: it stops counting at once
-        assert await domain_policy.expire_blocks(timed) == 1
+        assert await expire_blocks(timed) == 1
         lists.files["a.csv"] = csv(f"{EVIL},suspend,,,,")
         await sync(timed, source)
         await paths(suspended=True)  # re-imported

@@ -20,7 +20,7 @@ from federation.errors import Refused
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
 from node.actors.remote import remote_actor, resolve_handle
-from node.domain_policy import domain_policy
+from node.domain_policy import blocks
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
@@ -54,9 +54,9 @@ async def grief(served: ServedNode) -> str:
     return served.urls.group("grief")
 
 
-async def block(node: Node, severity: Severity, **flags: Any) -> domain_policy.Applied:
+async def block(node: Node, severity: Severity, **flags: Any) -> blocks.Applied:
     entry = BlockEntry(domain=EVIL, severity=severity, **flags)
-    return await domain_policy.set_block(node, Acting.operator(node), entry)
+    return await blocks.set_block(node, Acting.operator(node), entry)
 
 
 async def send(served: ServedNode, peer: LemmyPeer, document: dict[str, Any]) -> int:
@@ -82,7 +82,7 @@ async def test_a_suspended_domain_is_refused_at_the_inbox_before_any_key_fetch(
     assert evil.requests == []  # no key fetch, nothing else
     assert not await stored(served, create["id"])
     # Lifted, the same activity is accepted (the policy follows its entries at once).
-    await domain_policy.remove_block(served.node, Acting.operator(served.node), EVIL)
+    await blocks.remove_block(served.node, Acting.operator(served.node), EVIL)
     assert await send(served, evil, create) == 202
 
 
@@ -148,10 +148,10 @@ async def test_a_suspension_says_first_what_it_cuts_then_cuts_it(
             )
     entry = BlockEntry(domain=EVIL, severity=Severity.SUSPEND)
     admin = Acting.operator(node)
-    preview = await domain_policy.set_block(node, admin, entry, dry_run=True)
+    preview = await blocks.set_block(node, admin, entry, dry_run=True)
     assert preview.impact.describe() == "4 followers of 2 groups, 2 posts"
-    assert await domain_policy.find_block(node, EVIL) is None  # a dry run changes nothing
-    done = await domain_policy.set_block(node, admin, entry)
+    assert await blocks.find_block(node, EVIL) is None  # a dry run changes nothing
+    done = await blocks.set_block(node, admin, entry)
     assert done.impact.describe() == "4 followers of 2 groups, 2 posts"
     async with node.store.session() as session:
         states = {m.state for m in (await session.exec(select(Membership))).all()}

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
-from node.domain_policy import domain_policy
+from node.domain_policy import blocks
 from node.groups.groups import NewGroup, create_group
 from node.members import accounts, tokens
 from node.moderators.roles import Acting
@@ -43,7 +43,7 @@ async def test_fediblockhole_merges_a_cove_list_into_another_cove_node(
         BlockEntry("loud.example", Severity.SILENCE),
         BlockEntry("secret.example", Severity.SUSPEND, obfuscate=True),
     ):
-        await domain_policy.set_block(source, admin, entry)
+        await blocks.set_block(source, admin, entry)
 
     target = await peer_node()
     node = target.node
@@ -51,9 +51,7 @@ async def test_fediblockhole_merges_a_cove_list_into_another_cove_node(
     secret, _ = await tokens.create_token(
         node, "ada", "admin:read admin:read:domain_blocks admin:write:domain_blocks", name="fbh"
     )
-    await domain_policy.set_block(
-        node, Acting.operator(node), BlockEntry("loud.example", Severity.NOOP)
-    )
+    await blocks.set_block(node, Acting.operator(node), BlockEntry("loud.example", Severity.NOOP))
     # People here follow a group member on evil.example: FediBlockHole holds it at silence.
     group = await create_group(node, NewGroup(name="grief", title="Grief"))
     async with node.store.transaction() as session:
@@ -94,7 +92,7 @@ savedir = "{tmp_path}"
         output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
     said = output.decode("utf-8", "replace")
     assert process.returncode == 0, said[-4000:]
-    pushed = {b.domain: b for b in await domain_policy.list_blocks(node)}
+    pushed = {b.domain: b for b in await blocks.list_blocks(node)}
     assert {d: b.severity for d, b in pushed.items()} == {
         "evil.example": Severity.SILENCE,  # followed from here: held back from suspend
         "loud.example": Severity.SILENCE,  # was noop here: raised to the source's

@@ -21,7 +21,7 @@ from sqlmodel import select
 from federation.client import same_host
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
-from node.domain_policy import domain_policy
+from node.domain_policy import blocks
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
@@ -79,7 +79,7 @@ async def world(served: ServedNode) -> AsyncIterator[World]:
             await group_moderation.ban(
                 node, client, Acting.operator(node), "grief", banned, "spam", None
             )
-        await domain_policy.set_block(
+        await blocks.set_block(
             node, Acting.operator(node), BlockEntry(domain=CUT, severity=Severity.SUSPEND)
         )
         victim = honest.actor("victim")

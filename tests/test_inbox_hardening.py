@@ -22,7 +22,7 @@ from sqlmodel import select
 from federation.normalise import normalise
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
-from node.domain_policy import domain_policy
+from node.domain_policy import blocks
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.http.activitypub.inbox_limits import Backlog
@@ -134,7 +134,7 @@ async def test_json_ld_processing_is_for_small_signed_documents_only(
 async def test_the_early_domain_check_reads_the_signer_as_the_signature_check_does(
     served: ServedNode, peer: HostilePeer, signature_headers: Any
 ) -> None:
-    await domain_policy.set_block(
+    await blocks.set_block(
         served.node,
         Acting.operator(served.node),
         BlockEntry(domain="127.0.0.3", severity=Severity.SUSPEND),

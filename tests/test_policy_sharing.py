@@ -12,7 +12,8 @@ from sqlmodel import select
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity, digest
 from node.actors.signers import local_signer
-from node.domain_policy import blocklist_sources, domain_policy, sharing
+from node.domain_policy import blocks, sharing, sources
+from node.domain_policy.why import explain
 from node.moderators.roles import Acting
 from node.store.states import Direction, SourceKind
 from node.store.tables import Activity, PolicyFollower
@@ -24,8 +25,8 @@ async def test_one_node_follows_anothers_domain_policy_and_its_changes(
 ) -> None:
     a = served
     by_a = Acting.operator(a.node)
-    await domain_policy.set_block(a.node, by_a, BlockEntry("evil.example", Severity.SUSPEND))
-    await domain_policy.set_block(
+    await blocks.set_block(a.node, by_a, BlockEntry("evil.example", Severity.SUSPEND))
+    await blocks.set_block(
         a.node, by_a, BlockEntry("hidden.example", Severity.SUSPEND, obfuscate=True)
     )
     # A's collection names the one, and only the digest of the other.
@@ -36,7 +37,7 @@ async def test_one_node_follows_anothers_domain_policy_and_its_changes(
 
     b = await peer_node(address="127.0.0.3")
     by_b = Acting.operator(b.node)
-    source = await blocklist_sources.add_source(
+    source = await sources.add_source(
         b.node,
         by_b,
         a.urls.instance_actor(),
@@ -47,7 +48,7 @@ async def test_one_node_follows_anothers_domain_policy_and_its_changes(
     async with client_for(b.node) as client:
         synced = await sharing.follow_source(b.node, client, source.id)
     assert synced.status == "updated" and synced.source.entries == 2
-    here = {x.domain: x for x in await domain_policy.list_blocks(b.node)}
+    here = {x.domain: x for x in await blocks.list_blocks(b.node)}
     assert here["evil.example"].severity == Severity.SILENCE  # B trusts A up to silence
     assert here[digest("hidden.example")].by_digest  # never the name
     hidden = await b.node.policy.decide("www.hidden.example", b.node.clock())
@@ -63,20 +64,20 @@ async def test_one_node_follows_anothers_domain_policy_and_its_changes(
 
     await eventually(followed)
     # A's changes reach B signed, one Add or Remove each.
-    await domain_policy.set_block(
+    await blocks.set_block(
         a.node, by_a, BlockEntry("new.example", Severity.NOOP, reject_media=True)
     )
-    await domain_policy.remove_block(a.node, by_a, "evil.example")
+    await blocks.remove_block(a.node, by_a, "evil.example")
 
     async def changed_on_b() -> dict[str, Severity]:
-        found = {x.domain: x.severity for x in await domain_policy.list_blocks(b.node)}
+        found = {x.domain: x.severity for x in await blocks.list_blocks(b.node)}
         return found if "new.example" in found and "evil.example" not in found else {}
 
     assert await eventually(changed_on_b) == {
         "new.example": Severity.NOOP,
         digest("hidden.example"): Severity.SILENCE,
     }
-    why = await domain_policy.explain(b.node, "new.example")
+    why = await explain(b.node, "new.example")
     assert [s.location for s in why.sources] == [a.urls.instance_actor()]
 
 
@@ -117,7 +118,7 @@ async def test_an_add_from_a_node_nobody_subscribed_to_changes_nothing(
             return row is not None and row.state.value != "received"
 
     await eventually(settled)
-    assert await domain_policy.list_blocks(b.node) == []
+    assert await blocks.list_blocks(b.node) == []
 
 
 async def test_a_node_that_keeps_its_blocks_to_itself_shares_them_with_no_one(
@@ -125,13 +126,13 @@ async def test_a_node_that_keeps_its_blocks_to_itself_shares_them_with_no_one(
 ) -> None:
     a = await peer_node(address="127.0.0.3", federation={"expose_blocklist": False})
     by_a = Acting.operator(a.node)
-    await domain_policy.set_block(
+    await blocks.set_block(
         a.node,
         by_a,
         BlockEntry("evil.example", Severity.SUSPEND, private_comment="a friend told us"),
     )
     b = served
-    source = await blocklist_sources.add_source(
+    source = await sources.add_source(
         b.node,
         Acting.operator(b.node),
         a.urls.instance_actor(),
@@ -167,9 +168,9 @@ async def test_a_node_that_keeps_its_blocks_to_itself_shares_them_with_no_one(
 
     (reject,) = await eventually(answered)  # type: ignore[misc]
     assert reject.document["object"]["id"] == follow["id"]
-    await domain_policy.set_block(a.node, by_a, BlockEntry("worse.example", Severity.SUSPEND))
+    await blocks.set_block(a.node, by_a, BlockEntry("worse.example", Severity.SUSPEND))
     async with a.node.store.session() as session:
         assert (await session.exec(select(PolicyFollower))).all() == []
         sent = (await session.exec(select(Activity).where(Activity.type == "Add"))).all()
     assert sent == []
-    assert await domain_policy.list_blocks(b.node) == []
+    assert await blocks.list_blocks(b.node) == []

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
-from node.domain_policy import domain_policy
+from node.domain_policy import blocks
 from node.members import accounts, participation
 from node.moderators.roles import Acting
 from node.store.states import ActivityState
@@ -137,7 +137,7 @@ async def test_a_group_relays_nothing_from_a_suspended_domain(
     note = honest.serve(honest.note(vera, "from a cut-off server", to=[PUBLIC, group]))
     create = honest.prove(honest.activity("Create", vera, note, to=[PUBLIC, group]))
     entry = BlockEntry(domain=HONEST, severity=Severity.SUSPEND)
-    await domain_policy.set_block(served.node, Acting.operator(served.node), entry)
+    await blocks.set_block(served.node, Acting.operator(served.node), entry)
     honest.requests.clear()
     for inner in (create, note["id"]):
         state = await send(served, evil, announce(evil, group, inner), group)

@@ -15,7 +15,7 @@ from moderation.domains import Severity
 from moderation.modlog import ModAction
 from node.actors.instance import ensure_instance
 from node.config import Config
-from node.domain_policy import domain_policy
+from node.domain_policy import blocks
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.moderators import group_moderation
@@ -123,11 +123,9 @@ async def test_domain_blocks_expire_on_the_schedule_beside_the_blocklist_sync(no
     clock = MovableClock()
     timed = dataclasses.replace(node, clock=clock)
     entry = BlockEntry("brief.example", Severity.SUSPEND)
-    await domain_policy.set_block(
-        timed, Acting.operator(timed), entry, clock() + timedelta(hours=1)
-    )
+    await blocks.set_block(timed, Acting.operator(timed), entry, clock() + timedelta(hours=1))
     [(name, expire, _)] = [j for j in JOBS if j[0] == "expire_domain_blocks"]
     assert await run_job(timed, name, expire) == 0
     clock.advance(timedelta(hours=2))
     assert await run_job(timed, name, expire) == 1
-    assert await domain_policy.list_blocks(timed) == []
+    assert await blocks.list_blocks(timed) == []

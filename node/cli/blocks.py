@@ -15,7 +15,19 @@ from moderation import bans as ban_policy
 from moderation.blocklists import MAX_FILE_BYTES, BlockEntry, FileFormat
 from moderation.domains import labels_of, normalise_domain, parse_severity
 from node.cli.console import CliError, Invocation, Parser, emit, table, with_client, with_node
-from node.domain_policy import blocklist_sources, domain_policy, sharing
+from node.domain_policy import drafts, sharing, sources, syncing
+from node.domain_policy.blocks import (
+    BlockInfo,
+    allow,
+    disallow,
+    list_allows,
+    list_blocks,
+    remove_block,
+    set_block,
+)
+from node.domain_policy.files import ImportReport, export_list, import_list
+from node.domain_policy.mode import switch_mode
+from node.domain_policy.why import explain
 from node.moderators import group_moderation
 from node.moderators.roles import acting_as
 from node.runtime import Node
@@ -191,7 +203,7 @@ def add_blocks_commands(commands: Any, group: Any, common: Parser) -> None:
 # The node's policy ------------------------------------------------------------------------------
 
 
-def _row(b: domain_policy.BlockInfo) -> list[str]:
+def _row(b: BlockInfo) -> list[str]:
     flags = [f for f in ("reject_media", "reject_reports", "obfuscate") if getattr(b, f)]
     until = b.expires_at.strftime("%Y-%m-%d %H:%M") if b.expires_at else ""
     return [b.domain, b.severity.value, " ".join(flags), until, b.origin.value, b.public_comment]
@@ -199,7 +211,7 @@ def _row(b: domain_policy.BlockInfo) -> list[str]:
 
 async def cmd_list(inv: Invocation) -> None:
     async def work(node: Node) -> None:
-        found = await domain_policy.list_blocks(node)
+        found = await list_blocks(node)
         emit(
             inv,
             [b.as_json() for b in found],
@@ -246,7 +258,7 @@ async def cmd_add(inv: Invocation) -> None:
         until = _until(node, a)
         if until is not None and until.tzinfo is None:
             raise Invalid("give --until with a time zone (for example 2027-01-01T00:00:00Z)")
-        done = await domain_policy.set_block(node, acting, _entry(a), until, dry_run=a.dry_run)
+        done = await set_block(node, acting, _entry(a), until, dry_run=a.dry_run)
         cut = done.impact.describe() if done.impact.anything else "nothing held of it"
         verb = "would block" if a.dry_run else ("blocked" if done.created else "changed")
         data = {**done.block.as_json(), "dry_run": a.dry_run, "cut": done.impact.as_json()}
@@ -259,7 +271,7 @@ async def cmd_remove(inv: Invocation) -> None:
     a = inv.args
 
     async def work(node: Node) -> None:
-        info = await domain_policy.remove_block(node, await acting_as(node, a.as_account), a.domain)
+        info = await remove_block(node, await acting_as(node, a.as_account), a.domain)
         emit(inv, {"domain": info.domain, "blocked": False}, f"lifted the block of {info.domain}")
 
     await with_node(inv, work)
@@ -270,7 +282,7 @@ async def cmd_allow(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        info = await domain_policy.allow(node, acting, a.domain, a.comment)
+        info = await allow(node, acting, a.domain, a.comment)
         emit(inv, info.as_json(), f"allowed {info.domain}")
 
     await with_node(inv, work)
@@ -280,7 +292,7 @@ async def cmd_disallow(inv: Invocation) -> None:
     a = inv.args
 
     async def work(node: Node) -> None:
-        await domain_policy.disallow(node, await acting_as(node, a.as_account), a.domain)
+        await disallow(node, await acting_as(node, a.as_account), a.domain)
         emit(inv, {"domain": a.domain, "allowed": False}, f"{a.domain} is no longer allowed")
 
     await with_node(inv, work)
@@ -288,7 +300,7 @@ async def cmd_disallow(inv: Invocation) -> None:
 
 async def cmd_allows(inv: Invocation) -> None:
     async def work(node: Node) -> None:
-        found = await domain_policy.list_allows(node)
+        found = await list_allows(node)
         emit(
             inv,
             [x.as_json() for x in found],
@@ -338,15 +350,13 @@ async def cmd_import(inv: Invocation) -> None:
         acting = await acting_as(node, a.as_account)
         text = _read(a.file)
         chosen = None if a.format == "auto" else FileFormat(a.format)
-        report = await domain_policy.import_list(
-            node, acting, text, chosen, dry_run=a.dry_run, progress=_Bar()
-        )
+        report = await import_list(node, acting, text, chosen, dry_run=a.dry_run, progress=_Bar())
         emit(inv, _import_json(report), _import_text(report, a.file))
 
     await with_node(inv, work)
 
 
-def _import_json(report: domain_policy.ImportReport) -> dict[str, Any]:
+def _import_json(report: ImportReport) -> dict[str, Any]:
     d = report.diff
     return {
         "applied": report.applied,
@@ -362,7 +372,7 @@ def _import_json(report: domain_policy.ImportReport) -> dict[str, Any]:
     }
 
 
-def _import_text(report: domain_policy.ImportReport, path: Path) -> str:
+def _import_text(report: ImportReport, path: Path) -> str:
     d = report.diff
     lines = [
         f"{'imported' if report.applied else 'would import'} {path}: {len(d.add):,} to add, "
@@ -390,7 +400,7 @@ async def cmd_export(inv: Invocation) -> None:
     a = inv.args
 
     async def work(node: Node) -> None:
-        text = await domain_policy.export_list(node, FileFormat(a.format))
+        text = await export_list(node, FileFormat(a.format))
         if a.output is None:
             sys.stdout.write(text)
             return
@@ -407,7 +417,7 @@ async def cmd_why(inv: Invocation) -> None:
     a = inv.args
 
     async def work(node: Node) -> None:
-        why = await domain_policy.explain(node, a.domain)
+        why = await explain(node, a.domain)
         emit(inv, why.as_json(), why.text())
 
     await with_node(inv, work)
@@ -418,7 +428,7 @@ async def cmd_switch_mode(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        done = await domain_policy.switch_mode(node, acting, dry_run=a.dry_run)
+        done = await switch_mode(node, acting, dry_run=a.dry_run)
         cut = done.impact.describe() if done.impact.anything else "nothing"
         names = ", ".join(done.domains[:20]) + (" ..." if len(done.domains) > 20 else "")
         verb = "would switch" if a.dry_run else "switched"
@@ -485,7 +495,7 @@ async def cmd_group_blocked(inv: Invocation) -> None:
 # Subscriptions ----------------------------------------------------------------------------------
 
 
-def _synced_text(done: blocklist_sources.Synced) -> str:
+def _synced_text(done: syncing.Synced) -> str:
     s = done.source
     if done.status == "failed":
         return f"source {s.id} {s.location}: failed: {done.reason}"
@@ -495,7 +505,7 @@ def _synced_text(done: blocklist_sources.Synced) -> str:
     )
 
 
-def _synced_json(done: blocklist_sources.Synced) -> dict[str, Any]:
+def _synced_json(done: syncing.Synced) -> dict[str, Any]:
     return {
         "source": done.source.as_json(),
         "status": done.status,
@@ -511,19 +521,19 @@ async def cmd_subscribe(inv: Invocation) -> None:
     async def work(node: Node, client: FederationClient) -> None:
         acting = await acting_as(node, a.as_account)
         kind = SourceKind.ACTOR if a.actor else SourceKind.URL
-        source = await blocklist_sources.add_source(
+        source = await sources.add_source(
             node,
             acting,
             a.actor or a.url,
             kind=kind,
-            file_format=blocklist_sources.parse_format(a.format) if not a.actor else "cove",
+            file_format=sources.parse_format(a.format) if not a.actor else "cove",
             max_severity=parse_severity(a.max_severity),
             drafts=a.mode == "draft",
         )
         if kind == SourceKind.ACTOR:
             done = await sharing.follow_source(node, client, source.id)
         else:
-            done = await blocklist_sources.sync(node, client, str(source.id))
+            done = await syncing.sync(node, client, str(source.id))
         emit(inv, _synced_json(done), f"subscribed; {_synced_text(done)}")
 
     await with_client(inv, work)
@@ -534,7 +544,7 @@ async def cmd_unsubscribe(inv: Invocation) -> None:
 
     async def work(node: Node, client: FederationClient) -> None:
         acting = await acting_as(node, a.as_account)
-        info, done = await blocklist_sources.remove_source(node, acting, a.source)
+        info, done = await sources.remove_source(node, acting, a.source)
         if info.kind == SourceKind.ACTOR:
             await sharing.unfollow_source(node, info)
         emit(
@@ -548,7 +558,7 @@ async def cmd_unsubscribe(inv: Invocation) -> None:
 
 async def cmd_subscriptions(inv: Invocation) -> None:
     async def work(node: Node) -> None:
-        found = await blocklist_sources.list_sources(node)
+        found = await sources.list_sources(node)
         rows = [
             [
                 str(s.id),
@@ -580,13 +590,9 @@ async def cmd_sync(inv: Invocation) -> None:
         keys = (
             [a.source]
             if a.source
-            else [
-                str(s.id)
-                for s in await blocklist_sources.list_sources(node)
-                if s.kind == SourceKind.URL
-            ]
+            else [str(s.id) for s in await sources.list_sources(node) if s.kind == SourceKind.URL]
         )
-        results = [await blocklist_sources.sync(node, client, key) for key in keys]
+        results = [await syncing.sync(node, client, key) for key in keys]
         emit(
             inv,
             [_synced_json(r) for r in results],
@@ -600,7 +606,7 @@ async def cmd_sync(inv: Invocation) -> None:
 
 async def cmd_drafts(inv: Invocation) -> None:
     async def work(node: Node) -> None:
-        found = await blocklist_sources.list_drafts(node)
+        found = await drafts.list_drafts(node)
         emit(inv, [d.as_json() for d in found], "\n".join(d.text() for d in found) or "(none)")
 
     await with_node(inv, work)
@@ -611,7 +617,7 @@ async def cmd_accept(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        draft, cut = await blocklist_sources.accept_draft(node, acting, a.draft)
+        draft, cut = await drafts.accept_draft(node, acting, a.draft)
         said = f"; cut: {cut.describe()}" if cut.anything else ""
         emit(inv, {**draft.as_json(), "cut": cut.as_json()}, f"accepted {draft.text()}{said}")
 
@@ -623,7 +629,7 @@ async def cmd_reject(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        draft = await blocklist_sources.reject_draft(node, acting, a.draft, exclude=a.exclude)
+        draft = await drafts.reject_draft(node, acting, a.draft, exclude=a.exclude)
         more = " and excluded the domain from its sources" if a.exclude else ""
         emit(inv, draft.as_json(), f"rejected {draft.text()}{more}")
 
@@ -635,7 +641,7 @@ async def cmd_exclude(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        info, done = await blocklist_sources.exclude(node, acting, a.domain, a.source, a.reason)
+        info, done = await drafts.exclude(node, acting, a.domain, a.source, a.reason)
         emit(inv, info.as_json(), f"excluded {info.domain}; {done.describe()}")
 
     await with_node(inv, work)
@@ -646,7 +652,7 @@ async def cmd_unexclude(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        done = await blocklist_sources.unexclude(node, acting, a.domain, a.source)
+        done = await drafts.unexclude(node, acting, a.domain, a.source)
         emit(inv, {"domain": a.domain}, f"{a.domain} is no longer excluded; {done.describe()}")
 
     await with_node(inv, work)
@@ -654,7 +660,7 @@ async def cmd_unexclude(inv: Invocation) -> None:
 
 async def cmd_excludes(inv: Invocation) -> None:
     async def work(node: Node) -> None:
-        found = await blocklist_sources.list_excludes(node)
+        found = await drafts.list_excludes(node)
         rows = [[x.domain, str(x.source_id or "all"), x.reason] for x in found]
         emit(inv, [x.as_json() for x in found], table(["DOMAIN", "SOURCE", "REASON"], rows))
 

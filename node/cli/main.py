@@ -39,7 +39,7 @@ from node.cli.console import (
 )
 from node.cli.moderation import add_moderation_commands
 from node.config import default_config_text
-from node.domain_policy import domain_policy
+from node.domain_policy import mode
 from node.groups import anonymous_posts, groups, membership
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
@@ -345,7 +345,7 @@ def cmd_serve_sync(inv: Invocation) -> None:
 
 async def require_applied_mode(node: Node) -> None:
     """A changed federation.mode that would cut something is applied only on purpose."""
-    pending = await domain_policy.mode_mismatch(node)
+    pending = await mode.mode_mismatch(node)
     if pending is not None:
         raise CliError(
             f"federation.mode is {pending.mode.value} but this node runs in"

@@ -19,8 +19,10 @@ from moderation.domains import digest, labels_of, normalise_domain, parse_severi
 from node.actors.instance import get_instance
 from node.actors.remote import remote_actor
 from node.actors.signers import instance_signer
-from node.domain_policy import blocklist_sources
-from node.domain_policy.blocklist_sources import Reconciled, SourceInfo, Synced
+from node.domain_policy import syncing
+from node.domain_policy.reconciling import Reconciled
+from node.domain_policy.sources import SourceInfo
+from node.domain_policy.syncing import Synced
 from node.queue.delivery import inbox_of, queue
 from node.runtime import Node
 from node.store.states import SourceKind, Visibility
@@ -80,10 +82,10 @@ async def follow_source(node: Node, client: FederationClient, source_id: int) ->
     try:
         actor = await remote_actor(node, client, row.location)
     except FetchError as e:
-        return await blocklist_sources.failed(node, source_id, e.reason)
+        return await syncing.failed(node, source_id, e.reason)
     collection = actor.document.get("domainPolicy")
     if not isinstance(collection, str):
-        return await blocklist_sources.failed(
+        return await syncing.failed(
             node, source_id, "that actor publishes no domain policy (is it a Cove node?)"
         )
     instance = await get_instance(node)
@@ -102,8 +104,8 @@ async def follow_source(node: Node, client: FederationClient, source_id: int) ->
     try:
         entries = await _read_collection(node, client, collection)
     except (FetchError, Invalid) as e:
-        return await blocklist_sources.failed(node, source_id, e.reason)
-    return await blocklist_sources.take_list(node, source_id, entries)
+        return await syncing.failed(node, source_id, e.reason)
+    return await syncing.take_list(node, source_id, entries)
 
 
 async def _read_collection(
@@ -174,10 +176,10 @@ async def receive_change(node: Node, client: FederationClient, activity: Activit
         return False
     kept, bad = entries_of(list(activity.objects))
     if activity.type == "Add":
-        done: Reconciled = await blocklist_sources.take_changes(node, source.id, kept, [])
+        done: Reconciled = await syncing.take_changes(node, source.id, kept, [])
     else:
         keys = [e.domain for e in kept]
-        done = await blocklist_sources.take_changes(node, source.id, [], keys)
+        done = await syncing.take_changes(node, source.id, [], keys)
     log.info(
         "event=policy_change source=%s type=%s entries=%s skipped=%s did=%r",
         source.id,

@@ -22,7 +22,7 @@ from moderation import bans as ban_policy
 from moderation.domains import host_of, normalise_domain
 from moderation.modlog import ModAction
 from moderation.roles import MODERATING
-from node.domain_policy.domain_policy import covered_by
+from node.domain_policy.cuts import covered_by
 from node.groups import announcing
 from node.groups.groups import GroupInfo, get_group, get_group_by_id
 from node.members.accounts import get_account

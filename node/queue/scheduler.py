@@ -14,7 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete, text
 from sqlmodel import col
 
-from node.domain_policy import blocklist_sources, domain_policy
+from node.domain_policy import blocks, syncing
 from node.faults import Fault, fault_of, summary
 from node.moderators import group_moderation
 from node.outage import OutageTracker
@@ -107,13 +107,13 @@ async def prune_deliveries(node: Node) -> int:
 async def sync_blocklists(node: Node) -> int:
     """Fetch the subscribed blocklists that are due (conditionally) and apply them."""
     async with federation_client(node) as client:
-        return await blocklist_sources.sync_due(node, client)
+        return await syncing.sync_due(node, client)
 
 
 JOBS: tuple[tuple[str, Callable[[Node], Awaitable[int]], timedelta], ...] = (
     ("prune_deliveries", prune_deliveries, PRUNE_EVERY),
     ("expire_bans", group_moderation.expire_bans, EXPIRE_BANS_EVERY),
-    ("expire_domain_blocks", domain_policy.expire_blocks, EXPIRE_BANS_EVERY),
+    ("expire_domain_blocks", blocks.expire_blocks, EXPIRE_BANS_EVERY),
     ("sync_blocklists", sync_blocklists, SYNC_BLOCKLISTS_EVERY),
     ("prune_received", retention.prune_received, PRUNE_EVERY),
 )

@@ -21,8 +21,8 @@ from moderation.domains import (
     obfuscated,
     parse_severity,
 )
-from node.domain_policy import domain_policy
-from node.domain_policy.domain_policy import AllowInfo, BlockInfo
+from node.domain_policy import blocks, cuts
+from node.domain_policy.blocks import AllowInfo, BlockInfo
 from node.http.api.moderation import (
     MASTODON,
     Caller,
@@ -100,7 +100,7 @@ def _paged(
 @_route("GET", MASTODON + "/admin/domain_blocks")
 async def list_blocks(request: web.Request) -> web.Response:
     await _admin(request, "admin:read:domain_blocks")
-    found = await domain_policy.list_blocks(request.app[NODE])
+    found = await blocks.list_blocks(request.app[NODE])
     items = [(b.id, _entity(b)) for b in found if not b.by_digest]
     return _paged(request, items, MASTODON + "/admin/domain_blocks")
 
@@ -108,7 +108,7 @@ async def list_blocks(request: web.Request) -> web.Response:
 @_route("GET", MASTODON + "/admin/domain_blocks/{id}")
 async def show_block(request: web.Request) -> web.Response:
     await _admin(request, "admin:read:domain_blocks")
-    block = await domain_policy.get_block(request.app[NODE], _path_id(request, "domain block"))
+    block = await blocks.get_block(request.app[NODE], _path_id(request, "domain block"))
     return json_response(_entity(block))
 
 
@@ -124,7 +124,7 @@ async def create_block(request: web.Request) -> web.Response:
     # Mastodon answers 422 when a block covers the domain already (FediBlockHole reads it
     # as "a stricter block exists" and leaves it be).
     for candidate in covering(domain):
-        existing = await domain_policy.find_block(node, candidate)
+        existing = await blocks.find_block(node, candidate)
         if existing is not None:
             return json_response(
                 {
@@ -134,7 +134,7 @@ async def create_block(request: web.Request) -> web.Response:
                 status=422,
             )
     entry = _entry(fields, domain, default=Severity.SILENCE)
-    done = await domain_policy.set_block(node, caller.acting, entry, _expiry(fields, node.clock()))
+    done = await blocks.set_block(node, caller.acting, entry, _expiry(fields, node.clock()))
     return json_response(_entity(done.block))
 
 
@@ -142,11 +142,11 @@ async def create_block(request: web.Request) -> web.Response:
 async def update_block(request: web.Request) -> web.Response:
     caller = await _admin(request, "admin:write:domain_blocks")
     node = request.app[NODE]
-    current = await domain_policy.get_block(node, _path_id(request, "domain block"))
+    current = await blocks.get_block(node, _path_id(request, "domain block"))
     fields = await _body(request)
     entry = _entry(fields, current.domain, default=current.severity, current=current)
     expires = _expiry(fields, node.clock()) if _gives_expiry(fields) else current.expires_at
-    done = await domain_policy.set_block(node, caller.acting, entry, expires)
+    done = await blocks.set_block(node, caller.acting, entry, expires)
     return json_response(_entity(done.block))
 
 
@@ -154,7 +154,7 @@ async def update_block(request: web.Request) -> web.Response:
 async def delete_block(request: web.Request) -> web.Response:
     caller = await _admin(request, "admin:write:domain_blocks")
     node = request.app[NODE]
-    await domain_policy.remove_block_by_id(node, caller.acting, _path_id(request, "domain block"))
+    await blocks.remove_block_by_id(node, caller.acting, _path_id(request, "domain block"))
     return json_response({})
 
 
@@ -195,7 +195,7 @@ def _entry(
 @_route("GET", MASTODON + "/admin/domain_allows")
 async def list_allows(request: web.Request) -> web.Response:
     await _admin(request, "admin:read:domain_allows")
-    found = await domain_policy.list_allows(request.app[NODE])
+    found = await blocks.list_allows(request.app[NODE])
     return _paged(
         request, [(a.id, _allow_entity(a)) for a in found], MASTODON + "/admin/domain_allows"
     )
@@ -204,7 +204,7 @@ async def list_allows(request: web.Request) -> web.Response:
 @_route("GET", MASTODON + "/admin/domain_allows/{id}")
 async def show_allow(request: web.Request) -> web.Response:
     await _admin(request, "admin:read:domain_allows")
-    allow = await domain_policy.allow_by_id(request.app[NODE], _path_id(request, "domain allow"))
+    allow = await blocks.allow_by_id(request.app[NODE], _path_id(request, "domain allow"))
     return json_response(_allow_entity(allow))
 
 
@@ -214,9 +214,9 @@ async def create_allow(request: web.Request) -> web.Response:
     node = request.app[NODE]
     domain = normalise_domain((await _body(request)).required("domain"))
     try:
-        allow = await domain_policy.allow(node, caller.acting, domain)
+        allow = await blocks.allow(node, caller.acting, domain)
     except Conflict:  # Mastodon answers with the allow that exists
-        found = [a for a in await domain_policy.list_allows(node) if a.domain == domain]
+        found = [a for a in await blocks.list_allows(node) if a.domain == domain]
         allow = found[0]
     return json_response(_allow_entity(allow))
 
@@ -225,8 +225,8 @@ async def create_allow(request: web.Request) -> web.Response:
 async def delete_allow(request: web.Request) -> web.Response:
     caller = await _admin(request, "admin:write:domain_allows")
     node = request.app[NODE]
-    allow = await domain_policy.allow_by_id(node, _path_id(request, "domain allow"))
-    await domain_policy.disallow(node, caller.acting, allow.domain)
+    allow = await blocks.allow_by_id(node, _path_id(request, "domain allow"))
+    await blocks.disallow(node, caller.acting, allow.domain)
     return json_response({})
 
 
@@ -240,7 +240,7 @@ async def public_blocks(request: web.Request) -> web.Response:
     node = request.app[NODE]
     if not node.config.federation.expose_blocklist:
         raise NotFound("this node does not publish its domain blocks")
-    found = await domain_policy.list_blocks(node)
+    found = await blocks.list_blocks(node)
     shown = [
         {
             "domain": obfuscated(b.domain) if b.obfuscate else b.domain,
@@ -271,7 +271,7 @@ async def measures(request: web.Request) -> web.Response:
         total = 0
         domain = _measure_domain(fields, key)
         if key in ("instance_follows", "instance_followers") and domain is not None:
-            impact = await domain_policy.impact(request.app[NODE], [domain])
+            impact = await cuts.impact(request.app[NODE], [domain])
             total = sum(impact.followers.values()) + impact.memberships
         answers.append(
             {"key": key, "unit": None, "total": str(total), "previous_total": None, "data": []}
