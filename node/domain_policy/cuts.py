@@ -22,7 +22,7 @@ from node.store.states import (
     DeliveryState,
     Direction,
     MembershipState,
-    check_transition,
+    advance,
 )
 from node.store.tables import (
     Activity,
@@ -127,8 +127,8 @@ class _Held:
 
 
 def _leave(membership: Membership | RemoteMembership, now: datetime) -> None:
-    check_transition(membership.state, MembershipState.LEFT)
-    membership.state, membership.updated_at = MembershipState.LEFT, now
+    advance(membership, MembershipState.LEFT)
+    membership.updated_at = now
 
 
 def _take_down(post: Post, now: datetime) -> None:
@@ -136,14 +136,14 @@ def _take_down(post: Post, now: datetime) -> None:
 
 
 def _cancel(delivery: Delivery, now: datetime) -> None:
-    check_transition(delivery.state, DeliveryState.CANCELLED)
-    delivery.state, delivery.updated_at = DeliveryState.CANCELLED, now
+    advance(delivery, DeliveryState.CANCELLED)
+    delivery.updated_at = now
     delivery.last_error, delivery.lease_until = SUSPENDED_REASON, None
 
 
 def _refuse(activity: Activity, now: datetime) -> None:
-    check_transition(activity.state, ActivityState.REJECTED)
-    activity.state, activity.error = ActivityState.REJECTED, SUSPENDED_REASON
+    advance(activity, ActivityState.REJECTED)
+    activity.error = SUSPENDED_REASON
     activity.processed_at = now
 
 

@@ -20,7 +20,7 @@ from node.domain_policy.reconciling import Reconciled, apply_merged, proposed_en
 from node.domain_policy.sources import find_source
 from node.moderators.roles import Acting, require_federation_admin
 from node.runtime import Node
-from node.store.states import DraftState, PolicyOrigin, check_transition
+from node.store.states import DraftState, PolicyOrigin, advance
 from node.store.tables import DomainBlock, DomainDraft, DomainExclude
 
 
@@ -108,8 +108,8 @@ async def accept_draft(node: Node, acting: Acting, draft_id: int) -> tuple[Draft
                 cut = await cut_off(session, node, [draft.domain])
         await session.flush()
         await publish_changes(session, node, [draft.domain])
-        check_transition(DraftState.PENDING, DraftState.ACCEPTED)
-        draft.state, draft.decided_by, draft.decided_at = DraftState.ACCEPTED, acting.uri, now
+        advance(draft, DraftState.ACCEPTED)
+        draft.decided_by, draft.decided_at = acting.uri, now
         info = _draft_info(draft)
     return info, cut
 
@@ -123,8 +123,8 @@ async def reject_draft(
     now = node.clock()
     async with node.store.transaction() as session:
         draft = await _pending(session, draft_id)
-        check_transition(DraftState.PENDING, DraftState.REJECTED)
-        draft.state, draft.decided_by, draft.decided_at = DraftState.REJECTED, acting.uri, now
+        advance(draft, DraftState.REJECTED)
+        draft.decided_by, draft.decided_at = acting.uri, now
         if exclude:
             for source_id in draft.source_ids or []:
                 await _exclude(session, draft.domain, source_id, f"draft {draft_id} rejected", now)

@@ -16,7 +16,7 @@ from node.domain_policy.blocks import entry_of
 from node.domain_policy.cuts import Impact, cut_off
 from node.domain_policy.publishing import publish_changes
 from node.runtime import Node
-from node.store.states import DraftState, PolicyOrigin, check_transition
+from node.store.states import DraftState, PolicyOrigin, advance
 from node.store.tables import BlocklistSource, DomainBlock, DomainDraft, DomainExclude, SourceEntry
 
 SUBSCRIBER = "subscriptions"  # created_by of the entries the subscriptions make
@@ -173,8 +173,7 @@ async def _draft(
         if draft.proposed == proposed:
             return False  # waiting already, or rejected once for good
         if draft.state == DraftState.PENDING:
-            check_transition(DraftState.PENDING, DraftState.SUPERSEDED)
-            draft.state = DraftState.SUPERSEDED
+            advance(draft, DraftState.SUPERSEDED)
     session.add(
         DomainDraft(
             domain=domain,

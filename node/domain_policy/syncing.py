@@ -20,7 +20,7 @@ from node.domain_policy.reconciling import Reconciled, reconcile
 from node.domain_policy.sources import SourceInfo, find_source, source_info
 from node.members.notifications import NotificationKind, notify_admins
 from node.runtime import Node
-from node.store.states import SourceKind, SourceState, check_transition
+from node.store.states import SourceKind, SourceState, advance
 from node.store.tables import BlocklistSource, SourceEntry
 
 log = logging.getLogger(__name__)
@@ -127,9 +127,7 @@ async def take_changes(
 
 
 def _ok(row: BlocklistSource, now: datetime) -> None:
-    if row.state != SourceState.OK:
-        check_transition(SourceState(row.state), SourceState.OK)
-        row.state = SourceState.OK
+    advance(row, SourceState.OK)
     row.fetched_at = row.last_ok_at = now
     row.last_error = None
 
@@ -172,8 +170,7 @@ async def failed(node: Node, source_id: int, reason: str) -> Synced:
         assert row is not None
         starts = row.state == SourceState.OK
         if starts:
-            check_transition(SourceState.OK, SourceState.FAILING)
-            row.state = SourceState.FAILING
+            advance(row, SourceState.FAILING)
             await _alert_admins(session, f"The blocklist {row.location} failed: {said}.", now)
         row.fetched_at, row.last_error = now, said[:1000]
         count = len(await _entries(session, source_id))

@@ -25,7 +25,7 @@ from node.store.states import (
     GroupRole,
     MembershipState,
     Visibility,
-    check_transition,
+    advance,
 )
 from node.store.tables import Membership, RemoteActor
 from node.text import plain_to_html
@@ -65,8 +65,7 @@ async def ask_to_join(
 
 
 def move(membership: Membership, state: MembershipState, now: datetime) -> None:
-    check_transition(membership.state, state)
-    membership.state = state
+    advance(membership, state)
     membership.updated_at = now
 
 

@@ -11,7 +11,7 @@ from federation.client import FederationClient
 from federation.wire import Activity
 from node.moderators import reports
 from node.runtime import Node
-from node.store.states import MembershipState, check_transition
+from node.store.states import MembershipState, advance
 from node.store.tables import RemoteMembership
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,6 @@ async def receive_answer(node: Node, activity: Activity, accepted: bool) -> None
         if row is None:
             return
         target = MembershipState.ACCEPTED if accepted else MembershipState.REJECTED
-        if row.state != target:
-            check_transition(row.state, target)
-            row.state, row.updated_at = target, node.clock()
+        if advance(row, target):
+            row.updated_at = node.clock()
     log.info("event=membership_answered group=%s accepted=%s", activity.actor, accepted)

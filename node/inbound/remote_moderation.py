@@ -17,7 +17,7 @@ from node.actors.remote import remote_actor
 from node.actors.signers import instance_signer
 from node.moderators.bans import ban_in_force
 from node.runtime import Node
-from node.store.states import BanState, check_transition
+from node.store.states import BanState, advance
 from node.store.tables import Ban, Post
 
 log = logging.getLogger(__name__)
@@ -158,8 +158,8 @@ async def _lift(node: Node, group_uri: str, banned: str) -> None:
     async with node.store.transaction() as session:
         row = await ban_in_force(session, group_uri, banned, now)
         if row is not None:
-            check_transition(row.state, BanState.LIFTED)
-            row.state, row.updated_at = BanState.LIFTED, now
+            advance(row, BanState.LIFTED)
+            row.updated_at = now
 
 
 async def receive_ban(node: Node, client: FederationClient, activity: Activity) -> None:

@@ -25,7 +25,7 @@ from node.members.accounts import AccountInfo
 from node.moderators.bans import ban_in_force, ban_refusal, thread_locked
 from node.queue.delivery import queue
 from node.runtime import Node
-from node.store.states import MembershipState, PostKind, Visibility, check_transition
+from node.store.states import MembershipState, PostKind, Visibility, advance
 from node.store.tables import Membership, Post, RemoteActor, RemoteMembership
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,7 @@ async def join(
             return row.state.value
         else:
             if row.state != MembershipState.PENDING:
-                check_transition(row.state, MembershipState.PENDING)
-                row.state = MembershipState.PENDING
+                advance(row, MembershipState.PENDING)
             row.follow_uri, row.updated_at = follow_id, now
         await queue(
             session,

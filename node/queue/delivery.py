@@ -23,7 +23,7 @@ from node.store.states import (
     DeliveryState,
     Software,
     Visibility,
-    check_transition,
+    advance,
 )
 from node.store.tables import Activity, Delivery, PeerServer, RemoteActor
 
@@ -76,8 +76,7 @@ async def queue(
     ]
     if rows:  # one statement for a fan-out of any size
         await session.exec(sa.insert(Delivery), params=rows)
-    check_transition(activity.state, ActivityState.FANNED_OUT)
-    activity.state = ActivityState.FANNED_OUT
+    advance(activity, ActivityState.FANNED_OUT)
     return activity
 
 
@@ -236,8 +235,7 @@ def _cancel(delivery: Delivery, attempt: Attempt, now: datetime) -> DeliveryStat
     delivery.lease_until, delivery.updated_at = None, now
     delivery.last_error = (attempt.error or "")[:1000] or None
     if delivery.state != DeliveryState.CANCELLED:
-        check_transition(delivery.state, DeliveryState.CANCELLED)
-        delivery.state = DeliveryState.CANCELLED
+        advance(delivery, DeliveryState.CANCELLED)
     return DeliveryState.CANCELLED
 
 
@@ -262,8 +260,7 @@ def _apply(
             attempt.retry_after or timedelta(0), backoff(delivery.attempts, rng)
         )
     if target != delivery.state:
-        check_transition(delivery.state, target)
-        delivery.state = target
+        advance(delivery, target)
     return target
 
 

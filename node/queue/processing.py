@@ -22,7 +22,7 @@ from node.faults import Fault, fault_of, summary
 from node.inbound import dispatch
 from node.outage import OutageTracker
 from node.runtime import Node
-from node.store.states import ActivityState, Direction, check_transition
+from node.store.states import ActivityState, Direction, advance
 from node.store.tables import Activity as ActivityRow
 
 log = logging.getLogger(__name__)
@@ -154,8 +154,8 @@ async def _record(node: Node, row_id: int, verdict: Verdict, rng: random.Random)
                 return
             verdict = Verdict(f"gave up after {row.attempts} tries; last: {verdict.reason}")
         target = ActivityState.REJECTED if verdict.reason else ActivityState.PROCESSED
-        check_transition(row.state, target)
-        row.state, row.error, row.processed_at = target, verdict.reason, now
+        advance(row, target)
+        row.error, row.processed_at = verdict.reason, now
         row.lease_until = None
     if verdict.reason:
         log.info("event=activity_rejected id=%s reason=%s", row.uri, verdict.reason)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from moderation.reports import ReportCategory as ReportCategory
 from moderation.reports import ReportState as ReportState
@@ -180,3 +180,19 @@ def check_transition(current: S, target: S) -> None:
     allowed = TRANSITIONS[type(current)][current]
     if target not in allowed:
         raise IllegalTransition(f"{type(current).__name__}: {current} -> {target} is not allowed")
+
+
+class Stateful(Protocol[S]):
+    """A row with a state column (a membership, an activity, a delivery, a report...)."""
+
+    state: S
+
+
+def advance(row: Stateful[S], target: S) -> bool:
+    """Move a row to `target` if the table above allows it (an impossible move raises);
+    staying where it is, is no move. Returns whether the state changed."""
+    if row.state == target:
+        return False
+    check_transition(row.state, target)
+    row.state = target
+    return True
