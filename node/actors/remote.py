@@ -13,10 +13,11 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from federation.client import FederationClient, FetchError, PolicyRefused
-from federation.errors import Invalid, NotFound
+from federation.client import FederationClient
+from federation.errors import FetchError, Invalid, NotFound, PolicyRefused
+from federation.readers import read_document
 from federation.webfinger import Acct, parse_resource
-from federation.wire import WireActor, read_document
+from federation.wire import WireActor
 from node.actors.signers import instance_signer
 from node.runtime import Node
 from node.store.states import Software

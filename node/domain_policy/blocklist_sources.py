@@ -15,8 +15,8 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from federation.client import FederationClient, FetchError
-from federation.errors import Conflict, CoveError, Invalid, NotFound
+from federation.client import FederationClient
+from federation.errors import Conflict, CoveError, FetchError, Invalid, NotFound
 from federation.vocabulary import iso8601
 from moderation.blocklists import (
     MAX_FILE_BYTES,

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from federation.client import FederationClient, FetchError
-from federation.errors import Refused
-from federation.wire import Activity, read_moment
+from federation.client import FederationClient
+from federation.errors import FetchError, Refused
+from federation.properties import read_moment
+from federation.wire import Activity
 from moderation import bans as ban_policy
 from node.actors.remote import remote_actor
 from node.actors.signers import instance_signer

@@ -17,7 +17,8 @@ from sqlmodel import col, select
 from federation.client import FederationClient
 from federation.errors import CoveError, Refused
 from federation.normalise import needs_normalising
-from federation.wire import Activity, Document, WireObject, read_as_given, read_document
+from federation.readers import read_as_given, read_document
+from federation.wire import Activity, Document, WireObject
 from node.actors.remote import remote_actor
 from node.domain_policy import publishing, sharing
 from node.faults import Fault, fault_of, summary
