@@ -1,13 +1,11 @@
 """The one HTTP client for every outbound request: signed GETs and POSTs with double-knocking,
-an address guard against private networks (after DNS), size and time limits, redirect limits,
-and the id checks that make a fetched document trustworthy."""
+behind the address guard, with size, time and redirect limits, and the id checks that make a
+fetched document trustworthy."""
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,11 +14,11 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from federation import jsontext
-from federation.errors import CoveError
+from federation.addresses import GuardedResolver, check_url, same_host
+from federation.errors import AddressRefused, FetchError, PolicyRefused, Unanswered
 from federation.httpsig import cavage, rfc9421
 from federation.httpsig.message import Headers, HttpMessage, Spec
 from federation.keys import PrivateKey
@@ -33,21 +31,6 @@ MAX_REDIRECTS = 3
 ACCEPT = f"{ACTIVITY_JSON}, {LD_JSON_AS2}"
 
 
-class FetchError(CoveError):
-    """A remote request failed or returned something we will not use; reason says which."""
-
-    status = 502
-
-    def __init__(self, reason: str, http_status: int | None = None) -> None:
-        super().__init__(reason)
-        self.http_status = http_status
-
-
-class Unanswered(FetchError):
-    """The server gave no answer: no connection, a dropped one, or none in time. Unlike an
-    answer we will not use, this may pass: asking again later can help."""
-
-
 @dataclass(frozen=True, slots=True)
 class TextFetched:
     """A text document (a blocklist file): 304 when unchanged since the validators given."""
@@ -57,17 +40,6 @@ class TextFetched:
     etag: str | None
     last_modified: str | None
     content_type: str | None
-
-
-class AddressRefused(FetchError):
-    """The target resolves to an address this node must not reach (private, loopback...)."""
-
-
-class PolicyRefused(FetchError):
-    """The node's domain policy keeps it from contacting that server (suspended, or not
-    allowed): no request was made, and retrying will not help."""
-
-    status = 403
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,65 +93,6 @@ def retry_after(value: str | None, now: datetime) -> timedelta | None:
 class Fetched:
     url: str  # the URL finally answered, after redirects
     document: dict[str, Any]
-
-
-def address_allowed(address: str, allow_private: bool) -> bool:
-    """Whether an IP address may be contacted: only public unicast, unless allowed."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if allow_private:
-        return not ip.is_unspecified and not ip.is_multicast
-    return ip.is_global and not ip.is_multicast
-
-
-class GuardedResolver(AbstractResolver):
-    """Resolves like the default resolver, then drops every address we may not contact."""
-
-    def __init__(self, allow_private: bool) -> None:
-        self._inner = aiohttp.ThreadedResolver()
-        self._allow_private = allow_private
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        results = await self._inner.resolve(host, port, family)
-        allowed = [r for r in results if address_allowed(r["host"], self._allow_private)]
-        if not allowed:
-            raise AddressRefused(f"{host} resolves only to addresses this node does not contact")
-        return allowed
-
-    async def close(self) -> None:
-        await self._inner.close()
-
-
-def check_url(url: str, allow_private: bool) -> None:
-    """Refuse non-http(s) URLs and literal addresses we may not contact, before connecting."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(f"not an http(s) URL: {url[:200]}")
-    host = parts.hostname
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        loopback_name = host == "localhost" or host.endswith(".localhost")
-        if loopback_name and not allow_private:
-            raise AddressRefused(f"{host} is a loopback name") from None
-        return
-    if not address_allowed(host, allow_private):
-        raise AddressRefused(f"{host} is not an address this node contacts")
-
-
-def origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{(parts.netloc or '').lower()}"
-
-
-def same_host(a: str, b: str) -> bool:
-    return (urlsplit(a).hostname or "a").lower() == (urlsplit(b).hostname or "b").lower()
 
 
 class FederationClient:
@@ -460,9 +373,3 @@ def _check_id(document: Mapping[str, Any], requested: str, answered: str) -> Non
             " answer for it"
         )
     raise FetchError(f"the document at {requested} says its id is {str(found)[:200]}")
-
-
-def check_object_host(object_id: str, actor_id: str) -> None:
-    """An object must live on the same host as the actor it is attributed to."""
-    if not same_host(object_id, actor_id):
-        raise FetchError(f"{object_id} is not on the host of its actor {actor_id}")

@@ -1,10 +1,12 @@
-"""OrderedCollection and OrderedCollectionPage documents (outbox, followers, moderators...)."""
+"""OrderedCollection and OrderedCollectionPage documents (outbox, followers, moderators...), and
+reading the moderators collection of a group on another server."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from federation.client import FederationClient, Signer
 from federation.vocabulary import AS_CONTEXT
 
 
@@ -60,3 +62,15 @@ def ordered_collection_page(
         doc["prev"] = prev_page
     doc["orderedItems"] = list(items)
     return doc
+
+
+async def read_moderators(client: FederationClient, url: str, signer: Signer) -> set[str]:
+    """The actor ids a group's moderators collection lists, inline or, when it is paged, on its
+    first page (which is enough for a moderators list). FetchError when it cannot be read."""
+    document = (await client.get_json(url, signer)).document
+    items = document.get("orderedItems", document.get("items"))
+    first = document.get("first")
+    if items is None and isinstance(first, str):  # paged: the first page is enough
+        page = (await client.get_json(first, signer)).document
+        items = page.get("orderedItems", page.get("items"))
+    return {i if isinstance(i, str) else str(i.get("id")) for i in items or [] if i}

@@ -1,4 +1,5 @@
-"""The few error types every layer raises; the HTTP middleware and the CLI map them once."""
+"""The few error types every layer raises, and those an outbound request ends with; the HTTP
+middleware and the CLI map them once."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ class Invalid(CoveError):
     """The input is malformed or breaks a rule (bad name, bad config value, bad query)."""
 
     status = 400
+
+
+class UnsupportedType(Invalid):
+    """A document of a type Cove does not read (an inbox acknowledges and drops such
+    activities, as Mastodon does, rather than refuse them)."""
 
 
 class NotFound(CoveError):
@@ -47,3 +53,29 @@ class NotAcceptable(CoveError):
     """No representation of the resource matches the request's Accept header."""
 
     status = 406
+
+
+class FetchError(CoveError):
+    """A remote request failed or returned something we will not use; reason says which."""
+
+    status = 502
+
+    def __init__(self, reason: str, http_status: int | None = None) -> None:
+        super().__init__(reason)
+        self.http_status = http_status
+
+
+class Unanswered(FetchError):
+    """The server gave no answer: no connection, a dropped one, or none in time. Unlike an
+    answer we will not use, this may pass: asking again later can help."""
+
+
+class AddressRefused(FetchError):
+    """The target resolves to an address this node must not reach (private, loopback...)."""
+
+
+class PolicyRefused(FetchError):
+    """The node's domain policy keeps it from contacting that server (suspended, or not
+    allowed): no request was made, and retrying will not help."""
+
+    status = 403

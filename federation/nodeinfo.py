@@ -1,9 +1,13 @@
-"""NodeInfo 2.1 documents and the /.well-known/nodeinfo discovery links (with FEP-2677)."""
+"""NodeInfo 2.1 documents and the /.well-known/nodeinfo discovery links (with FEP-2677), and
+reading what software another server says it runs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from federation.client import FederationClient
+from federation.errors import FetchError
 
 NODEINFO_21_REL = "http://nodeinfo.diaspora.software/ns/schema/2.1"
 # FEP-2677: the NodeInfo discovery document also links the server's Application actor.
@@ -67,3 +71,29 @@ def nodeinfo_21(node: NodeDescription) -> dict[str, Any]:
         },
         "metadata": node.metadata,
     }
+
+
+async def software_at(client: FederationClient, host: str, scheme: str) -> str | None:
+    """The software name a server's NodeInfo 2.x gives (at most 64 characters), or None when
+    it gives none or cannot be read."""
+    try:
+        links = (
+            await client.get_json(f"{scheme}://{host}/.well-known/nodeinfo", None, check_id=False)
+        ).document.get("links")
+        href = next(
+            (
+                link["href"]
+                for link in links or []
+                if isinstance(link, dict)
+                and "nodeinfo.diaspora.software/ns/schema/2" in str(link.get("rel", ""))
+                and isinstance(link.get("href"), str)
+            ),
+            None,
+        )
+        if href is None:
+            return None
+        software = (await client.get_json(href, None, check_id=False)).document.get("software")
+    except FetchError:
+        return None
+    name = software.get("name") if isinstance(software, dict) else None
+    return name[:64] if isinstance(name, str) else None

@@ -46,7 +46,7 @@ READER_EXTENSIONS: Mapping[str, Any] = {
 # own context. A context that does define one of them means something else by it.
 READER_UNDEFINED = frozenset({"Lock", "Resolve", "Warn"})
 
-# What the readers in federation.wire expect term names to mean.
+# What the readers in federation.readers expect term names to mean.
 READER_CONTEXT: tuple[str | Mapping[str, Any], ...] = (
     AS_CONTEXT,
     SECURITY_CONTEXT,

@@ -1,12 +1,15 @@
-"""WebFinger (RFC 7033) resources and JRD documents, and the host-meta XRD that points to them."""
+"""WebFinger (RFC 7033) resources and JRD documents, the host-meta XRD that points to them, and
+asking another server which actor an acct: names."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
+from federation.client import FederationClient
 from federation.errors import Invalid
 from federation.media import ACTIVITY_JSON, HTML
 
@@ -100,3 +103,25 @@ def host_meta_xrd(webfinger_url: str) -> str:
         f'  <Link rel="lrdd" type="application/jrd+json" template={template}/>\n'
         "</XRD>\n"
     )
+
+
+async def finger(client: FederationClient, acct: Acct, scheme: str) -> str | None:
+    """The ActivityPub actor that acct's server names for it, or None when its JRD links none;
+    FetchError when the server cannot be asked (PolicyRefused when the node may not ask)."""
+    url = f"{scheme}://{acct.host}/.well-known/webfinger?resource=acct:{acct.user}@{acct.host}"
+    return actor_link((await client.get_json(url, None, check_id=False)).document)
+
+
+def actor_link(jrd: Mapping[str, Any]) -> str | None:
+    """The first `self` link of a JRD to a JSON document: the actor's ActivityPub id."""
+    links = jrd.get("links") if isinstance(jrd.get("links"), list) else []
+    for link in links or []:
+        if (
+            isinstance(link, dict)
+            and link.get("rel") == SELF_REL
+            and isinstance(link.get("href"), str)
+            and "json" in str(link.get("type", ""))
+        ):
+            href: str = link["href"]
+            return href
+    return None

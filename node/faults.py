@@ -9,8 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy import exc
 
-from federation.client import AddressRefused, FetchError, PolicyRefused, Unanswered
-from federation.errors import CoveError
+from federation.errors import AddressRefused, CoveError, FetchError, PolicyRefused, Unanswered
 
 
 class Fault(StrEnum):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from federation.client import PolicyRefused
+from federation.errors import PolicyRefused
 from node.config import Config
 from node.domain_policy import blocks, mode
 from node.groups.groups import NewGroup, create_group

@@ -20,8 +20,7 @@ import pytest
 from aiohttp import web
 from sqlmodel import select
 
-from federation.client import PolicyRefused
-from federation.errors import NotFound
+from federation.errors import NotFound, PolicyRefused
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
 from node.config import Config

@@ -14,15 +14,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from federation.client import (
-    AddressRefused,
-    ClientSettings,
-    FederationClient,
-    FetchError,
-    Signer,
-    address_allowed,
-    check_object_host,
-)
+from federation.addresses import address_allowed, check_object_host
+from federation.client import ClientSettings, FederationClient, Signer
+from federation.errors import AddressRefused, FetchError
 from federation.httpsig.message import Spec
 from federation.keys import generate_rsa_keypair, load_private_key
 from tests.conftest import free_port

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from federation.client import FetchError
+from federation.errors import FetchError
 from node.groups import groups
 from node.groups.groups import GroupInfo, NewGroup
 from node.members import accounts

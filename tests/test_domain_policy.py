@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from federation.client import PolicyRefused
-from federation.errors import Refused
+from federation.errors import PolicyRefused, Refused
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
 from node.actors.remote import remote_actor, resolve_handle

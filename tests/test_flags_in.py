@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from federation.wire import Activity, read_document
+from federation.readers import read_document
+from federation.wire import Activity
 from moderation.reports import ReportState
 from moderation.rules import parse_rules
 from node.groups import groups, rules

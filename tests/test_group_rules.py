@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from federation.client import FetchError
+from federation.errors import FetchError
 from node.groups import anonymous_posts, groups, membership
 from node.groups.groups import NewGroup
 from node.members import accounts, participation

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlmodel import select
 
-from federation.client import FetchError
+from federation.errors import FetchError
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.store.tables import Activity

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from federation.client import same_host
+from federation.addresses import same_host
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
 from node.domain_policy import blocks

@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
+from federation.readers import read_document
 from federation.wire import Activity as WireActivity
-from federation.wire import read_document
 from node.groups import groups, membership
 from node.groups.groups import NewGroup
 from node.inbound import dispatch

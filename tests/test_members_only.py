@@ -12,7 +12,7 @@ import pytest
 from aiohttp import ClientSession
 from sqlmodel import select
 
-from federation.client import FetchError
+from federation.errors import FetchError
 from federation.httpsig import cavage
 from federation.httpsig.message import Headers, HttpMessage, Spec
 from node.actors.signers import instance_signer

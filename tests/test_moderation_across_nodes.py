@@ -15,7 +15,8 @@ import pytest
 from sqlmodel import select
 
 from federation.errors import Refused
-from federation.wire import Activity, read_document
+from federation.readers import read_document
+from federation.wire import Activity
 from moderation.reports import ReportState
 from moderation.rules import parse_rules
 from node.groups import groups, rules

@@ -17,7 +17,8 @@ from sqlmodel import col, select
 
 from federation import builders
 from federation.errors import Invalid, Refused
-from federation.wire import Activity, read_document
+from federation.readers import read_document
+from federation.wire import Activity
 from node.actors.signers import local_signer
 from node.groups import groups
 from node.groups.groups import NewGroup

@@ -24,8 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 from sqlmodel import select
 
-from federation.client import FetchError, PolicyRefused, Unanswered
-from federation.errors import Invalid, Refused
+from federation.errors import FetchError, Invalid, PolicyRefused, Refused, Unanswered
 from federation.keys import generate_rsa_keypair, load_private_key
 from node.actors.instance import ensure_instance
 from node.config import Config

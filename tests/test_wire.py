@@ -14,17 +14,10 @@ from hypothesis import strategies as st
 
 from federation.errors import Invalid
 from federation.normalise import needs_normalising, normalise
+from federation.properties import first_id
+from federation.readers import MAX_DEPTH, SUPPORTED_TYPES, read_document
 from federation.vocabulary import AS_CONTEXT, AS_PUBLIC, SECURITY_CONTEXT
-from federation.wire import (
-    MAX_DEPTH,
-    SUPPORTED_TYPES,
-    Activity,
-    WireActor,
-    WireCollection,
-    WireObject,
-    first_id,
-    read_document,
-)
+from federation.wire import Activity, WireActor, WireCollection, WireObject
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "wire"
 needs_fixtures = pytest.mark.skipif(

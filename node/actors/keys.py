@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlmodel import select
 
-from federation.client import FederationClient, FetchError, same_host
-from federation.errors import Invalid, Unauthorized
+from federation.addresses import same_host
+from federation.client import FederationClient
+from federation.errors import FetchError, Invalid, Unauthorized
 from federation.keydocs import (
     PublishedKey,
     is_key_document,
@@ -18,7 +19,8 @@ from federation.keydocs import (
     key_owner,
     without_fragment,
 )
-from federation.wire import WireActor, read_document
+from federation.readers import read_document
+from federation.wire import WireActor
 from node.actors.instance import get_instance
 from node.actors.local import active_key
 from node.actors.remote import store_actor

@@ -13,10 +13,12 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from federation.client import FederationClient, FetchError, PolicyRefused
-from federation.errors import Invalid, NotFound
-from federation.webfinger import Acct, parse_resource
-from federation.wire import WireActor, read_document
+from federation.client import FederationClient
+from federation.errors import FetchError, Invalid, NotFound, PolicyRefused
+from federation.nodeinfo import software_at
+from federation.readers import read_document
+from federation.webfinger import Acct, finger, parse_resource
+from federation.wire import WireActor
 from node.actors.signers import instance_signer
 from node.runtime import Node
 from node.store.states import Software
@@ -152,24 +154,15 @@ async def resolve_handle(node: Node, client: FederationClient, handle: str) -> R
     resource = parse_resource(handle if "://" in handle else f"acct:{handle.lstrip('@')}")
     if not isinstance(resource, Acct):
         return await remote_actor(node, client, resource.url)
-    scheme = urlsplit(node.urls.base).scheme
-    url = f"{scheme}://{resource.host}/.well-known/webfinger?resource=acct:{resource.user}@{resource.host}"
     try:
-        jrd = (await client.get_json(url, None, check_id=False)).document
+        actor_id = await finger(client, resource, urlsplit(node.urls.base).scheme)
     except PolicyRefused:
         raise  # not a lookup that failed: one the domain policy forbids (403)
     except FetchError as e:
         raise NotFound(f"cannot look up {handle}: {e.reason}") from None
-    links = jrd.get("links") if isinstance(jrd.get("links"), list) else []
-    for link in links or []:
-        if (
-            isinstance(link, dict)
-            and link.get("rel") == "self"
-            and isinstance(link.get("href"), str)
-            and "json" in str(link.get("type", ""))
-        ):
-            return await remote_actor(node, client, link["href"])
-    raise NotFound(f"{handle} has no ActivityPub actor")
+    if actor_id is None:
+        raise NotFound(f"{handle} has no ActivityPub actor")
+    return await remote_actor(node, client, actor_id)
 
 
 async def server_software(node: Node, client: FederationClient, host: str) -> Software:
@@ -215,7 +208,7 @@ def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
 
 
 async def _look_up_software(node: Node, client: FederationClient, host: str) -> Software:
-    name = await _nodeinfo_software(client, host, urlsplit(node.urls.base).scheme)
+    name = await software_at(client, host, urlsplit(node.urls.base).scheme)
     kind = classify(name)
     for _ in range(2):  # a concurrent lookup of the same host may insert it first
         try:
@@ -232,30 +225,6 @@ async def _look_up_software(node: Node, client: FederationClient, host: str) -> 
             continue
     log.info("event=peer_software host=%s software=%s kind=%s", host, name, kind.value)
     return kind
-
-
-async def _nodeinfo_software(client: FederationClient, host: str, scheme: str) -> str | None:
-    try:
-        links = (
-            await client.get_json(f"{scheme}://{host}/.well-known/nodeinfo", None, check_id=False)
-        ).document.get("links")
-        href = next(
-            (
-                link["href"]
-                for link in links or []
-                if isinstance(link, dict)
-                and "nodeinfo.diaspora.software/ns/schema/2" in str(link.get("rel", ""))
-                and isinstance(link.get("href"), str)
-            ),
-            None,
-        )
-        if href is None:
-            return None
-        software = (await client.get_json(href, None, check_id=False)).document.get("software")
-    except FetchError:
-        return None
-    name = software.get("name") if isinstance(software, dict) else None
-    return name[:64] if isinstance(name, str) else None
 
 
 async def software_name(node: Node, client: FederationClient, host: str) -> str | None:

@@ -11,9 +11,10 @@ from typing import Any
 from sqlmodel import select
 
 from federation import builders
-from federation.client import FederationClient, FetchError
-from federation.errors import Invalid
-from federation.wire import Activity, WirePolicy, read_document
+from federation.client import FederationClient
+from federation.errors import FetchError, Invalid
+from federation.readers import read_document
+from federation.wire import Activity, WirePolicy
 from moderation.blocklists import BlockEntry
 from moderation.domains import digest, labels_of, normalise_domain, parse_severity
 from node.actors.instance import get_instance

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation.client import FederationClient, FetchError
-from federation.errors import CoveError, Invalid, NotFound
+from federation.client import FederationClient
+from federation.errors import CoveError, FetchError, Invalid, NotFound
 from moderation.blocklists import MAX_FILE_BYTES, BlockEntry, FileFormat, parse
 from moderation.domains import digest
 from node.domain_policy.blocks import entry_of

@@ -10,9 +10,11 @@ from urllib.parse import urlsplit
 
 from sqlmodel import select
 
-from federation.client import FederationClient, FetchError, same_host
-from federation.errors import Invalid, Refused
-from federation.wire import Activity, WireObject, read_document
+from federation.addresses import same_host
+from federation.client import FederationClient
+from federation.errors import FetchError, Invalid, Refused
+from federation.readers import read_document
+from federation.wire import Activity, WireObject
 from node.actors import integrity
 from node.actors.signers import instance_signer
 from node.groups.posts import keeps_media, take_content

@@ -11,9 +11,11 @@ from typing import Any
 
 from sqlmodel import select
 
-from federation.client import FederationClient, same_host
+from federation.addresses import same_host
+from federation.client import FederationClient
 from federation.errors import Invalid, Refused
-from federation.wire import Activity, WireObject, read_document
+from federation.readers import read_document
+from federation.wire import Activity, WireObject
 from node.actors.signers import instance_signer
 from node.groups import admission
 from node.groups.announcing import announce, undo_boosts

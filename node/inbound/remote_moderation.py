@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from federation.client import FederationClient, FetchError
-from federation.errors import Refused
-from federation.wire import Activity, read_moment
+from federation.client import FederationClient
+from federation.collections import read_moderators
+from federation.errors import FetchError, Refused
+from federation.properties import read_moment
+from federation.wire import Activity
 from moderation import bans as ban_policy
 from node.actors.remote import remote_actor
 from node.actors.signers import instance_signer
@@ -34,16 +36,10 @@ async def moderators_of(node: Node, client: FederationClient, group_uri: str) ->
         return set()
     signer = await instance_signer(node)
     try:
-        document = (await client.get_json(url, signer)).document
-        items = document.get("orderedItems", document.get("items"))
-        first = document.get("first")
-        if items is None and isinstance(first, str):  # paged: the first page is enough
-            page = (await client.get_json(first, signer)).document
-            items = page.get("orderedItems", page.get("items"))
+        return await read_moderators(client, url, signer)
     except FetchError as e:
         log.info("event=moderators_unreadable group=%s reason=%s", group_uri, e.reason)
         return set()
-    return {i if isinstance(i, str) else str(i.get("id")) for i in items or [] if i}
 
 
 async def is_moderator(

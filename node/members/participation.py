@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 from sqlmodel import col, select
 
 from federation import builders
-from federation.client import FederationClient, FetchError
-from federation.errors import Invalid, NotFound, Refused
-from federation.wire import Activity, WireObject, read_document
+from federation.client import FederationClient
+from federation.errors import FetchError, Invalid, NotFound, Refused
+from federation.readers import read_document
+from federation.wire import Activity, WireObject
 from node.actors import integrity
 from node.actors.remote import remote_actor, resolve_handle
 from node.groups import anonymous_posts, groups, membership

@@ -17,7 +17,8 @@ from sqlmodel import col, select
 from federation.client import FederationClient
 from federation.errors import CoveError
 from federation.normalise import needs_normalising
-from federation.wire import Activity, Document, read_as_given, read_document
+from federation.readers import read_as_given, read_document
+from federation.wire import Activity, Document
 from node.faults import Fault, fault_of, summary
 from node.inbound import dispatch
 from node.outage import OutageTracker

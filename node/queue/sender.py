@@ -10,8 +10,8 @@ import random
 from collections import Counter, deque
 from datetime import timedelta
 
-from federation.client import FederationClient, FetchError, PolicyRefused, Signer
-from federation.errors import CoveError
+from federation.client import FederationClient, Signer
+from federation.errors import CoveError, FetchError, PolicyRefused
 from node.actors.signers import local_signer
 from node.outage import OutageTracker
 from node.queue import delivery

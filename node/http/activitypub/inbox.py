@@ -12,18 +12,13 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from federation import jsontext
-from federation.client import FetchError, origin, same_host
-from federation.errors import Invalid, Refused, Unauthorized
+from federation.addresses import origin, same_host
+from federation.errors import FetchError, Invalid, Refused, Unauthorized, UnsupportedType
 from federation.httpsig.inbound import Claim, authority_of, claim_of
 from federation.httpsig.message import Headers, HttpMessage
 from federation.normalise import check_nesting, needs_normalising
-from federation.wire import (
-    Activity,
-    Document,
-    UnsupportedType,
-    read_as_given,
-    read_document,
-)
+from federation.readers import read_as_given, read_document
+from federation.wire import Activity, Document
 from moderation.domains import OPEN, Decision
 from node.actors.instance import get_instance
 from node.actors.signers import instance_signer
