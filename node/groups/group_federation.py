@@ -26,7 +26,7 @@ from node.groups import admission
 from node.groups.groups import GroupInfo, get_group
 from node.groups.posts import take_content
 from node.groups.rules import current_rules
-from node.moderators.bans import check_not_banned
+from node.moderators.ban_checks import check_not_banned
 from node.queue.delivery import queue
 from node.runtime import Node
 from node.store.states import (

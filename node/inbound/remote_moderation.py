@@ -15,7 +15,7 @@ from federation.wire import Activity, read_moment
 from moderation import bans as ban_policy
 from node.actors.remote import remote_actor
 from node.actors.signers import instance_signer
-from node.moderators.bans import ban_in_force
+from node.moderators.ban_checks import ban_in_force
 from node.runtime import Node
 from node.store.states import BanState, check_transition
 from node.store.tables import Ban, Post

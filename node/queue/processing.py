@@ -23,7 +23,8 @@ from node.domain_policy import publishing, sharing
 from node.faults import Fault, fault_of, summary
 from node.groups import group_federation
 from node.inbound import remote_groups, remote_moderation
-from node.moderators import group_moderation, reports
+from node.moderators import suspensions
+from node.moderators.reports import decisions, received
 from node.outage import OutageTracker
 from node.runtime import Node
 from node.store.states import ActivityState, Direction, check_transition
@@ -200,7 +201,7 @@ async def _steadily(outage: OutageTracker, step: Callable[[], Awaitable[T]]) -> 
 
 async def apply(node: Node, client: FederationClient, activity: Activity) -> None:
     kind = activity.type
-    if await group_moderation.is_suspended(node, activity.actor):
+    if await suspensions.is_suspended(node, activity.actor):
         raise Refused("the actor is suspended from this node")
     decision = await node.policy.decide_url(activity.actor, node.clock())
     if decision.suspended:  # stored before its server was cut off
@@ -215,11 +216,11 @@ async def apply(node: Node, client: FederationClient, activity: Activity) -> Non
     elif kind in ("Leave", "Block"):
         await group_federation.receive_unfollow(node, activity, None)
     elif kind == "Flag":
-        await reports.receive_flag(node, client, activity)
+        await received.receive_flag(node, client, activity)
     elif kind == "Undo":
         await _undo(node, client, activity)
     elif kind in ("Accept", "Reject"):
-        if not await reports.receive_outcome(node, activity, accepted=kind == "Accept"):
+        if not await decisions.receive_outcome(node, activity, accepted=kind == "Accept"):
             await remote_groups.receive_answer(node, activity, accepted=kind == "Accept")
     elif kind == "Announce":
         await remote_groups.receive_announce(node, client, activity)

@@ -34,7 +34,8 @@ from node.http.state import (
 )
 from node.inbound import remote_moderation
 from node.members import accounts
-from node.moderators import bans, reports
+from node.moderators import ban_checks
+from node.moderators.reports import received
 from node.queue.inbox import Inbound
 from node.runtime import Node
 from node.store.tables import URI_LENGTH
@@ -137,8 +138,8 @@ async def _refuse_domain(node: Node, url: str | None) -> Decision:
 
 async def _refuse_suspended(request: web.Request, actor: str) -> None:
     node = request.app[NODE]
-    table = await request.app[SUSPENSIONS].get("node", lambda: bans.suspensions(node))
-    if bans.suspended(table, actor, node.clock()):
+    table = await request.app[SUSPENSIONS].get("node", lambda: ban_checks.suspensions(node))
+    if ban_checks.suspended(table, actor, node.clock()):
         raise Refused("the actor is suspended from this node")
 
 
@@ -187,7 +188,7 @@ async def receive(request: web.Request, local_actor_id: int | None) -> web.Respo
     if envelope.type == "Flag":
         # Reports are rare and must not vanish quietly: one naming nothing here, or with a bad
         # category or rule number, is answered with the reason instead of a 202.
-        await reports.check_flag(request.app[NODE], envelope)
+        await received.check_flag(request.app[NODE], envelope)
     if envelope.type in ("Block", "Undo"):
         # A remote group's ban of a member here is kept only from that group's moderators;
         # anyone else hears 403 at once (rare, so worth a fetch of the moderators).
