@@ -16,7 +16,7 @@ from moderation.domains import Severity
 from node.domain_policy import blocks
 from node.groups import groups
 from node.groups.groups import NewGroup
-from node.moderators import group_moderation
+from node.moderators import bans
 from node.moderators.roles import Acting
 from node.store.states import ActivityState, Direction, PostingPolicy, Visibility
 from node.store.tables import Activity, Post
@@ -77,9 +77,7 @@ def edit(peer: HostilePeer, note: dict[str, Any], **changes: Any) -> dict[str, A
 
 async def ban(served: ServedNode, actor: str) -> None:
     async with client_for(served.node) as client:
-        await group_moderation.ban(
-            served.node, client, Acting.operator(served.node), "grief", actor, "", None
-        )
+        await bans.ban(served.node, client, Acting.operator(served.node), "grief", actor, "", None)
 
 
 async def test_a_private_message_stays_private_when_its_edit_addresses_everyone(

@@ -14,7 +14,9 @@ import pytest
 from node.groups import anonymous_posts, groups
 from node.groups.groups import NewGroup
 from node.members import accounts, participation, tokens
-from node.moderators import group_moderation, reports
+from node.moderators import bans, removals
+from node.moderators.reports import decisions
+from node.moderators.reports.filed import file_report
 from node.moderators.roles import Acting, acting_as
 from node.store.states import AccountRole, PostingPolicy, ReportState
 from tests.conftest import ServedNode, client_for
@@ -94,22 +96,20 @@ async def test_nothing_served_or_sent_names_the_author_of_an_anonymous_post(
             status = await lemmy.deliver(client, urls.inbox(group), activity, reader)
             assert status == 202, activity["type"]
             await settled(served, activity["id"])
-        filed = await reports.file_report(
+        filed = await file_report(
             node, client, sam, thread, category="self_harm", comment="please check on them"
         )
         assert filed.target_account_uri == group
         # The moderators at work.
         for removed in (True, False):
-            await group_moderation.set_removed(
+            await removals.set_removed(
                 node, client, mo_acting, "circle", answer, "off topic", removed=removed
             )
-        await group_moderation.ban(
-            node, client, mo_acting, "circle", troll, "spam", None, remove_content=True
-        )
-        await group_moderation.set_pinned(node, client, mo_acting, "circle", thread, pinned=True)
+        await bans.ban(node, client, mo_acting, "circle", troll, "spam", None, remove_content=True)
+        await removals.set_pinned(node, client, mo_acting, "circle", thread, pinned=True)
         await participation.delete(node, client, author, answer)
-        for found in await reports.list_reports(node, mo):
-            await reports.decide(node, mo, found.id, ReportState.RESOLVED, "we reached out")
+        for found in await decisions.list_reports(node, mo):
+            await decisions.decide(node, mo, found.id, ReportState.RESOLVED, "we reached out")
     await deliveries_done(served)
 
     # Every GET route, to everyone but the moderators: unsigned, signed by another server,
@@ -121,7 +121,7 @@ async def test_nothing_served_or_sent_names_the_author_of_an_anonymous_post(
         groups=["circle"],
         people=["mo", AUTHOR, "sam"],
         post_tokens=[u.rsplit("/", 1)[1] for u in (thread, reply, answer)],
-        report_ids=[str(r.id) for r in await reports.list_reports(node, mo, ())],
+        report_ids=[str(r.id) for r in await decisions.list_reports(node, mo, ())],
     )
 
     def fetcher(headers: dict[str, str]) -> Fetch:

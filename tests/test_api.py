@@ -21,7 +21,8 @@ from federation.errors import Conflict, Invalid
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.members import accounts, tokens
-from node.moderators import group_moderation, reports
+from node.moderators import appointments, removals
+from node.moderators.reports.filed import file_report
 from node.moderators.roles import Acting
 from node.queue import delivery
 from node.runtime import Node
@@ -99,7 +100,7 @@ async def community(node: Node) -> Community:
     await groups.create_group(node, NewGroup(name="grief", title="Grief"))
     await groups.create_group(node, NewGroup(name="ptsd", title="PTSD", owner="bea"))
     async with client_for(node) as client:
-        await group_moderation.set_moderator(
+        await appointments.set_moderator(
             node, client, Acting.operator(node), "grief", "mo", moderator=True
         )
     return Community(
@@ -526,9 +527,7 @@ async def test_a_public_groups_log_is_public_and_a_members_only_log_is_for_membe
     public = await api.get(f"{C}/groups/grief/modlog")  # no token, as on the group's page
     assert public.status == 200
     assert [(e["action"], e["moderator"]) for e in public.body["items"]][:1] == [("lock_post", mo)]
-    await group_moderation.set_modlog_names_hidden(
-        node, Acting.operator(node), "grief", hidden=True
-    )
+    await removals.set_modlog_names_hidden(node, Acting.operator(node), "grief", hidden=True)
     hidden = await api.get(f"{C}/groups/grief/modlog", world.member)
     assert {e["moderator"] for e in hidden.body["items"]} == {None}
     seen_by_mod = await api.get(f"{C}/groups/grief/modlog", world.moderator)
@@ -595,9 +594,7 @@ async def test_reports_found_by_the_domain_are_the_ones_the_api_lists(
 ) -> None:
     async with client_for(world.node) as client:
         pat = await accounts.get_account_by_name(world.node, "pat")
-        filed = await reports.file_report(
-            world.node, client, pat, world.ptsd_post, category="harassment"
-        )
+        filed = await file_report(world.node, client, pat, world.ptsd_post, category="harassment")
     listed = await api.get(f"{M}/admin/reports", world.owner)
     assert [r["id"] for r in listed.body] == [str(filed.id)]
     assert listed.body[0]["group"] == world.node.urls.group("ptsd")
@@ -623,7 +620,7 @@ async def test_schemathesis_finds_no_server_error_in_any_operation(
     admin's token: no 500, and every answer as documented. Bounded in examples and time."""
     async with client_for(world.node) as client:
         pat = await accounts.get_account_by_name(world.node, "pat")
-        await reports.file_report(world.node, client, pat, world.grief_post, category="spam")
+        await file_report(world.node, client, pat, world.grief_post, category="spam")
     # The operations reach the real work when they name a group and a report that exist.
     (tmp_path / "schemathesis.toml").write_text(
         f"""

@@ -23,7 +23,7 @@ from node.domain_policy import blocks
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
-from node.moderators import group_moderation
+from node.moderators import appointments, group_domain_blocks
 from node.moderators.roles import Acting
 from node.queue.sender import Sender
 from node.runtime import Node
@@ -250,14 +250,14 @@ async def test_a_groups_moderators_keep_a_domain_out_of_their_group_only(
     await groups.create_group(node, NewGroup(name="calm", title="Calm"))
     olive = await accounts.create_account(node, "olive")
     async with client_for(node) as client:
-        await group_moderation.set_moderator(
+        await appointments.set_moderator(
             node, client, Acting.operator(node), "grief", "olive", moderator=True
         )
     by_olive = Acting.member(node, olive)
-    info, ended = await group_moderation.block_domain(node, by_olive, "grief", EVIL, "raids")
+    info, ended = await group_domain_blocks.block_domain(node, by_olive, "grief", EVIL, "raids")
     assert (info.domain, ended) == (EVIL, 0)
     with pytest.raises(Refused):  # olive moderates grief, not calm
-        await group_moderation.block_domain(node, by_olive, "calm", EVIL)
+        await group_domain_blocks.block_domain(node, by_olive, "calm", EVIL)
     follow = evil.fixture(FOLLOW, group)
     assert await send(served, evil, follow) == 202
     row = await settled(served, follow["id"])
@@ -282,5 +282,5 @@ async def test_a_groups_moderators_keep_a_domain_out_of_their_group_only(
             select(col(Membership.state)).where(Membership.actor_uri == evil.person)
         )
         assert sorted(s.value for s in logged.all()) == ["accepted"]
-    await group_moderation.unblock_domain(node, by_olive, "grief", EVIL)
-    assert await group_moderation.blocked_domains(node, by_olive, "grief") == []
+    await group_domain_blocks.unblock_domain(node, by_olive, "grief", EVIL)
+    assert await group_domain_blocks.blocked_domains(node, by_olive, "grief") == []

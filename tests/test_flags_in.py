@@ -19,7 +19,8 @@ from moderation.rules import parse_rules
 from node.groups import groups, rules
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
-from node.moderators import reports
+from node.moderators.reports import decisions, received
+from node.moderators.reports.info import ReportInfo
 from node.moderators.roles import Acting
 from node.store.tables import Activity as ActivityRow
 from node.store.tables import Report
@@ -72,8 +73,8 @@ async def test_flags_in_mastodon_lemmy_and_mbin_shapes_each_make_a_report(
         flag = {"id": f"{peer.base}/flags/{n}", "type": "Flag", "actor": peer.person, **shape}
         assert await _send(served, peer, flag) == 202
 
-    async def three_reports() -> list[reports.ReportInfo]:
-        found = await reports.list_reports(served.node, Acting.operator(served.node))
+    async def three_reports() -> list[ReportInfo]:
+        found = await decisions.list_reports(served.node, Acting.operator(served.node))
         return found if len(found) == 3 else []
 
     found = await eventually(three_reports)
@@ -87,7 +88,7 @@ async def test_flags_in_mastodon_lemmy_and_mbin_shapes_each_make_a_report(
     activity = read_document(again)
     assert isinstance(activity, Activity)
     async with client_for(served.node) as client:
-        await reports.receive_flag(served.node, client, activity)
+        await received.receive_flag(served.node, client, activity)
     async with served.node.store.session() as session:
         assert len((await session.exec(select(Report))).all()) == 3
 
@@ -101,14 +102,14 @@ async def test_a_worry_goes_first_and_resolving_answers_the_reporting_server(
     worry = {**plain, "id": f"{peer.base}/flags/b", "object": post, "to": [group]}
     await _send(served, peer, {**worry, "summary": "I think she wants to kill herself"})
 
-    async def two() -> list[reports.ReportInfo]:
-        found = await reports.list_reports(served.node, Acting.operator(served.node))
+    async def two() -> list[ReportInfo]:
+        found = await decisions.list_reports(served.node, Acting.operator(served.node))
         return found if len(found) == 2 else []
 
     first, second = await eventually(two)  # type: ignore[misc]
     assert first.urgent and first.category.value == "self_harm"
     assert not second.urgent
-    await reports.decide(
+    await decisions.decide(
         served.node, Acting.operator(served.node), second.id, ReportState.DISMISSED, "on topic"
     )
 
@@ -180,8 +181,8 @@ async def test_the_peers_own_flag_documents_delivered_signed_each_make_the_right
             body = json.dumps(flag).encode()
             assert await client.post(served.urls.shared_inbox(), body, signer) == 202
 
-    async def three() -> dict[str, reports.ReportInfo]:
-        found = await reports.list_reports(served.node, Acting.operator(served.node))
+    async def three() -> dict[str, ReportInfo]:
+        found = await decisions.list_reports(served.node, Acting.operator(served.node))
         return {r.flag_uri: r for r in found} if len(found) == 3 else {}
 
     by_flag = await eventually(three)
@@ -221,15 +222,15 @@ async def test_a_flag_naming_two_posts_gets_one_answer_once_both_are_decided(
     }
     assert await _send(served, peer, flag) == 202
 
-    async def two() -> list[reports.ReportInfo]:
-        found = await reports.list_reports(node, Acting.operator(node))
+    async def two() -> list[ReportInfo]:
+        found = await decisions.list_reports(node, Acting.operator(node))
         return found if len(found) == 2 else []
 
     first, second = await eventually(two)  # type: ignore[misc]
     operator = Acting.operator(node)
-    await reports.decide(node, operator, first.id, ReportState.RESOLVED, "ad removed")
+    await decisions.decide(node, operator, first.id, ReportState.RESOLVED, "ad removed")
     assert peer.received("Accept") == [] and peer.received("Reject") == []
-    await reports.decide(node, operator, second.id, ReportState.DISMISSED, "not an ad")
+    await decisions.decide(node, operator, second.id, ReportState.DISMISSED, "not an ad")
 
     async def answered() -> list[Any]:
         return peer.received("Accept") + peer.received("Reject")

@@ -13,7 +13,7 @@ from node.groups import anonymous_posts, groups, membership
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
 from node.members.accounts import AccountInfo
-from node.moderators import group_moderation
+from node.moderators import removals
 from node.moderators.roles import Acting
 from node.store.states import ActivityState, Direction, PostingPolicy, Visibility
 from node.store.tables import Activity, Post, RemoteMembership
@@ -281,7 +281,7 @@ async def test_pinning_a_post_features_it_and_tells_followers(
         post_id = await participation.publish(
             served.node, client, jo, served.urls.group("run"), "Rules", title="Rules"
         )
-        await group_moderation.set_pinned(
+        await removals.set_pinned(
             served.node, client, Acting.operator(served.node), "run", post_id, pinned=True
         )
     featured = await signed_get(peer.node, served.urls.group("run") + "/featured")
@@ -302,7 +302,7 @@ async def test_pinning_a_post_features_it_and_tells_followers(
     (add,) = await eventually(add_received)  # type: ignore[misc]
     assert add.document["target"] == served.urls.group("run") + "/featured"
     async with client_for(served.node) as client:
-        await group_moderation.set_pinned(
+        await removals.set_pinned(
             served.node, client, Acting.operator(served.node), "run", post_id, pinned=False
         )
     featured = await signed_get(peer.node, served.urls.group("run") + "/featured")
@@ -363,7 +363,7 @@ async def test_members_only_posts_are_addressed_to_followers_and_served_only_to_
         assert "just us" not in await r.text()
     # The group's moderation log likewise: for its members' servers only.
     async with client_for(served.node) as client:
-        await group_moderation.set_locked(
+        await removals.set_locked(
             served.node, client, Acting.operator(served.node), "closed", post_id, "", locked=True
         )
     log_url = served.urls.modlog(served.urls.group("closed"))

@@ -25,7 +25,7 @@ from node.domain_policy import blocks
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
-from node.moderators import group_moderation
+from node.moderators import bans
 from node.moderators.roles import Acting
 from node.queue.workers import Workers
 from node.runtime import Node
@@ -76,9 +76,7 @@ async def world(served: ServedNode) -> AsyncIterator[World]:
         async with client_for(node) as client:
             kim_post = await participation.publish(node, client, kim, group, "kim's words")
             banned = hostile.actor("banned")
-            await group_moderation.ban(
-                node, client, Acting.operator(node), "grief", banned, "spam", None
-            )
+            await bans.ban(node, client, Acting.operator(node), "grief", banned, "spam", None)
         await blocks.set_block(
             node, Acting.operator(node), BlockEntry(domain=CUT, severity=Severity.SUSPEND)
         )

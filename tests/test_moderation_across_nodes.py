@@ -23,7 +23,9 @@ from node.groups import groups, rules
 from node.groups.groups import NewGroup
 from node.inbound import remote_moderation
 from node.members import accounts, notifications, participation
-from node.moderators import group_moderation, reports
+from node.moderators import bans, removals
+from node.moderators.reports import decisions, filed
+from node.moderators.reports.info import ReportInfo
 from node.moderators.roles import Acting
 from node.runtime import Node
 from node.store.tables import Post, RemoteMembership
@@ -119,18 +121,18 @@ async def test_report_removal_ban_and_outcome_across_three_nodes(
         # A member on A reported the other post earlier; it waits in olive's queue.
         max_ = await accounts.create_account(a.node, "max")
         async with client_for(a.node) as client:
-            await reports.file_report(
+            await filed.file_report(
                 a.node, client, max_, other, category="other", comment="not sure about this"
             )
         # ray reports the post citing rule 2: Flags go to A (the group) and C (the author).
         async with client_for(b.node) as client:
-            sent = await reports.file_report(
+            sent = await filed.file_report(
                 b.node, client, ray, spam, category=None, rules=(2,), comment="selling"
             )
         assert sent.direction.value == "sent"
 
-        async def reported_on_a() -> list[reports.ReportInfo]:
-            found = await reports.list_reports(a.node, Acting.member(a.node, olive))
+        async def reported_on_a() -> list[ReportInfo]:
+            found = await decisions.list_reports(a.node, Acting.member(a.node, olive))
             return found if len(found) == 2 else []
 
         # olive sees ray's report first in her queue (the newest), the earlier one behind it.
@@ -144,10 +146,10 @@ async def test_report_removal_ban_and_outcome_across_three_nodes(
         # A's moderator removes the post and bans cal for 7 days with content removal.
         acting = Acting.member(a.node, olive)
         async with client_for(a.node) as client:
-            await group_moderation.set_removed(
+            await removals.set_removed(
                 a.node, client, acting, "grief", spam, "selling", removed=True
             )
-            await group_moderation.ban(
+            await bans.ban(
                 a.node,
                 client,
                 acting,
@@ -157,7 +159,7 @@ async def test_report_removal_ban_and_outcome_across_three_nodes(
                 clock() + timedelta(days=7),
                 remove_content=True,
             )
-        await reports.decide(a.node, acting, report.id, ReportState.RESOLVED, "post removed")
+        await decisions.decide(a.node, acting, report.id, ReportState.RESOLVED, "post removed")
 
         async def removed_on_b_and_c() -> bool:
             posts = [await find_post(n, uri) for n in (b, c) for uri in (spam, other)]
@@ -173,7 +175,7 @@ async def test_report_removal_ban_and_outcome_across_three_nodes(
 
         # ray on B hears what happened.
         async def outcome_on_b() -> bool:
-            mine = await reports.my_reports(b.node, ray)
+            mine = await decisions.my_reports(b.node, ray)
             return mine[0].state == ReportState.RESOLVED
 
         await eventually(outcome_on_b)

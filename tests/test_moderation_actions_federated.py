@@ -25,8 +25,8 @@ from node.groups.groups import NewGroup
 from node.inbound import dispatch, remote_moderation
 from node.members import accounts, participation
 from node.members.accounts import AccountInfo
-from node.moderators import group_moderation
-from node.moderators.bans import ban_in_force
+from node.moderators import appointments, bans, removals
+from node.moderators.ban_checks import ban_in_force
 from node.moderators.roles import Acting
 from node.runtime import Node
 from node.store.states import BanState
@@ -88,7 +88,7 @@ async def _remove_everywhere(
     """olive removes (or restores) the posts on A; wait until B and C both have it so."""
     async with client_for(w.a.node) as client:
         for uri in uris:
-            await group_moderation.set_removed(
+            await removals.set_removed(
                 w.a.node, client, w.by_olive, "garden", uri, reason, removed=removed
             )
 
@@ -194,7 +194,7 @@ async def test_a_moderators_removal_of_their_own_post_is_a_removal_and_restorabl
         assert mine in await _feed(w.b, w.ray)
 
         async with client_for(w.a.node) as client:
-            await group_moderation.set_removed(
+            await removals.set_removed(
                 w.a.node, client, w.by_olive, "garden", mine, "outdated", removed=True
             )
 
@@ -208,7 +208,7 @@ async def test_a_moderators_removal_of_their_own_post_is_a_removal_and_restorabl
         assert mine not in await _feed(w.b, w.ray)
 
         async with client_for(w.a.node) as client:
-            await group_moderation.set_removed(
+            await removals.set_removed(
                 w.a.node, client, w.by_olive, "garden", mine, "", removed=False
             )
 
@@ -230,7 +230,7 @@ async def test_a_locked_thread_refuses_replies_on_members_servers_until_unlocked
         assert (await _stored(w.b, thread)).locked_at is None
 
         async with client_for(w.a.node) as client:
-            await group_moderation.set_locked(
+            await removals.set_locked(
                 w.a.node, client, w.by_olive, "garden", thread, "heated", locked=True
             )
 
@@ -245,7 +245,7 @@ async def test_a_locked_thread_refuses_replies_on_members_servers_until_unlocked
             assert replies.all() == []  # refused before it was stored or sent
 
         async with client_for(w.a.node) as client:
-            await group_moderation.set_locked(
+            await removals.set_locked(
                 w.a.node, client, w.by_olive, "garden", thread, "", locked=False
             )
 
@@ -264,7 +264,7 @@ async def test_the_group_itself_refuses_a_reply_into_a_locked_thread(
     async with garden(node, peer_node) as w:
         thread = await _publish(w.a, w.olive, w.group, "Closed for now", title="Closed")
         async with client_for(w.a.node) as client:
-            await group_moderation.set_locked(
+            await removals.set_locked(
                 w.a.node, client, w.by_olive, "garden", thread, "", locked=True
             )
         with pytest.raises(Refused, match="locked"):
@@ -292,7 +292,7 @@ async def test_a_ban_reaches_the_banned_members_server_and_so_does_its_lifting(
             microsecond=0
         )  # the wire has seconds
         async with client_for(w.a.node) as client:
-            await group_moderation.ban(w.a.node, client, w.by_olive, "garden", cal, "spam", until)
+            await bans.ban(w.a.node, client, w.by_olive, "garden", cal, "spam", until)
         banned = await eventually(lambda: _ban_on(w.c, w.group, cal))
         assert isinstance(banned, Ban)
         assert (banned.reason, banned.moderator_uri) == ("spam", w.a.urls.person("olive"))
@@ -301,7 +301,7 @@ async def test_a_ban_reaches_the_banned_members_server_and_so_does_its_lifting(
             await _publish(w.c, w.cal, w.group, "Let me in", title="Again")
 
         async with client_for(w.a.node) as client:
-            await group_moderation.unban(w.a.node, client, w.by_olive, "garden", cal)
+            await bans.unban(w.a.node, client, w.by_olive, "garden", cal)
 
         async def lifted_on_c() -> bool:
             return await _ban_on(w.c, w.group, cal) is None
@@ -312,7 +312,7 @@ async def test_a_ban_reaches_the_banned_members_server_and_so_does_its_lifting(
             assert row is not None and row.state == BanState.LIFTED
         after = await _publish(w.c, w.cal, w.group, "Thank you", title="Back")
         await eventually(lambda: _in_group_on_a(w, after))
-        assert await group_moderation.list_bans(w.a.node, w.by_olive, "garden") == []
+        assert await bans.list_bans(w.a.node, w.by_olive, "garden") == []
 
 
 async def test_a_ban_that_would_have_ended_already_is_refused_and_changes_nothing(
@@ -324,7 +324,7 @@ async def test_a_ban_that_would_have_ended_already_is_refused_and_changes_nothin
     acting = Acting.member(a.node, olive)
     async with client_for(a.node) as client:
         with pytest.raises(Invalid, match="expiry is in the past"):
-            await group_moderation.ban(
+            await bans.ban(
                 a.node,
                 client,
                 acting,
@@ -333,7 +333,7 @@ async def test_a_ban_that_would_have_ended_already_is_refused_and_changes_nothin
                 "spam",
                 a.node.clock() - timedelta(hours=1),
             )
-    assert await group_moderation.list_bans(a.node, acting, "garden") == []
+    assert await bans.list_bans(a.node, acting, "garden") == []
     async with a.node.store.session() as session:
         assert (await session.exec(select(Ban))).all() == []
         assert (await session.exec(select(ModLogEntry))).all() == []
@@ -440,11 +440,11 @@ async def test_a_new_moderator_is_trusted_on_members_servers_until_they_step_dow
         assert (await _stored(w.b, first)).removed_at is None
 
         async with client_for(w.a.node) as client:
-            await group_moderation.set_moderator(
+            await appointments.set_moderator(
                 w.a.node, client, w.by_olive, "garden", "max", moderator=True
             )
             # At once: B has no copy of the collection to refresh first, it reads it afresh.
-            await group_moderation.set_removed(
+            await removals.set_removed(
                 w.a.node, client, Acting.member(w.a.node, w.max), "garden", first, "", removed=True
             )
 
@@ -456,11 +456,11 @@ async def test_a_new_moderator_is_trusted_on_members_servers_until_they_step_dow
             assert max_uri in await remote_moderation.moderators_of(w.b.node, client, w.group)
 
         async with client_for(w.a.node) as client:
-            await group_moderation.set_moderator(
+            await appointments.set_moderator(
                 w.a.node, client, w.by_olive, "garden", "max", moderator=False
             )
             with pytest.raises(Refused, match="not a moderator"):
-                await group_moderation.set_removed(
+                await removals.set_removed(
                     w.a.node,
                     client,
                     Acting.member(w.a.node, w.max),

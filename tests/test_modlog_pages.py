@@ -16,7 +16,7 @@ from node.groups import groups, rules
 from node.groups.groups import NewGroup
 from node.http.activitypub.collections import MODLOG_PAGE_SIZE
 from node.members import accounts
-from node.moderators import group_moderation, modlog
+from node.moderators import bans, modlog, removals
 from node.moderators.roles import Acting
 from tests.conftest import ServedNode, client_for
 
@@ -50,7 +50,7 @@ async def grief_with_a_ban(served: ServedNode, **shape: bool) -> str:
         needs_acceptance=False,
     )
     async with client_for(served.node) as client:
-        await group_moderation.ban(
+        await bans.ban(
             served.node,
             client,
             acting,
@@ -85,8 +85,8 @@ async def test_the_owner_hides_moderator_names_from_the_log_everywhere(
     olive = await grief_with_a_ban(served)
     sam = Acting.member(served.node, await accounts.create_account(served.node, "sam"))
     with pytest.raises(Refused, match="only the owner of grief or a node admin"):
-        await group_moderation.set_modlog_names_hidden(served.node, sam, "grief", hidden=True)
-    await group_moderation.set_modlog_names_hidden(
+        await removals.set_modlog_names_hidden(served.node, sam, "grief", hidden=True)
+    await removals.set_modlog_names_hidden(
         served.node, Acting.operator(served.node), "grief", hidden=True
     )
     group_uri = served.urls.group("grief")
@@ -104,7 +104,7 @@ async def test_the_owner_hides_moderator_names_from_the_log_everywhere(
         ("change_rules", "Update", group_uri),
     ]
 
-    await group_moderation.set_modlog_names_hidden(
+    await removals.set_modlog_names_hidden(
         served.node, Acting.operator(served.node), "grief", hidden=False
     )
     _, html = await page(served, group_uri)

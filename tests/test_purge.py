@@ -15,7 +15,7 @@ from moderation.modlog import ModAction
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
-from node.moderators import group_moderation
+from node.moderators import removals
 from node.moderators.roles import Acting
 from node.store.states import DeliveryState
 from node.store.tables import Activity, Delivery, ModLogEntry, Post
@@ -52,18 +52,18 @@ async def test_a_purge_erases_a_removed_post_and_every_stored_copy(served: Serve
 
     moderator = Acting.member(node, olive)
     with pytest.raises(Conflict, match=r"remove .* before purging it"):
-        await group_moderation.purge(node, moderator, "grief", post_uri)
+        await removals.purge(node, moderator, "grief", post_uri)
     with pytest.raises(Refused, match="not a moderator of grief"):
-        await group_moderation.purge(node, Acting.member(node, ann), "grief", post_uri)
+        await removals.purge(node, Acting.member(node, ann), "grief", post_uri)
     async with client_for(node) as client:
-        await group_moderation.set_removed(
+        await removals.set_removed(
             node, client, moderator, "grief", post_uri, "doxxing", removed=True
         )
     async with node.store.session() as session:
         kept = (await session.exec(select(Post).where(Post.uri == post_uri))).one()
     assert SECRET in kept.content_html  # a removal keeps it, for the moderators
 
-    emptied = await group_moderation.purge(node, moderator, "grief", post_uri)
+    emptied = await removals.purge(node, moderator, "grief", post_uri)
 
     assert emptied >= 2
     async with node.store.session() as session:
@@ -79,4 +79,4 @@ async def test_a_purge_erases_a_removed_post_and_every_stored_copy(served: Serve
     async with served.client.get(post_uri, headers={"Accept": "application/activity+json"}) as r:
         assert r.status == 410 and SECRET not in await r.text()
     with pytest.raises(NotFound):
-        await group_moderation.purge(node, moderator, "grief", post_uri)
+        await removals.purge(node, moderator, "grief", post_uri)

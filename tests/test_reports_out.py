@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from node.members import accounts
-from node.moderators import reports
+from node.moderators.reports import filed
 from node.store.states import PostKind, Visibility
 from node.store.tables import Post
 from tests.conftest import ServedNode, client_for, eventually
@@ -70,7 +70,7 @@ async def flags_at(peer: LemmyPeer, count: int = 1) -> list[dict[str, Any]]:
 async def report(served: ServedNode, target: str, *, identify: bool = False) -> None:
     ray = await accounts.create_account(served.node, "ray")
     async with client_for(served.node) as client:
-        await reports.file_report(
+        await filed.file_report(
             served.node, client, ray, target, category="spam", comment="selling", identify=identify
         )
 

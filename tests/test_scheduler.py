@@ -18,7 +18,7 @@ from node.config import Config
 from node.domain_policy import blocks
 from node.groups import groups
 from node.groups.groups import NewGroup
-from node.moderators import group_moderation
+from node.moderators import bans
 from node.moderators.roles import Acting
 from node.queue.delivery import queue
 from node.queue.scheduler import JOBS, periodic_jobs, prune_deliveries, run_job
@@ -95,7 +95,7 @@ async def test_a_ban_is_marked_expired_by_the_scheduled_job_once_its_time_is_up(
     await groups.create_group(node, NewGroup(name="calm", title="Calm"))
     banned = "http://127.0.0.1:9/users/troll"
     async with client_for(node) as client:
-        await group_moderation.ban(
+        await bans.ban(
             node, client, Acting.operator(node), "calm", banned, "spam", clock() + timedelta(days=1)
         )
     assert "expire_bans" in {job.id for job in periodic_jobs(node).get_jobs()}
@@ -114,7 +114,7 @@ async def test_a_ban_is_marked_expired_by_the_scheduled_job_once_its_time_is_up(
         (ModAction.BAN, banned),
         (ModAction.BAN_EXPIRED, banned),
     ]
-    assert await group_moderation.list_bans(node, Acting.operator(node), "calm") == []
+    assert await bans.list_bans(node, Acting.operator(node), "calm") == []
 
 
 async def test_domain_blocks_expire_on_the_schedule_beside_the_blocklist_sync(node: Node) -> None:

@@ -15,7 +15,7 @@ from sqlmodel import select
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
-from node.moderators import group_moderation, modlog
+from node.moderators import modlog, suspensions
 from node.moderators.roles import Acting
 from node.store.states import PostingPolicy
 from node.store.tables import Activity as ActivityRow
@@ -62,7 +62,7 @@ async def test_a_suspended_actor_is_removed_everywhere_and_refused_at_the_inbox(
 
     operator = Acting.operator(a.node)
     async with client_for(a.node) as client:
-        await group_moderation.suspend(a.node, client, operator, lemmy.person, "spam wave", None)
+        await suspensions.suspend(a.node, client, operator, lemmy.person, "spam wave", None)
 
     async def removed_on_b() -> bool:
         found = await find_post(b, post)
@@ -86,7 +86,7 @@ async def test_a_suspended_actor_is_removed_everywhere_and_refused_at_the_inbox(
         assert kept.first() is None
 
     # Lifted, they are heard again (the inbox's cache of suspensions follows at once).
-    await group_moderation.unsuspend(a.node, operator, lemmy.person)
+    await suspensions.unsuspend(a.node, operator, lemmy.person)
     assert await send(a, lemmy, again) == 202
     row = await settled(a, again["id"])
     assert row.state.value == "processed"

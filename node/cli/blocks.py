@@ -28,7 +28,7 @@ from node.domain_policy.blocks import (
 from node.domain_policy.files import ImportReport, export_list, import_list
 from node.domain_policy.mode import switch_mode
 from node.domain_policy.why import explain
-from node.moderators import group_moderation
+from node.moderators import group_domain_blocks
 from node.moderators.roles import acting_as
 from node.runtime import Node
 from node.store.states import SourceKind
@@ -456,7 +456,9 @@ async def cmd_group_block(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        info, ended = await group_moderation.block_domain(node, acting, a.group, a.domain, a.reason)
+        info, ended = await group_domain_blocks.block_domain(
+            node, acting, a.group, a.domain, a.reason
+        )
         emit(
             inv,
             {**info.as_json(), "follows_ended": ended},
@@ -471,7 +473,7 @@ async def cmd_group_unblock(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        await group_moderation.unblock_domain(node, acting, a.group, a.domain)
+        await group_domain_blocks.unblock_domain(node, acting, a.group, a.domain)
         emit(inv, {"group": a.group, "domain": a.domain}, f"{a.domain} may take part in {a.group}")
 
     await with_node(inv, work)
@@ -482,7 +484,7 @@ async def cmd_group_blocked(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        found = await group_moderation.blocked_domains(node, acting, a.group)
+        found = await group_domain_blocks.blocked_domains(node, acting, a.group)
         emit(
             inv,
             [x.as_json() for x in found],

@@ -43,7 +43,7 @@ from node.domain_policy import mode
 from node.groups import anonymous_posts, groups, membership
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
-from node.moderators import group_moderation
+from node.moderators import removals
 from node.moderators.roles import acting_as
 from node.queue import delivery
 from node.queue.workers import Workers
@@ -561,7 +561,7 @@ async def cmd_group_pin(inv: Invocation) -> None:
 
     async def work(node: Node, client: FederationClient) -> None:
         acting = await acting_as(node, a.as_account)
-        await group_moderation.set_pinned(node, client, acting, a.name, a.post, pinned=a.pinned)
+        await removals.set_pinned(node, client, acting, a.name, a.post, pinned=a.pinned)
         emit(
             inv,
             {"group": a.name, "post": a.post, "pinned": a.pinned},

@@ -18,7 +18,9 @@ from node.cli.console import Invocation, Parser, emit, table, with_client, with_
 from node.groups import rules
 from node.groups.groups import get_group
 from node.members import accounts, notifications, tokens
-from node.moderators import group_moderation, modlog, reports
+from node.moderators import appointments, bans, modlog, removals, suspensions
+from node.moderators.reports import decisions, filed
+from node.moderators.reports.info import ReportInfo
 from node.moderators.roles import acting_as, require_log_reader
 from node.runtime import Node
 from node.store.paging import Cursor
@@ -221,7 +223,7 @@ async def cmd_mod_change(inv: Invocation) -> None:
 
     async def work(node: Node, client: FederationClient) -> None:
         acting = await acting_as(node, a.as_account)
-        await group_moderation.set_moderator(
+        await appointments.set_moderator(
             node, client, acting, a.group, a.account, moderator=a.moderator
         )
         done = "added" if a.moderator else "removed"
@@ -281,7 +283,7 @@ async def cmd_ban(inv: Invocation) -> None:
 
     async def work(node: Node, client: FederationClient) -> None:
         acting = await acting_as(node, a.as_account)
-        info = await group_moderation.ban(
+        info = await bans.ban(
             node,
             client,
             acting,
@@ -302,7 +304,7 @@ async def cmd_unban(inv: Invocation) -> None:
 
     async def work(node: Node, client: FederationClient) -> None:
         acting = await acting_as(node, a.as_account)
-        await group_moderation.unban(node, client, acting, a.group, a.actor)
+        await bans.unban(node, client, acting, a.group, a.actor)
         emit(
             inv,
             {"group": a.group, "actor": a.actor, "banned": False},
@@ -317,7 +319,7 @@ async def cmd_bans(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        found = await group_moderation.list_bans(node, acting, a.group)
+        found = await bans.list_bans(node, acting, a.group)
         rows = [
             [b.actor_uri, f"{b.expires_at:%Y-%m-%d %H:%M}" if b.expires_at else "-", b.reason]
             for b in found
@@ -333,11 +335,11 @@ async def cmd_post_action(inv: Invocation) -> None:
     async def work(node: Node, client: FederationClient) -> None:
         acting = await acting_as(node, a.as_account)
         if a.verb in ("remove", "restore"):
-            await group_moderation.set_removed(
+            await removals.set_removed(
                 node, client, acting, a.group, a.post, a.reason, removed=a.verb == "remove"
             )
         else:
-            await group_moderation.set_locked(
+            await removals.set_locked(
                 node, client, acting, a.group, a.post, a.reason, locked=a.verb == "lock"
             )
         done = {"remove": "removed", "restore": "restored", "lock": "locked"}.get(
@@ -353,7 +355,7 @@ async def cmd_post_purge(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        emptied = await group_moderation.purge(node, acting, a.group, a.post)
+        emptied = await removals.purge(node, acting, a.group, a.post)
         emit(
             inv,
             {"group": a.group, "post": a.post, "action": "purged", "activities_emptied": emptied},
@@ -363,7 +365,7 @@ async def cmd_post_purge(inv: Invocation) -> None:
     await with_node(inv, work)
 
 
-def _report_line(r: reports.ReportInfo) -> list[str]:
+def _report_line(r: ReportInfo) -> list[str]:
     return [
         str(r.id),
         "URGENT" if r.urgent else "",
@@ -380,7 +382,7 @@ async def cmd_report_list(inv: Invocation) -> None:
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
         states = list(ReportState) if a.state == "all" else [ReportState(a.state)]
-        found = await reports.list_reports(node, acting, states)
+        found = await decisions.list_reports(node, acting, states)
         emit(
             inv,
             [r.as_json() for r in found],
@@ -398,7 +400,7 @@ async def cmd_report_show(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        r = await reports.get_report(node, acting, a.id)
+        r = await decisions.get_report(node, acting, a.id)
         lines = [
             f"report {r.id}{' (URGENT)' if r.urgent else ''}: {r.state.value}",
             f"  about     {r.target_uri}"
@@ -432,7 +434,7 @@ async def cmd_report_decide(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        r = await reports.decide(node, acting, a.id, a.state, a.note)
+        r = await decisions.decide(node, acting, a.id, a.state, a.note)
         emit(inv, r.as_json(), f"report {r.id} is {r.state.value}")
 
     await with_node(inv, work)
@@ -450,7 +452,7 @@ async def cmd_report_file(inv: Invocation) -> None:
 
     async def work(node: Node, client: FederationClient) -> None:
         account = await accounts.get_account_by_name(node, a.account)
-        r = await reports.file_report(
+        r = await filed.file_report(
             node,
             client,
             account,
@@ -469,7 +471,7 @@ async def cmd_report_file(inv: Invocation) -> None:
 async def cmd_report_mine(inv: Invocation) -> None:
     async def work(node: Node) -> None:
         account = await accounts.get_account_by_name(node, inv.args.account)
-        found = await reports.my_reports(node, account)
+        found = await decisions.my_reports(node, account)
         rows = [[str(r.id), r.state.value, r.target_uri, r.outcome or ""] for r in found]
         emit(inv, [r.as_json() for r in found], table(["ID", "STATE", "TARGET", "OUTCOME"], rows))
 
@@ -520,7 +522,7 @@ async def cmd_modlog_names(inv: Invocation) -> None:
     hidden = a.choice == "hide"
 
     async def work(node: Node) -> None:
-        await group_moderation.set_modlog_names_hidden(
+        await removals.set_modlog_names_hidden(
             node, await acting_as(node, a.as_account), a.group, hidden=hidden
         )
         said = "hides" if hidden else "shows"
@@ -539,12 +541,12 @@ async def cmd_suspend(inv: Invocation) -> None:
     async def work(node: Node, client: FederationClient) -> None:
         acting = await acting_as(node, a.as_account)
         if a.suspend:
-            info = await group_moderation.suspend(
+            info = await suspensions.suspend(
                 node, client, acting, a.actor, a.reason, _expiry(node, a.duration, None)
             )
             emit(inv, info.as_json(), f"suspended {a.actor}")
         else:
-            await group_moderation.unsuspend(node, acting, a.actor)
+            await suspensions.unsuspend(node, acting, a.actor)
             emit(inv, {"actor": a.actor, "suspended": False}, f"lifted the suspension of {a.actor}")
 
     await with_client(inv, work)

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from federation.client import FederationClient
 from federation.wire import Activity
-from node.moderators import reports
+from node.moderators.reports import decisions
 from node.runtime import Node
 from node.store.states import MembershipState, advance
 from node.store.tables import RemoteMembership
@@ -22,7 +22,7 @@ async def receive_follow_answer(node: Node, client: FederationClient, activity: 
 
 
 async def receive_flag_answer(node: Node, client: FederationClient, activity: Activity) -> None:
-    await reports.receive_outcome(node, activity, accepted=activity.type == "Accept")
+    await decisions.receive_outcome(node, activity, accepted=activity.type == "Accept")
 
 
 async def receive_answer(node: Node, activity: Activity, accepted: bool) -> None:

@@ -21,7 +21,7 @@ from node.inbound import (
     remote_moderation,
     votes,
 )
-from node.moderators import group_moderation
+from node.moderators import suspensions
 from node.queue.outbox import sent_type
 from node.runtime import Node
 
@@ -142,7 +142,7 @@ async def verify(node: Node, client: FederationClient, activity: Activity) -> No
 
 async def receive(node: Node, client: FederationClient, activity: Activity) -> None:
     """Apply one stored activity: its sender's standing first, then its route, if any."""
-    if await group_moderation.is_suspended(node, activity.actor):
+    if await suspensions.is_suspended(node, activity.actor):
         raise Refused("the actor is suspended from this node")
     decision = await node.policy.decide_url(activity.actor, node.clock())
     if decision.suspended:  # stored before its server was cut off

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from federation.client import FederationClient
 from federation.wire import Activity
-from node.moderators import reports
+from node.moderators.reports import received
 from node.runtime import Node
 
 
 async def verify_flag(node: Node, client: FederationClient, activity: Activity) -> None:
     # Reports are rare and must not vanish quietly: the sender hears what is wrong with one.
-    await reports.check_flag(node, activity)
+    await received.check_flag(node, activity)
 
 
 async def receive_flag(node: Node, client: FederationClient, activity: Activity) -> None:
-    await reports.receive_flag(node, client, activity)
+    await received.receive_flag(node, client, activity)

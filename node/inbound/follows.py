@@ -13,7 +13,7 @@ from federation.wire import Activity
 from node.actors.remote import remote_actor
 from node.groups.groups import group_at
 from node.groups.membership import answer_follow, ask_to_join, move
-from node.moderators.bans import check_not_banned
+from node.moderators.ban_checks import check_not_banned
 from node.runtime import Node
 from node.store.states import (
     MembershipState,

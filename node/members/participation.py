@@ -23,7 +23,7 @@ from node.groups.posts import Draft, note_of
 from node.groups.rules import current_rules
 from node.inbound import posts as inbound_posts
 from node.members.accounts import AccountInfo
-from node.moderators.bans import ban_in_force, ban_refusal, thread_locked
+from node.moderators.ban_checks import ban_in_force, ban_refusal, thread_locked
 from node.queue.delivery import queue
 from node.runtime import Node
 from node.store.states import MembershipState, PostKind, Visibility, advance

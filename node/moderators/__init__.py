@@ -1,2 +1,2 @@
-"""What moderators do and see: reports (received, filed, decided), removals, bans, suspensions, the
-moderation log and who may act."""
+"""What moderators do and see: reports (received, filed, decided), removals, bans, suspensions,
+a group's own domain blocks, appointments, the moderation log and who may act."""

@@ -1,5 +1,5 @@
-"""Who is acting, and whether they may: node roles and group roles checked before every
-moderator action, and the appointment of a group's moderators."""
+"""Who is acting, and whether they may: node roles and group roles, checked before every moderator
+action (appointing a group's moderators included)."""
 
 from __future__ import annotations
 

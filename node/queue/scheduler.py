@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from node.domain_policy import blocks, syncing
 from node.faults import Fault, fault_of, summary
-from node.moderators import group_moderation
+from node.moderators import bans
 from node.outage import OutageTracker
 from node.queue import retention
 from node.runtime import Node, federation_client
@@ -112,7 +112,7 @@ async def sync_blocklists(node: Node) -> int:
 
 JOBS: tuple[tuple[str, Callable[[Node], Awaitable[int]], timedelta], ...] = (
     ("prune_deliveries", prune_deliveries, PRUNE_EVERY),
-    ("expire_bans", group_moderation.expire_bans, EXPIRE_BANS_EVERY),
+    ("expire_bans", bans.expire_bans, EXPIRE_BANS_EVERY),
     ("expire_domain_blocks", blocks.expire_blocks, EXPIRE_BANS_EVERY),
     ("sync_blocklists", sync_blocklists, SYNC_BLOCKLISTS_EVERY),
     ("prune_received", retention.prune_received, PRUNE_EVERY),

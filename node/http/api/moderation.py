@@ -26,8 +26,9 @@ from node.http.responses import json_response
 from node.http.state import CLIENT, NODE
 from node.members import notifications, tokens
 from node.members.accounts import AccountInfo
-from node.moderators import group_moderation, modlog, reports
-from node.moderators.reports import ReportInfo
+from node.moderators import appointments, bans, modlog, removals, suspensions
+from node.moderators.reports import decisions, filed
+from node.moderators.reports.info import ReportInfo
 from node.moderators.roles import (
     Acting,
     require_group_moderator,
@@ -348,7 +349,7 @@ async def admin_reports(request: web.Request) -> web.Response:
     # Mastodon has one closed state; Cove tells resolved from dismissed.
     closed = (ReportState.RESOLVED, ReportState.DISMISSED)
     states = closed if resolved else (ReportState.OPEN,)
-    found = await reports.list_reports(node, caller.acting, states, limit)
+    found = await decisions.list_reports(node, caller.acting, states, limit)
     return json_response([_admin_report(r) for r in found])
 
 
@@ -356,7 +357,7 @@ async def admin_reports(request: web.Request) -> web.Response:
 async def admin_report(request: web.Request) -> web.Response:
     caller = await _caller(request, "admin:read:reports")
     node = request.app[NODE]
-    info = await reports.get_report(node, caller.acting, _path_id(request, "report"))
+    info = await decisions.get_report(node, caller.acting, _path_id(request, "report"))
     return json_response(_admin_report(info))
 
 
@@ -365,8 +366,8 @@ async def _decide(request: web.Request, state: ReportState) -> ReportInfo:
     report_id = _path_id(request, "report")
     note = (await _body(request)).text("note")
     node = request.app[NODE]
-    await reports.decide(node, caller.acting, report_id, state, note)
-    return await reports.get_report(node, caller.acting, report_id)
+    await decisions.decide(node, caller.acting, report_id, state, note)
+    return await decisions.get_report(node, caller.acting, report_id)
 
 
 @_route("POST", MASTODON + "/admin/reports/{id}/resolve")
@@ -393,7 +394,7 @@ async def file_report(request: web.Request) -> web.Response:
     account_uri = _url("account_id", fields.required("account_id"))
     statuses = [_url("status_ids", s) for s in fields.texts("status_ids")]
     fields.flag("forward", False)
-    info = await reports.file_report(
+    info = await filed.file_report(
         request.app[NODE],
         request.app[CLIENT],
         caller.account,
@@ -428,7 +429,7 @@ async def reopen(request: web.Request) -> web.Response:
 async def my_reports(request: web.Request) -> web.Response:
     # Mastodon has no scope for reading one's own reports: `read` covers it.
     caller = await _caller(request, "read")
-    found = await reports.my_reports(request.app[NODE], caller.account)
+    found = await decisions.my_reports(request.app[NODE], caller.account)
     return json_response([r.as_json() for r in found])
 
 
@@ -483,17 +484,15 @@ async def post_action(request: web.Request) -> web.Response:
     name, action = _group_name(request), request.match_info["action"]
     if action in ("remove", "restore"):
         removed = action == "remove"
-        await group_moderation.set_removed(
-            node, client, acting, name, post, reason, removed=removed
-        )
+        await removals.set_removed(node, client, acting, name, post, reason, removed=removed)
     elif action in ("lock", "unlock"):
         locked = action == "lock"
-        await group_moderation.set_locked(node, client, acting, name, post, reason, locked=locked)
+        await removals.set_locked(node, client, acting, name, post, reason, locked=locked)
     elif action == "purge":
-        await group_moderation.purge(node, acting, name, post)
+        await removals.purge(node, acting, name, post)
     else:
         pinned = action == "pin"
-        await group_moderation.set_pinned(node, client, acting, name, post, pinned=pinned)
+        await removals.set_pinned(node, client, acting, name, post, pinned=pinned)
     return _done()
 
 
@@ -512,7 +511,7 @@ async def post_author(request: web.Request) -> web.Response:
 @_route("GET", COVE + "/groups/{name}/bans")
 async def list_bans(request: web.Request) -> web.Response:
     caller = await _caller(request, "admin:read:accounts")
-    found = await group_moderation.list_bans(request.app[NODE], caller.acting, _group_name(request))
+    found = await bans.list_bans(request.app[NODE], caller.acting, _group_name(request))
     return json_response([b.as_json() for b in found])
 
 
@@ -521,7 +520,7 @@ async def ban(request: web.Request) -> web.Response:
     caller = await _caller(request, "admin:write:accounts")
     fields = await _body(request)
     node = request.app[NODE]
-    info = await group_moderation.ban(
+    info = await bans.ban(
         node,
         request.app[CLIENT],
         caller.acting,
@@ -535,7 +534,7 @@ async def ban(request: web.Request) -> web.Response:
 
 
 async def _unban(request: web.Request, caller: Caller, fields: Fields) -> web.Response:
-    await group_moderation.unban(
+    await bans.unban(
         request.app[NODE],
         request.app[CLIENT],
         caller.acting,
@@ -560,7 +559,7 @@ async def unban(request: web.Request) -> web.Response:
 async def _set_moderator(
     request: web.Request, caller: Caller, fields: Fields, *, moderator: bool
 ) -> web.Response:
-    await group_moderation.set_moderator(
+    await appointments.set_moderator(
         request.app[NODE],
         request.app[CLIENT],
         caller.acting,
@@ -589,7 +588,7 @@ async def remove_moderator(request: web.Request) -> web.Response:
 @_route("GET", COVE + "/admin/suspensions")
 async def list_suspensions(request: web.Request) -> web.Response:
     caller = await _caller(request, "admin:read:accounts")
-    found = await group_moderation.list_suspensions(request.app[NODE], caller.acting)
+    found = await suspensions.list_suspensions(request.app[NODE], caller.acting)
     return json_response([b.as_json() for b in found])
 
 
@@ -598,7 +597,7 @@ async def suspend(request: web.Request) -> web.Response:
     caller = await _caller(request, "admin:write:accounts")
     fields = await _body(request)
     node = request.app[NODE]
-    info = await group_moderation.suspend(
+    info = await suspensions.suspend(
         node,
         request.app[CLIENT],
         caller.acting,
@@ -613,7 +612,7 @@ async def suspend(request: web.Request) -> web.Response:
 async def unsuspend(request: web.Request) -> web.Response:
     caller = await _caller(request, "admin:write:accounts")
     actor = _url("actor", _query(request).required("actor"))
-    await group_moderation.unsuspend(request.app[NODE], caller.acting, actor)
+    await suspensions.unsuspend(request.app[NODE], caller.acting, actor)
     return _done()
 
 

@@ -1,0 +1,128 @@
+"""Node-level suspensions of remote actors: suspend (their follows end, their posts here are
+removed and each group that shared one tells its followers), unsuspend, the list in force."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from federation.client import FederationClient
+from federation.errors import Conflict, Invalid, NotFound
+from moderation import bans as ban_policy
+from moderation.modlog import ModAction
+from node.groups import announcing
+from node.groups.groups import GroupInfo, get_group_by_id
+from node.moderators import modlog
+from node.moderators.ban_checks import ban_in_force
+from node.moderators.bans import BanInfo, ban_info
+from node.moderators.removals import REMOVAL, logged_mark
+from node.moderators.roles import Acting, require_node_moderator
+from node.runtime import Node
+from node.store.states import BanState, MembershipState, advance
+from node.store.tables import Ban, Membership, Post
+
+log = logging.getLogger(__name__)
+
+
+async def suspend(
+    node: Node,
+    client: FederationClient,
+    acting: Acting,
+    actor_uri: str,
+    reason: str,
+    expires_at: datetime | None,
+) -> BanInfo:
+    """Cut a remote actor off from the whole node: their activities are refused, their follows
+    of our groups end, and their posts here are removed (kept for the moderators); each of
+    our groups that shared one of them tells its followers (a removal, and the boost undone)."""
+    require_node_moderator(acting)
+    now = node.clock()
+    expires_at = ban_policy.checked_expiry(expires_at, now)
+    if actor_uri.startswith(node.urls.base + "/"):
+        raise Invalid("suspension is for actors on other servers")
+    shared: list[tuple[GroupInfo, str, dict[str, Any]]] = []
+    said = reason or "the author was suspended"
+    async with node.store.transaction() as session:
+        if await ban_in_force(session, None, actor_uri, now) is not None:
+            raise Conflict(f"{actor_uri} is suspended already")
+        row = Ban(
+            actor_uri=actor_uri,
+            state=BanState.ACTIVE,
+            reason=reason,
+            expires_at=expires_at,
+            remove_data=True,
+            moderator_uri=acting.uri,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        memberships = await session.exec(
+            select(Membership).where(
+                Membership.actor_uri == actor_uri,
+                col(Membership.state).in_((MembershipState.ACCEPTED, MembershipState.PENDING)),
+            )
+        )
+        for membership in memberships.all():
+            advance(membership, MembershipState.LEFT)
+            membership.updated_at = now
+        posts = await session.exec(
+            select(Post).where(Post.author_uri == actor_uri, col(Post.removed_at).is_(None))
+        )
+        for post in posts.all():
+            post.removed_at, post.removal_reason = now, said
+            if post.group_id is not None and post.deleted_at is None:
+                group = await get_group_by_id(session, post.group_id)
+                removal = await logged_mark(
+                    session, node, acting, group, post.uri, said, REMOVAL, True
+                )
+                shared.append((group, post.uri, removal))
+        modlog.record(
+            session,
+            None,
+            ModAction.SUSPEND,
+            acting.uri,
+            actor_uri,
+            now,
+            reason=reason,
+            expires_at=expires_at,
+        )
+        await session.flush()
+        info = ban_info(row)
+    for group, post_uri, removal in shared:
+        await announcing.announce(node, client, group, removal, None)
+        await announcing.undo_boosts(node, client, group, post_uri)
+    log.info("event=actor_suspended actor=%s posts_removed=%s", actor_uri, len(shared))
+    return info
+
+
+async def unsuspend(node: Node, acting: Acting, actor_uri: str) -> None:
+    require_node_moderator(acting)
+    now = node.clock()
+    async with node.store.transaction() as session:
+        row = await ban_in_force(session, None, actor_uri, now)
+        if row is None:
+            raise NotFound(f"{actor_uri} is not suspended")
+        advance(row, BanState.LIFTED)
+        row.updated_at = now
+        modlog.record(session, None, ModAction.UNSUSPEND, acting.uri, actor_uri, now)
+
+
+async def list_suspensions(node: Node, acting: Acting) -> list[BanInfo]:
+    """The suspensions in force, newest first (node staff only)."""
+    require_node_moderator(acting)
+    now = node.clock()
+    async with node.store.session() as session:
+        found = await session.exec(
+            select(Ban)
+            .where(col(Ban.group_uri).is_(None), Ban.state == BanState.ACTIVE)
+            .order_by(col(Ban.id).desc())
+        )
+        return [ban_info(b) for b in found.all() if ban_policy.in_force(b.expires_at, now)]
+
+
+async def is_suspended(node: Node, actor_uri: str) -> bool:
+    async with node.store.session() as session:
+        return await ban_in_force(session, None, actor_uri, node.clock()) is not None
