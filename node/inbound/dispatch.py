@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from federation.client import FederationClient
 from federation.errors import Refused
-from federation.wire import Activity, WireObject
+from federation.wire import Activity, WireBan, WireObject
 from node.inbound import (
     announces,
     answers,
@@ -105,8 +105,10 @@ async def _acts_on(node: Node, activity: Activity) -> str:
         case "Join" | "Leave":
             return ACTOR
         case "Block":
-            # A ban names the group it is from; a group here is not banned from by a Block.
-            elsewhere = activity.target and not activity.target.startswith(node.urls.base + "/")
+            # A ban (Block with a target) from a group elsewhere; any other Block is of an
+            # actor, as when a follower blocks a group here.
+            here = node.urls.base + "/"
+            elsewhere = isinstance(activity, WireBan) and not activity.group.startswith(here)
             return BAN if elsewhere else ACTOR
         case "Update" | "Delete" | "Like" | "Dislike":
             return CONTENT

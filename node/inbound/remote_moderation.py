@@ -12,8 +12,7 @@ from sqlmodel import col, select
 from federation.client import FederationClient
 from federation.collections import read_moderators
 from federation.errors import FetchError, Refused
-from federation.properties import read_moment
-from federation.wire import Activity
+from federation.wire import Activity, WireBan
 from moderation import bans as ban_policy
 from node.actors.remote import remote_actor
 from node.actors.signers import instance_signer
@@ -59,12 +58,9 @@ async def require_moderator(
 async def check_inbound(node: Node, client: FederationClient, activity: Activity) -> None:
     """What an inbox checks before accepting a remote group's ban or its lifting: that the
     actor moderates that group. Refused (403), and nothing stored, when not."""
-    action = activity.object if activity.type == "Undo" else activity
-    if not isinstance(action, Activity) or action.type != "Block" or not action.target:
-        return
-    if action.target.startswith(node.urls.base + "/"):
-        return  # about a group here: the processing of it decides
-    await require_moderator(node, client, action.target, activity.actor)
+    ban = activity.object if activity.type == "Undo" else activity
+    assert isinstance(ban, WireBan)  # the dispatch key says so
+    await require_moderator(node, client, ban.group, activity.actor)
 
 
 async def apply(node: Node, client: FederationClient, group_uri: str, inner: Activity) -> None:
@@ -82,7 +78,7 @@ async def apply(node: Node, client: FederationClient, group_uri: str, inner: Act
         await _mark(node, group_uri, action.object_id, removed_at=now, removal_reason=reason)
     elif action.type == "Lock":
         await _mark(node, group_uri, action.object_id, locked_at=now)
-    elif action.type == "Block" and action.target == group_uri:
+    elif isinstance(action, WireBan) and action.group == group_uri:
         if undo:
             await _lift(node, group_uri, action.object_id)
         else:
@@ -109,18 +105,14 @@ async def _mark(node: Node, group_uri: str, post_uri: str, **marks: Any) -> None
             setattr(post, column, value)
 
 
-def _expiry(raw: Any) -> Any:
-    return read_moment(raw.get("expires")) or read_moment(raw.get("endTime"))
-
-
-async def _record_ban(node: Node, group_uri: str, block: Activity) -> None:
+async def _record_ban(node: Node, group_uri: str, block: WireBan) -> None:
     """Keep the remote group's ban (our members are refused before they try to post there);
     with removeData, the banned actor's posts there are taken down here too."""
     now = node.clock()
-    expires_at = _expiry(block.raw)
+    expires_at = block.expires
     if expires_at is not None and not ban_policy.in_force(expires_at, now):
         return  # over already
-    banned = block.object_id
+    banned = block.banned
     async with node.store.transaction() as session:
         row = await ban_in_force(session, group_uri, banned, now)
         if row is None:
@@ -132,9 +124,9 @@ async def _record_ban(node: Node, group_uri: str, block: Activity) -> None:
                 updated_at=now,
             )
             session.add(row)
-        row.reason = block.summary or ""
+        row.reason = block.reason or ""
         row.expires_at = expires_at
-        row.remove_data = block.raw.get("removeData") is True
+        row.remove_data = block.remove_data
         row.moderator_uri, row.block_uri, row.updated_at = block.actor, block.id, now
         if row.remove_data:
             posts = await session.exec(
@@ -146,7 +138,7 @@ async def _record_ban(node: Node, group_uri: str, block: Activity) -> None:
             )
             for post in posts.all():
                 post.removed_at = now
-                post.removal_reason = block.summary or "the author was banned"
+                post.removal_reason = block.reason or "the author was banned"
 
 
 async def _lift(node: Node, group_uri: str, banned: str) -> None:
@@ -160,12 +152,12 @@ async def _lift(node: Node, group_uri: str, banned: str) -> None:
 
 async def receive_ban(node: Node, client: FederationClient, activity: Activity) -> None:
     """A remote group's Block{target: group} of a member here, sent to them directly."""
-    assert activity.target is not None  # the dispatch key says so
-    await apply(node, client, activity.target, activity)
+    assert isinstance(activity, WireBan)  # the dispatch key says so
+    await apply(node, client, activity.group, activity)
 
 
 async def receive_ban_lifted(node: Node, client: FederationClient, activity: Activity) -> None:
     """Undo{Block{target: group}}: a remote group lifts its ban of a member here."""
-    block = activity.object
-    assert isinstance(block, Activity) and block.target is not None  # the dispatch key says so
-    await apply(node, client, block.target, activity)
+    ban = activity.object
+    assert isinstance(ban, WireBan)  # the dispatch key says so
+    await apply(node, client, ban.group, activity)
