@@ -82,6 +82,11 @@ LISTED = (Visibility.PUBLIC,)
 LISTED_TO_MEMBERS = (Visibility.PUBLIC, Visibility.MEMBERS_ONLY)
 
 
+def open_to_anyone(post: PostInfo) -> bool:
+    """Whether anyone may see this post, whoever asks (a fetch of it needs no signature)."""
+    return post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
+
+
 def visible_to(node: Node, viewer: Viewer) -> Visible:
     """The posts `viewer` may see: the one rule every path that serves a post asks, one post
     at a time or listed (Takahē's Post.objects.visible_to(identity))."""
@@ -100,35 +105,34 @@ class Visible:
     def __init__(self, node: Node, viewer: Viewer) -> None:
         self.node = node
         self.viewer = viewer
-        self._listed: dict[int, tuple[Visibility, ...]] = {}
+        self._member_server: dict[int, bool] = {}
 
     async def sees(self, post: PostInfo) -> bool:
-        if post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
+        if open_to_anyone(post):
             return True
-        host = self.viewer.signer_host
-        if post.visibility != Visibility.MEMBERS_ONLY or host is None:
+        if post.visibility != Visibility.MEMBERS_ONLY:
             return False
         if post.group_id is not None:
-            async with self.node.store.session() as session:
-                return await has_member_on(session, post.group_id, host)
+            return await self._has_member(post.group_id)
         group_host = urlsplit(post.group_uri or "").netloc.lower()
-        return bool(group_host) and group_host == host
+        return bool(group_host) and group_host == self.viewer.signer_host
 
     async def listed_in(self, group: GroupInfo) -> tuple[Visibility, ...]:
         """Which of a group's posts its listings show this viewer: the same rule as `sees`,
         asked once for the whole group."""
-        if group.id not in self._listed:
-            self._listed[group.id] = await self._listing(group)
-        return self._listed[group.id]
-
-    async def _listing(self, group: GroupInfo) -> tuple[Visibility, ...]:
         if not group.members_only:
             return LISTED
+        return LISTED_TO_MEMBERS if await self._has_member(group.id) else ()
+
+    async def _has_member(self, group_id: int) -> bool:
+        """Whether the viewer's server has an accepted member of a group here (asked once)."""
         host = self.viewer.signer_host
         if host is None:
-            return ()
-        async with self.node.store.session() as session:
-            return LISTED_TO_MEMBERS if await has_member_on(session, group.id, host) else ()
+            return False
+        if group_id not in self._member_server:
+            async with self.node.store.session() as session:
+                self._member_server[group_id] = await has_member_on(session, group_id, host)
+        return self._member_server[group_id]
 
     async def featured(self, group: GroupInfo) -> list[PostInfo]:
         """The group's pinned posts this viewer may see, most recently pinned first."""

@@ -22,8 +22,7 @@ async def post(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
     uri = f"{node.urls.base}/posts/{request.match_info['token']}"
     found = await posts.served_post(node, uri)
-    public = found.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
-    signer = await authorize_fetch(request, members_only=not public)
+    signer = await authorize_fetch(request, members_only=not posts.open_to_anyone(found))
     viewer = posts.Viewer.signed_by(signer.actor if signer is not None else None)
     if not await posts.visible_to(node, viewer).sees(found):
         raise NotFound("no such post")  # not even that it exists
