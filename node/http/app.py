@@ -21,12 +21,12 @@ from node.http.api import (
     moderators,
     modlog,
     notifications,
+    post_moderation,
     queue,
     reports,
     rules,
     suspensions,
 )
-from node.http.api import posts as post_moderation
 from node.http.errors import error_middleware
 from node.http.pages.render import template_environment
 from node.http.state import (

@@ -16,6 +16,8 @@ from node.moderators.roles import Acting
 
 @dataclass(frozen=True, slots=True)
 class Caller:
+    """Whoever a good token speaks for, with what it lets them do."""
+
     account: AccountInfo
     acting: Acting
     scopes: frozenset[str]
