@@ -14,7 +14,7 @@ from moderation.modlog import ModAction
 from moderation.rules import parse_rules
 from node.groups import groups, rules
 from node.groups.groups import NewGroup
-from node.http.activitypub.collections import MODLOG_PAGE_SIZE
+from node.http.pages.modlog import MODLOG_PAGE_SIZE
 from node.members import accounts
 from node.moderators import bans, modlog, removals
 from node.moderators.roles import Acting

@@ -131,3 +131,9 @@ async def node_figures(session: AsyncSession) -> NodeFigures:
         ),
         admin_usernames=[name for name in admins.all() if name],
     )
+
+
+async def current_figures(node: Node) -> NodeFigures:
+    """`node_figures` now, read in a session of its own."""
+    async with node.store.session() as session:
+        return await node_figures(session)

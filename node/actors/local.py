@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from federation.errors import Conflict, Invalid, NotFound
 from federation.keys import KeyPair
 from federation.proofs import generate_ed25519_keypair, load_ed25519_public_key, multikey
+from node.runtime import Node
 from node.store.states import ActorKind, KeyState
 from node.store.tables import LocalActor, SigningKey
 
@@ -143,3 +144,14 @@ async def published_keys(session: AsyncSession, actor_id: int) -> PublishedKeys:
     return PublishedKeys(
         signature.public_key_pem, multikey(load_ed25519_public_key(proof.public_key_pem))
     )
+
+
+async def actor_named(node: Node, username: str) -> LocalActor | None:
+    """The group or person of that name here, if there is one."""
+    async with node.store.session() as session:
+        return await find_by_username(session, username)
+
+
+async def keys_of(node: Node, actor_id: int) -> PublishedKeys:
+    async with node.store.session() as session:
+        return await published_keys(session, actor_id)

@@ -233,3 +233,28 @@ async def group_at(node: Node, uri: str) -> GroupInfo | None:
             return await get_group(session, name)
         except NotFound:
             return None
+
+
+async def group_named(node: Node, name: str) -> GroupInfo:
+    async with node.store.session() as session:
+        return await get_group(session, name)
+
+
+async def all_groups(node: Node) -> list[GroupInfo]:
+    async with node.store.session() as session:
+        return await list_groups(session)
+
+
+async def followers(
+    node: Node, group_id: int, cursor: Cursor | None
+) -> tuple[int, Page[str] | None]:
+    """How many follow the group, and a page of them around `cursor` (None: no page)."""
+    async with node.store.session() as session:
+        total = await follower_count(session, group_id)
+        page = await followers_page(session, group_id, cursor) if cursor is not None else None
+    return total, page
+
+
+async def moderators_of(node: Node, group_id: int) -> list[str]:
+    async with node.store.session() as session:
+        return await moderator_uris(session, group_id)

@@ -1,5 +1,5 @@
-"""Posts in groups: what a group features (pinned posts) and shows, and how a remote post's
-content is taken onto our rows."""
+"""Posts in groups: who may see each (the one `visible_to`), what a group features (pinned
+posts) and shows, and how a remote post's content is taken onto our rows."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation import builders
+from federation.errors import NotFound
+from federation.httpsig.inbound import authority_of
 from federation.vocabulary import iso8601
 from federation.wire import WireObject
 from node.groups.groups import GroupInfo, has_member_on
@@ -36,6 +38,9 @@ class PostInfo:
     published: datetime
     updated_at: datetime | None
     attachments: tuple[dict[str, Any], ...] = ()
+    group_id: int | None = None  # a group here
+    group_uri: str | None = None
+    gone_at: datetime | None = None  # deleted, or removed (kept for the moderators)
 
 
 def _info(post: Post) -> PostInfo:
@@ -52,50 +57,104 @@ def _info(post: Post) -> PostInfo:
         published=post.published,
         attachments=tuple(post.attachments or ()),
         updated_at=post.updated_at,
+        group_id=post.group_id,
+        group_uri=post.group_uri,
+        gone_at=post.deleted_at or post.removed_at,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """Who asks to see posts: no one known (None), or the server that signed the fetch
-    (its host as a Host header names it)."""
+    """Who asks to see posts: nobody known (a browser, an unsigned fetch), or the actor that
+    signed the fetch, seen through its server (its host as a Host header names it)."""
 
+    actor: str | None = None
     signer_host: str | None = None
 
+    @classmethod
+    def signed_by(cls, actor: str | None) -> Viewer:
+        """The viewer a fetch signed by `actor` (None: not signed) shows."""
+        return cls(actor, authority_of(actor)) if actor is not None else NOBODY
 
-ANYONE = Viewer()
+
+NOBODY = Viewer()
 LISTED = (Visibility.PUBLIC,)
 LISTED_TO_MEMBERS = (Visibility.PUBLIC, Visibility.MEMBERS_ONLY)
 
 
-async def visible_to(session: AsyncSession, post: Post, viewer: Viewer) -> bool:
-    """Whether `viewer` may see this post: the one rule every path that serves a post asks.
-    Public and unlisted posts: anyone. Members-only: a server with an accepted member of the
-    group (as Lemmy lets servers with a follower read a private community); for a post a
-    member here wrote in a group elsewhere, that group's own server. Direct: no one (the
-    group's moderators read them through the moderation tools)."""
-    if post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
-        return True
-    if post.visibility != Visibility.MEMBERS_ONLY or viewer.signer_host is None:
-        return False
-    if post.group_id is not None:
-        return await has_member_on(session, post.group_id, viewer.signer_host)
-    group_host = urlsplit(post.group_uri or "").netloc.lower()
-    return bool(group_host) and group_host == viewer.signer_host
+def open_to_anyone(post: PostInfo) -> bool:
+    """Whether anyone may see this post, whoever asks (a fetch of it needs no signature)."""
+    return post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
 
 
-async def listed_for(
-    session: AsyncSession, group: GroupInfo, viewer: Viewer
-) -> tuple[Visibility, ...]:
-    """Which of a group's posts a viewer may see in its listings (outbox, featured, pages):
-    the same rule as `visible_to`, asked once for the whole group."""
-    if not group.members_only:
-        return LISTED
-    if viewer.signer_host is not None and await has_member_on(
-        session, group.id, viewer.signer_host
-    ):
-        return LISTED_TO_MEMBERS
-    return ()
+def visible_to(node: Node, viewer: Viewer) -> Visible:
+    """The posts `viewer` may see: the one rule every path that serves a post asks, one post
+    at a time or listed (Takahē's Post.objects.visible_to(identity))."""
+    return Visible(node, viewer)
+
+
+class Visible:
+    """The posts one viewer may see. Public and unlisted posts: anyone. Members-only: a
+    server with an accepted member of the group (as Lemmy lets servers with a follower read a
+    private community); for a post a member here wrote in a group elsewhere, that group's own
+    server. Direct: no one (the group's moderators read them through the moderation tools).
+    A group's listings (outbox, featured, pages) show its public posts, and a members-only
+    group's members-only posts too, to its members' servers only; unlisted posts are found
+    by their id alone."""
+
+    def __init__(self, node: Node, viewer: Viewer) -> None:
+        self.node = node
+        self.viewer = viewer
+        self._member_server: dict[int, bool] = {}
+
+    async def sees(self, post: PostInfo) -> bool:
+        if open_to_anyone(post):
+            return True
+        if post.visibility != Visibility.MEMBERS_ONLY:
+            return False
+        if post.group_id is not None:
+            return await self._has_member(post.group_id)
+        group_host = urlsplit(post.group_uri or "").netloc.lower()
+        return bool(group_host) and group_host == self.viewer.signer_host
+
+    async def listed_in(self, group: GroupInfo) -> tuple[Visibility, ...]:
+        """Which of a group's posts its listings show this viewer: the same rule as `sees`,
+        asked once for the whole group."""
+        if not group.members_only:
+            return LISTED
+        return LISTED_TO_MEMBERS if await self._has_member(group.id) else ()
+
+    async def _has_member(self, group_id: int) -> bool:
+        """Whether the viewer's server has an accepted member of a group here (asked once)."""
+        host = self.viewer.signer_host
+        if host is None:
+            return False
+        if group_id not in self._member_server:
+            async with self.node.store.session() as session:
+                self._member_server[group_id] = await has_member_on(session, group_id, host)
+        return self._member_server[group_id]
+
+    async def featured(self, group: GroupInfo) -> list[PostInfo]:
+        """The group's pinned posts this viewer may see, most recently pinned first."""
+        shown = await self.listed_in(group)
+        async with self.node.store.session() as session:
+            return await featured_posts(session, group.id, shown)
+
+    async def threads(self, group: GroupInfo) -> list[PostInfo]:
+        """The group's newest top-level posts this viewer may see, for its page."""
+        shown = await self.listed_in(group)
+        async with self.node.store.session() as session:
+            return await recent_threads(session, group.id, shown)
+
+
+async def served_post(node: Node, uri: str) -> PostInfo:
+    """A post at its id here, as it is served (a removed or deleted one too, for its
+    Tombstone): NotFound for a direct post or one in no group."""
+    async with node.store.session() as session:
+        found = await post_at(session, uri)
+    if found is None or found.visibility == Visibility.DIRECT or found.group_uri is None:
+        raise NotFound("no such post")
+    return _info(found)
 
 
 async def post_at(session: AsyncSession, uri: str) -> Post | None:

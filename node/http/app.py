@@ -14,7 +14,19 @@ from aiohttp import web
 from node.cache import TtlCache
 from node.http.activitypub import actors, collections, discovery, inbox, posts, vocabulary
 from node.http.activitypub.inbox_limits import Backlog, InboxLimits
-from node.http.api import domain_blocks, moderation
+from node.http.api import (
+    bans,
+    description,
+    domain_blocks,
+    moderators,
+    modlog,
+    notifications,
+    post_moderation,
+    queue,
+    reports,
+    rules,
+    suspensions,
+)
 from node.http.errors import error_middleware
 from node.http.pages.render import template_environment
 from node.http.state import (
@@ -104,7 +116,17 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         inbox.routes,
         posts.routes,
         vocabulary.routes,
-        moderation.routes,
+        # The JSON APIs, one module a resource, as schemas/openapi/cove-api.json describes them.
+        reports.routes,
+        notifications.routes,
+        rules.routes,
+        post_moderation.routes,
+        bans.routes,
+        moderators.routes,
+        suspensions.routes,
+        modlog.routes,
+        queue.routes,
+        description.routes,
         domain_blocks.routes,
     ):
         app.add_routes(table)

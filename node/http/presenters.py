@@ -8,7 +8,7 @@ from typing import Any
 from federation.actors import Actor, AssertionKey, PublicKey
 from federation.objects import PostObject
 from federation.vocabulary import iso8601
-from moderation.modlog import ACTIVITY_TYPE, DESCRIPTION, ModAction
+from moderation.modlog import ACTIVITY_TYPE, ModAction
 from moderation.rules import Rule, as_plain_text
 from node.actors.instance import InstanceInfo
 from node.actors.local import PublishedKeys
@@ -135,28 +135,6 @@ def post_object(urls: Urls, group: GroupInfo, post: PostInfo) -> PostObject:
         sensitive=post.sensitive,
         updated=post.updated_at,
     )
-
-
-def _web_link(uri: str) -> bool:
-    return uri.startswith(("https://", "http://"))
-
-
-def modlog_line(entry: ModLogEntry, group_uri: str, *, hide_names: bool) -> dict[str, Any]:
-    """One line of a group's moderation log as the group's web page shows it."""
-    who = None
-    if entry.moderator_uri is not None:
-        who = "A moderator" if hide_names else entry.moderator_uri
-    target = None if entry.target_uri == group_uri else entry.target_uri
-    return {
-        "when": entry.created_at.strftime("%Y-%m-%d %H:%M"),
-        "who": who,
-        "who_href": who if who and _web_link(who) else None,
-        "what": DESCRIPTION.get(ModAction(entry.action), entry.action),
-        "target": target,
-        "target_href": target if target and _web_link(target) else None,
-        "reason": entry.reason,
-        "until": entry.expires_at.strftime("%Y-%m-%d %H:%M") if entry.expires_at else None,
-    }
 
 
 def modlog_item(entry: ModLogEntry, group_uri: str, *, hide_names: bool) -> dict[str, Any]:

@@ -131,3 +131,15 @@ async def groups_joined(session: AsyncSession, account_id: int) -> int:
 async def get_account_by_name(node: Node, username: str) -> AccountInfo:
     async with node.store.session() as session:
         return await get_account(session, username)
+
+
+async def account_with_keys(node: Node, username: str) -> tuple[AccountInfo, PublishedKeys]:
+    """A member and the keys their actor document publishes."""
+    async with node.store.session() as session:
+        account = await get_account(session, username)
+        return account, await account_public_keys(session, account)
+
+
+async def groups_joined_by(node: Node, account_id: int) -> int:
+    async with node.store.session() as session:
+        return await groups_joined(session, account_id)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from federation.errors import Refused, Unauthorized
 from moderation.modlog import ModAction
+from node.groups.groups import GroupInfo, get_group, hides_modlog_names
+from node.moderators.roles import Acting, require_group_moderator, require_log_reader
+from node.runtime import Node
 from node.store.paging import PAGE_SIZE, Cursor, Page, keyset_page
 from node.store.tables import ModLogEntry
 
@@ -60,3 +65,56 @@ async def recent(session: AsyncSession, group_id: int, limit: int = 50) -> list[
         .limit(limit)
     )
     return list(found.all())
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLog:
+    """One page of a group's log as one reader may read it."""
+
+    group: GroupInfo
+    hide_names: bool  # the moderators' names are not for this reader
+    page: Page[ModLogEntry]
+
+
+async def log_total(node: Node, group_id: int) -> int:
+    async with node.store.session() as session:
+        return await log_count(session, group_id)
+
+
+async def public_log(
+    node: Node, group_name: str, cursor: Cursor, limit: int = PAGE_SIZE
+) -> GroupLog:
+    """A page of a group's log as anyone reads it: no moderator named when the group hides
+    their names (whether anyone may read it at all is the caller's rule)."""
+    async with node.store.session() as session:
+        group = await get_group(session, group_name)
+        hide = await hides_modlog_names(session, group.id)
+        page = await log_page(session, group.id, cursor, limit)
+    return GroupLog(group, hide, page)
+
+
+async def log_read_by(
+    node: Node, reader: Acting | None, group_name: str, cursor: Cursor, *, names_scope: bool
+) -> GroupLog:
+    """A page of a group's log as `reader` may read it (None: someone without a token).
+    Public for a public group (names hidden when the group hides them); a members-only
+    group's needs a member; a moderator of the group whose token carries `names_scope`
+    always sees who did what."""
+    async with node.store.session() as session:
+        group = await get_group(session, group_name)
+        if reader is None and group.members_only:
+            raise Unauthorized(f"the log of {group.name} is for its members: send a token")
+        if reader is not None:
+            await require_log_reader(session, reader, group)
+        names = reader is not None and names_scope and await _moderates(session, reader, group)
+        hide = not names and await hides_modlog_names(session, group.id)
+        page = await log_page(session, group.id, cursor)
+    return GroupLog(group, hide, page)
+
+
+async def _moderates(session: AsyncSession, reader: Acting, group: GroupInfo) -> bool:
+    try:
+        await require_group_moderator(session, reader, group)
+    except Refused:
+        return False
+    return True

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from node.queue.outbox import record_outbound
+from node.runtime import Node
 from node.store.states import (
     ActivityState,
     DeliveryState,
@@ -313,3 +314,9 @@ async def queue_figures(session: AsyncSession, now: datetime) -> QueueFigures:
         oldest_pending=oldest_value if isinstance(oldest_value, datetime) else None,
         dead_hosts=[(h, int(f), u) for h, f, u in dead.all()],
     )
+
+
+async def queue_status(node: Node) -> QueueFigures:
+    """`queue_figures` now, read in a session of its own."""
+    async with node.store.session() as session:
+        return await queue_figures(session, node.clock())

@@ -17,7 +17,7 @@ from node.store.states import ActivityState, Direction, Visibility
 from node.store.tables import Activity
 
 # What an outbox shows to anyone who asks: never members-only or direct activities. Servers
-# with members of a members-only group also see its members-only activities (posts.listed_for).
+# with members of a members-only group also see its members-only activities (posts.visible_to).
 LISTED = (Visibility.PUBLIC,)
 
 
@@ -100,3 +100,15 @@ async def sent_type(node: Node, uri: str) -> str | None:
             )
         )
         return found.first()
+
+
+async def outbox(
+    node: Node, local_actor_id: int, cursor: Cursor | None, shown: tuple[Visibility, ...] = LISTED
+) -> tuple[int, Page[dict[str, Any]] | None]:
+    """How many activities an actor's outbox shows, and a page of them around `cursor`
+    (None: no page)."""
+    async with node.store.session() as session:
+        total = await outbox_count(session, local_actor_id, shown)
+        if cursor is None:
+            return total, None
+        return total, await outbox_page(session, local_actor_id, cursor, shown)

@@ -11,14 +11,13 @@ from aiohttp import web
 
 from federation.collections import ordered_collection, ordered_collection_page
 from federation.errors import Refused
-from federation.httpsig.inbound import authority_of
 from federation.media import Representation, wants
 from federation.objects import post_document
 from node.actors.instance import get_instance
 from node.groups import groups, posts
 from node.http import presenters
 from node.http.activitypub.fetch_auth import VARY_SIGNED, authorize_fetch
-from node.http.pages.render import render
+from node.http.pages.modlog import modlog_page
 from node.http.responses import activity_response
 from node.http.state import NODE
 from node.members import accounts
@@ -104,13 +103,11 @@ async def _outbox(
     shown: tuple[Visibility, ...] = outbox.LISTED,
 ) -> web.Response:
     node = request.app[NODE]
-    async with node.store.session() as session:
-        total = await outbox.outbox_count(session, local_actor_id, shown)
-        if not _wants_page(request):
-            doc = ordered_collection(collection_id, total, first=_page_url(collection_id))
-            return activity_response(request, doc, vary=VARY_SIGNED)
-        cursor = _cursor(request)
-        page = await outbox.outbox_page(session, local_actor_id, cursor, shown)
+    cursor = _cursor(request) if _wants_page(request) else None
+    total, page = await outbox.outbox(node, local_actor_id, cursor, shown)
+    if cursor is None or page is None:
+        doc = ordered_collection(collection_id, total, first=_page_url(collection_id))
+        return activity_response(request, doc, vary=VARY_SIGNED)
     return activity_response(
         request,
         keyset_document(collection_id, cursor, page, _without_context, total),
@@ -132,25 +129,21 @@ async def _group(request: web.Request) -> groups.GroupInfo:
     return group
 
 
-async def _group_and_view(request: web.Request) -> tuple[groups.GroupInfo, tuple[Visibility, ...]]:
+async def _group_and_view(request: web.Request) -> tuple[groups.GroupInfo, posts.Visible]:
     """The group, and what the asker may see of it: a members-only group shows its content
     only to signed fetches from servers that have an accepted member."""
     node = request.app[NODE]
-    async with node.store.session() as session:
-        group = await groups.get_group(session, request.match_info["name"])
+    group = await groups.group_named(node, request.match_info["name"])
     signer = await authorize_fetch(request, members_only=group.members_only)
-    viewer = posts.Viewer(authority_of(signer.actor) if signer is not None else None)
-    async with node.store.session() as session:
-        shown = await posts.listed_for(session, group, viewer)
-    if not shown:
+    viewer = posts.Viewer.signed_by(signer.actor if signer is not None else None)
+    visible = posts.visible_to(node, viewer)
+    if not await visible.listed_in(group):
         raise Refused(f"no one on {viewer.signer_host} is a member of {group.name}")
-    return group, shown
+    return group, visible
 
 
 async def _account(request: web.Request) -> accounts.AccountInfo:
-    node = request.app[NODE]
-    async with node.store.session() as session:
-        account = await accounts.get_account(session, request.match_info["name"])
+    account = await accounts.get_account_by_name(request.app[NODE], request.match_info["name"])
     await authorize_fetch(request)
     return account
 
@@ -158,9 +151,9 @@ async def _account(request: web.Request) -> accounts.AccountInfo:
 @routes.get("/g/{name}/outbox")
 async def group_outbox(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    group, shown = await _group_and_view(request)
+    group, visible = await _group_and_view(request)
     collection_id = node.urls.outbox(node.urls.group(group.name))
-    return await _outbox(request, collection_id, group.actor_id, shown)
+    return await _outbox(request, collection_id, group.actor_id, await visible.listed_in(group))
 
 
 @routes.get("/g/{name}/followers")
@@ -169,16 +162,16 @@ async def group_followers(request: web.Request) -> web.Response:
     group = await _group(request)
     collection_id = node.urls.followers(node.urls.group(group.name))
     listed = node.config.privacy.expose_followers and not group.members_only
-    async with node.store.session() as session:
-        total = await groups.follower_count(session, group.id)
-        if not _wants_page(request):
-            first = _page_url(collection_id) if listed else None
-            doc = ordered_collection(collection_id, total, first=first)
-            return activity_response(request, doc, vary=VARY_SIGNED)
-        if not listed:
-            raise Refused(FOLLOWERS_HIDDEN)
-        cursor = _cursor(request)
-        page = await groups.followers_page(session, group.id, cursor)
+    if not _wants_page(request):
+        total, _ = await groups.followers(node, group.id, None)
+        first = _page_url(collection_id) if listed else None
+        doc = ordered_collection(collection_id, total, first=first)
+        return activity_response(request, doc, vary=VARY_SIGNED)
+    if not listed:
+        raise Refused(FOLLOWERS_HIDDEN)
+    cursor = _cursor(request)
+    total, page = await groups.followers(node, group.id, cursor)
+    assert page is not None  # a cursor was given
     doc = keyset_document(collection_id, cursor, page, str, total)
     return activity_response(request, doc, vary=VARY_SIGNED)
 
@@ -187,17 +180,15 @@ async def group_followers(request: web.Request) -> web.Response:
 async def group_moderators(request: web.Request) -> web.Response:
     node = request.app[NODE]
     group = await _group(request)
-    async with node.store.session() as session:
-        moderators = await groups.moderator_uris(session, group.id)
+    moderators = await groups.moderators_of(node, group.id)
     return small_collection(request, node.urls.moderators(node.urls.group(group.name)), moderators)
 
 
 @routes.get("/g/{name}/featured")
 async def group_featured(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    group, shown = await _group_and_view(request)
-    async with node.store.session() as session:
-        pinned = await posts.featured_posts(session, group.id, shown)
+    group, visible = await _group_and_view(request)
+    pinned = await visible.featured(group)
     items = [post_document(presenters.post_object(node.urls, group, p)) for p in pinned]
     return small_collection(request, node.urls.featured(node.urls.group(group.name)), items)
 
@@ -225,8 +216,7 @@ async def person_followers(request: web.Request) -> web.Response:
 async def person_following(request: web.Request) -> web.Response:
     node = request.app[NODE]
     account = await _account(request)
-    async with node.store.session() as session:
-        total = await accounts.groups_joined(session, account.id)
+    total = await accounts.groups_joined_by(node, account.id)
     if _wants_page(request):
         raise Refused(FOLLOWERS_HIDDEN)
     collection_id = node.urls.following(node.urls.person(account.username))
@@ -239,49 +229,19 @@ async def group_modlog(request: web.Request) -> web.Response:
     members' servers only, and a group may hide which moderator did what."""
     node = request.app[NODE]
     if wants(request.headers.get("Accept")) is Representation.HTML:
-        return await _modlog_page(request)
+        return await modlog_page(request)
     group, _ = await _group_and_view(request)
     group_uri = node.urls.group(group.name)
     collection_id = node.urls.modlog(group_uri)
-    async with node.store.session() as session:
-        hide = await groups.hides_modlog_names(session, group.id)
-        total = await modlog.log_count(session, group.id)
-        if not _wants_page(request):
-            doc = ordered_collection(collection_id, total, first=_page_url(collection_id))
-            return activity_response(request, doc, vary=VARY_SIGNED)
-        cursor = _cursor(request)
-        page = await modlog.log_page(session, group.id, cursor)
+    total = await modlog.log_total(node, group.id)
+    if not _wants_page(request):
+        doc = ordered_collection(collection_id, total, first=_page_url(collection_id))
+        return activity_response(request, doc, vary=VARY_SIGNED)
+    cursor = _cursor(request)
+    log = await modlog.public_log(node, group.name, cursor)
 
     def item(entry: ModLogEntry) -> dict[str, Any]:
-        return presenters.modlog_item(entry, group_uri, hide_names=hide)
+        return presenters.modlog_item(entry, group_uri, hide_names=log.hide_names)
 
-    doc = keyset_document(collection_id, cursor, page, item, total)
+    doc = keyset_document(collection_id, cursor, log.page, item, total)
     return activity_response(request, doc, vary=VARY_SIGNED)
-
-
-MODLOG_PAGE_SIZE = 50
-
-
-async def _modlog_page(request: web.Request) -> web.Response:
-    """The log for a person with a browser: a members-only group's log is not shown (a browser
-    carries no member's signature), others page back with ?max_id=."""
-    node = request.app[NODE]
-    cursor = Cursor(max_id=_cursor(request).max_id)
-    async with node.store.session() as session:
-        group = await groups.get_group(session, request.match_info["name"])
-        if group.members_only:
-            raise Refused(f"the moderation log of {group.name} is for its members only")
-        hide = await groups.hides_modlog_names(session, group.id)
-        page = await modlog.log_page(session, group.id, cursor, MODLOG_PAGE_SIZE)
-    group_uri = node.urls.group(group.name)
-    older = None
-    if page.has_older and page.oldest_id is not None:
-        older = f"{node.urls.modlog(group_uri)}?{urlencode({'max_id': page.oldest_id})}"
-    return render(
-        request,
-        "modlog.html",
-        group=group,
-        group_url=group_uri,
-        entries=[presenters.modlog_line(e, group_uri, hide_names=hide) for _, e in page.items],
-        older_url=older,
-    )

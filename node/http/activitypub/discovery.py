@@ -17,8 +17,8 @@ from federation.webfinger import (
     service_links,
 )
 from node import __version__ as cove_version
-from node.actors.instance import node_figures
-from node.actors.local import find_by_username
+from node.actors.instance import current_figures
+from node.actors.local import actor_named
 from node.http.responses import json_response, text_response
 from node.http.state import DOCUMENTS, NODE
 from node.runtime import Node
@@ -64,8 +64,7 @@ async def _describe(node: Node, resource: Acct | ResourceUrl) -> dict[str, objec
 async def _local_actor(
     node: Node, name: str, subject: str, path: str | None = None
 ) -> dict[str, object]:
-    async with node.store.session() as session:
-        actor = await find_by_username(session, name)
+    actor = await actor_named(node, name)
     if actor is None or actor.username is None:
         raise NotFound(f"no group or person named {name!r} on this node")
     if actor.kind == ActorKind.GROUP:
@@ -93,8 +92,7 @@ async def nodeinfo_links(request: web.Request) -> web.Response:
 @routes.get("/nodeinfo/2.1")
 async def nodeinfo(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    async with node.store.session() as session:
-        figures = await node_figures(session)
+    figures = await current_figures(node)
     description = NodeDescription(
         software_version=cove_version,
         open_registrations=False,  # accounts are created by the node's admins (`cove account`)

@@ -246,17 +246,12 @@ async def group_inbox(request: web.Request) -> web.Response:
     node: Node = request.app[NODE]
     name = request.match_info["name"]
 
-    async def load() -> groups.GroupInfo:
-        async with node.store.session() as session:
-            return await groups.get_group(session, name)
-
-    group = await request.app[GROUPS].get(name, load)
+    group = await request.app[GROUPS].get(name, lambda: groups.group_named(node, name))
     return await receive(request, group.actor_id)
 
 
 @routes.post("/u/{name}/inbox")
 async def person_inbox(request: web.Request) -> web.Response:
     node: Node = request.app[NODE]
-    async with node.store.session() as session:
-        account = await accounts.get_account(session, request.match_info["name"])
+    account = await accounts.get_account_by_name(node, request.match_info["name"])
     return await receive(request, account.actor_id)

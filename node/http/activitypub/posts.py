@@ -7,7 +7,6 @@ from aiohttp import web
 
 from federation import builders
 from federation.errors import NotFound
-from federation.httpsig.inbound import authority_of
 from federation.vocabulary import AS_CONTEXT, iso8601
 from node.groups import posts
 from node.http.activitypub.fetch_auth import VARY_SIGNED, authorize_fetch
@@ -22,17 +21,12 @@ routes = web.RouteTableDef()
 async def post(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
     uri = f"{node.urls.base}/posts/{request.match_info['token']}"
-    async with node.store.session() as session:
-        found = await posts.post_at(session, uri)
-    if found is None or found.visibility == Visibility.DIRECT or found.group_uri is None:
-        raise NotFound("no such post")
-    public = found.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
-    signer = await authorize_fetch(request, members_only=not public)
-    viewer = posts.Viewer(authority_of(signer.actor) if signer is not None else None)
-    async with node.store.session() as session:
-        if not await posts.visible_to(session, found, viewer):
-            raise NotFound("no such post")  # not even that it exists
-    gone = found.deleted_at or found.removed_at  # a removed post is kept for moderators only
+    found = await posts.served_post(node, uri)
+    signer = await authorize_fetch(request, members_only=not posts.open_to_anyone(found))
+    viewer = posts.Viewer.signed_by(signer.actor if signer is not None else None)
+    if not await posts.visible_to(node, viewer).sees(found):
+        raise NotFound("no such post")  # not even that it exists
+    gone = found.gone_at  # a removed post is kept for moderators only
     if gone is not None:
         tombstone = {
             "@context": AS_CONTEXT,
@@ -43,6 +37,7 @@ async def post(request: web.Request) -> web.StreamResponse:
         response = activity_response(request, tombstone, vary=VARY_SIGNED)
         response.set_status(410)
         return response
+    assert found.group_uri is not None  # served_post serves posts in groups only
     # The world sees the group as the author of an anonymous post.
     author = found.group_uri if found.anonymous else found.author_uri
     members_only = found.visibility == Visibility.MEMBERS_ONLY

@@ -1,2 +1,2 @@
 """The JSON APIs behind bearer tokens: Mastodon's report and admin domain endpoints, Cove's own
-moderation routes."""
+moderation routes; auth, params, entities and paging serve one module per resource."""

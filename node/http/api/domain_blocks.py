@@ -6,12 +6,10 @@ asks for before it suspends a server people here follow."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from aiohttp import web
 
 from federation.errors import Conflict, Invalid, NotFound
-from federation.vocabulary import iso8601
 from moderation.blocklists import BlockEntry
 from moderation.domains import (
     Severity,
@@ -22,76 +20,18 @@ from moderation.domains import (
     parse_severity,
 )
 from node.domain_policy import blocks, cuts
-from node.domain_policy.blocks import AllowInfo, BlockInfo
-from node.http.api.moderation import (
-    MASTODON,
-    Caller,
-    Fields,
-    _body,
-    _caller,
-    _expiry,
-    _number,
-    _path_id,
-    _query,
-    routes_on,
-)
+from node.domain_policy.blocks import BlockInfo
+from node.http.api import auth, entities, params
+from node.http.api.auth import Caller
+from node.http.api.paging import linked_page
+from node.http.api.params import Fields
+from node.http.api.paths import MASTODON, routes_on
 from node.http.responses import json_response
 from node.http.state import NODE
 from node.moderators.roles import require_federation_admin
 
 routes = web.RouteTableDef()
 _route = routes_on(routes)
-PAGE_LIMIT, PAGE_MOST = 100, 200  # Mastodon's default and most for these lists
-
-
-def _entity(block: BlockInfo) -> dict[str, Any]:
-    """Mastodon's Admin::DomainBlock, field for field."""
-    return {
-        "id": str(block.id),
-        "domain": block.domain,
-        "digest": block.digest,
-        "created_at": iso8601(block.created_at),
-        "severity": block.severity.value,
-        "reject_media": block.reject_media,
-        "reject_reports": block.reject_reports,
-        "private_comment": block.private_comment or None,
-        "public_comment": block.public_comment or None,
-        "obfuscate": block.obfuscate,
-    }
-
-
-def _allow_entity(allow: AllowInfo) -> dict[str, Any]:
-    return {"id": str(allow.id), "domain": allow.domain, "created_at": iso8601(allow.created_at)}
-
-
-def _paged(
-    request: web.Request, items: list[tuple[int, dict[str, Any]]], path: str
-) -> web.Response:
-    """A newest-first page by id, with Mastodon's Link header (max_id older, min_id newer)."""
-    query = _query(request)
-    limit = query.limit("limit", PAGE_LIMIT, PAGE_MOST)
-    max_id = _number("max_id", query.text("max_id")) if query.text("max_id") else None
-    since = query.text("since_id") or query.text("min_id")
-    min_id = _number("min_id", since) if since else None
-    chosen = [
-        (i, e)
-        for i, e in sorted(items, key=lambda pair: pair[0], reverse=True)
-        if (max_id is None or i < max_id) and (min_id is None or i > min_id)
-    ]
-    if query.text("min_id"):  # the page just newer than min_id, still newest first
-        chosen = chosen[-limit:]
-    page = chosen[:limit]
-    response = json_response([e for _, e in page])
-    if page:
-        base = f"{request.app[NODE].urls.base}{path}"
-        links = (
-            [f'<{base}?{urlencode({"max_id": page[-1][0]})}>; rel="next"']
-            if len(chosen) > limit
-            else []
-        )
-        links.append(f'<{base}?{urlencode({"min_id": page[0][0]})}>; rel="prev"')
-        response.headers["Link"] = ", ".join(links)
-    return response
 
 
 # Blocks -----------------------------------------------------------------------------------------
@@ -101,22 +41,22 @@ def _paged(
 async def list_blocks(request: web.Request) -> web.Response:
     await _admin(request, "admin:read:domain_blocks")
     found = await blocks.list_blocks(request.app[NODE])
-    items = [(b.id, _entity(b)) for b in found if not b.by_digest]
-    return _paged(request, items, MASTODON + "/admin/domain_blocks")
+    items = [(b.id, entities.domain_block(b)) for b in found if not b.by_digest]
+    return linked_page(request, items, MASTODON + "/admin/domain_blocks")
 
 
 @_route("GET", MASTODON + "/admin/domain_blocks/{id}")
 async def show_block(request: web.Request) -> web.Response:
     await _admin(request, "admin:read:domain_blocks")
-    block = await blocks.get_block(request.app[NODE], _path_id(request, "domain block"))
-    return json_response(_entity(block))
+    block = await blocks.get_block(request.app[NODE], params.path_id(request, "domain block"))
+    return json_response(entities.domain_block(block))
 
 
 @_route("POST", MASTODON + "/admin/domain_blocks")
 async def create_block(request: web.Request) -> web.Response:
     caller = await _admin(request, "admin:write:domain_blocks")
     node = request.app[NODE]
-    fields = await _body(request)
+    fields = await params.body(request)
     try:
         domain = normalise_domain(fields.required("domain"))
     except Invalid as error:  # Mastodon's validation failure: 422 (tools go on past it)
@@ -129,37 +69,35 @@ async def create_block(request: web.Request) -> web.Response:
             return json_response(
                 {
                     "error": f"{existing.domain} is blocked already: change that block instead",
-                    "existing_domain_block": _entity(existing),
+                    "existing_domain_block": entities.domain_block(existing),
                 },
                 status=422,
             )
     entry = _entry(fields, domain, default=Severity.SILENCE)
-    done = await blocks.set_block(node, caller.acting, entry, _expiry(fields, node.clock()))
-    return json_response(_entity(done.block))
+    done = await blocks.set_block(node, caller.acting, entry, params.expiry(fields, node.clock()))
+    return json_response(entities.domain_block(done.block))
 
 
 @_route("PUT", MASTODON + "/admin/domain_blocks/{id}")
 async def update_block(request: web.Request) -> web.Response:
     caller = await _admin(request, "admin:write:domain_blocks")
     node = request.app[NODE]
-    current = await blocks.get_block(node, _path_id(request, "domain block"))
-    fields = await _body(request)
+    current = await blocks.get_block(node, params.path_id(request, "domain block"))
+    fields = await params.body(request)
     entry = _entry(fields, current.domain, default=current.severity, current=current)
-    expires = _expiry(fields, node.clock()) if _gives_expiry(fields) else current.expires_at
+    expires = (
+        params.expiry(fields, node.clock()) if params.gives_expiry(fields) else current.expires_at
+    )
     done = await blocks.set_block(node, caller.acting, entry, expires)
-    return json_response(_entity(done.block))
+    return json_response(entities.domain_block(done.block))
 
 
 @_route("DELETE", MASTODON + "/admin/domain_blocks/{id}")
 async def delete_block(request: web.Request) -> web.Response:
     caller = await _admin(request, "admin:write:domain_blocks")
     node = request.app[NODE]
-    await blocks.remove_block_by_id(node, caller.acting, _path_id(request, "domain block"))
+    await blocks.remove_block_by_id(node, caller.acting, params.path_id(request, "domain block"))
     return json_response({})
-
-
-def _gives_expiry(fields: Fields) -> bool:
-    return bool(fields.optional("expires_at") or fields.optional("duration"))
 
 
 def _entry(
@@ -196,36 +134,38 @@ def _entry(
 async def list_allows(request: web.Request) -> web.Response:
     await _admin(request, "admin:read:domain_allows")
     found = await blocks.list_allows(request.app[NODE])
-    return _paged(
-        request, [(a.id, _allow_entity(a)) for a in found], MASTODON + "/admin/domain_allows"
+    return linked_page(
+        request,
+        [(a.id, entities.domain_allow(a)) for a in found],
+        MASTODON + "/admin/domain_allows",
     )
 
 
 @_route("GET", MASTODON + "/admin/domain_allows/{id}")
 async def show_allow(request: web.Request) -> web.Response:
     await _admin(request, "admin:read:domain_allows")
-    allow = await blocks.allow_by_id(request.app[NODE], _path_id(request, "domain allow"))
-    return json_response(_allow_entity(allow))
+    allow = await blocks.allow_by_id(request.app[NODE], params.path_id(request, "domain allow"))
+    return json_response(entities.domain_allow(allow))
 
 
 @_route("POST", MASTODON + "/admin/domain_allows")
 async def create_allow(request: web.Request) -> web.Response:
     caller = await _admin(request, "admin:write:domain_allows")
     node = request.app[NODE]
-    domain = normalise_domain((await _body(request)).required("domain"))
+    domain = normalise_domain((await params.body(request)).required("domain"))
     try:
         allow = await blocks.allow(node, caller.acting, domain)
     except Conflict:  # Mastodon answers with the allow that exists
         found = [a for a in await blocks.list_allows(node) if a.domain == domain]
         allow = found[0]
-    return json_response(_allow_entity(allow))
+    return json_response(entities.domain_allow(allow))
 
 
 @_route("DELETE", MASTODON + "/admin/domain_allows/{id}")
 async def delete_allow(request: web.Request) -> web.Response:
     caller = await _admin(request, "admin:write:domain_allows")
     node = request.app[NODE]
-    allow = await blocks.allow_by_id(node, _path_id(request, "domain allow"))
+    allow = await blocks.allow_by_id(node, params.path_id(request, "domain allow"))
     await blocks.disallow(node, caller.acting, allow.domain)
     return json_response({})
 
@@ -262,7 +202,7 @@ async def measures(request: web.Request) -> web.Response:
     """Mastodon's measures, the ones about another server: how many follows (and followers)
     tie people here to it. Other keys answer 0."""
     await _admin(request, "admin:read")
-    fields = await _body(request)
+    fields = await params.body(request)
     keys = fields.texts("keys")
     if not keys:
         raise Invalid("give keys[]")
@@ -282,11 +222,11 @@ async def measures(request: web.Request) -> web.Response:
 def _measure_domain(fields: Fields, key: str) -> str | None:
     """The domain a measure is about; None when it names none that can exist (an obfuscated
     one, say), which Mastodon counts as 0 too."""
-    params = fields.values.get(key)
-    if not isinstance(params, dict) or not isinstance(params.get("domain"), str):
+    given = fields.values.get(key)
+    if not isinstance(given, dict) or not isinstance(given.get("domain"), str):
         return None
     try:
-        return normalise_domain(params["domain"])
+        return normalise_domain(given["domain"])
     except Invalid:
         return None
 
@@ -295,6 +235,6 @@ async def _admin(request: web.Request, scope: str) -> Caller:
     """The caller, when their token carries `scope` and they are an admin of this node: the
     domain policy, its private comments and the measures are the admins' alone (Mastodon's
     "Manage Federation"), for reading as for writing; a scope alone is not a role."""
-    caller = await _caller(request, scope)
+    caller = await auth.caller(request, scope)
     require_federation_admin(caller.acting)
     return caller
