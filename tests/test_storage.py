@@ -30,7 +30,9 @@ from node.store.states import (
     MembershipState,
     PostingPolicy,
     PostKind,
+    PostState,
     Visibility,
+    advance,
     check_transition,
 )
 from node.store.tables import (
@@ -318,3 +320,51 @@ def test_states_move_only_along_allowed_transitions() -> None:
         check_transition(MembershipState.REJECTED, MembershipState.ACCEPTED)
     with pytest.raises(IllegalTransition):
         check_transition(ActivityState.PROCESSED, ActivityState.RECEIVED)
+
+
+def test_advance_moves_a_row_only_along_allowed_transitions() -> None:
+    post = Post(
+        uri="https://cove.example/posts/1",
+        author_uri="https://cove.example/u/ada",
+        kind=PostKind.NOTE,
+        content_html="",
+        visibility=Visibility.PUBLIC,
+        local=True,
+        published=datetime.now(UTC),
+        created_at=datetime.now(UTC),
+    )
+    assert post.state == PostState.LIVE
+    assert advance(post, PostState.REMOVED) and post.state == PostState.REMOVED
+    assert not advance(post, PostState.REMOVED)  # where it is already: no move
+    assert advance(post, PostState.DELETED)
+    with pytest.raises(IllegalTransition):
+        advance(post, PostState.LIVE)  # deleted is for good
+    assert post.state == PostState.DELETED
+
+
+async def test_posts_get_their_state_from_their_moments_on_upgrade(node: Node) -> None:
+    await migrate.downgrade(node.store, "0008")
+    now = datetime.now(UTC)
+    async with node.store.engine.begin() as connection:
+        for n, (deleted, removed) in enumerate(
+            [(None, None), (None, now), (now, now), (now, None)]
+        ):
+            await connection.execute(
+                text(
+                    "INSERT INTO post (uri, author_uri, kind, content_html, visibility, sensitive,"
+                    " anonymous, local, attachments, published, deleted_at, removed_at,"
+                    " created_at) VALUES (:uri, 'https://a.example/u/x', 'note', '', 'public',"
+                    " false, false, false, '[]', :now, :deleted, :removed, :now)"
+                ),
+                {
+                    "uri": f"https://a.example/p/{n}",
+                    "now": now,
+                    "deleted": deleted,
+                    "removed": removed,
+                },
+            )
+    await migrate.upgrade(node.store)
+    async with node.store.session() as session:
+        found = await session.exec(select(Post).order_by(col(Post.uri)))
+        states = [p.state for p in found.all()]
+    assert states == [PostState.LIVE, PostState.REMOVED, PostState.DELETED, PostState.DELETED]

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from federation.errors import Invalid, NotFound
 from node.actors.local import active_key, add_local_actor
 from node.runtime import Node
-from node.store.states import AccountRole, ActorKind
+from node.store.states import AccountRole, ActorKind, PostState
 from node.store.tables import Account, CommunityGroup, Instance, LocalActor, Post
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ async def node_figures(session: AsyncSession) -> NodeFigures:
     async def count(stmt: object) -> int:
         return int((await session.exec(stmt)).one())  # type: ignore[call-overload]
 
-    live_local = (col(Post.local).is_(True), col(Post.deleted_at).is_(None))
+    live_local = (col(Post.local).is_(True), Post.state == PostState.LIVE)
     admins = await session.exec(
         select(LocalActor.username)
         .join(Account, col(Account.actor_id) == col(LocalActor.id))

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from moderation.domains import covering, digest, host_of
+from node.groups.posts import mark_removed
 from node.runtime import Node
 from node.store.states import (
     ActivityState,
@@ -132,7 +133,7 @@ def _leave(membership: Membership | RemoteMembership, now: datetime) -> None:
 
 
 def _take_down(post: Post, now: datetime) -> None:
-    post.removed_at, post.removal_reason = now, SUSPENDED_REASON
+    mark_removed(post, now, SUSPENDED_REASON)
 
 
 def _cancel(delivery: Delivery, now: datetime) -> None:

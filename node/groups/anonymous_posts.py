@@ -14,7 +14,7 @@ from federation.errors import NotFound
 from node.actors import integrity
 from node.groups import admission, announcing
 from node.groups.groups import GroupInfo, get_group_by_id
-from node.groups.posts import Draft, note_of, post_at
+from node.groups.posts import Draft, mark_deleted, note_of, post_at
 from node.members.accounts import AccountInfo
 from node.moderators.roles import Acting, require_group_moderator
 from node.queue.delivery import queue
@@ -110,7 +110,7 @@ async def delete(node: Node, client: FederationClient, group: GroupInfo, post: P
     async with node.store.transaction() as session:
         row = await session.get(Post, post.id)
         assert row is not None
-        row.deleted_at = now
+        mark_deleted(row, now)
         await queue(session, group.actor_id, delete, Visibility.DIRECT, [], now)
     await announcing.announce(node, client, group, delete, None)
     await announcing.undo_boosts(node, client, group, post.uri)

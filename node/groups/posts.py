@@ -18,7 +18,7 @@ from federation.vocabulary import iso8601
 from federation.wire import WireObject
 from node.groups.groups import GroupInfo, has_member_on
 from node.runtime import Node
-from node.store.states import PostKind, Visibility
+from node.store.states import PostKind, PostState, Visibility, advance
 from node.store.tables import Post
 from node.text import plain_to_html, sanitise_html
 from node.urls import Urls
@@ -164,8 +164,7 @@ async def post_at(session: AsyncSession, uri: str) -> Post | None:
 def _shown(group_id: int, visibilities: tuple[Visibility, ...]) -> tuple[object, ...]:
     return (
         Post.group_id == group_id,
-        col(Post.deleted_at).is_(None),
-        col(Post.removed_at).is_(None),
+        Post.state == PostState.LIVE,
         col(Post.visibility).in_(visibilities),
     )
 
@@ -264,3 +263,26 @@ def note_of(
         followers=followers,
         mentioned=mentioned,
     )
+
+
+# A post's state: the one place it changes (the moments say when) -----------------------------
+
+
+def mark_removed(post: Post, now: datetime, reason: str | None) -> None:
+    """Removed by a moderator (or with a ban or a suspension): hidden from all but moderators
+    until restored. A post its author deleted stays deleted."""
+    post.removed_at, post.removal_reason = now, reason
+    if post.state == PostState.LIVE:
+        advance(post, PostState.REMOVED)
+
+
+def mark_restored(post: Post) -> None:
+    post.removed_at, post.removal_reason = None, None
+    if post.state == PostState.REMOVED:
+        advance(post, PostState.LIVE)
+
+
+def mark_deleted(post: Post, now: datetime) -> None:
+    """Deleted by its author, or purged: for good."""
+    post.deleted_at = post.deleted_at or now
+    advance(post, PostState.DELETED)

@@ -17,7 +17,7 @@ from federation.readers import read_document
 from federation.wire import Activity, WireObject
 from node.actors import integrity
 from node.actors.signers import instance_signer
-from node.groups.posts import keeps_media, take_content
+from node.groups.posts import keeps_media, mark_deleted, take_content
 from node.inbound import remote_moderation
 from node.moderators.ban_checks import ban_in_force
 from node.runtime import Node
@@ -151,7 +151,7 @@ async def _mark_deleted(node: Node, group_uri: str, object_id: str, author: str)
                 created_at=now,
             )
             session.add(row)
-        row.deleted_at = row.deleted_at or now
+        mark_deleted(row, now)
 
 
 async def _from_origin(node: Node, client: FederationClient, object_id: str) -> WireObject:

@@ -20,7 +20,7 @@ from node.actors.signers import instance_signer
 from node.groups import admission
 from node.groups.announcing import announce, undo_boosts
 from node.groups.groups import GroupInfo, group_at
-from node.groups.posts import take_content
+from node.groups.posts import mark_deleted, take_content
 from node.runtime import Node
 from node.store.states import (
     GroupRole,
@@ -169,7 +169,7 @@ async def _apply_change(node: Node, activity: Activity, post: Post, keep_media: 
         row = await session.get(Post, post.id)
         assert row is not None
         if activity.type == "Delete":
-            row.deleted_at = row.deleted_at or node.clock()
+            mark_deleted(row, node.clock())
         elif isinstance(activity.object, WireObject):
             take_content(row, activity.object, keep_media=keep_media)
             if activity.object.updated is None:

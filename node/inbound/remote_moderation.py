@@ -5,9 +5,10 @@ group's moderators collection (a forged removal from anyone else is refused)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from datetime import datetime
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.client import FederationClient
 from federation.collections import read_moderators
@@ -16,6 +17,7 @@ from federation.wire import Activity, WireBan
 from moderation import bans as ban_policy
 from node.actors.remote import remote_actor
 from node.actors.signers import instance_signer
+from node.groups.posts import mark_removed, mark_restored
 from node.moderators.ban_checks import ban_in_force
 from node.runtime import Node
 from node.store.states import BanState, advance
@@ -72,12 +74,11 @@ async def apply(node: Node, client: FederationClient, group_uri: str, inner: Act
         raise Refused("an Undo of moderation must embed the action it undoes")
     if undo and action.actor != inner.actor:
         await require_moderator(node, client, group_uri, action.actor)
-    now = None if undo else node.clock()
+    now = node.clock()
     if action.type == "Delete":
-        reason = None if undo else action.summary or None
-        await _mark(node, group_uri, action.object_id, removed_at=now, removal_reason=reason)
+        await _removal(node, group_uri, action.object_id, not undo, action.summary or None)
     elif action.type == "Lock":
-        await _mark(node, group_uri, action.object_id, locked_at=now)
+        await _lock(node, group_uri, action.object_id, None if undo else now)
     elif isinstance(action, WireBan) and action.group == group_uri:
         if undo:
             await _lift(node, group_uri, action.object_id)
@@ -93,16 +94,33 @@ async def apply(node: Node, client: FederationClient, group_uri: str, inner: Act
     )
 
 
-async def _mark(node: Node, group_uri: str, post_uri: str, **marks: Any) -> None:
-    """Set columns of a post we keep of the group (removed_at, locked_at...), if we have it."""
+async def _kept(session: AsyncSession, group_uri: str, post_uri: str) -> Post | None:
+    """The post we keep of the group, if we have it."""
+    found = await session.exec(
+        select(Post).where(Post.uri == post_uri, Post.group_uri == group_uri)
+    )
+    return found.first()
+
+
+async def _removal(
+    node: Node, group_uri: str, post_uri: str, removed: bool, reason: str | None
+) -> None:
+    """Removed by the group's moderators, or restored."""
     async with node.store.transaction() as session:
-        post = (
-            await session.exec(
-                select(Post).where(Post.uri == post_uri, Post.group_uri == group_uri)
-            )
-        ).first()
-        for column, value in marks.items() if post is not None else ():
-            setattr(post, column, value)
+        post = await _kept(session, group_uri, post_uri)
+        if post is None:
+            return
+        if removed:
+            mark_removed(post, node.clock(), reason)
+        else:
+            mark_restored(post)
+
+
+async def _lock(node: Node, group_uri: str, post_uri: str, when: datetime | None) -> None:
+    async with node.store.transaction() as session:
+        post = await _kept(session, group_uri, post_uri)
+        if post is not None:
+            post.locked_at = when
 
 
 async def _record_ban(node: Node, group_uri: str, block: WireBan) -> None:
@@ -137,8 +155,7 @@ async def _record_ban(node: Node, group_uri: str, block: WireBan) -> None:
                 )
             )
             for post in posts.all():
-                post.removed_at = now
-                post.removal_reason = block.reason or "the author was banned"
+                mark_removed(post, now, block.reason or "the author was banned")
 
 
 async def _lift(node: Node, group_uri: str, banned: str) -> None:

@@ -19,14 +19,14 @@ from node.actors import integrity
 from node.actors.remote import remote_actor, resolve_handle
 from node.groups import anonymous_posts, groups, membership
 from node.groups.groups import GroupInfo
-from node.groups.posts import Draft, note_of
+from node.groups.posts import Draft, mark_deleted, note_of
 from node.groups.rules import current_rules
 from node.inbound import posts as inbound_posts
 from node.members.accounts import AccountInfo
 from node.moderators.ban_checks import ban_in_force, ban_refusal, thread_locked
 from node.queue.delivery import queue
 from node.runtime import Node
-from node.store.states import MembershipState, PostKind, Visibility, advance
+from node.store.states import MembershipState, PostKind, PostState, Visibility, advance
 from node.store.tables import Membership, Post, RemoteActor, RemoteMembership
 
 log = logging.getLogger(__name__)
@@ -301,7 +301,7 @@ def _uri(actor: RemoteActor | None) -> str | None:
 async def _own_post(node: Node, account: AccountInfo, post_uri: str) -> Post:
     async with node.store.session() as session:
         post = (await session.exec(select(Post).where(Post.uri == post_uri))).first()
-    if post is None or post.deleted_at is not None:
+    if post is None or post.state == PostState.DELETED:
         raise NotFound(f"no post {post_uri}")
     if post.author_uri != node.urls.person(account.username):
         raise Refused("only the author may change a post")
@@ -361,7 +361,7 @@ async def delete(node: Node, client: FederationClient, account: AccountInfo, pos
         async with node.store.transaction() as session:
             row = await session.get(Post, post.id)
             assert row is not None
-            row.deleted_at = node.clock()
+            mark_deleted(row, node.clock())
     await _send(node, client, account, to, activity, _visibility(post), told)
 
 
@@ -393,8 +393,7 @@ async def feed(node: Node, account: AccountInfo, limit: int = 50) -> list[Post]:
             select(Post)
             .where(
                 col(Post.group_uri).in_(remote) | col(Post.group_id).in_(here),
-                col(Post.deleted_at).is_(None),
-                col(Post.removed_at).is_(None),
+                Post.state == PostState.LIVE,
                 col(Post.visibility).in_((Visibility.PUBLIC, Visibility.MEMBERS_ONLY)),
             )
             .order_by(col(Post.published).desc())

@@ -20,6 +20,7 @@ from moderation.modlog import ModAction
 from moderation.roles import MODERATING
 from node.groups import announcing
 from node.groups.groups import GroupInfo, get_group
+from node.groups.posts import mark_removed
 from node.moderators import modlog
 from node.moderators.ban_checks import ban_in_force
 from node.moderators.roles import Acting, group_role, require_group_moderator
@@ -27,7 +28,7 @@ from node.moderators.roles import wire_actor as wire_actor_of
 from node.queue import outbox
 from node.queue.delivery import queue
 from node.runtime import Node
-from node.store.states import BanState, Visibility, advance
+from node.store.states import BanState, PostState, Visibility, advance
 from node.store.tables import Ban, Post, RemoteActor
 
 log = logging.getLogger(__name__)
@@ -169,13 +170,12 @@ async def _remove_all_by(
             Post.group_id == group.id,
             Post.author_uri == actor_uri,
             col(Post.anonymous).is_(False),
-            col(Post.removed_at).is_(None),
-            col(Post.deleted_at).is_(None),
+            Post.state == PostState.LIVE,
         )
     )
     removed = []
     for post in found.all():
-        post.removed_at, post.removal_reason = now, reason or "the author was banned"
+        mark_removed(post, now, reason or "the author was banned")
         modlog.record(
             session, group.id, ModAction.REMOVE_POST, moderator, post.uri, now, reason=reason
         )

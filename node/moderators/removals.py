@@ -17,12 +17,13 @@ from federation.errors import Conflict, NotFound
 from moderation.modlog import ModAction
 from node.groups import announcing
 from node.groups.groups import GroupInfo, get_group
+from node.groups.posts import mark_deleted, mark_removed, mark_restored
 from node.moderators import modlog
 from node.moderators.roles import Acting, require_appointer, require_group_moderator
 from node.moderators.roles import wire_actor as wire_actor_of
 from node.queue.delivery import queue
 from node.runtime import Node
-from node.store.states import DeliveryState, Visibility, advance
+from node.store.states import DeliveryState, PostState, Visibility, advance
 from node.store.tables import Activity as ActivityRow
 from node.store.tables import CommunityGroup, Delivery, Post
 
@@ -37,7 +38,7 @@ async def _moderated_post(
     post = (
         await session.exec(select(Post).where(Post.uri == post_uri, Post.group_id == group.id))
     ).first()
-    if post is None or post.deleted_at is not None:
+    if post is None or post.state == PostState.DELETED:
         raise NotFound(f"no post {post_uri} in {group.name}")
     return group, post
 
@@ -85,9 +86,12 @@ async def _set_mark(
         group, post = await _moderated_post(session, acting, group_name, post_uri)
         if (getattr(post, mark.column) is not None) == on:
             raise Conflict(f"{post_uri} is {'' if on else 'not '}{mark.word} already")
-        setattr(post, mark.column, now if on else None)
-        if mark is REMOVAL:
-            post.removal_reason = (reason or None) if on else None
+        if mark is not REMOVAL:
+            setattr(post, mark.column, now if on else None)
+        elif on:
+            mark_removed(post, now, reason or None)
+        else:
+            mark_restored(post)
         activity = await logged_mark(session, node, acting, group, post_uri, reason, mark, on)
         session.expunge(post)
     await announcing.announce(node, client, group, activity, None)
@@ -177,9 +181,10 @@ async def purge(node: Node, acting: Acting, group_name: str, post_uri: str) -> i
     now = node.clock()
     async with node.store.transaction() as session:
         group, post = await _moderated_post(session, acting, group_name, post_uri)
-        if post.removed_at is None:
+        if post.state != PostState.REMOVED:
             raise Conflict(f"remove {post_uri} before purging it")
-        post.title, post.content_html, post.deleted_at = None, "", now
+        post.title, post.content_html = None, ""
+        mark_deleted(post, now)
         carriers = list(
             await session.exec(select(ActivityRow).where(ActivityRow.object_uri == post_uri))
         )

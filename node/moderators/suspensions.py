@@ -15,13 +15,14 @@ from moderation import bans as ban_policy
 from moderation.modlog import ModAction
 from node.groups import announcing
 from node.groups.groups import GroupInfo, get_group_by_id
+from node.groups.posts import mark_removed
 from node.moderators import modlog
 from node.moderators.ban_checks import ban_in_force
 from node.moderators.bans import BanInfo, ban_info
 from node.moderators.removals import REMOVAL, logged_mark
 from node.moderators.roles import Acting, require_node_moderator
 from node.runtime import Node
-from node.store.states import BanState, MembershipState, advance
+from node.store.states import BanState, MembershipState, PostState, advance
 from node.store.tables import Ban, Membership, Post
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,8 @@ async def suspend(
             select(Post).where(Post.author_uri == actor_uri, col(Post.removed_at).is_(None))
         )
         for post in posts.all():
-            post.removed_at, post.removal_reason = now, said
-            if post.group_id is not None and post.deleted_at is None:
+            mark_removed(post, now, said)
+            if post.group_id is not None and post.state != PostState.DELETED:
                 group = await get_group_by_id(session, post.group_id)
                 removal = await logged_mark(
                     session, node, acting, group, post.uri, said, REMOVAL, True

@@ -42,6 +42,12 @@ class PostKind(StrEnum):
     NOTE = "note"  # a comment or a microblog status
 
 
+class PostState(StrEnum):
+    LIVE = "live"
+    REMOVED = "removed"  # by a moderator: hidden from all but moderators, until restored
+    DELETED = "deleted"  # by its author (or purged): for good
+
+
 class Direction(StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
@@ -127,6 +133,11 @@ TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
         MembershipState.ACCEPTED: frozenset({MembershipState.LEFT}),
         MembershipState.REJECTED: frozenset({MembershipState.PENDING}),
         MembershipState.LEFT: frozenset({MembershipState.PENDING, MembershipState.ACCEPTED}),
+    },
+    PostState: {
+        PostState.LIVE: frozenset({PostState.REMOVED, PostState.DELETED}),
+        PostState.REMOVED: frozenset({PostState.LIVE, PostState.DELETED}),
+        PostState.DELETED: frozenset(),
     },
     ActivityState: {
         ActivityState.RECEIVED: frozenset({ActivityState.PROCESSED, ActivityState.REJECTED}),

@@ -13,6 +13,7 @@ from node.store.states import (
     MembershipState,
     PostingPolicy,
     PostKind,
+    PostState,
     Visibility,
 )
 from node.store.tables.columns import URI_LENGTH, enum_type, moment
@@ -85,6 +86,12 @@ class Post(SQLModel, table=True):
     # and left out altogether for a domain whose media the policy rejects.
     attachments: list[dict[str, Any]] = Field(
         default_factory=list, sa_type=JSONDocument, sa_column_kwargs={"server_default": "[]"}
+    )
+    # Live, removed by a moderator, or deleted; the moments below say when.
+    state: PostState = Field(
+        default=PostState.LIVE,
+        sa_type=enum_type(PostState, "post_state"),
+        sa_column_kwargs={"server_default": "live"},
     )
     pinned_at: datetime | None = moment(nullable=True)
     published: datetime = moment()
