@@ -379,7 +379,7 @@ async def serving_app(
 @contextlib.contextmanager
 def _console(folder: Path) -> Iterator[tuple[io.StringIO, io.StringIO]]:
     """The command's working directory, its own output, and no COVE_ settings from the test
-    run's environment (as tests/test_cli.py gives its processes)."""
+    run's environment (as tests/node/cli/test_cli.py gives its processes)."""
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("COVE_")}
     out, err = io.StringIO(), io.StringIO()
     try:
