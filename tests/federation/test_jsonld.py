@@ -10,8 +10,7 @@ from pyld import jsonld
 
 import schemas
 from federation.jsonld import UnknownContext, expand, offline_loader
-
-SHARED_FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "wire"
+from tests.support.wire_samples import sample_sets
 
 
 def test_every_context_in_the_index_loads_from_its_local_copy() -> None:
@@ -65,11 +64,11 @@ def root_cause(error: BaseException) -> BaseException:
     return error
 
 
-@pytest.mark.skipif(not SHARED_FIXTURES.is_dir(), reason="shared wire fixtures are not present")
-def test_real_peer_documents_expand_offline_or_name_the_missing_context() -> None:
+@pytest.mark.parametrize("samples", sample_sets())
+def test_real_peer_documents_expand_offline_or_name_the_missing_context(samples: Path) -> None:
     loader = offline_loader()
     expanded = refused = 0
-    for path in sorted(SHARED_FIXTURES.rglob("*.json")):
+    for path in sorted(samples.rglob("*.json")):
         document = json.loads(path.read_text("utf-8"))
         try:
             expand(document, loader)

@@ -1,5 +1,5 @@
 """A stand-in Lemmy server for tests: one Person with an RSA key on loopback, NodeInfo saying
-"lemmy", Lemmy's wire fixtures rewritten to live on it, and an inbox that verifies and keeps."""
+"lemmy", Lemmy's wire samples rewritten to live on it, and an inbox that verifies and keeps."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aiohttp import ClientSession, web
 
 from federation.client import Signer
@@ -24,20 +23,23 @@ from federation.httpsig.message import Headers, HttpMessage
 from federation.keydocs import key_on_actor, without_fragment
 from federation.keys import KeyPair, generate_rsa_keypair, load_private_key, load_public_key
 from tests.conftest import free_port
+from tests.support.wire_samples import SAMPLES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "wire" / "lemmy"
-# What Lemmy 0.19 puts on every activity it sends (the fixtures leave it out; see
-# activities/create_or_update/create_private_message_0.19.json for one that kept it).
+FIXTURES = SAMPLES / "lemmy"  # the project's own; a test may pass the shared set's instead
+# What Lemmy 0.19 puts on every activity it sends (the shared set's samples leave it out; see
+# activities/create_or_update/create_private_message_0.19.json there for one that kept it).
 LEMMY_CONTEXT = ["https://join-lemmy.org/context.json", "https://www.w3.org/ns/activitystreams"]
 ACTIVITY_JSON = "application/activity+json"
 USERNAME = "lemmy_alpha"
 
-# The fixtures name hosts of Lemmy's test federation (ds9, enterprise, voyager.lemmy.ml,
-# lemmy.ml for images), in http and https alike.
-_LEMMY_URL = re.compile(r"^https?://(?:[a-z0-9-]+\.)*lemmy\.ml(?P<path>/\S*)?$")
+# The samples name hosts of a Lemmy test federation: the shared set's (ds9, enterprise,
+# voyager.lemmy.ml, lemmy.ml for images), in http and https alike, and the project's own
+# (alpha and beta.lemmy.example).
+_LEMMY_HOST = r"(?:[a-z0-9-]+\.)*lemmy\.(?:ml|example)"
+_LEMMY_URL = re.compile(rf"^https?://{_LEMMY_HOST}(?P<path>/\S*)?$")
 _COMMUNITY = re.compile(r"^/c/[^/#?]+(?P<rest>.*)$")
 _PERSON = re.compile(r"^/u/[^/#?]+(?P<rest>.*)$")
-_HANDLE = re.compile(r"@(?P<user>\w+)@(?:[a-z0-9-]+\.)*lemmy\.ml")
+_HANDLE = re.compile(rf"@(?P<user>\w+)@{_LEMMY_HOST}")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class LemmyPeer:
     base: str
     keys: KeyPair = field(repr=False)
     software: str = "lemmy"  # what its NodeInfo says (it can stand in for a Mastodon)
+    samples: Path = FIXTURES  # the folder of Lemmy documents it sends
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of each
     inbox_posts: list[InboxPost] = field(default_factory=list)
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> served JSON
@@ -79,14 +82,15 @@ class LemmyPeer:
         return Signer(f"{self.instance_actor}#main-key", load_private_key(self.keys.private_pem))
 
     def fixture(self, relative: str, group: str) -> dict[str, Any]:
-        """A Lemmy fixture as this server would send it to `group`: every Lemmy URL moved
+        """A Lemmy sample as this server would send it to `group`: every Lemmy URL moved
         here (each person is our one Person, each community is `group`), Lemmy's @context
-        added, and its activity and embedded object served at their ids."""
-        loaded = json.loads((FIXTURES / relative).read_text())
+        added where missing, and its activity and embedded object served at their ids."""
+        loaded = json.loads((self.samples / relative).read_text())
         document = self.rewrite(loaded, group)
         document = {"@context": LEMMY_CONTEXT, **document}
         # Nothing may lead Cove off loopback.
-        assert "lemmy.ml" not in json.dumps(document), f"{relative} still names a Lemmy host"
+        named = re.search(_LEMMY_HOST, json.dumps(document))
+        assert named is None, f"{relative} still names a Lemmy host"
         self.publish(document)
         return document
 
@@ -122,8 +126,9 @@ class LemmyPeer:
             self.publish({"@context": LEMMY_CONTEXT, **inner})
 
     def actor_document(self) -> dict[str, Any]:
-        """Lemmy's Person fixture, moved here, with this peer's key."""
-        person = self.rewrite(json.loads((FIXTURES / "objects" / "person.json").read_text()), "")
+        """Lemmy's Person sample, moved here, with this peer's key."""
+        sample = json.loads((self.samples / "objects" / "person.json").read_text())
+        person = self.rewrite(sample, "")
         person["preferredUsername"] = USERNAME
         person["publicKey"]["publicKeyPem"] = self.keys.public_pem
         return {"@context": LEMMY_CONTEXT, **person}
@@ -257,14 +262,13 @@ async def _verified(message: HttpMessage, client: ClientSession) -> str:
 
 @asynccontextmanager
 async def start_lemmy_peer(
-    software: str = "lemmy", address: str = "127.0.0.1"
+    software: str = "lemmy", address: str = "127.0.0.1", samples: Path = FIXTURES
 ) -> AsyncIterator[LemmyPeer]:
-    """The stand-in on `address` (another loopback address is another domain to the policy)."""
-    if not FIXTURES.is_dir():  # its Person is Lemmy's own document, from the shared fixtures
-        pytest.skip(f"Lemmy's wire fixtures are not at {FIXTURES}")
+    """The stand-in on `address` (another loopback address is another domain to the policy),
+    sending the Lemmy documents in `samples`."""
     port = free_port()
     keys = await asyncio.get_running_loop().run_in_executor(None, generate_rsa_keypair)
-    peer = LemmyPeer(base=f"http://{address}:{port}", keys=keys, software=software)
+    peer = LemmyPeer(base=f"http://{address}:{port}", keys=keys, software=software, samples=samples)
     async with ClientSession() as client:
         runner = web.AppRunner(_app(peer, client), access_log=None)
         await runner.setup()

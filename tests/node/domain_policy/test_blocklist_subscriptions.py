@@ -42,7 +42,7 @@ from tests.conftest import (
     serving_app,
 )
 from tests.node.cli.test_cli import as_json, ok
-from tests.support.lemmy_peer import FIXTURES, LemmyPeer, start_lemmy_peer
+from tests.support.lemmy_peer import LemmyPeer, start_lemmy_peer
 
 pytestmark = pytest.mark.storage
 HEADER = "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
@@ -351,8 +351,6 @@ EVIL = "127.0.0.2"
 
 @pytest.fixture
 async def evil() -> AsyncIterator[LemmyPeer]:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"Lemmy's wire fixtures are not at {FIXTURES}")
     async with start_lemmy_peer(address=EVIL) as peer:
         yield peer
 

@@ -32,11 +32,7 @@ from node.store.states import DeliveryState, MembershipState, PostingPolicy, Vis
 from node.store.tables import Activity, Delivery, Membership, Post, Report
 from tests.conftest import ServedNode, add_follower, client_for, eventually
 from tests.node.inbound.test_lemmy_shapes import CREATE_PAGE, FOLLOW, settled
-from tests.support.lemmy_peer import FIXTURES, LemmyPeer, start_lemmy_peer
-
-pytestmark = pytest.mark.skipif(
-    not FIXTURES.is_dir(), reason=f"Lemmy's wire fixtures are not at {FIXTURES}"
-)
+from tests.support.lemmy_peer import LemmyPeer, start_lemmy_peer
 
 EVIL = "127.0.0.2"  # the stand-in's domain
 

@@ -23,12 +23,15 @@ from node.moderators.roles import Acting
 from node.store.tables import Activity as ActivityRow
 from node.store.tables import Report
 from tests.conftest import ServedNode, client_for, eventually
-from tests.support.lemmy_peer import FIXTURES, LemmyPeer, start_lemmy_peer
+from tests.support.lemmy_peer import LemmyPeer, start_lemmy_peer
+from tests.support.wire_samples import SAMPLES, sample_sets
 
 
 @pytest.fixture
-async def peer() -> AsyncIterator[LemmyPeer]:
-    async with start_lemmy_peer() as started:
+async def peer(request: pytest.FixtureRequest) -> AsyncIterator[LemmyPeer]:
+    """The stand-in, sending the Lemmy samples of the set a test names (the project's)."""
+    samples = getattr(request, "param", SAMPLES)
+    async with start_lemmy_peer(samples=samples / "lemmy") as started:
         yield started
 
 
@@ -144,21 +147,20 @@ async def test_bad_flags_are_refused_with_the_reason_and_store_nothing(
         assert (await session.exec(select(Report))).first() is None
 
 
-WIRE = FIXTURES.parent  # the shared fixtures of every peer
-
-
-def _wire(name: str) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads((WIRE / name).read_text("utf-8"))
+def _wire(peer: LemmyPeer, name: str) -> dict[str, Any]:
+    """Another peer's document from the same set as the stand-in's Lemmy samples."""
+    document: dict[str, Any] = json.loads((peer.samples.parent / name).read_text("utf-8"))
     return document
 
 
+@pytest.mark.parametrize("peer", sample_sets(), indirect=True)
 async def test_the_peers_own_flag_documents_delivered_signed_each_make_the_right_report(
     served: ServedNode, peer: LemmyPeer
 ) -> None:
     group, post, author = await _setup(served)
     # Each fixture as its software sends it, moved onto the stand-in server and pointed at
     # what this node hosts; the reason fields are the fixtures' own.
-    mastodon = _wire("mastodon/activities/flag.json")
+    mastodon = _wire(peer, "mastodon/activities/flag.json")
     mastodon.update(
         id=f"{peer.base}/flags/mastodon",
         actor=peer.instance_actor,  # Mastodon reports from its instance actor
@@ -167,7 +169,7 @@ async def test_the_peers_own_flag_documents_delivered_signed_each_make_the_right
     )
     lemmy = peer.fixture("activities/community/report_page.json", group)
     lemmy.update(object=post, audience=group)
-    mbin = _wire("mbin/activities/flag.json")
+    mbin = _wire(peer, "mbin/activities/flag.json")
     mbin.update(id=f"{peer.base}/flags/mbin", actor=peer.person, object=[post, author], to=[group])
     mbin["audience"] = group
     async with client_for(served.node) as client:
@@ -189,14 +191,10 @@ async def test_the_peers_own_flag_documents_delivered_signed_each_make_the_right
     assert (m.target_uri, m.reporter_uri, m.comment) == (
         post,
         None,  # the instance actor speaks for the server: the reporter stays unknown
-        "Please take a look at this user and their posts",
+        mastodon["content"],
     )
-    assert (lem.target_uri, lem.reporter_uri, lem.comment) == (
-        post,
-        peer.person,
-        "report this post",
-    )
-    assert (b.target_uri, b.reporter_uri, b.comment) == (post, peer.person, "dikjhgasdpas dsaü")
+    assert (lem.target_uri, lem.reporter_uri, lem.comment) == (post, peer.person, lemmy["summary"])
+    assert (b.target_uri, b.reporter_uri, b.comment) == (post, peer.person, mbin["summary"])
     assert {r.group_uri for r in (m, lem, b)} == {group}
     assert {r.category.value for r in (m, lem, b)} == {"other"}
     assert all(r.state == ReportState.OPEN for r in (m, lem, b))

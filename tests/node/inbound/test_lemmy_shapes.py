@@ -28,17 +28,13 @@ from node.store.tables import Activity, Post, RemoteMembership
 from tests.conftest import PeerFactory, ServedNode, client_for, eventually, serving
 from tests.support.hostile_peer import settled
 from tests.support.lemmy_peer import (
-    FIXTURES,
     USERNAME,
     InboxPost,
     LemmyPeer,
     start_lemmy_peer,
     without_community,
 )
-
-pytestmark = pytest.mark.skipif(
-    not FIXTURES.is_dir(), reason=f"Lemmy's wire fixtures are not at {FIXTURES}"
-)
+from tests.support.wire_samples import sample_sets
 
 CREATE_PAGE = "activities/create_or_update/create_page.json"
 CREATE_COMMENT = "activities/create_or_update/create_comment.json"
@@ -51,9 +47,10 @@ FOLLOW = "activities/following/follow.json"
 Runner = Callable[[], Awaitable[object]]
 
 
-@pytest.fixture
-async def lemmy() -> AsyncIterator[LemmyPeer]:
-    async with start_lemmy_peer() as peer:
+@pytest.fixture(params=sample_sets())
+async def lemmy(request: pytest.FixtureRequest) -> AsyncIterator[LemmyPeer]:
+    """The stand-in sending the project's Lemmy samples, then the shared set's."""
+    async with start_lemmy_peer(samples=request.param / "lemmy") as peer:
         yield peer
 
 
@@ -158,8 +155,8 @@ async def test_lemmys_create_page_becomes_a_thread_in_the_group(
     page = await post_at(served, create["object"]["id"])
     assert page is not None
     assert page.kind == PostKind.PAGE
-    assert page.title == "test post"
-    assert page.content_html.strip() == "<p>test body</p>"
+    assert page.title == create["object"]["name"]
+    assert page.content_html.strip() == create["object"]["content"].strip()
     assert (page.group_uri, page.author_uri) == (group, lemmy.person)
     assert page.in_reply_to_uri is None
     assert page.visibility == Visibility.PUBLIC
@@ -184,7 +181,7 @@ async def test_lemmys_comment_becomes_a_reply_in_the_pages_group(
     assert page is not None and comment is not None
     assert comment.kind == PostKind.NOTE
     assert comment.title is None
-    assert comment.content_html == "hello"
+    assert comment.content_html == create_comment["object"]["content"]
     assert comment.in_reply_to_uri == page.uri
     assert (comment.group_id, comment.group_uri) == (page.group_id, group)
     assert comment.author_uri == lemmy.person
