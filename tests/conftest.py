@@ -33,6 +33,7 @@ from node.runtime import Clock, Node
 from node.store import migrate
 from node.store.db import open_store
 from node.urls import Urls
+from tests.support.wire_samples import SHARED_ABSENT, SHARED_MARK
 
 POSTGRES_ENV = "COVE_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgresql"]
@@ -55,10 +56,31 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"cove: PostgreSQL runs SKIPPED ({POSTGRES_ENV} is not set)"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{SHARED_MARK}: a check over the shared set of other servers' real documents; "
+        "skipped, and counted at the end of the run, when that set is absent",
+    )
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if postgres_url() is None:
         terminalreporter.write_line(
             f"cove: the PostgreSQL runs were SKIPPED: set {POSTGRES_ENV} to run them", yellow=True
+        )
+    skipped = terminalreporter.stats.get("skipped", [])
+    missed = sum(
+        1
+        for report in skipped
+        if SHARED_MARK in report.keywords and SHARED_ABSENT in str(report.longrepr)
+    )
+    if missed:
+        terminalreporter.write_line(
+            f"!!! {SHARED_ABSENT}: {missed} checks against other servers' real documents "
+            "did not run",
+            red=True,
+            bold=True,
         )
 
 
@@ -379,7 +401,7 @@ async def serving_app(
 @contextlib.contextmanager
 def _console(folder: Path) -> Iterator[tuple[io.StringIO, io.StringIO]]:
     """The command's working directory, its own output, and no COVE_ settings from the test
-    run's environment (as tests/test_cli.py gives its processes)."""
+    run's environment (as tests/node/cli/test_cli.py gives its processes)."""
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("COVE_")}
     out, err = io.StringIO(), io.StringIO()
     try:

@@ -1,0 +1,1 @@
+"""Tests of moderation/: policy decisions over plain values."""

@@ -1,0 +1,1 @@
+"""Tests of node/actors: local and remote actors, keys, and the node's pinned identity."""

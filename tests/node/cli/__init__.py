@@ -1,0 +1,1 @@
+"""Tests of node/cli: the `cove` command as a person runs it."""

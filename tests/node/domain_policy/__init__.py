@@ -1,0 +1,1 @@
+"""Tests of node/domain_policy: blocks, allowlist mode, files, subscriptions, sharing."""

@@ -1,0 +1,1 @@
+"""Tests of node/http, one package per face: activitypub, api, pages."""

@@ -1,0 +1,1 @@
+"""Tests of node/http/activitypub: actors, collections, discovery, inboxes."""

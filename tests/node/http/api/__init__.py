@@ -1,0 +1,1 @@
+"""Tests of node/http/api: the moderation API and Mastodon's domain policy API."""

@@ -1,0 +1,1 @@
+"""Tests of node/http/pages: server-rendered pages."""

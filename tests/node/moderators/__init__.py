@@ -1,0 +1,1 @@
+"""Tests of node/moderators: reports filed elsewhere, removals, purges and suspensions."""

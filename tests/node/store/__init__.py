@@ -1,0 +1,1 @@
+"""Tests of node/store: migrations, tables, states and the change feed."""

@@ -1,0 +1,1 @@
+"""Properties over every route and every delivery: anonymity, members-only, hostile input."""

@@ -1,0 +1,1 @@
+"""What the tests share: hostile and Lemmy stand-in peers, the route walk, the API contract."""
