@@ -14,7 +14,7 @@ from node.groups.groups import GroupInfo, NewGroup
 from node.members import accounts
 from node.queue import outbox
 from node.runtime import Node
-from node.store.states import GroupRole, MembershipState, PostKind, Visibility
+from node.store.states import GroupRole, MembershipState, PostKind, PostState, Visibility
 from node.store.tables import Membership, Post
 from tests.conftest import PeerFactory, ServedNode, signed_get
 
@@ -227,6 +227,7 @@ async def test_featured_lists_pinned_public_posts_only(served: ServedNode) -> No
                     local=True,
                     pinned_at=T0 if pinned else None,
                     deleted_at=T0 if deleted else None,
+                    state=PostState.DELETED if deleted else PostState.LIVE,
                     published=T0,
                     created_at=T0,
                 )
