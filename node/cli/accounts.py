@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from moderation.roles import AccountRole
-from node.cli.console import Invocation, Parser, acting_option, emit, handle, table, with_node
+from node.cli.console import Invocation, Parser, acting_option, emit, local_handle, table, with_node
 
 if TYPE_CHECKING:
     from node.members.accounts import AccountInfo
@@ -60,7 +60,7 @@ async def cmd_account_create(inv: Invocation) -> None:
         emit(
             inv,
             _account_data(node, account),
-            f"created {account.role.value} account {handle(node, account.username)}",
+            f"created {account.role.value} account {local_handle(node, account.username)}",
         )
 
     await with_node(inv, work)
@@ -70,7 +70,7 @@ def _account_data(node: Node, account: AccountInfo) -> dict[str, Any]:
     data = asdict(account)
     data.pop("id")
     data.pop("actor_id")
-    data["handle"] = handle(node, account.username)
+    data["handle"] = local_handle(node, account.username)
     data["url"] = node.urls.person(account.username)
     return data
 

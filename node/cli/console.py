@@ -41,9 +41,6 @@ class Invocation:
     args: argparse.Namespace
 
 
-Command = Callable[[Invocation], Awaitable[Any]]
-
-
 # Options shared by several families -------------------------------------------------------------
 
 
@@ -107,7 +104,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def handle(node: Node, name: str) -> str:
+def local_handle(node: Node, name: str) -> str:
     """`@name@host` of a group or an account of this node."""
     return f"@{name}@{node.urls.domain}"
 

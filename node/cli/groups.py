@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from node.cli.console import Invocation, Parser, emit, handle, table, with_client, with_node
+from node.cli.console import Invocation, Parser, emit, local_handle, table, with_client, with_node
 from node.cli.group_argument import GROUP_HERE_HELP, local_group
 from node.store.states import PostingPolicy
 
@@ -76,7 +76,7 @@ async def cmd_group_create(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         group = await groups.create_group(node, new)
-        emit(inv, _group_data(node, group), f"created group {handle(node, group.name)}")
+        emit(inv, _group_data(node, group), f"created group {local_handle(node, group.name)}")
 
     await with_node(inv, work)
 
@@ -85,7 +85,7 @@ def _group_data(node: Node, group: GroupInfo, **extra: Any) -> dict[str, Any]:
     data = asdict(group)
     data.pop("id")
     data.pop("actor_id")
-    data["handle"] = handle(node, group.name)
+    data["handle"] = local_handle(node, group.name)
     data["url"] = node.urls.group(group.name)
     data.update(extra)
     return data
