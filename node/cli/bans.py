@@ -19,7 +19,7 @@ from node.cli.console import (
     with_client,
     with_node,
 )
-from node.cli.group_argument import GROUP_HERE_HELP, local_group
+from node.cli.group_argument import GROUP_HERE_HELP, acting_on
 
 if TYPE_CHECKING:
     from federation.client import FederationClient
@@ -84,13 +84,11 @@ def add_commands(commands: Any, group: Any, common: Parser) -> None:
 
 async def cmd_ban(inv: Invocation) -> None:
     from node.moderators import group_moderation
-    from node.moderators.roles import acting_as
 
     a = inv.args
 
     async def work(node: Node, client: FederationClient) -> None:
-        acting = await acting_as(node, a.as_account)
-        group = local_group(node, a.group)
+        acting, group = await acting_on(node, a.as_account, a.group)
         info = await group_moderation.ban(
             node,
             client,
@@ -109,13 +107,11 @@ async def cmd_ban(inv: Invocation) -> None:
 
 async def cmd_unban(inv: Invocation) -> None:
     from node.moderators import group_moderation
-    from node.moderators.roles import acting_as
 
     a = inv.args
 
     async def work(node: Node, client: FederationClient) -> None:
-        acting = await acting_as(node, a.as_account)
-        group = local_group(node, a.group)
+        acting, group = await acting_on(node, a.as_account, a.group)
         await group_moderation.unban(node, client, acting, group, a.actor)
         emit(
             inv,
@@ -128,13 +124,11 @@ async def cmd_unban(inv: Invocation) -> None:
 
 async def cmd_bans(inv: Invocation) -> None:
     from node.moderators import group_moderation
-    from node.moderators.roles import acting_as
 
     a = inv.args
 
     async def work(node: Node) -> None:
-        acting = await acting_as(node, a.as_account)
-        group = local_group(node, a.group)
+        acting, group = await acting_on(node, a.as_account, a.group)
         found = await group_moderation.list_bans(node, acting, group)
         rows = [
             [b.actor_uri, f"{b.expires_at:%Y-%m-%d %H:%M}" if b.expires_at else "-", b.reason]
@@ -147,13 +141,11 @@ async def cmd_bans(inv: Invocation) -> None:
 
 async def cmd_group_block(inv: Invocation) -> None:
     from node.moderators import group_moderation
-    from node.moderators.roles import acting_as
 
     a = inv.args
 
     async def work(node: Node) -> None:
-        acting = await acting_as(node, a.as_account)
-        group = local_group(node, a.group)
+        acting, group = await acting_on(node, a.as_account, a.group)
         info, ended = await group_moderation.block_domain(node, acting, group, a.domain, a.reason)
         emit(
             inv,
@@ -166,13 +158,11 @@ async def cmd_group_block(inv: Invocation) -> None:
 
 async def cmd_group_unblock(inv: Invocation) -> None:
     from node.moderators import group_moderation
-    from node.moderators.roles import acting_as
 
     a = inv.args
 
     async def work(node: Node) -> None:
-        acting = await acting_as(node, a.as_account)
-        group = local_group(node, a.group)
+        acting, group = await acting_on(node, a.as_account, a.group)
         await group_moderation.unblock_domain(node, acting, group, a.domain)
         emit(inv, {"group": group, "domain": a.domain}, f"{a.domain} may take part in {group}")
 
@@ -181,13 +171,11 @@ async def cmd_group_unblock(inv: Invocation) -> None:
 
 async def cmd_group_blocked(inv: Invocation) -> None:
     from node.moderators import group_moderation
-    from node.moderators.roles import acting_as
 
     a = inv.args
 
     async def work(node: Node) -> None:
-        acting = await acting_as(node, a.as_account)
-        group = local_group(node, a.group)
+        acting, group = await acting_on(node, a.as_account, a.group)
         found = await group_moderation.blocked_domains(node, acting, group)
         emit(
             inv,

@@ -1,5 +1,5 @@
 """A group named on the command line, read once: its bare name, `@name@host` or its URL, into
-the name of a group of this node or the URL of a group here or elsewhere."""
+the name of a group of this node (and who acts on it) or the URL of a group here or elsewhere."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from federation.errors import Invalid, NotFound, Refused
 
 if TYPE_CHECKING:
     from federation.client import FederationClient
+    from node.moderators.roles import Acting
     from node.runtime import Node
 
 GROUP_HERE_HELP = "the group: its name, @name@host or its URL"
@@ -42,6 +43,14 @@ def local_group(node: Node, argument: str) -> str:
     if name is None:
         raise Invalid(f"{argument} is not a group of this node")
     return name
+
+
+async def acting_on(node: Node, as_account: str | None, argument: str) -> tuple[Acting, str]:
+    """Who acts (the account --as names, else the node operator) and the name of the group of
+    this node they act on."""
+    from node.moderators.roles import acting_as
+
+    return await acting_as(node, as_account), local_group(node, argument)
 
 
 async def group_url(node: Node, client: FederationClient, argument: str) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from federation.errors import Invalid
 from moderation.rules import as_plain_text, parse_rules_text
 from node.cli.console import Invocation, Parser, acting_option, emit, table, with_client, with_node
-from node.cli.group_argument import GROUP_HERE_HELP, local_group
+from node.cli.group_argument import GROUP_HERE_HELP, acting_on, local_group
 
 if TYPE_CHECKING:
     from federation.client import FederationClient
@@ -71,13 +71,11 @@ def add_commands(commands: Any, group: Any, common: Parser) -> None:
 
 async def cmd_mod_change(inv: Invocation) -> None:
     from node.moderators import group_moderation
-    from node.moderators.roles import acting_as
 
     a = inv.args
 
     async def work(node: Node, client: FederationClient) -> None:
-        acting = await acting_as(node, a.as_account)
-        group = local_group(node, a.group)
+        acting, group = await acting_on(node, a.as_account, a.group)
         await group_moderation.set_moderator(
             node, client, acting, group, a.account, moderator=a.moderator
         )
@@ -110,7 +108,6 @@ async def cmd_rules_show(inv: Invocation) -> None:
 
 async def cmd_rules_set(inv: Invocation) -> None:
     from node.groups import rules
-    from node.moderators.roles import acting_as
 
     a = inv.args
 
@@ -125,8 +122,7 @@ async def cmd_rules_set(inv: Invocation) -> None:
         parsed = parse_rules_text(text)
         if not parsed:
             raise Invalid("no rules given")
-        acting = await acting_as(node, a.as_account)
-        group = local_group(node, a.group)
+        acting, group = await acting_on(node, a.as_account, a.group)
         written = await rules.set_rules(
             node, acting, group, parsed, needs_acceptance=a.needs_acceptance
         )
@@ -151,15 +147,15 @@ def _log_limit(text: str) -> int:
 async def cmd_modlog(inv: Invocation) -> None:
     from node.groups.groups import get_group
     from node.moderators import modlog
-    from node.moderators.roles import acting_as, require_log_reader
+    from node.moderators.roles import require_log_reader
     from node.store.paging import Cursor
 
     a = inv.args
 
     async def work(node: Node) -> None:
-        acting = await acting_as(node, a.as_account)
+        acting, name = await acting_on(node, a.as_account, a.group)
         async with node.store.session() as session:
-            group = await get_group(session, local_group(node, a.group))
+            group = await get_group(session, name)
             await require_log_reader(session, acting, group)
             page = await modlog.log_page(session, group.id, Cursor(), a.limit)
         entries = [e for _, e in page.items]
@@ -185,14 +181,12 @@ async def cmd_modlog(inv: Invocation) -> None:
 
 async def cmd_modlog_names(inv: Invocation) -> None:
     from node.moderators import group_moderation
-    from node.moderators.roles import acting_as
 
     a = inv.args
     hidden = a.choice == "hide"
 
     async def work(node: Node) -> None:
-        acting = await acting_as(node, a.as_account)
-        group = local_group(node, a.group)
+        acting, group = await acting_on(node, a.as_account, a.group)
         await group_moderation.set_modlog_names_hidden(node, acting, group, hidden=hidden)
         said = "hides" if hidden else "shows"
         emit(

@@ -15,7 +15,7 @@ from node.cli.console import (
     with_client,
     with_node,
 )
-from node.cli.group_argument import GROUP_HERE_HELP, local_group
+from node.cli.group_argument import GROUP_HERE_HELP, acting_on
 
 if TYPE_CHECKING:
     from federation.client import FederationClient
@@ -67,13 +67,11 @@ def add_commands(commands: Any, group: Any, common: Parser) -> None:
 
 async def cmd_group_pin(inv: Invocation) -> None:
     from node.moderators import group_moderation
-    from node.moderators.roles import acting_as
 
     a = inv.args
 
     async def work(node: Node, client: FederationClient) -> None:
-        acting = await acting_as(node, a.as_account)
-        group = local_group(node, a.name)
+        acting, group = await acting_on(node, a.as_account, a.name)
         await group_moderation.set_pinned(node, client, acting, group, a.post, pinned=a.pinned)
         emit(
             inv,
@@ -102,13 +100,11 @@ async def cmd_group_author(inv: Invocation) -> None:
 
 async def cmd_post_action(inv: Invocation) -> None:
     from node.moderators import group_moderation
-    from node.moderators.roles import acting_as
 
     a = inv.args
 
     async def work(node: Node, client: FederationClient) -> None:
-        acting = await acting_as(node, a.as_account)
-        group = local_group(node, a.group)
+        acting, group = await acting_on(node, a.as_account, a.group)
         if a.verb in ("remove", "restore"):
             await group_moderation.set_removed(
                 node, client, acting, group, a.post, a.reason, removed=a.verb == "remove"
@@ -127,13 +123,11 @@ async def cmd_post_action(inv: Invocation) -> None:
 
 async def cmd_post_purge(inv: Invocation) -> None:
     from node.moderators import group_moderation
-    from node.moderators.roles import acting_as
 
     a = inv.args
 
     async def work(node: Node) -> None:
-        acting = await acting_as(node, a.as_account)
-        group = local_group(node, a.group)
+        acting, group = await acting_on(node, a.as_account, a.group)
         emptied = await group_moderation.purge(node, acting, group, a.post)
         emit(
             inv,
