@@ -182,7 +182,7 @@ def summarise(raw: Path, top: int = 40) -> Summary:
 
 def _innermost_cove(frames: list[tuple[str, str]]) -> str:
     for name, path in reversed(frames):
-        if _bucket(path).startswith("cove ") and not path.endswith("node/cli.py"):
+        if _bucket(path).startswith("cove ") and "node/cli/" not in path:
             return name
     root = frames[0][0]
     if root.startswith(("Session.", "TransactionalContext", "Connection.")):

@@ -7,9 +7,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from federation.errors import Invalid
-from federation.wire import Activity
+
+if TYPE_CHECKING:
+    from federation.wire import Activity
 
 MAX_COMMENT = 2000
 

@@ -8,13 +8,16 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from federation.client import ClientSettings, FederationClient
 from federation.keys import KeyPair, generate_rsa_keypair
 from node.config import Config
 from node.domain_policy.cache import PolicyCache
 from node.store.db import Store, open_store
 from node.urls import Urls
+
+if TYPE_CHECKING:
+    from federation.client import FederationClient
 
 Clock = Callable[[], datetime]
 KeyGenerator = Callable[[], Awaitable[KeyPair]]
@@ -56,6 +59,7 @@ def open_node(config: Config, clock: Clock = utc_now) -> Node:
 def federation_client(node: Node) -> FederationClient:
     """The node's outbound HTTP client, named after the node in its User-Agent; use it with
     `async with`. One per process (the server's, or a CLI command's)."""
+    from federation.client import ClientSettings, FederationClient
     from node import __version__
 
     settings = node.config.federation

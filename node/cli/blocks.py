@@ -1,50 +1,36 @@
-"""The `cove blocks` commands: the node's domain policy (blocks and allows, import and
-export, why a domain is treated as it is, the federation mode), and `cove group
-block-domain`, a group's own. Domain policy is for node admins (--as checks the account)."""
+"""The `cove blocks` commands for the node's domain policy: blocks and allows, import and
+export of blocklist files, why a domain is treated as it is, and the federation mode. Domain
+policy is for node admins (--as checks the account)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from federation.client import FederationClient
 from federation.errors import Invalid
-from moderation import bans as ban_policy
 from moderation.blocklists import MAX_FILE_BYTES, BlockEntry, FileFormat
 from moderation.domains import labels_of, normalise_domain, parse_severity
-from node.cli.console import CliError, Invocation, Parser, emit, table, with_client, with_node
-from node.domain_policy import drafts, sharing, sources, syncing
-from node.domain_policy.blocks import (
-    BlockInfo,
-    allow,
-    disallow,
-    list_allows,
-    list_blocks,
-    remove_block,
-    set_block,
+from node.cli.console import (
+    Invocation,
+    Parser,
+    acting_option,
+    emit,
+    ends_at,
+    length_options,
+    table,
+    with_node,
 )
-from node.domain_policy.files import ImportReport, export_list, import_list
-from node.domain_policy.mode import switch_mode
-from node.domain_policy.why import explain
-from node.moderators import group_domain_blocks
-from node.moderators.roles import acting_as
-from node.runtime import Node
-from node.store.states import SourceKind
+
+if TYPE_CHECKING:
+    from node.domain_policy.blocks import BlockInfo
+    from node.domain_policy.files import ImportReport
+    from node.runtime import Node
 
 
-def _acting(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--as", dest="as_account", metavar="ACCOUNT", help="act as this local account"
-    )
-
-
-def add_blocks_commands(commands: Any, group: Any, common: Parser) -> None:
-    blocks = commands.add_parser("blocks", help="the domain policy").add_subparsers(
-        dest="blocks_command", metavar="COMMAND", parser_class=Parser
-    )
-    blocks.required = True
+def add_commands(blocks: Any, common: Parser) -> None:
+    """The node's domain policy commands, added to `cove blocks`."""
     blocks.add_parser("list", parents=[common], help="the domain blocks in force").set_defaults(
         run=cmd_list
     )
@@ -60,18 +46,16 @@ def add_blocks_commands(commands: Any, group: Any, common: Parser) -> None:
     add.add_argument("--public-comment", default="", help="the reason others may read")
     add.add_argument("--private-comment", default="", help="a note for the admins only")
     add.add_argument("--labels", default="", help="reason labels: words or URIs, comma-separated")
-    length = add.add_mutually_exclusive_group()
-    length.add_argument("--for", dest="duration", help="how long: 30m, 12h, 7d, 2w")
-    length.add_argument("--until", help="when it ends (ISO 8601 with a zone)")
+    length_options(add)
     add.add_argument(
         "--dry-run", action="store_true", help="say what a suspension would cut, change nothing"
     )
-    _acting(add)
+    acting_option(add)
     add.set_defaults(run=cmd_add)
 
     remove = blocks.add_parser("remove", parents=[common], help="lift a domain block")
     remove.add_argument("domain")
-    _acting(remove)
+    acting_option(remove)
     remove.set_defaults(run=cmd_remove)
 
     allow = blocks.add_parser(
@@ -79,11 +63,11 @@ def add_blocks_commands(commands: Any, group: Any, common: Parser) -> None:
     )
     allow.add_argument("domain")
     allow.add_argument("--comment", default="")
-    _acting(allow)
+    acting_option(allow)
     allow.set_defaults(run=cmd_allow)
     disallow = blocks.add_parser("disallow", parents=[common], help="take an allow back")
     disallow.add_argument("domain")
-    _acting(disallow)
+    acting_option(disallow)
     disallow.set_defaults(run=cmd_disallow)
     blocks.add_parser("allows", parents=[common], help="the allowed domains").set_defaults(
         run=cmd_allows
@@ -95,7 +79,7 @@ def add_blocks_commands(commands: Any, group: Any, common: Parser) -> None:
     imp.add_argument("file", type=Path)
     imp.add_argument("--format", choices=["auto", *(f.value for f in FileFormat)], default="auto")
     imp.add_argument("--dry-run", action="store_true", help="print the diff, change nothing")
-    _acting(imp)
+    acting_option(imp)
     imp.set_defaults(run=cmd_import)
 
     exp = blocks.add_parser("export", parents=[common], help="write the domain blocks out")
@@ -113,91 +97,8 @@ def add_blocks_commands(commands: Any, group: Any, common: Parser) -> None:
         help="apply a changed federation.mode: says what it cuts, then cuts it",
     )
     mode.add_argument("--dry-run", action="store_true", help="only say what would be cut")
-    _acting(mode)
+    acting_option(mode)
     mode.set_defaults(run=cmd_switch_mode)
-
-    sub = blocks.add_parser(
-        "subscribe",
-        parents=[common],
-        help="subscribe to a blocklist URL (fetched on a schedule) or, with --actor, a node",
-    )
-    where = sub.add_mutually_exclusive_group(required=True)
-    where.add_argument("url", nargs="?", help="a Mastodon CSV, GoToSocial JSON or text file")
-    where.add_argument("--actor", help="another Cove node's instance actor (signed updates)")
-    sub.add_argument("--format", default="auto", help="auto (default), mastodon, gotosocial, plain")
-    sub.add_argument(
-        "--max-severity",
-        default="suspend",
-        help="the strictest this source may set: suspend (default), silence or noop",
-    )
-    sub.add_argument(
-        "--mode",
-        choices=["draft", "apply"],
-        default="draft",
-        help="draft (default): its changes wait for an admin; apply: at once",
-    )
-    _acting(sub)
-    sub.set_defaults(run=cmd_subscribe)
-    unsub = blocks.add_parser("unsubscribe", parents=[common], help="drop a subscription")
-    unsub.add_argument("source", help="its id or URL")
-    _acting(unsub)
-    unsub.set_defaults(run=cmd_unsubscribe)
-    blocks.add_parser(
-        "subscriptions", parents=[common], help="the subscriptions and how they fare"
-    ).set_defaults(run=cmd_subscriptions)
-    sync = blocks.add_parser("sync", parents=[common], help="fetch subscribed lists now")
-    sync.add_argument("source", nargs="?", help="one source (default: every URL source)")
-    sync.set_defaults(run=cmd_sync)
-    blocks.add_parser("drafts", parents=[common], help="changes waiting for an admin").set_defaults(
-        run=cmd_drafts
-    )
-    accept = blocks.add_parser("accept", parents=[common], help="apply a draft")
-    accept.add_argument("draft", type=int)
-    _acting(accept)
-    accept.set_defaults(run=cmd_accept)
-    reject = blocks.add_parser("reject", parents=[common], help="reject a draft")
-    reject.add_argument("draft", type=int)
-    reject.add_argument(
-        "--exclude", action="store_true", help="its sources may never set this domain again"
-    )
-    _acting(reject)
-    reject.set_defaults(run=cmd_reject)
-    exclude = blocks.add_parser(
-        "exclude", parents=[common], help="keep a domain out of the subscriptions' reach"
-    )
-    exclude.add_argument("domain")
-    exclude.add_argument("--source", help="from this source only (its id or URL)")
-    exclude.add_argument("--reason", default="")
-    _acting(exclude)
-    exclude.set_defaults(run=cmd_exclude)
-    unexclude = blocks.add_parser("unexclude", parents=[common], help="take an exclude back")
-    unexclude.add_argument("domain")
-    unexclude.add_argument("--source")
-    _acting(unexclude)
-    unexclude.set_defaults(run=cmd_unexclude)
-    blocks.add_parser("excludes", parents=[common], help="the excluded domains").set_defaults(
-        run=cmd_excludes
-    )
-
-    keep_out = group.add_parser(
-        "block-domain", parents=[common], help="keep a server out of one group"
-    )
-    keep_out.add_argument("group")
-    keep_out.add_argument("domain")
-    keep_out.add_argument("--reason", default="")
-    _acting(keep_out)
-    keep_out.set_defaults(run=cmd_group_block)
-    let_in = group.add_parser("unblock-domain", parents=[common], help="let a server back in")
-    let_in.add_argument("group")
-    let_in.add_argument("domain")
-    _acting(let_in)
-    let_in.set_defaults(run=cmd_group_unblock)
-    kept_out = group.add_parser(
-        "blocked-domains", parents=[common], help="the servers a group keeps out"
-    )
-    kept_out.add_argument("group")
-    _acting(kept_out)
-    kept_out.set_defaults(run=cmd_group_blocked)
 
 
 # The node's policy ------------------------------------------------------------------------------
@@ -210,8 +111,10 @@ def _row(b: BlockInfo) -> list[str]:
 
 
 async def cmd_list(inv: Invocation) -> None:
+    from node.domain_policy import blocks
+
     async def work(node: Node) -> None:
-        found = await list_blocks(node)
+        found = await blocks.list_blocks(node)
         emit(
             inv,
             [b.as_json() for b in found],
@@ -237,28 +140,18 @@ def _entry(a: argparse.Namespace) -> BlockEntry:
     )
 
 
-def _until(node: Node, a: argparse.Namespace) -> Any:
-    if a.duration:
-        return node.clock() + ban_policy.parse_duration(a.duration)
-    if a.until:
-        from datetime import datetime
-
-        try:
-            return datetime.fromisoformat(a.until)
-        except ValueError:
-            raise Invalid(f"--until {a.until!r} is not an ISO 8601 time") from None
-    return None
-
-
 async def cmd_add(inv: Invocation) -> None:
+    from node.domain_policy import blocks
+    from node.moderators.roles import acting_as
+
     a = inv.args
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        until = _until(node, a)
+        until = ends_at(node, a.duration, a.until)
         if until is not None and until.tzinfo is None:
             raise Invalid("give --until with a time zone (for example 2027-01-01T00:00:00Z)")
-        done = await set_block(node, acting, _entry(a), until, dry_run=a.dry_run)
+        done = await blocks.set_block(node, acting, _entry(a), until, dry_run=a.dry_run)
         cut = done.impact.describe() if done.impact.anything else "nothing held of it"
         verb = "would block" if a.dry_run else ("blocked" if done.created else "changed")
         data = {**done.block.as_json(), "dry_run": a.dry_run, "cut": done.impact.as_json()}
@@ -268,39 +161,50 @@ async def cmd_add(inv: Invocation) -> None:
 
 
 async def cmd_remove(inv: Invocation) -> None:
+    from node.domain_policy import blocks
+    from node.moderators.roles import acting_as
+
     a = inv.args
 
     async def work(node: Node) -> None:
-        info = await remove_block(node, await acting_as(node, a.as_account), a.domain)
+        info = await blocks.remove_block(node, await acting_as(node, a.as_account), a.domain)
         emit(inv, {"domain": info.domain, "blocked": False}, f"lifted the block of {info.domain}")
 
     await with_node(inv, work)
 
 
 async def cmd_allow(inv: Invocation) -> None:
+    from node.domain_policy import blocks
+    from node.moderators.roles import acting_as
+
     a = inv.args
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        info = await allow(node, acting, a.domain, a.comment)
+        info = await blocks.allow(node, acting, a.domain, a.comment)
         emit(inv, info.as_json(), f"allowed {info.domain}")
 
     await with_node(inv, work)
 
 
 async def cmd_disallow(inv: Invocation) -> None:
+    from node.domain_policy import blocks
+    from node.moderators.roles import acting_as
+
     a = inv.args
 
     async def work(node: Node) -> None:
-        await disallow(node, await acting_as(node, a.as_account), a.domain)
+        await blocks.disallow(node, await acting_as(node, a.as_account), a.domain)
         emit(inv, {"domain": a.domain, "allowed": False}, f"{a.domain} is no longer allowed")
 
     await with_node(inv, work)
 
 
 async def cmd_allows(inv: Invocation) -> None:
+    from node.domain_policy import blocks
+
     async def work(node: Node) -> None:
-        found = await list_allows(node)
+        found = await blocks.list_allows(node)
         emit(
             inv,
             [x.as_json() for x in found],
@@ -344,13 +248,18 @@ class _Bar:
 
 
 async def cmd_import(inv: Invocation) -> None:
+    from node.domain_policy import files
+    from node.moderators.roles import acting_as
+
     a = inv.args
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
         text = _read(a.file)
         chosen = None if a.format == "auto" else FileFormat(a.format)
-        report = await import_list(node, acting, text, chosen, dry_run=a.dry_run, progress=_Bar())
+        report = await files.import_list(
+            node, acting, text, chosen, dry_run=a.dry_run, progress=_Bar()
+        )
         emit(inv, _import_json(report), _import_text(report, a.file))
 
     await with_node(inv, work)
@@ -397,10 +306,12 @@ def _import_text(report: ImportReport, path: Path) -> str:
 
 
 async def cmd_export(inv: Invocation) -> None:
+    from node.domain_policy import files
+
     a = inv.args
 
     async def work(node: Node) -> None:
-        text = await export_list(node, FileFormat(a.format))
+        text = await files.export_list(node, FileFormat(a.format))
         if a.output is None:
             sys.stdout.write(text)
             return
@@ -414,21 +325,26 @@ async def cmd_export(inv: Invocation) -> None:
 
 
 async def cmd_why(inv: Invocation) -> None:
+    from node.domain_policy import why
+
     a = inv.args
 
     async def work(node: Node) -> None:
-        why = await explain(node, a.domain)
-        emit(inv, why.as_json(), why.text())
+        told = await why.explain(node, a.domain)
+        emit(inv, told.as_json(), told.text())
 
     await with_node(inv, work)
 
 
 async def cmd_switch_mode(inv: Invocation) -> None:
+    from node.domain_policy import mode
+    from node.moderators.roles import acting_as
+
     a = inv.args
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        done = await switch_mode(node, acting, dry_run=a.dry_run)
+        done = await mode.switch_mode(node, acting, dry_run=a.dry_run)
         cut = done.impact.describe() if done.impact.anything else "nothing"
         names = ", ".join(done.domains[:20]) + (" ..." if len(done.domains) > 20 else "")
         verb = "would switch" if a.dry_run else "switched"
@@ -444,226 +360,5 @@ async def cmd_switch_mode(inv: Invocation) -> None:
             f"{verb} from {done.previous.value} to {done.mode.value} mode; "
             f"cuts {len(done.domains)} domains ({names or 'none'}): {cut}",
         )
-
-    await with_node(inv, work)
-
-
-# A group's own -----------------------------------------------------------------------------------
-
-
-async def cmd_group_block(inv: Invocation) -> None:
-    a = inv.args
-
-    async def work(node: Node) -> None:
-        acting = await acting_as(node, a.as_account)
-        info, ended = await group_domain_blocks.block_domain(
-            node, acting, a.group, a.domain, a.reason
-        )
-        emit(
-            inv,
-            {**info.as_json(), "follows_ended": ended},
-            f"{info.domain} is kept out of {info.group} ({ended} follows ended)",
-        )
-
-    await with_node(inv, work)
-
-
-async def cmd_group_unblock(inv: Invocation) -> None:
-    a = inv.args
-
-    async def work(node: Node) -> None:
-        acting = await acting_as(node, a.as_account)
-        await group_domain_blocks.unblock_domain(node, acting, a.group, a.domain)
-        emit(inv, {"group": a.group, "domain": a.domain}, f"{a.domain} may take part in {a.group}")
-
-    await with_node(inv, work)
-
-
-async def cmd_group_blocked(inv: Invocation) -> None:
-    a = inv.args
-
-    async def work(node: Node) -> None:
-        acting = await acting_as(node, a.as_account)
-        found = await group_domain_blocks.blocked_domains(node, acting, a.group)
-        emit(
-            inv,
-            [x.as_json() for x in found],
-            table(["DOMAIN", "REASON"], [[x.domain, x.reason] for x in found]),
-        )
-
-    await with_node(inv, work)
-
-
-# Subscriptions ----------------------------------------------------------------------------------
-
-
-def _synced_text(done: syncing.Synced) -> str:
-    s = done.source
-    if done.status == "failed":
-        return f"source {s.id} {s.location}: failed: {done.reason}"
-    return (
-        f"source {s.id} {s.location}: {done.status}, {s.entries:,} entries; "
-        f"{done.reconciled.describe()}"
-    )
-
-
-def _synced_json(done: syncing.Synced) -> dict[str, Any]:
-    return {
-        "source": done.source.as_json(),
-        "status": done.status,
-        "reason": done.reason,
-        "applied": [list(a) for a in done.reconciled.applied],
-        "drafted": [list(d) for d in done.reconciled.drafted],
-    }
-
-
-async def cmd_subscribe(inv: Invocation) -> None:
-    a = inv.args
-
-    async def work(node: Node, client: FederationClient) -> None:
-        acting = await acting_as(node, a.as_account)
-        kind = SourceKind.ACTOR if a.actor else SourceKind.URL
-        source = await sources.add_source(
-            node,
-            acting,
-            a.actor or a.url,
-            kind=kind,
-            file_format=sources.parse_format(a.format) if not a.actor else "cove",
-            max_severity=parse_severity(a.max_severity),
-            drafts=a.mode == "draft",
-        )
-        if kind == SourceKind.ACTOR:
-            done = await sharing.follow_source(node, client, source.id)
-        else:
-            done = await syncing.sync(node, client, str(source.id))
-        emit(inv, _synced_json(done), f"subscribed; {_synced_text(done)}")
-
-    await with_client(inv, work)
-
-
-async def cmd_unsubscribe(inv: Invocation) -> None:
-    a = inv.args
-
-    async def work(node: Node, client: FederationClient) -> None:
-        acting = await acting_as(node, a.as_account)
-        info, done = await sources.remove_source(node, acting, a.source)
-        if info.kind == SourceKind.ACTOR:
-            await sharing.unfollow_source(node, info)
-        emit(
-            inv,
-            {"source": info.as_json(), "applied": [list(x) for x in done.applied]},
-            f"unsubscribed from {info.location}; {done.describe()}",
-        )
-
-    await with_client(inv, work)
-
-
-async def cmd_subscriptions(inv: Invocation) -> None:
-    async def work(node: Node) -> None:
-        found = await sources.list_sources(node)
-        rows = [
-            [
-                str(s.id),
-                s.location,
-                s.format,
-                s.max_severity.value,
-                "draft" if s.drafts else "apply",
-                s.state.value,
-                f"{s.entries:,}",
-                (s.last_error or "")[:60],
-            ]
-            for s in found
-        ]
-        emit(
-            inv,
-            [s.as_json() for s in found],
-            table(
-                ["ID", "SOURCE", "FORMAT", "MAX", "MODE", "STATE", "ENTRIES", "LAST ERROR"], rows
-            ),
-        )
-
-    await with_node(inv, work)
-
-
-async def cmd_sync(inv: Invocation) -> None:
-    a = inv.args
-
-    async def work(node: Node, client: FederationClient) -> None:
-        keys = (
-            [a.source]
-            if a.source
-            else [str(s.id) for s in await sources.list_sources(node) if s.kind == SourceKind.URL]
-        )
-        results = [await syncing.sync(node, client, key) for key in keys]
-        emit(
-            inv,
-            [_synced_json(r) for r in results],
-            "\n".join(_synced_text(r) for r in results) or "no URL sources",
-        )
-        if any(r.status == "failed" for r in results):
-            raise CliError("a source failed (its last good list stays in force)")
-
-    await with_client(inv, work)
-
-
-async def cmd_drafts(inv: Invocation) -> None:
-    async def work(node: Node) -> None:
-        found = await drafts.list_drafts(node)
-        emit(inv, [d.as_json() for d in found], "\n".join(d.text() for d in found) or "(none)")
-
-    await with_node(inv, work)
-
-
-async def cmd_accept(inv: Invocation) -> None:
-    a = inv.args
-
-    async def work(node: Node) -> None:
-        acting = await acting_as(node, a.as_account)
-        draft, cut = await drafts.accept_draft(node, acting, a.draft)
-        said = f"; cut: {cut.describe()}" if cut.anything else ""
-        emit(inv, {**draft.as_json(), "cut": cut.as_json()}, f"accepted {draft.text()}{said}")
-
-    await with_node(inv, work)
-
-
-async def cmd_reject(inv: Invocation) -> None:
-    a = inv.args
-
-    async def work(node: Node) -> None:
-        acting = await acting_as(node, a.as_account)
-        draft = await drafts.reject_draft(node, acting, a.draft, exclude=a.exclude)
-        more = " and excluded the domain from its sources" if a.exclude else ""
-        emit(inv, draft.as_json(), f"rejected {draft.text()}{more}")
-
-    await with_node(inv, work)
-
-
-async def cmd_exclude(inv: Invocation) -> None:
-    a = inv.args
-
-    async def work(node: Node) -> None:
-        acting = await acting_as(node, a.as_account)
-        info, done = await drafts.exclude(node, acting, a.domain, a.source, a.reason)
-        emit(inv, info.as_json(), f"excluded {info.domain}; {done.describe()}")
-
-    await with_node(inv, work)
-
-
-async def cmd_unexclude(inv: Invocation) -> None:
-    a = inv.args
-
-    async def work(node: Node) -> None:
-        acting = await acting_as(node, a.as_account)
-        done = await drafts.unexclude(node, acting, a.domain, a.source)
-        emit(inv, {"domain": a.domain}, f"{a.domain} is no longer excluded; {done.describe()}")
-
-    await with_node(inv, work)
-
-
-async def cmd_excludes(inv: Invocation) -> None:
-    async def work(node: Node) -> None:
-        found = await drafts.list_excludes(node)
-        rows = [[x.domain, str(x.source_id or "all"), x.reason] for x in found]
-        emit(inv, [x.as_json() for x in found], table(["DOMAIN", "SOURCE", "REASON"], rows))
 
     await with_node(inv, work)

@@ -1,5 +1,6 @@
-"""What every `cove` command shares: the parsed invocation, output (human or JSON), and
-running a piece of work with an open node (and the outbound client)."""
+"""What every `cove` command shares: the parsed invocation, the options several families take,
+output (human or JSON), and running a piece of work with an open node (and the outbound client).
+The store, the node and the client are imported when a command runs, never to build the parser."""
 
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from sqlalchemy.engine import make_url
+from federation.errors import Invalid
+from moderation.bans import parse_duration
 
-from federation.client import FederationClient
-from node.actors.instance import check_identity
-from node.config import Config, load_config
-from node.runtime import Node, federation_client, open_node
-from node.store import migrate
+if TYPE_CHECKING:
+    from federation.client import FederationClient
+    from node.config import Config
+    from node.runtime import Node
 
 
 class CliError(Exception):
@@ -40,7 +41,36 @@ class Invocation:
     args: argparse.Namespace
 
 
-Command = Callable[[Invocation], Awaitable[Any]]
+# Options shared by several families -------------------------------------------------------------
+
+
+def acting_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as", dest="as_account", metavar="ACCOUNT", help="act as this local account"
+    )
+
+
+def reason_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reason", default="", help="why (shown in the moderation log)")
+
+
+def length_options(parser: argparse.ArgumentParser) -> None:
+    """How long a ban or a block lasts: --for or --until, at most one."""
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--for", dest="duration", help="how long: 30m, 12h, 7d, 2w")
+    length.add_argument("--until", help="when it ends (ISO 8601 with a zone)")
+
+
+def ends_at(node: Node, duration: str | None, until: str | None) -> datetime | None:
+    """When a ban or a block given --for or --until ends; None for one without end."""
+    if duration:
+        return node.clock() + parse_duration(duration)
+    if until:
+        try:
+            return datetime.fromisoformat(until)
+        except ValueError:
+            raise Invalid(f"--until {until!r} is not an ISO 8601 time") from None
+    return None
 
 
 # Output --------------------------------------------------------------------------------------
@@ -74,11 +104,23 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def local_handle(node: Node, name: str) -> str:
+    """`@name@host` of a group or an account of this node."""
+    return f"@{name}@{node.urls.domain}"
+
+
+# Running with a node -------------------------------------------------------------------------
+
+
 def node_config(inv: Invocation) -> Config:
+    from node.config import load_config
+
     return load_config(inv.config_path, os.environ)
 
 
 def redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -86,6 +128,9 @@ async def with_node(inv: Invocation, work: Callable[[Node], Awaitable[Any]]) -> 
     """Run `work` on the node's store, once the schema is current (the identity check reads the
     instance table) and the configured base URL is the node's own: a command run as another
     origin would write ids and deliveries no peer accepts."""
+    from node.actors.instance import check_identity
+    from node.runtime import open_node
+
     node = open_node(node_config(inv))
     try:
         await require_current_schema(node)
@@ -96,6 +141,8 @@ async def with_node(inv: Invocation, work: Callable[[Node], Awaitable[Any]]) -> 
 
 
 async def require_current_schema(node: Node) -> None:
+    from node.store import migrate
+
     current = await migrate.current_revision(node.store)
     head = migrate.head_revision()
     if current != head:
@@ -106,6 +153,8 @@ async def require_current_schema(node: Node) -> None:
 async def with_client(
     inv: Invocation, work: Callable[[Node, FederationClient], Awaitable[Any]]
 ) -> Any:
+    from node.runtime import federation_client
+
     async def with_client_open(node: Node) -> Any:
         async with federation_client(node) as client:
             return await work(node, client)

@@ -1,0 +1,177 @@
+"""The `cove group` commands for the groups themselves: create, list, show, and the requests
+to join a group that approves its members."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from node.cli.console import Invocation, Parser, emit, local_handle, table, with_client, with_node
+from node.cli.group_argument import GROUP_HERE_HELP, local_group
+from node.store.states import PostingPolicy
+
+if TYPE_CHECKING:
+    from federation.client import FederationClient
+    from node.groups.groups import GroupInfo
+    from node.runtime import Node
+
+
+def add_commands(group: Any, common: Parser) -> None:
+    """The commands on groups, added to `cove group`."""
+    create = group.add_parser("create", parents=[common], help="create a group")
+    create.add_argument("name", help="the group's handle: lowercase letters, digits, _")
+    create.add_argument("--title", required=True, help="the group's display name")
+    create.add_argument("--summary", default="", help="what the group is for (plain text)")
+    create.add_argument(
+        "--posting",
+        default=PostingPolicy.MEMBERS.value,
+        choices=[p.value for p in PostingPolicy],
+        help="who may post (default: members)",
+    )
+    create.add_argument(
+        "--approve-members", action="store_true", help="moderators approve each join request"
+    )
+    create.add_argument(
+        "--members-only",
+        action="store_true",
+        help="posts visible to members only (implies --approve-members)",
+    )
+    create.add_argument(
+        "--discoverable", action="store_true", help="let directories and search list the group"
+    )
+    create.add_argument("--owner", help="username of the local account that owns the group")
+    create.set_defaults(run=cmd_group_create)
+    group.add_parser("list", parents=[common], help="list groups").set_defaults(run=cmd_group_list)
+    show = group.add_parser("show", parents=[common], help="show one group")
+    show.add_argument("name", help=GROUP_HERE_HELP)
+    show.set_defaults(run=cmd_group_show)
+
+    for verb, helptext in (
+        ("approve", "accept a pending request to join"),
+        ("reject", "refuse a pending request to join"),
+    ):
+        decide = group.add_parser(verb, parents=[common], help=helptext)
+        decide.add_argument("name", help=GROUP_HERE_HELP)
+        decide.add_argument("actor", help="the actor URL that asked to join")
+        decide.set_defaults(run=cmd_group_decide, approve=verb == "approve")
+    pending = group.add_parser("pending", parents=[common], help="list pending requests to join")
+    pending.add_argument("name", help=GROUP_HERE_HELP)
+    pending.set_defaults(run=cmd_group_pending)
+
+
+async def cmd_group_create(inv: Invocation) -> None:
+    from node.groups import groups
+
+    a = inv.args
+    new = groups.NewGroup(
+        name=a.name,
+        title=a.title,
+        summary=a.summary,
+        members_only=a.members_only,
+        approves_members=a.approve_members,
+        posting_policy=groups.parse_posting_policy(a.posting),
+        discoverable=a.discoverable,
+        owner=a.owner,
+    )
+
+    async def work(node: Node) -> None:
+        group = await groups.create_group(node, new)
+        emit(inv, _group_data(node, group), f"created group {local_handle(node, group.name)}")
+
+    await with_node(inv, work)
+
+
+def _group_data(node: Node, group: GroupInfo, **extra: Any) -> dict[str, Any]:
+    data = asdict(group)
+    data.pop("id")
+    data.pop("actor_id")
+    data["handle"] = local_handle(node, group.name)
+    data["url"] = node.urls.group(group.name)
+    data.update(extra)
+    return data
+
+
+async def cmd_group_list(inv: Invocation) -> None:
+    from node.groups import groups
+
+    async def work(node: Node) -> None:
+        async with node.store.session() as session:
+            found = await groups.list_groups(session)
+            counts = [await groups.follower_count(session, g.id) for g in found]
+        data = [_group_data(node, g, members=n) for g, n in zip(found, counts, strict=True)]
+        rows = [
+            [g.name, g.title, str(n), g.posting_policy.value, _flags(g)]
+            for g, n in zip(found, counts, strict=True)
+        ]
+        emit(inv, data, table(["NAME", "TITLE", "MEMBERS", "POSTING", "FLAGS"], rows))
+
+    await with_node(inv, work)
+
+
+def _flags(group: GroupInfo) -> str:
+    flags = [
+        name
+        for name, on in (
+            ("members-only", group.members_only),
+            ("approval", group.approves_members),
+            ("discoverable", group.discoverable),
+        )
+        if on
+    ]
+    return ",".join(flags) or "-"
+
+
+async def cmd_group_show(inv: Invocation) -> None:
+    from node.groups import groups
+
+    async def work(node: Node) -> None:
+        async with node.store.session() as session:
+            group = await groups.get_group(session, local_group(node, inv.args.name))
+            members = await groups.follower_count(session, group.id)
+            moderators = await groups.moderator_uris(session, group.id)
+        data = _group_data(node, group, members=members, moderators=moderators)
+        human = "\n".join(
+            [
+                f"{group.title} ({data['handle']})",
+                f"  url:          {data['url']}",
+                f"  members:      {members}",
+                f"  posting:      {group.posting_policy.value}",
+                f"  members only: {'yes' if group.members_only else 'no'}",
+                f"  approval:     {'yes' if group.approves_members else 'no'}",
+                f"  discoverable: {'yes' if group.discoverable else 'no'}",
+                f"  moderators:   {', '.join(moderators) or '(none)'}",
+                f"  created:      {group.created_at.isoformat()}",
+            ]
+            + ([f"  summary:      {group.summary}"] if group.summary else [])
+        )
+        emit(inv, data, human)
+
+    await with_node(inv, work)
+
+
+async def cmd_group_decide(inv: Invocation) -> None:
+    from node.groups import membership
+
+    a = inv.args
+
+    async def work(node: Node, client: FederationClient) -> None:
+        name = local_group(node, a.name)
+        await membership.decide_follow(node, client, name, a.actor, approve=a.approve)
+        verdict = "approved" if a.approve else "rejected"
+        emit(
+            inv,
+            {"group": name, "actor": a.actor, "decision": verdict},
+            f"{verdict} {a.actor} for {name}",
+        )
+
+    await with_client(inv, work)
+
+
+async def cmd_group_pending(inv: Invocation) -> None:
+    from node.groups import membership
+
+    async def work(node: Node) -> None:
+        actors = await membership.pending_follows(node, local_group(node, inv.args.name))
+        emit(inv, actors, "\n".join(actors) or "(none)")
+
+    await with_node(inv, work)
