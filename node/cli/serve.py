@@ -214,9 +214,9 @@ def cmd_serve(inv: Invocation) -> None:
 
 async def require_applied_mode(node: Node) -> None:
     """A changed federation.mode that would cut something is applied only on purpose."""
-    from node.domain_policy import domain_policy
+    from node.domain_policy import mode
 
-    pending = await domain_policy.mode_mismatch(node)
+    pending = await mode.mode_mismatch(node)
     if pending is not None:
         raise CliError(
             f"federation.mode is {pending.mode.value} but this node runs in"

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import cove_in_process, free_port
-from tests.test_cli import cove, ok, wait_for
-from tests.test_identity import start
+from tests.node.actors.test_identity import start
+from tests.node.cli.test_cli import cove, ok, wait_for
 
 HERE = "http://127.0.0.1:8080"  # what `cove init` pins with the config it writes
 FORMS = ["calm", "@calm@127.0.0.1:8080", f"{HERE}/g/calm"]
