@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 import idna
 
@@ -72,6 +73,7 @@ def normalise_domain(text: str) -> str:
     return ascii_form
 
 
+@lru_cache(maxsize=8192)  # every request asks it twice (signer, actor); hosts repeat all day
 def host_of(netloc: str) -> str | None:
     """The domain a URL's host[:port] belongs to (its port dropped), or None if unusable."""
     host = netloc.rsplit("@", 1)[-1]

@@ -368,3 +368,20 @@ async def test_posts_get_their_state_from_their_moments_on_upgrade(node: Node) -
         found = await session.exec(select(Post).order_by(col(Post.uri)))
         states = [p.state for p in found.all()]
     assert states == [PostState.LIVE, PostState.REMOVED, PostState.DELETED, PostState.DELETED]
+
+
+async def test_the_cheap_schema_check_agrees_with_alembic(node: Node) -> None:
+    """Every cove command reads the revisions without Alembic; Alembic must say the same."""
+    from alembic.runtime.migration import MigrationContext as Context
+    from alembic.script import ScriptDirectory
+
+    assert (
+        migrate.head_revision()
+        == ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
+    )
+    async with node.store.engine.connect() as connection:
+        theirs = await connection.run_sync(lambda c: Context.configure(c).get_current_revision())
+    assert await migrate.current_revision(node.store) == theirs == migrate.head_revision()
+    await migrate.downgrade(node.store, "base")
+    assert await migrate.current_revision(node.store) is None
+    await migrate.upgrade(node.store)
