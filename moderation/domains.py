@@ -109,12 +109,13 @@ def obfuscated(domain: str) -> str:
     )
 
 
-def covering(domain: str) -> list[str]:
+@lru_cache(maxsize=8192)  # asked for every policy decision, by the same hosts all day
+def covering(domain: str) -> tuple[str, ...]:
     """The domain and each parent that could hold an entry covering it, nearest first."""
     if _is_ip(domain):
-        return [domain]
+        return (domain,)
     labels = domain.split(".")
-    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    return tuple(".".join(labels[i:]) for i in range(len(labels) - 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +202,7 @@ class PolicyTable:
             return self._flags_only(candidates, now, f"allowed ({allowed}) over a block")
         return _decision(rule)
 
-    def _rule(self, candidates: list[str], now: datetime) -> DomainRule | None:
+    def _rule(self, candidates: tuple[str, ...], now: datetime) -> DomainRule | None:
         for domain in candidates:
             rule = self.rules.get(domain)
             if rule is None and self.by_digest:
@@ -210,7 +211,7 @@ class PolicyTable:
                 return rule
         return None
 
-    def _flags_only(self, candidates: list[str], now: datetime, why: str) -> Decision:
+    def _flags_only(self, candidates: tuple[str, ...], now: datetime, why: str) -> Decision:
         rule = self._rule(candidates, now)
         if rule is None:
             return Decision(federates=True, why=why)
