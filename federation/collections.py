@@ -3,10 +3,11 @@ reading the moderators collection of a group on another server."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from federation.client import FederationClient, Signer
+from federation.properties import first_id, is_http_url
 from federation.vocabulary import AS_CONTEXT
 
 
@@ -68,9 +69,20 @@ async def read_moderators(client: FederationClient, url: str, signer: Signer) ->
     """The actor ids a group's moderators collection lists, inline or, when it is paged, on its
     first page (which is enough for a moderators list). FetchError when it cannot be read."""
     document = (await client.get_json(url, signer)).document
-    items = document.get("orderedItems", document.get("items"))
+    listed = listed_ids(document)
     first = document.get("first")
-    if items is None and isinstance(first, str):  # paged: the first page is enough
-        page = (await client.get_json(first, signer)).document
-        items = page.get("orderedItems", page.get("items"))
-    return {i if isinstance(i, str) else str(i.get("id")) for i in items or [] if i}
+    if listed is None and isinstance(first, str):  # paged: the first page is enough
+        listed = listed_ids((await client.get_json(first, signer)).document)
+    return listed or set()
+
+
+def listed_ids(document: Mapping[str, Any]) -> set[str] | None:
+    """The http(s) ids a collection (or page) lists inline, each item an id or an object with
+    one; None when it lists none inline. Anything else in the list (a number, a nested list, an
+    object without an id) names no one: a group's server decides only what it lists properly."""
+    items = document.get("orderedItems", document.get("items"))
+    if items is None:
+        return None
+    entries = items if isinstance(items, list) else [items]
+    found = (item if isinstance(item, str) else first_id(item) for item in entries)
+    return {item for item in found if is_http_url(item)}
