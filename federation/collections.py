@@ -84,5 +84,4 @@ def listed_ids(document: Mapping[str, Any]) -> set[str] | None:
     if items is None:
         return None
     entries = items if isinstance(items, list) else [items]
-    found = (item if isinstance(item, str) else first_id(item) for item in entries)
-    return {item for item in found if is_http_url(item)}
+    return {found for found in map(first_id, entries) if is_http_url(found)}

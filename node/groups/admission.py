@@ -14,7 +14,7 @@ from federation.wire import Activity, WireObject
 from moderation.roles import MODERATING
 from node.groups.groups import GroupInfo
 from node.groups.rules import must_accept
-from node.moderators.ban_checks import check_not_banned, thread_locked
+from node.moderators.bans import check_not_banned, thread_locked
 from node.runtime import Node
 from node.store.states import MembershipState, PostingPolicy, Visibility
 from node.store.tables import Membership, Post

@@ -19,7 +19,7 @@ from node.actors import integrity
 from node.actors.signers import instance_signer
 from node.groups.posts import keeps_media, mark_deleted, take_content
 from node.inbound import remote_moderation
-from node.moderators.ban_checks import ban_in_force
+from node.moderators.bans import ban_in_force
 from node.runtime import Node
 from node.store.states import MembershipState, PostKind, Visibility
 from node.store.tables import Post, RemoteMembership

@@ -17,16 +17,13 @@ from node.store.tables import RemoteMembership
 log = logging.getLogger(__name__)
 
 
-async def receive_follow_answer(node: Node, client: FederationClient, activity: Activity) -> None:
-    await receive_answer(node, activity, accepted=activity.type == "Accept")
-
-
 async def receive_flag_answer(node: Node, client: FederationClient, activity: Activity) -> None:
     await decisions.receive_outcome(node, activity, accepted=activity.type == "Accept")
 
 
-async def receive_answer(node: Node, activity: Activity, accepted: bool) -> None:
+async def receive_follow_answer(node: Node, client: FederationClient, activity: Activity) -> None:
     """Accept or Reject{Follow} from a group a member asked to join."""
+    accepted = activity.type == "Accept"
     follow_id = activity.object_id
     async with node.store.transaction() as session:
         row = (

@@ -4,6 +4,7 @@ answer at once), and their end: Undo{Follow}, Leave, or a follower's Block of th
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlmodel import select
 
@@ -13,7 +14,7 @@ from federation.wire import Activity
 from node.actors.remote import remote_actor
 from node.groups.groups import group_at
 from node.groups.membership import answer_follow, ask_to_join, move
-from node.moderators.ban_checks import check_not_banned
+from node.moderators.bans import check_not_banned
 from node.runtime import Node
 from node.store.states import (
     MembershipState,
@@ -57,28 +58,22 @@ async def receive_follow(node: Node, client: FederationClient, activity: Activit
     )
 
 
-async def receive_unfollow(node: Node, activity: Activity, follow_id: str | None) -> None:
-    """Undo{Follow}, Leave, or a Block of the group by its follower: the follow ends."""
-    group_uri = activity.object_id if activity.type in ("Leave", "Block") else None
-    async with node.store.transaction() as session:
-        query = select(Membership).where(Membership.actor_uri == activity.actor)
-        if follow_id is not None and group_uri is None:
-            query = query.where(Membership.follow_uri == follow_id)
-        rows = list((await session.exec(query)).all())
-        for membership in rows:
-            if group_uri is not None:
-                group = await group_at(node, group_uri)
-                if group is None or membership.group_id != group.id:
-                    continue
-            if membership.state in (MembershipState.ACCEPTED, MembershipState.PENDING):
-                move(membership, MembershipState.LEFT, node.clock())
-
-
 async def receive_leave(node: Node, client: FederationClient, activity: Activity) -> None:
-    """Leave, or a follower's Block of the group: the follow ends."""
-    await receive_unfollow(node, activity, None)
+    """Leave, or a follower's Block of the group: their follow of that group ends."""
+    group = await group_at(node, activity.object_id)
+    if group is not None:
+        await _end(node, Membership.actor_uri == activity.actor, Membership.group_id == group.id)
 
 
 async def receive_follow_undone(node: Node, client: FederationClient, activity: Activity) -> None:
-    """Undo{Follow} or Undo{Join} (or an Undo naming the follow by id): the follow ends."""
-    await receive_unfollow(node, activity, activity.object_id)
+    """Undo{Follow} or Undo{Join} (or an Undo naming the follow by id): that follow ends."""
+    await _end(
+        node, Membership.actor_uri == activity.actor, Membership.follow_uri == activity.object_id
+    )
+
+
+async def _end(node: Node, *which: Any) -> None:
+    async with node.store.transaction() as session:
+        for membership in (await session.exec(select(Membership).where(*which))).all():
+            if membership.state in (MembershipState.ACCEPTED, MembershipState.PENDING):
+                move(membership, MembershipState.LEFT, node.clock())

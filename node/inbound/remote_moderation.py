@@ -18,7 +18,7 @@ from moderation import bans as ban_policy
 from node.actors.remote import remote_actor
 from node.actors.signers import instance_signer
 from node.groups.posts import mark_removed, mark_restored
-from node.moderators.ban_checks import ban_in_force
+from node.moderators.bans import ban_in_force
 from node.runtime import Node
 from node.store.states import BanState, advance
 from node.store.tables import Ban, Post

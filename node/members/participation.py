@@ -19,11 +19,11 @@ from node.actors import integrity
 from node.actors.remote import remote_actor, resolve_handle
 from node.groups import anonymous_posts, groups, membership
 from node.groups.groups import GroupInfo
-from node.groups.posts import Draft, mark_deleted, note_of
+from node.groups.posts import Draft, mark_deleted, note_of, post_at
 from node.groups.rules import current_rules
 from node.inbound import posts as inbound_posts
 from node.members.accounts import AccountInfo
-from node.moderators.ban_checks import ban_in_force, ban_refusal, thread_locked
+from node.moderators.bans import ban_in_force, ban_refusal, thread_locked
 from node.queue.delivery import queue
 from node.runtime import Node
 from node.store.states import MembershipState, PostKind, PostState, Visibility, advance
@@ -271,8 +271,8 @@ async def _author_of(node: Node, post_uri: str | None) -> str | None:
     if post_uri is None:
         return None
     async with node.store.session() as session:
-        found = await session.exec(select(Post.author_uri).where(Post.uri == post_uri))
-        return found.first()
+        post = await post_at(session, post_uri)
+    return post.author_uri if post is not None else None
 
 
 async def _told_directly(

@@ -17,8 +17,7 @@ from node.groups import announcing
 from node.groups.groups import GroupInfo, get_group_by_id
 from node.groups.posts import mark_removed
 from node.moderators import modlog
-from node.moderators.ban_checks import ban_in_force
-from node.moderators.bans import BanInfo, ban_info
+from node.moderators.bans import BanInfo, ban_in_force, ban_info
 from node.moderators.removals import REMOVAL, logged_mark
 from node.moderators.roles import Acting, require_node_moderator
 from node.runtime import Node

@@ -26,7 +26,7 @@ from node.inbound import dispatch, remote_moderation
 from node.members import accounts, participation
 from node.members.accounts import AccountInfo
 from node.moderators import appointments, bans, removals
-from node.moderators.ban_checks import ban_in_force
+from node.moderators.bans import ban_in_force
 from node.moderators.roles import Acting
 from node.runtime import Node
 from node.store.states import BanState

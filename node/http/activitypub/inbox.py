@@ -35,7 +35,7 @@ from node.http.state import (
 )
 from node.inbound import dispatch
 from node.members import accounts
-from node.moderators import ban_checks
+from node.moderators import bans
 from node.queue.inbox import Inbound
 from node.runtime import Node
 from node.store.tables import URI_LENGTH
@@ -149,8 +149,8 @@ async def _refuse_domain(node: Node, url: str | None) -> Decision:
 
 async def _refuse_suspended(request: web.Request, actor: str) -> None:
     node = request.app[NODE]
-    table = await request.app[SUSPENSIONS].get("node", lambda: ban_checks.suspensions(node))
-    if ban_checks.suspended(table, actor, node.clock()):
+    table = await request.app[SUSPENSIONS].get("node", lambda: bans.suspensions(node))
+    if bans.suspended(table, actor, node.clock()):
         raise Refused("the actor is suspended from this node")
 
 

@@ -20,13 +20,12 @@ from node.inbound import dispatch
 from node.members import accounts, participation
 from node.store.states import (
     ActivityState,
-    Direction,
     MembershipState,
     PostingPolicy,
     PostKind,
     Visibility,
 )
-from node.store.tables import Activity, Membership, Post
+from node.store.tables import Activity, Membership, Post, RemoteMembership
 from tests.conftest import ServedNode, client_for, eventually
 from tests.support.hostile_peer import (
     AP,
@@ -223,20 +222,38 @@ async def test_an_unknown_activity_type_is_acknowledged_and_dropped(
         assert answer.status == 401
 
 
-async def test_what_the_table_does_not_know_is_applied_as_nothing(
+async def test_an_accept_of_an_event_is_not_taken_for_an_answer_to_a_follow(
     served: ServedNode, peer: HostilePeer
 ) -> None:
-    """An Accept of an Event (an RSVP) is not taken for an answer to a follow or a report."""
-    group = await open_group(served)
-    person = peer.actor("guest")
-    event = {"id": f"{peer.base}/events/1", "type": "Event", "name": "Saturday run"}
-    rsvp = peer.activity("Accept", person, event)
+    """An Accept of an Event (an RSVP) that happens to carry the id of a member's pending
+    follow does not let the member in: what an Accept answers is part of its dispatch key."""
+    group = peer.actor("circle", kind="Group")
+    ada = await accounts.create_account(served.node, "ada")
+    async with client_for(served.node) as client:
+        await participation.join(served.node, client, ada, group)
+
+    async def follow_sent() -> dict[str, Any] | None:
+        found = [r.json() for r in peer.received() if r.json().get("type") == "Follow"]
+        return found[0] if found else None
+
+    follow = await eventually(follow_sent)
+    assert isinstance(follow, dict)
+    event = {"id": follow["id"], "type": "Event", "name": "Saturday run"}
+    rsvp = peer.activity("Accept", group, event)
     assert await dispatch.key_of(served.node, _read(rsvp)) == ("Accept", "Event")
-    assert await deliver(served, peer, served.urls.inbox(group), rsvp, person) == 202
+    assert await deliver(served, peer, served.urls.shared_inbox(), rsvp, group) == 202
     assert (await settled(served, rsvp["id"])).state == ActivityState.PROCESSED
+    assert await _remote_memberships(served) == [MembershipState.PENDING]
+    # The group's real answer still counts.
+    accept = peer.activity("Accept", group, follow)
+    assert await deliver(served, peer, served.urls.shared_inbox(), accept, group) == 202
+    await settled(served, accept["id"])
+    assert await _remote_memberships(served) == [MembershipState.ACCEPTED]
+
+
+async def _remote_memberships(served: ServedNode) -> list[MembershipState]:
     async with served.node.store.session() as session:
-        sent = await session.exec(select(Activity).where(Activity.direction == Direction.OUTBOUND))
-        assert sent.all() == []
+        return [m.state for m in (await session.exec(select(RemoteMembership))).all()]
 
 
 def _read(doc: dict[str, Any]) -> WireActivity:
