@@ -46,6 +46,7 @@ class PostState(StrEnum):
     LIVE = "live"
     REMOVED = "removed"  # by a moderator: hidden from all but moderators, until restored
     DELETED = "deleted"  # by its author (or purged): for good
+    HELD = "held"  # an acute post in a group that holds them: unannounced until released
 
 
 class Direction(StrEnum):
@@ -123,6 +124,28 @@ class DraftState(StrEnum):
     SUPERSEDED = "superseded"  # the sources changed again before anyone decided
 
 
+class DutyState(StrEnum):
+    ON = "on"  # told at once of crisis items
+    OFF = "off"
+
+
+class EscalationStage(StrEnum):
+    """Who has been told of a crisis item: those on duty, then (nobody answering) every
+    moderator of the group, then the node's staff."""
+
+    ON_DUTY = "on_duty"
+    MODERATORS = "moderators"
+    STAFF = "staff"
+
+
+class CareReason(StrEnum):
+    """Why a group sent a person a care message."""
+
+    DETECTED = "detected"  # a post or message of theirs read as acute or concern
+    WORRIED = "worried"  # someone said they were worried about them
+    HELD = "held"  # their post waits for a moderator
+
+
 S = TypeVar("S", bound=StrEnum)
 
 TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
@@ -138,6 +161,7 @@ TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
         PostState.LIVE: frozenset({PostState.REMOVED, PostState.DELETED}),
         PostState.REMOVED: frozenset({PostState.LIVE, PostState.DELETED}),
         PostState.DELETED: frozenset(),
+        PostState.HELD: frozenset({PostState.LIVE, PostState.REMOVED, PostState.DELETED}),
     },
     ActivityState: {
         ActivityState.RECEIVED: frozenset({ActivityState.PROCESSED, ActivityState.REJECTED}),
@@ -163,6 +187,11 @@ TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
         BanState.ACTIVE: frozenset({BanState.LIFTED, BanState.EXPIRED}),
         BanState.LIFTED: frozenset(),
         BanState.EXPIRED: frozenset(),
+    },
+    EscalationStage: {
+        EscalationStage.ON_DUTY: frozenset({EscalationStage.MODERATORS}),
+        EscalationStage.MODERATORS: frozenset({EscalationStage.STAFF}),
+        EscalationStage.STAFF: frozenset(),
     },
     KeyState: {
         KeyState.ACTIVE: frozenset({KeyState.RETIRED}),

@@ -4,6 +4,15 @@ and the store need them all), and every table is importable from here by its nam
 
 from node.store.tables.actors import Instance, LocalActor, RemoteActor, SigningKey
 from node.store.tables.columns import DOMAIN_LENGTH, MAX_ID, URI_LENGTH
+from node.store.tables.crisis import (
+    CareMessage,
+    Credential,
+    CrisisAssessment,
+    CrisisResource,
+    CrisisWebhook,
+    ModeratorDuty,
+    WebhookDelivery,
+)
 from node.store.tables.domain_policy import (
     BlocklistSource,
     DomainAllow,
@@ -29,8 +38,13 @@ __all__ = [
     "ApiToken",
     "Ban",
     "BlocklistSource",
+    "CareMessage",
     "ChangeCounter",
     "CommunityGroup",
+    "Credential",
+    "CrisisAssessment",
+    "CrisisResource",
+    "CrisisWebhook",
     "Delivery",
     "DomainAllow",
     "DomainBlock",
@@ -41,6 +55,7 @@ __all__ = [
     "LocalActor",
     "Membership",
     "ModLogEntry",
+    "ModeratorDuty",
     "Notification",
     "PeerServer",
     "PolicyFollower",
@@ -53,4 +68,5 @@ __all__ = [
     "RuleSet",
     "SigningKey",
     "SourceEntry",
+    "WebhookDelivery",
 ]

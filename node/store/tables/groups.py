@@ -35,6 +35,12 @@ class CommunityGroup(SQLModel, table=True):
     discoverable: bool = False
     # Lemmy's hide_modlog_mod_names: the public log says "a moderator", not who.
     hide_modlog_names: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # Crisis care: an acute post waits unannounced for a moderator; professionals are paged
+    # on acute items; the group's own words for its care and hold messages (None: Cove's).
+    hold_acute: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    page_professionals: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    care_template: str | None = Field(default=None, sa_type=sa.Text)
+    hold_template: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = moment()
 
 
@@ -102,6 +108,8 @@ class Post(SQLModel, table=True):
     removed_at: datetime | None = moment(nullable=True)
     removal_reason: str | None = Field(default=None, sa_type=sa.Text)
     locked_at: datetime | None = moment(nullable=True)  # no new replies in the thread
+    # A verified professional's note on the post it answers (shown first under it).
+    professional_note: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = moment()
 
 

@@ -25,6 +25,8 @@ class Account(SQLModel, table=True):
     role: AccountRole = Field(sa_type=enum_type(AccountRole, "account_role"))
     # Support-community default: not listed in directories or search (Mastodon's flags).
     discoverable: bool = False
+    # The member asked not to be sent care messages.
+    care_opt_out: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = moment()
 
 

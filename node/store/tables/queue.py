@@ -30,6 +30,7 @@ class Activity(SQLModel, table=True):
         # The workers' queue (received, oldest first), and what one server has waiting.
         sa.Index("ix_activity_queue", "direction", "state", "id"),
         sa.Index("ix_activity_host_state", "host", "state"),
+        sa.Index("ix_activity_triage", "direction", "state", "priority"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -56,6 +57,9 @@ class Activity(SQLModel, table=True):
     host: str | None = Field(default=None, max_length=255)
     # When a received activity's body was pruned to its skeleton (inbox.keep_received_days).
     pruned_at: datetime | None = moment(nullable=True)
+    # Crisis triage of a received activity (None: not yet read): 2 acute, 1 concern, 0 none;
+    # the workers apply the higher first, so a backlog never holds a person in crisis back.
+    priority: int | None = None
 
 
 class Delivery(SQLModel, table=True):
