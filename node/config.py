@@ -127,6 +127,24 @@ def _check_days(value: int) -> str | None:
     return None if 1 <= value <= 3650 else "must be from 1 to 3650 days"
 
 
+def _check_minutes(value: int) -> str | None:
+    return None if 1 <= value <= 1440 else "must be from 1 to 1440 minutes"
+
+
+def _check_per_day(value: int) -> str | None:
+    return None if 1 <= value <= 1000 else "must be from 1 to 1000 a day"
+
+
+def _check_country(value: str) -> str | None:
+    ok = value == "*" or (len(value) == 2 and value.isascii() and value.isalpha())
+    return None if ok else 'must be a two-letter country code (ISO 3166) or "*"'
+
+
+def _check_language(value: str) -> str | None:
+    ok = 2 <= len(value) <= 3 and value.isascii() and value.isalpha()
+    return None if ok else "must be a two- or three-letter language code"
+
+
 # Plain database URL schemes map to the async drivers Cove uses.
 DATABASE_DRIVERS: Mapping[str, str] = {
     "sqlite": "sqlite+aiosqlite",
@@ -160,6 +178,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("blocklists", "threshold", int, 1, _check_threshold),
     Setting("blocklists", "threshold_type", str, "count", _one_of("count", "pct")),
     Setting("blocklists", "sync_minutes", int, 1440, _check_sync_minutes),
+    Setting("crisis", "escalate_after_minutes", int, 15, _check_minutes),
+    Setting("crisis", "keep_days", int, 90, _check_days),
+    Setting("crisis", "default_language", str, "en", _check_language),
+    Setting("crisis", "default_country", str, "*", _check_country),
+    Setting("crisis", "worried_per_reporter", int, 3, _check_per_day),
+    Setting("crisis", "worried_per_target", int, 5, _check_per_day),
     Setting("log", "level", str, "info", _check_log_level),
 )
 
@@ -232,6 +256,16 @@ class BlocklistSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CrisisSettings:
+    escalate_after_minutes: int  # an acute item nobody took up: every moderator, then staff
+    keep_days: int  # assessments are purged after this many days
+    default_language: str  # for care messages when a person's language is unknown
+    default_country: str  # whose crisis lines come first ("*": anywhere)
+    worried_per_reporter: int  # "worried about someone" reports one reporter may file a day
+    worried_per_target: int  # those that open new urgent items about one person a day
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     level: str
 
@@ -245,6 +279,7 @@ class Config:
     federation: FederationSettings
     inbox: InboxSettings
     blocklists: BlocklistSettings
+    crisis: CrisisSettings
     log: LogSettings
     source: Path | None  # the file it came from, if any
 
@@ -376,6 +411,14 @@ def _build(values: Mapping[str, Any], base_dir: Path, source: Path | None) -> Co
             threshold=get("blocklists.threshold"),
             threshold_type=get("blocklists.threshold_type"),
             sync_minutes=get("blocklists.sync_minutes"),
+        ),
+        crisis=CrisisSettings(
+            escalate_after_minutes=get("crisis.escalate_after_minutes"),
+            keep_days=get("crisis.keep_days"),
+            default_language=get("crisis.default_language").lower(),
+            default_country=get("crisis.default_country").upper(),
+            worried_per_reporter=get("crisis.worried_per_reporter"),
+            worried_per_target=get("crisis.worried_per_target"),
         ),
         log=LogSettings(level=get("log.level")),
         source=source,
