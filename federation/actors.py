@@ -12,11 +12,15 @@ from federation.vocabulary import AS_CONTEXT, SECURITY_CONTEXT, iso8601
 ActorType = Literal["Group", "Person", "Application"]
 
 # Terms from other vocabularies that peers read on actors (federation-wire.md section 1):
-# Lemmy's postingRestrictedToMods, Mastodon's discoverable/indexable/featured, and the
+# Lemmy's postingRestrictedToMods, Mastodon's discoverable/indexable/featured and profile
+# fields (schema:PropertyValue, defined as Mastodon defines it), and the
 # manuallyApprovesFollowers term that ActivityStreams uses but never added to its context.
 PEER_TERMS: Mapping[str, Any] = {
     "lemmy": "https://join-lemmy.org/ns#",
     "toot": "http://joinmastodon.org/ns#",
+    "schema": "http://schema.org#",
+    "PropertyValue": "schema:PropertyValue",
+    "value": "schema:value",
     "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",
@@ -81,7 +85,8 @@ class Actor:
     indexable: bool = False
     posting_restricted_to_mods: bool | None = None
     assertion_key: AssertionKey | None = None
-    # Terms of Cove's own vocabulary, already named as its context names them.
+    # Terms of Cove's own vocabulary, already named as its context names them (with the
+    # profile fields, `attachment`, that show a professional's credential to other software).
     extensions: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -229,6 +229,7 @@ def _object(doc: Mapping[str, Any], kind: ObjectType) -> WireObject:
         url=read_link(doc.get("url")),
         tags=tuple(read_tag(t) for t in read_entries(doc.get("tag"))),
         attachments=tuple(read_attachment(a) for a in read_entries(doc.get("attachment"))),
+        professional_note=doc.get("professionalNote") is True,
     )
 
 

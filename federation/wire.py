@@ -75,6 +75,9 @@ class WireObject:
     url: str | None
     tags: tuple[Tag, ...]
     attachments: tuple[Attachment, ...]
+    # Cove's professionalNote: only a claim until the author's own server vouches for them
+    # (node.crisis.professionals).
+    professional_note: bool = False
 
     @property
     def mentions(self) -> tuple[str, ...]:

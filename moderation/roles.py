@@ -45,3 +45,16 @@ def may_manage_federation(node_role: AccountRole | None) -> bool:
     """Domain blocks and allows, blocklist subscriptions, the federation mode: node admins
     (Mastodon keeps these behind "Manage Federation", an admin's permission)."""
     return node_role == AccountRole.ADMIN
+
+
+def may_vouch_for_professionals(node_role: AccountRole | None) -> bool:
+    """Record or revoke a member's professional credential: node admins only. Other servers
+    show the badge on the node's word alone (it vouches for its own members), so it is the
+    node's, as its domain policy is, and not a group's."""
+    return node_role == AccountRole.ADMIN
+
+
+def may_set_paging(node_role: AccountRole | None, group_role: GroupRole | None) -> bool:
+    """Whether a group pages its members' verified professionals about acute items: the
+    group's owner and moderators, who answer for its care, or a node admin."""
+    return node_role == AccountRole.ADMIN or group_role in MODERATING

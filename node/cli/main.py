@@ -26,6 +26,7 @@ from node.cli import (
     members,
     moderators,
     posts,
+    professionals,
     reports,
     serve,
     subscriptions,
@@ -55,6 +56,7 @@ def build_parser() -> Parser:
     groups.add_commands(group, common)
     member = _family(commands, "member", "act as a local member in groups here or elsewhere")
     members.add_commands(member, common)
+    professionals.add_commands(member, group, common)
     accounts.add_commands(commands, common)
     posts.add_commands(commands, group, common)
     reports.add_commands(commands, common)

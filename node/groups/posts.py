@@ -41,6 +41,7 @@ class PostInfo:
     group_id: int | None = None  # a group here
     group_uri: str | None = None
     gone_at: datetime | None = None  # deleted, or removed (kept for the moderators)
+    professional_note: bool = False
 
 
 def _info(post: Post) -> PostInfo:
@@ -60,6 +61,7 @@ def _info(post: Post) -> PostInfo:
         group_id=post.group_id,
         group_uri=post.group_uri,
         gone_at=post.deleted_at or post.removed_at,
+        professional_note=post.professional_note,
     )
 
 

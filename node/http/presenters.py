@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from federation.actors import Actor, AssertionKey, PublicKey
+from federation.credentials import WireCredential, badge_terms
 from federation.objects import PostObject
 from federation.vocabulary import iso8601
 from moderation.modlog import ACTIVITY_TYPE, ModAction
@@ -95,7 +96,12 @@ def group_actor(
     )
 
 
-def person_actor(urls: Urls, account: AccountInfo, keys: PublishedKeys) -> Actor:
+def person_actor(
+    urls: Urls,
+    account: AccountInfo,
+    keys: PublishedKeys,
+    credentials: Sequence[WireCredential] = (),
+) -> Actor:
     actor_id = urls.person(account.username)
     return Actor(
         id=actor_id,
@@ -115,6 +121,7 @@ def person_actor(urls: Urls, account: AccountInfo, keys: PublishedKeys) -> Actor
         following=urls.following(actor_id),
         discoverable=account.discoverable,
         indexable=False,
+        extensions=badge_terms(credentials),
     )
 
 

@@ -17,6 +17,7 @@ from federation.errors import Invalid, Refused
 from federation.readers import read_document
 from federation.wire import Activity, WireObject
 from node.actors.signers import instance_signer
+from node.crisis.professionals import vouched_for
 from node.groups import admission
 from node.groups.announcing import announce, undo_boosts
 from node.groups.groups import GroupInfo, group_at
@@ -68,9 +69,11 @@ async def receive_post(
 ) -> None:
     if obj.attributed_to != activity.actor:
         raise Refused("a post's author must be the actor who creates it")
+    # Marked as a professional's note: kept as one only if the author's own server says so.
+    professional = obj.professional_note and await vouched_for(node, client, activity.actor)
     for group in await groups_for_post(node, activity, obj):
         admitted = await admission.admit_post(node, group, activity, obj)
-        post = await _store_post(node, group, obj, admitted, activity.actor)
+        post = await _store_post(node, group, obj, admitted, activity.actor, professional)
         if post.group_id != group.id:
             continue  # known here already, in another group: it stays there
         if not admitted.relay:
@@ -96,7 +99,12 @@ def _without_media(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def _store_post(
-    node: Node, group: GroupInfo, obj: WireObject, admitted: admission.Admission, author: str
+    node: Node,
+    group: GroupInfo,
+    obj: WireObject,
+    admitted: admission.Admission,
+    author: str,
+    professional_note: bool,
 ) -> Post:
     """The post as the group keeps it. One in a group already is left as it is (a
     redelivered Create, or one applied again after a crash, must not change what the group
@@ -121,6 +129,7 @@ async def _store_post(
                 content_html="",
                 visibility=admitted.visibility,
                 local=obj.id.startswith(node.urls.base + "/"),
+                professional_note=professional_note,
                 published=obj.published or now,
                 created_at=now,
             )

@@ -12,8 +12,10 @@ from sqlmodel import col, select
 
 from federation import builders
 from federation.client import FederationClient
+from federation.credentials import marked_professional_note
 from federation.errors import FetchError, Invalid, NotFound, Refused
 from federation.readers import read_document
+from federation.vocabulary import cove_context
 from federation.wire import Activity, WireObject
 from node.actors import integrity
 from node.actors.remote import remote_actor, resolve_handle
@@ -169,11 +171,15 @@ async def publish(
     title: str | None = None,
     in_reply_to: str | None = None,
     anonymous: bool = False,
+    professional_note: bool = False,
 ) -> str:
     """Post (or reply) into a group as a member; returns the post's id. An anonymous post
-    (groups of this node only) shows the group as its author."""
+    (groups of this node only) shows the group as its author. A professional's note (the
+    caller checked their credential: node.crisis.notes) is a reply marked as one."""
     if not text.strip():
         raise Invalid("a post needs some text")
+    if professional_note and (anonymous or in_reply_to is None):
+        raise Invalid("a professional's note is a reply under the professional's own name")
     title = title.strip() if title else None
     author = node.urls.person(account.username)
     to = await _destination(node, client, group_uri)
@@ -190,7 +196,9 @@ async def publish(
     told = await _told_directly(node, client, await _author_of(node, in_reply_to), to)
     note = note_of(node.urls, author, group_uri, draft, to.members_only, _uri(told))
     activity = builders.create(node.urls.activity(node.token()), author, note)
-    await _store_own(node, account, group_uri, note, now, to.visibility)
+    if professional_note:
+        activity = marked_professional_note(activity, cove_context(node.urls.vocabulary()))
+    await _store_own(node, account, group_uri, activity["object"], now, to.visibility)
     await _send(node, client, account, to, activity, to.visibility, told)
     return str(note["id"])
 
@@ -230,6 +238,7 @@ async def _store_own(
                 content_html=note["content"],
                 visibility=visibility,
                 local=True,
+                professional_note=note.get("professionalNote") is True,
                 published=now,
                 created_at=now,
             )

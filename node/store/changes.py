@@ -22,8 +22,17 @@ ACTORS = "actors"  # actor documents, WebFinger answers, the group an inbox name
 BANS = "bans"  # who is suspended from the node (checked at every inbox)
 DOMAIN_POLICY = "domain_policy"  # what the node does with each other server
 TOPICS: dict[str, frozenset[str]] = {
+    # A member's credential is their actor's badge.
     ACTORS: frozenset(
-        {"local_actor", "signing_key", "instance", "account", "community_group", "rule_set"}
+        {
+            "local_actor",
+            "signing_key",
+            "instance",
+            "account",
+            "community_group",
+            "rule_set",
+            "credential",
+        }
     ),
     BANS: frozenset({"ban"}),
     DOMAIN_POLICY: frozenset({"domain_block", "domain_allow"}),

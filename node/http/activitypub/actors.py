@@ -11,6 +11,7 @@ from federation.media import Representation, asks_for_activity_json, wants
 from federation.vocabulary import AS_CONTEXT, cove_context
 from node.actors.instance import get_instance
 from node.actors.local import keys_of
+from node.crisis import professionals
 from node.domain_policy import publishing
 from node.groups import profile
 from node.http import presenters
@@ -76,7 +77,8 @@ async def person_actor(request: web.Request) -> web.StreamResponse:
 
     async def load() -> bytes:
         account, keys = await accounts.account_with_keys(node, name)
-        actor = presenters.person_actor(node.urls, account, keys)
+        badge = await professionals.badge_of(node, account.id)
+        actor = presenters.person_actor(node.urls, account, keys, badge)
         return encode(actor_document(actor, _context(node)))
 
     body = await request.app[ACTOR_DOCUMENTS].get(f"/u/{name}", load)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from federation import builders
+from federation.credentials import marked_note, note_context
 from federation.errors import NotFound
-from federation.vocabulary import AS_CONTEXT, iso8601
+from federation.vocabulary import AS_CONTEXT, cove_context, iso8601
 from node.groups import posts
 from node.http.activitypub.fetch_auth import VARY_SIGNED, authorize_fetch
 from node.http.responses import activity_response
@@ -53,4 +54,9 @@ async def post(request: web.Request) -> web.StreamResponse:
         public=not members_only,
         followers=node.urls.followers(found.group_uri if members_only else author),
     )
+    if found.professional_note:  # served as it was sent: marked, with the term's context
+        context = note_context(cove_context(node.urls.vocabulary()))
+        return activity_response(
+            request, {"@context": context, **marked_note(document)}, vary=VARY_SIGNED
+        )
     return activity_response(request, {"@context": AS_CONTEXT, **document}, vary=VARY_SIGNED)

@@ -1,0 +1,1 @@
+"""Crisis care: escalation of what reads as acute, care messages, and verified professionals."""
