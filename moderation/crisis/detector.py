@@ -6,9 +6,9 @@ phrases that raise and those that lower, and the level follows from the weights 
 - a lowering phrase that overlaps a raising one explains it away ("this commute is killing me"),
   and its weight comes off the total ("40 days clean", a hotline number, "police said");
 - `none` below a total of 1 (timing words alone never count: "tonight" is not a worry);
-- `acute` for a stated intent ("i'm going to kill myself") or for two acute signs that agree
-  (a plan, the means, a farewell, weighing 1.5 or more with the timing and any wish to die: 3 or
-  more), unless a phrase caps it ("no plan", "not going to do anything");
+- `acute` for a stated intent ("i'm going to kill myself"), or for acute signs (a plan, the
+  means, a farewell) of 1.5 or more that reach 3 with the timing, any wish to die and a
+  friend's worry; unless a phrase caps it ("no plan", "not going to do anything");
 - else `concern`.
 """
 
@@ -93,6 +93,8 @@ def _judge(found: Sequence[_Found], codes: tuple[str, ...]) -> Assessment:
     raising = [
         f for f in found if not f.rule.lowers and not any(_overlap(f, low) for low in lowering)
     ]
+    # "suicidal thoughts" says what "suicid*" inside it says: the longer phrase counts alone.
+    raising = [f for f in raising if not any(_within(f, g) for g in raising)]
     weights: dict[str, float] = defaultdict(float)
     for rule in dict.fromkeys(f.rule for f in raising):  # a phrase said twice counts once
         weights[rule.label] = min(CATEGORY_CAP, weights[rule.label] + rule.weight)
@@ -111,7 +113,19 @@ def _acute(weights: dict[str, float]) -> bool:
     if weights["intent"] >= INTENT_AT:
         return True
     strong = weights["intent"] + weights["plan"] + weights["means"] + weights["farewell"]
-    return strong >= STRONG_AT and strong + weights["timing"] + weights["ideation"] >= ACUTE_AT
+    # A friend's worry counts with them: a farewell seen by someone frightened is a farewell.
+    context = weights["timing"] + weights["ideation"] + weights["worried_other"]
+    return strong >= STRONG_AT and strong + context >= ACUTE_AT
+
+
+def _within(inner: _Found, outer: _Found) -> bool:
+    return (
+        inner is not outer
+        and outer.start <= inner.start
+        and inner.end <= outer.end
+        and (outer.end - outer.start, outer.rule.weight)
+        > (inner.end - inner.start, inner.rule.weight)
+    )
 
 
 def _overlap(a: _Found, b: _Found) -> bool:

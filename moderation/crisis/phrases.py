@@ -1,7 +1,8 @@
 """The phrase notation of the crisis lists: a phrase becomes one regular expression over
 normalised text, and the words it cannot match without (its anchors).
 
-    kill myself          words, separated in the text by spaces or punctuation (not . ! ?)
+    kill myself          words, separated in the text by spaces or punctuation (not . ! ?);
+                         a hyphen separates words too ("week-end")
     suicid*              a word and whatever letters follow it
     (going to|gonna)     alternatives, each one a phrase
     [really]             an optional part; so is an alternative with `?`: (so|really)?
@@ -54,7 +55,7 @@ def compile_phrase(
 ) -> Compiled:
     """The regular expression and the anchors of one phrase (macros already folded); the
     anchors avoid `common` words where the phrase allows, since those are in every text."""
-    tokens = _TOKEN.findall(phrase)
+    tokens = _TOKEN.findall(phrase.replace("-", " "))  # "week-end" reads "week end" too
     parts, rest = _sequence(tokens, 0, macros, phrase, depth=0)
     if rest != len(tokens):
         raise PhraseError(f"unbalanced brackets in {phrase!r}")
@@ -130,7 +131,7 @@ def _macro(name: str, macros: Mapping[str, str], phrase: str, depth: int) -> _Pa
         raise PhraseError(f"no macro {{{name}}} for {phrase!r}")
     if depth > 4:
         raise PhraseError(f"macros nest too deep in {phrase!r}")
-    tokens = _TOKEN.findall(f"({macros[name]})")
+    tokens = _TOKEN.findall(f"({macros[name]})".replace("-", " "))
     part, rest = _alternatives(tokens, 1, macros, macros[name], depth + 1, ")")
     if rest != len(tokens):
         raise PhraseError(f"unbalanced brackets in macro {{{name}}}")
