@@ -27,6 +27,7 @@ from node.cli import (
     moderators,
     posts,
     reports,
+    safety,
     serve,
     subscriptions,
 )
@@ -63,6 +64,7 @@ def build_parser() -> Parser:
     policy = _family(commands, "blocks", "the domain policy")
     blocks.add_commands(policy, common)
     subscriptions.add_commands(policy, common)
+    safety.add_commands(_family(commands, "safety", "crisis care: detection"), common)
     return parser
 
 
