@@ -37,7 +37,6 @@ class ReportState(StrEnum):
 URGENT = frozenset({ReportCategory.SELF_HARM})
 
 
-
 def parse_category(text: str) -> ReportCategory:
     try:
         return ReportCategory(text.strip().lower().replace("-", "_"))
