@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from moderation.crisis.detector import assess
@@ -70,12 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     over = []
     for language in LANGUAGES:
         texts = lines_of(language)
-        cases: dict[str, Callable[[], list[str]]] = {
-            f"{language} ~1 KB": lambda texts=texts: long_posts(texts),
-            f"{language} short": lambda texts=texts: list(texts),
-        }
-        for name, make in cases.items():
-            posts = make()
+        cases = {f"{language} ~1 KB": long_posts(texts), f"{language} short": texts}
+        for name, posts in cases.items():
             declared, found = per_post(posts, language, args.rounds)
             detected, _ = per_post(posts, None, args.rounds)
             flagged = sum(a.flagged for a in found) / len(found)
