@@ -28,6 +28,7 @@ from node.cli import (
     posts,
     professionals,
     reports,
+    safety,
     serve,
     subscriptions,
 )
@@ -65,6 +66,7 @@ def build_parser() -> Parser:
     policy = _family(commands, "blocks", "the domain policy")
     blocks.add_commands(policy, common)
     subscriptions.add_commands(policy, common)
+    safety.add_commands(_family(commands, "safety", "crisis care: detection"), common)
     return parser
 
 

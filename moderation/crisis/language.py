@@ -1,0 +1,40 @@
+"""Which lists read a text: the language its post declares, else the one whose common words
+it uses most, else (a short text, a mixed one) every list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from moderation.crisis.lists import Lexicon
+
+# A guess needs this many common words and a clear lead over the runner-up: a wrong guess
+# silences the right list, while running every list only costs time.
+LEAST_WORDS = 3
+LEAD = 2.0
+
+
+def languages_for(
+    declared: str | None, words: frozenset[str], lexicons: Mapping[str, Lexicon]
+) -> Sequence[str]:
+    """The codes of the lists to run. `declared` is a BCP 47 tag ("es-MX" reads as "es")."""
+    if declared:
+        primary = declared.strip().lower().replace("_", "-").split("-")[0]
+        if primary in lexicons:
+            return (primary,)
+    found = guess(words, lexicons)
+    return (found,) if found else tuple(lexicons)
+
+
+def guess(words: frozenset[str], lexicons: Mapping[str, Lexicon]) -> str | None:
+    """The language whose stopwords a text uses most, when it clearly leads; else None."""
+    counts = sorted(
+        ((len(words & lexicon.stopwords), code) for code, lexicon in lexicons.items()),
+        reverse=True,
+    )
+    if not counts:
+        return None
+    best, code = counts[0]
+    runner_up = counts[1][0] if len(counts) > 1 else 0
+    if best >= LEAST_WORDS and best >= LEAD * runner_up:
+        return code
+    return None
