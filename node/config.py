@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from federation.errors import Invalid
+from moderation.crisis.places import country_problem, language_problem
 from moderation.domains import FederationMode
 
 ENV_PREFIX = "COVE_"
@@ -127,6 +128,10 @@ def _check_days(value: int) -> str | None:
     return None if 1 <= value <= 3650 else "must be from 1 to 3650 days"
 
 
+def _check_country(value: str) -> str | None:
+    return None if value == "" else country_problem(value)  # "": resources for anywhere only
+
+
 # Plain database URL schemes map to the async drivers Cove uses.
 DATABASE_DRIVERS: Mapping[str, str] = {
     "sqlite": "sqlite+aiosqlite",
@@ -160,6 +165,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("blocklists", "threshold", int, 1, _check_threshold),
     Setting("blocklists", "threshold_type", str, "count", _one_of("count", "pct")),
     Setting("blocklists", "sync_minutes", int, 1440, _check_sync_minutes),
+    Setting("crisis", "default_language", str, "en", language_problem),
+    Setting("crisis", "default_country", str, "", _check_country),
+    Setting("crisis", "worried_per_reporter", int, 3, _check_threshold),
+    Setting("crisis", "worried_per_target", int, 5, _check_threshold),
     Setting("log", "level", str, "info", _check_log_level),
 )
 
@@ -232,6 +241,17 @@ class BlocklistSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CrisisSettings:
+    """Care messages: the language and country chosen when a person's are unknown, and how
+    many "worried about someone" reports a day count (from one reporter, about one person)."""
+
+    default_language: str
+    default_country: str | None  # None: resources for anywhere ("*") only
+    worried_per_reporter: int
+    worried_per_target: int
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     level: str
 
@@ -245,6 +265,7 @@ class Config:
     federation: FederationSettings
     inbox: InboxSettings
     blocklists: BlocklistSettings
+    crisis: CrisisSettings
     log: LogSettings
     source: Path | None  # the file it came from, if any
 
@@ -376,6 +397,12 @@ def _build(values: Mapping[str, Any], base_dir: Path, source: Path | None) -> Co
             threshold=get("blocklists.threshold"),
             threshold_type=get("blocklists.threshold_type"),
             sync_minutes=get("blocklists.sync_minutes"),
+        ),
+        crisis=CrisisSettings(
+            default_language=get("crisis.default_language"),
+            default_country=get("crisis.default_country") or None,
+            worried_per_reporter=get("crisis.worried_per_reporter"),
+            worried_per_target=get("crisis.worried_per_target"),
         ),
         log=LogSettings(level=get("log.level")),
         source=source,

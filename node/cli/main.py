@@ -27,6 +27,7 @@ from node.cli import (
     moderators,
     posts,
     reports,
+    safety_resources,
     serve,
     subscriptions,
 )
@@ -63,6 +64,8 @@ def build_parser() -> Parser:
     policy = _family(commands, "blocks", "the domain policy")
     blocks.add_commands(policy, common)
     subscriptions.add_commands(policy, common)
+    safety = _family(commands, "safety", "crisis care: detection, resources")
+    safety_resources.add_commands(safety, common)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Crisis care: resources, care messages, worried reports and referrals across servers."""
