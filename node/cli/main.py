@@ -22,6 +22,7 @@ from node.cli import (
     accounts,
     bans,
     blocks,
+    care,
     groups,
     members,
     moderators,
@@ -64,6 +65,7 @@ def build_parser() -> Parser:
     policy = _family(commands, "blocks", "the domain policy")
     blocks.add_commands(policy, common)
     subscriptions.add_commands(policy, common)
+    care.add_commands(group, member, common)
     safety = _family(commands, "safety", "crisis care: detection, resources")
     safety_resources.add_commands(safety, common)
     return parser
