@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from federation.errors import Invalid
+from moderation.crisis.detector import assess
 
 if TYPE_CHECKING:
     from federation.wire import Activity
@@ -35,15 +36,6 @@ class ReportState(StrEnum):
 # Someone may be at risk: these go to the top of every moderator's queue.
 URGENT = frozenset({ReportCategory.SELF_HARM})
 
-# Words that mark a free-text report from software without categories as a worry about someone
-# (Lemmy and Mastodon send only a comment). A false alarm costs a moderator a look; a missed
-# one may cost more.
-_WORRY = re.compile(
-    r"\b(suicid\w*|self[- ]?harm\w*|kill (?:my|him|her|them)sel\w+|end (?:my|his|her|their) life"
-    r"|hurt(?:ing)? (?:my|him|her|them)sel\w+|overdos\w*|cutting)\b",
-    re.IGNORECASE,
-)
-
 
 def parse_category(text: str) -> ReportCategory:
     try:
@@ -62,12 +54,14 @@ def checked_comment(text: str | None) -> str:
 
 def category_for(given: str | None, rules: Sequence[int], comment: str) -> ReportCategory:
     """The category of a report: the one given, else a rule violation when rules are cited (as
-    Mastodon forces), else a worry when the comment reads like one, else other."""
+    Mastodon forces), else a worry when the crisis detector reads the comment as acute or
+    concern (Lemmy and Mastodon send only a comment; a false alarm costs a moderator a look, a
+    missed one may cost more), else other."""
     if given:
         category = parse_category(given)
     elif rules:
         category = ReportCategory.VIOLATION
-    elif _WORRY.search(comment):
+    elif assess(comment).flagged:
         category = ReportCategory.SELF_HARM
     else:
         category = ReportCategory.OTHER
