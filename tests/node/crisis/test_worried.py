@@ -21,8 +21,8 @@ from node.members import accounts, notifications, participation
 from node.members.notifications import NotificationKind
 from node.moderators.reports import filed
 from node.runtime import Node
-from node.store.states import ReportDirection
-from node.store.tables import Report, ReportEvent
+from node.store.states import ActivityState, ReportDirection
+from node.store.tables import Activity, Report, ReportEvent
 from tests.conftest import ServedNode, client_for, eventually, serving
 from tests.support.lemmy_peer import LemmyPeer, start_lemmy_peer
 
@@ -105,17 +105,20 @@ async def test_a_worried_flag_from_elsewhere_offers_care_until_its_sender_says_i
             flag |= {"object": [url], "to": [url], **shape}
             assert await send(served, peer, flag) == 202
 
-        async def three() -> list[Report]:
-            found = await received_reports(here)
-            return found if len(found) == 3 else []
+        async def applied() -> bool:
+            # Care is offered as each Flag is applied: once all three are, it is all done.
+            async with here.store.session() as session:
+                found = await session.exec(
+                    select(Activity.id).where(
+                        Activity.type == "Flag", Activity.state == ActivityState.PROCESSED
+                    )
+                )
+                return len(found.all()) == 3
 
-        reports: list[Report] = await eventually(three)  # type: ignore[assignment]
-        assert all(r.category.value == "self_harm" and r.urgent for r in reports)
-
-        async def cared() -> bool:
-            return [await cares(here, n) for n in names] == [1, 1, 0]
-
-        await eventually(cared)
+        await eventually(applied)
+        reports = await received_reports(here)
+        assert [(r.category.value, r.urgent) for r in reports] == [("self_harm", True)] * 3
+        assert [await cares(here, n) for n in names] == [1, 1, 0]
 
 
 async def send(served: ServedNode, peer: LemmyPeer, flag: dict[str, object]) -> int:
