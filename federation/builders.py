@@ -257,17 +257,34 @@ def welcome(
     object_id: str, group: str, follower: str, content_html: str, published: str
 ) -> Document:
     """A direct note from a group to a new follower, carrying the group's rules."""
-    return {
+    return direct_note(object_id, group, follower, content_html, published)
+
+
+def direct_note(
+    object_id: str,
+    sender: str,
+    person: str,
+    content_html: str,
+    published: str,
+    *,
+    language: str | None = None,
+) -> Document:
+    """A private note to one person: addressed to them alone (no cc, never Public) and
+    mentioning them, which is what Mastodon reads as a direct message."""
+    doc: Document = {
         "id": object_id,
         "type": "Note",
-        "attributedTo": group,
-        "to": [follower],
+        "attributedTo": sender,
+        "to": [person],
         "cc": [],
         "content": content_html,
         "mediaType": "text/html",
         "published": published,
-        "tag": [{"type": "Mention", "href": follower}],
+        "tag": [{"type": "Mention", "href": person}],
     }
+    if language:
+        doc["contentMap"] = {language: content_html}
+    return doc
 
 
 def policy_entry(

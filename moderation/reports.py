@@ -54,9 +54,9 @@ def checked_comment(text: str | None) -> str:
 
 def category_for(given: str | None, rules: Sequence[int], comment: str) -> ReportCategory:
     """The category of a report: the one given, else a rule violation when rules are cited (as
-    Mastodon forces), else a worry when the crisis detector hears one in the comment (Lemmy and
-    Mastodon send only a comment; a false alarm costs a moderator a look, a missed one may cost
-    more), else other."""
+    Mastodon forces), else a worry when the crisis detector reads the comment as acute or
+    concern (Lemmy and Mastodon send only a comment; a false alarm costs a moderator a look, a
+    missed one may cost more), else other."""
     if given:
         category = parse_category(given)
     elif rules:

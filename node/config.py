@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from federation.errors import Invalid
+from moderation.crisis.places import country_problem, language_problem
 from moderation.domains import FederationMode
 
 ENV_PREFIX = "COVE_"
@@ -131,18 +132,8 @@ def _check_minutes(value: int) -> str | None:
     return None if 1 <= value <= 1440 else "must be from 1 to 1440 minutes"
 
 
-def _check_per_day(value: int) -> str | None:
-    return None if 1 <= value <= 1000 else "must be from 1 to 1000 a day"
-
-
 def _check_country(value: str) -> str | None:
-    ok = value == "*" or (len(value) == 2 and value.isascii() and value.isalpha())
-    return None if ok else 'must be a two-letter country code (ISO 3166) or "*"'
-
-
-def _check_language(value: str) -> str | None:
-    ok = 2 <= len(value) <= 3 and value.isascii() and value.isalpha()
-    return None if ok else "must be a two- or three-letter language code"
+    return None if value == "" else country_problem(value)  # "": resources for anywhere only
 
 
 # Plain database URL schemes map to the async drivers Cove uses.
@@ -180,10 +171,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("blocklists", "sync_minutes", int, 1440, _check_sync_minutes),
     Setting("crisis", "escalate_after_minutes", int, 15, _check_minutes),
     Setting("crisis", "keep_days", int, 90, _check_days),
-    Setting("crisis", "default_language", str, "en", _check_language),
-    Setting("crisis", "default_country", str, "*", _check_country),
-    Setting("crisis", "worried_per_reporter", int, 3, _check_per_day),
-    Setting("crisis", "worried_per_target", int, 5, _check_per_day),
+    Setting("crisis", "default_language", str, "en", language_problem),
+    Setting("crisis", "default_country", str, "", _check_country),
+    Setting("crisis", "worried_per_reporter", int, 3, _check_threshold),
+    Setting("crisis", "worried_per_target", int, 5, _check_threshold),
     Setting("log", "level", str, "info", _check_log_level),
 )
 
@@ -257,12 +248,16 @@ class BlocklistSettings:
 
 @dataclass(frozen=True, slots=True)
 class CrisisSettings:
-    escalate_after_minutes: int  # an acute item nobody took up: every moderator, then staff
+    """Crisis care: when an acute item nobody took up goes further, how long assessments are
+    kept, the language and country of care messages when a person's are unknown, and how many
+    "worried about someone" reports a day count (from one reporter, about one person)."""
+
+    escalate_after_minutes: int  # then every moderator of the group; as long again, staff
     keep_days: int  # assessments are purged after this many days
-    default_language: str  # for care messages when a person's language is unknown
-    default_country: str  # whose crisis lines come first ("*": anywhere)
-    worried_per_reporter: int  # "worried about someone" reports one reporter may file a day
-    worried_per_target: int  # those that open new urgent items about one person a day
+    default_language: str
+    default_country: str | None  # None: resources for anywhere ("*") only
+    worried_per_reporter: int
+    worried_per_target: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,8 +410,8 @@ def _build(values: Mapping[str, Any], base_dir: Path, source: Path | None) -> Co
         crisis=CrisisSettings(
             escalate_after_minutes=get("crisis.escalate_after_minutes"),
             keep_days=get("crisis.keep_days"),
-            default_language=get("crisis.default_language").lower(),
-            default_country=get("crisis.default_country").upper(),
+            default_language=get("crisis.default_language"),
+            default_country=get("crisis.default_country") or None,
             worried_per_reporter=get("crisis.worried_per_reporter"),
             worried_per_target=get("crisis.worried_per_target"),
         ),

@@ -22,6 +22,7 @@ from node.cli import (
     accounts,
     bans,
     blocks,
+    care,
     groups,
     members,
     moderators,
@@ -29,6 +30,7 @@ from node.cli import (
     professionals,
     reports,
     safety,
+    safety_resources,
     serve,
     subscriptions,
 )
@@ -66,7 +68,10 @@ def build_parser() -> Parser:
     policy = _family(commands, "blocks", "the domain policy")
     blocks.add_commands(policy, common)
     subscriptions.add_commands(policy, common)
-    safety.add_commands(_family(commands, "safety", "crisis care: detection"), common)
+    care.add_commands(group, member, common)
+    family = _family(commands, "safety", "crisis care: detection, resources, webhooks, held posts")
+    safety.add_commands(family, common)
+    safety_resources.add_commands(family, common)
     return parser
 
 

@@ -39,6 +39,15 @@ def add_commands(commands: Any, common: Parser) -> None:
         decide.add_argument("--note", default="", help="what was done (the reporter is told)")
         acting_option(decide)
         decide.set_defaults(run=cmd_report_decide, state=state)
+    refer = report.add_parser(
+        "refer",
+        parents=[common],
+        help="tell a person's home server you are worried about their safety (self-harm risk)",
+    )
+    refer.add_argument("id", type=int, help="a report about a person on another server")
+    refer.add_argument("--comment", default="", help="added after Cove's words")
+    acting_option(refer)
+    refer.set_defaults(run=cmd_report_refer)
     file_ = report.add_parser("file", parents=[common], help="a member reports a post or account")
     file_.add_argument("account", help="the reporting member")
     file_.add_argument("target", help="the post's or the account's URL")
@@ -137,6 +146,20 @@ async def cmd_report_decide(inv: Invocation) -> None:
         emit(inv, r.as_json(), f"report {r.id} is {r.state.value}")
 
     await with_node(inv, work)
+
+
+async def cmd_report_refer(inv: Invocation) -> None:
+    from node.crisis import referrals
+    from node.moderators.roles import acting_as
+
+    a = inv.args
+
+    async def work(node: Node, client: FederationClient) -> None:
+        acting = await acting_as(node, a.as_account)
+        r = await referrals.refer(node, client, acting, a.id, a.comment)
+        emit(inv, r.as_json(), f"report {r.id} referred to {r.target_account_uri}'s server")
+
+    await with_client(inv, work)
 
 
 def _rule_numbers(text: str) -> tuple[int, ...]:

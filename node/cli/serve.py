@@ -88,6 +88,7 @@ def demo_group() -> NewGroup:
 async def cmd_init(inv: Invocation) -> None:
     from node.actors.instance import ensure_instance
     from node.config import default_config_text
+    from node.crisis.resources import seed_if_empty
     from node.groups import groups
     from node.runtime import open_node
     from node.store import migrate
@@ -110,6 +111,8 @@ async def cmd_init(inv: Invocation) -> None:
         steps["instance_created"] = created
         async with node.store.session() as session:
             has_groups = bool(await groups.list_groups(session))
+        async with node.store.transaction() as session:
+            steps["crisis_resources_seeded"] = await seed_if_empty(session, node.clock())
         if not has_groups and not inv.args.no_demo:
             demo = await groups.create_group(node, demo_group())
             steps["demo_group"] = node.urls.group(demo.name)
@@ -120,6 +123,11 @@ async def cmd_init(inv: Invocation) -> None:
     human.append(
         f"instance actor: {steps['instance_actor']}" + (" (created)" if created else " (exists)")
     )
+    if steps["crisis_resources_seeded"]:
+        human.append(
+            f"crisis resources: {steps['crisis_resources_seeded']} shipped lines added; check"
+            " them for your region with `cove safety resources list`"
+        )
     if "demo_group" in steps:
         human.append(f"demo group: {steps['demo_group']} (created)")
     human.append(f"ready: {node.urls.base}")

@@ -1,1 +1,3 @@
-"""Crisis care: escalation of what reads as acute, care messages, and verified professionals."""
+"""Crisis care: what happens when something in a group reads as a crisis (escalation, held
+posts, webhooks), care messages and crisis resources, worried reports and referrals across
+servers, and verified professionals."""

@@ -25,6 +25,7 @@ class NotificationKind(StrEnum):
     REPORT_OUTCOME = "report_outcome"  # what became of a report the account filed
     BLOCKLIST_ALERT = "blocklist_alert"  # a subscribed blocklist failed or changed a lot
     DATABASE_OUTAGE = "database_outage"  # the node's database was away, and is back
+    CARE = "care"  # a group, or the node, offers crisis lines and kind words
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ from moderation.reports import ReportCategory, ReportState
 from moderation.rules import Rule, check_cited
 from node.actors.instance import get_instance
 from node.actors.remote import classify, remote_actor, software_name
+from node.crisis import worried
+from node.crisis.referrals import worried_comment
 from node.groups import groups
 from node.members.accounts import AccountInfo
 from node.moderators.reports.info import (
@@ -54,6 +56,8 @@ async def file_report(
     choose to be named."""
     comment = policy.checked_comment(comment)
     kind = policy.category_for(category, rules, comment)
+    if kind == ReportCategory.SELF_HARM:
+        await worried.refuse_over_limit(node, account.id)
     reporter = node.urls.person(account.username)
     async with node.store.session() as session:
         post = (await session.exec(select(Post).where(Post.uri == target_uri))).first()
@@ -64,10 +68,15 @@ async def file_report(
     )
     targets = [] if in_remote_group else await targets_here(node, (target_uri,), ())
     if targets:
-        return await _report_here(node, account, reporter, targets[0], kind, rules, comment)
-    return await _report_elsewhere(
-        node, client, account, reporter, target_uri, kind, rules, comment, identify
-    )
+        info = await _report_here(node, account, reporter, targets[0], kind, rules, comment)
+    else:
+        info = await _report_elsewhere(
+            node, client, account, reporter, target_uri, kind, rules, comment, identify
+        )
+    if kind == ReportCategory.SELF_HARM:
+        # Worry never sanctions: the person is offered care (once a day at most).
+        await worried.care_after_report(node, client, info.id)
+    return info
 
 
 async def _report_here(
@@ -93,6 +102,8 @@ async def _report_here(
             now=node.clock(),
             reporter_account_id=account.id,
         )
+        if category == ReportCategory.SELF_HARM:
+            await worried.attach_past_limit(session, node, row)
         return await as_reporter_sees(session, row)
 
 
@@ -127,6 +138,9 @@ async def _report_elsewhere(
     author_host = urlsplit(author.uri).netloc.lower()
     group_host = urlsplit(group_uri).netloc.lower() if group_uri else None
     objects = [target_uri] if post is None else [target_uri, author.uri]
+    said = comment
+    if category == ReportCategory.SELF_HARM:
+        said = worried_comment(f"A member of {node.config.node.name}", comment)
 
     async def flag_to(host: str, flag_id: str) -> dict[str, Any]:
         return await _flag_for(
@@ -138,7 +152,7 @@ async def _report_elsewhere(
             objects,
             author.uri,
             group_uri,
-            comment,
+            said,
             category,
             cited,
         )
@@ -208,13 +222,16 @@ async def _flag_for(
     name = await software_name(node, client, host)
     if group_uri is None or classify(name) is not Software.GROUP_AWARE:
         # Mastodon: [account, statuses...], addressed to the account; it makes a report only
-        # for an account it finds in `object` (mastodon #28159).
+        # for an account it finds in `object` (mastodon #28159). A Cove server is told the
+        # category too (a worry about someone is urgent there whatever the words).
         return builders.flag(
             flag_id,
             sender,
             [objects[-1], *objects[:-1]] if len(objects) > 1 else objects,
             [author],
             comment,
+            category=category.value if name == "cove" else None,
+            context=cove_context(node.urls.vocabulary()) if name == "cove" else None,
         )
     if name == "cove":
         return builders.flag(

@@ -18,6 +18,7 @@ from moderation import reports as policy
 from moderation.reports import ReportCategory, ReportState
 from moderation.rules import Rule, check_cited
 from node.actors.remote import remote_actor
+from node.crisis import worried
 from node.groups import groups
 from node.groups.rules import current_rules
 from node.moderators.reports.info import Target, record_event
@@ -119,6 +120,7 @@ async def receive_flag(node: Node, client: FederationClient, activity: Activity)
     sender = await remote_actor(node, client, claim.actor)
     reporter = claim.actor if sender.type == "Person" else None
     now = node.clock()
+    cared_for: list[int] = []
     async with node.store.transaction() as session:
         for target, cited in checked.targets:
             exists = await session.exec(
@@ -140,6 +142,10 @@ async def receive_flag(node: Node, client: FederationClient, activity: Activity)
                 now=now,
                 flag_actor_uri=claim.actor,
             )
+            if checked.category == ReportCategory.SELF_HARM:
+                await worried.attach_past_limit(session, node, row)
+                if not await worried.remote_over_limit(session, node, row):
+                    cared_for.append(row.id or 0)
             log.info(
                 "event=report_received id=%s target=%s category=%s urgent=%s",
                 row.id,
@@ -147,6 +153,9 @@ async def receive_flag(node: Node, client: FederationClient, activity: Activity)
                 row.category.value,
                 row.urgent,
             )
+    for report_id in cared_for:
+        # Worry never sanctions: the person is offered care (once a day at most).
+        await worried.care_after_report(node, client, report_id)
 
 
 async def open_report(

@@ -359,7 +359,9 @@ async def test_reports_come_urgent_first_and_are_resolved_dismissed_and_reopened
     assert "not a breach" in heard.body[0]["text"]
     mine = await api.get(f"{C}/reports/mine", pat)
     assert [r["id"] for r in mine.body] == [other.body["id"], worry.body["id"], spam.body["id"]]
-    assert (await api.get(f"{C}/notifications", world.moderator)).body == []
+    # The person reported hears nothing of the reports, only the care the worry offered them.
+    told = (await api.get(f"{C}/notifications", world.moderator)).body
+    assert [(n["type"], n["report_id"]) for n in told] == [("care", None)]
 
 
 async def test_a_report_with_an_unknown_category_or_a_missing_rule_is_refused(
