@@ -27,6 +27,9 @@ def add_commands(commands: Any, common: Parser) -> None:
     rlist.set_defaults(run=cmd_report_list)
     rshow = report.add_parser("show", parents=[common], help="one report with its history")
     rshow.add_argument("id", type=int)
+    rshow.add_argument(
+        "--text", action="store_true", help="show a crisis report's post (its reason comes first)"
+    )
     acting_option(rshow)
     rshow.set_defaults(run=cmd_report_show)
     for verb, state in (
@@ -105,7 +108,7 @@ async def cmd_report_show(inv: Invocation) -> None:
 
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        r = await decisions.get_report(node, acting, a.id)
+        r = (await decisions.get_report(node, acting, a.id)).guarded(a.text)
         lines = [
             f"report {r.id}{' (URGENT)' if r.urgent else ''}: {r.state.value}",
             f"  about     {r.target_uri}"
@@ -117,6 +120,8 @@ async def cmd_report_show(inv: Invocation) -> None:
         ]
         if r.outcome:
             lines.append(f"  outcome   {r.outcome}")
+        if r.text_hidden:
+            lines.append("  the post  (a crisis report: its text is shown with --text)")
         if r.post is not None:
             state = "deleted" if r.post.deleted else "removed" if r.post.removed else "visible"
             lines.append(f"  the post ({state}):")

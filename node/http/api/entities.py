@@ -54,6 +54,8 @@ def report(info: ReportInfo) -> dict[str, Any]:
 def _reported_content(info: ReportInfo) -> dict[str, Any]:
     """The reported status's text, as Mastodon shows it to moderators, once a report is read
     on its own (a removed post's text stays readable here, for them)."""
+    if info.text_hidden:
+        return {"content_hidden": True}  # a crisis report: asked for with ?text=true
     if info.post is None:
         return {}
     return {

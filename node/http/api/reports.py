@@ -40,7 +40,9 @@ async def admin_report(request: web.Request) -> web.Response:
     caller = await auth.caller(request, "admin:read:reports")
     node = request.app[NODE]
     info = await decisions.get_report(node, caller.acting, params.path_id(request, "report"))
-    return json_response(entities.admin_report(info))
+    # A crisis report's post is read on request (`?text=true`): the reason comes first.
+    with_text = request.query.get("text", "").lower() in ("1", "true")
+    return json_response(entities.admin_report(info.guarded(with_text)))
 
 
 async def _decide(request: web.Request, state: ReportState) -> ReportInfo:

@@ -65,6 +65,14 @@ class ReportInfo:
     updated_at: datetime
     history: tuple[ReportEvent, ...] = field(default=())
     post: ReportedPost | None = None  # filled in when one report is shown
+    text_hidden: bool = False  # a crisis report's post, kept back until asked for
+
+    def guarded(self, with_text: bool) -> ReportInfo:
+        """The report as a moderator first sees it: for a crisis report, the reason and not
+        the post's words until they ask (what they read at 3 a.m. is theirs to choose)."""
+        if with_text or self.category != ReportCategory.SELF_HARM or self.post is None:
+            return self
+        return replace(self, post=None, text_hidden=True)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -90,6 +98,7 @@ class ReportInfo:
                 for e in self.history
             ],
             "post": self.post.as_json() if self.post else None,
+            "text_hidden": self.text_hidden,
         }
 
 
