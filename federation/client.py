@@ -227,6 +227,12 @@ class FederationClient:
         status, answer, _ = await self._signed_request("POST", url, body, signer, headers)
         return Posted(status, retry_after(answer.get("retry-after"), self._clock()))
 
+    async def post_unsigned(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        """POST a body to a URL that is not an inbox (an organizer's webhook), with the same
+        guards as every other request (private addresses, suspended domains, the deadline)."""
+        status, _, _ = await self._signed_request("POST", url, body, None, headers)
+        return status
+
     async def _signed_request(
         self,
         method: str,

@@ -89,10 +89,6 @@ def _check_log_level(value: str) -> str | None:
     return None if value in LOG_LEVELS else f"must be one of {', '.join(LOG_LEVELS)}"
 
 
-def _check_timeout(value: int) -> str | None:
-    return None if 1 <= value <= 300 else "must be from 1 to 300 seconds"
-
-
 def _one_of(*choices: str) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
         return None if value in choices else f"must be one of {', '.join(choices)}"
@@ -100,36 +96,22 @@ def _one_of(*choices: str) -> Callable[[str], str | None]:
     return check
 
 
-def _check_threshold(value: int) -> str | None:
-    return None if 1 <= value <= 100 else "must be from 1 to 100"
+def _within(low: int, high: int, problem: str) -> Callable[[int], str | None]:
+    def check(value: int) -> str | None:
+        return None if low <= value <= high else problem
+
+    return check
 
 
-def _check_sync_minutes(value: int) -> str | None:
-    return None if 5 <= value <= 7 * 24 * 60 else "must be from 5 minutes to a week (10080)"
-
-
-def _check_pool_size(value: int) -> str | None:
-    return None if 1 <= value <= 200 else "must be from 1 to 200"
-
-
-def _check_body_kb(value: int) -> str | None:
-    return None if 16 <= value <= 10 * 1024 else "must be from 16 to 10240 (KiB)"
-
-
-def _check_rate(value: int) -> str | None:
-    return None if 1 <= value <= 1_000_000 else "must be from 1 to 1000000 a minute"
-
-
-def _check_pending(value: int) -> str | None:
-    return None if 10 <= value <= 10_000_000 else "must be from 10 to 10000000"
-
-
-def _check_days(value: int) -> str | None:
-    return None if 1 <= value <= 3650 else "must be from 1 to 3650 days"
-
-
-def _check_minutes(value: int) -> str | None:
-    return None if 1 <= value <= 1440 else "must be from 1 to 1440 minutes"
+_check_timeout = _within(1, 300, "must be from 1 to 300 seconds")
+_check_threshold = _within(1, 100, "must be from 1 to 100")
+_check_sync_minutes = _within(5, 7 * 24 * 60, "must be from 5 minutes to a week (10080)")
+_check_pool_size = _within(1, 200, "must be from 1 to 200")
+_check_body_kb = _within(16, 10 * 1024, "must be from 16 to 10240 (KiB)")
+_check_rate = _within(1, 1_000_000, "must be from 1 to 1000000 a minute")
+_check_pending = _within(10, 10_000_000, "must be from 10 to 10000000")
+_check_days = _within(1, 3650, "must be from 1 to 3650 days")
+_check_minutes = _within(1, 1440, "must be from 1 to 1440 minutes")
 
 
 def _check_country(value: str) -> str | None:

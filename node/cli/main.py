@@ -23,6 +23,7 @@ from node.cli import (
     bans,
     blocks,
     care,
+    crisis,
     groups,
     members,
     moderators,
@@ -72,6 +73,7 @@ def build_parser() -> Parser:
     family = _family(commands, "safety", "crisis care: detection, resources, webhooks, held posts")
     safety.add_commands(family, common)
     safety_resources.add_commands(family, common)
+    crisis.add_commands(commands, family, group, common)
     return parser
 
 

@@ -11,24 +11,30 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.errors import Refused
 from federation.wire import Activity, WireObject
+from moderation.crisis.levels import Assessment, Level
+from moderation.crisis.reading import read_object
 from moderation.roles import MODERATING
 from node.groups.groups import GroupInfo
 from node.groups.rules import must_accept
 from node.moderators.bans import check_not_banned, thread_locked
 from node.runtime import Node
 from node.store.states import MembershipState, PostingPolicy, Visibility
-from node.store.tables import Membership, Post
+from node.store.tables import CommunityGroup, Membership, Post
 
 RELAYED = (Visibility.PUBLIC, Visibility.MEMBERS_ONLY)
+CALM = Assessment(Level.NONE)
 
 
 @dataclass(frozen=True, slots=True)
 class Admission:
-    """How the group keeps what it let in, and whether it tells its followers."""
+    """How the group keeps what it let in, whether it tells its followers, and how urgent it
+    reads (a held post waits, unannounced, for a moderator)."""
 
     visibility: Visibility
     relay: bool
     keep_media: bool
+    assessment: Assessment = CALM
+    held: bool = False
 
 
 async def membership_of(session: AsyncSession, group_id: int, actor_uri: str) -> Membership | None:
@@ -51,16 +57,26 @@ async def admit_post(
     # In a members-only group a post carries the group as its audience (Lemmy, Cove); a
     # mention without it (Mastodon's direct message) is for the moderators.
     for_members = group.members_only and group_uri in {*activity.audience, *obj.audience}
+    raw = activity.raw.get("object")
+    assessment = read_object(obj, raw if isinstance(raw, dict) else None)
     if not public and not for_members:
         await check_not_banned(node, group, author)
-        return Admission(Visibility.DIRECT, relay=False, keep_media=keep_media)
+        return Admission(Visibility.DIRECT, False, keep_media, assessment)
     await may_post(node, group, author, bool(obj.in_reply_to), obj.in_reply_to)
     if (await node.policy.decide_url(author, node.clock())).silenced:
         # A silenced server's posts reach only those who follow the author: the group keeps
         # the post unlisted (its moderators see it) and boosts it to no one.
-        return Admission(Visibility.UNLISTED, relay=False, keep_media=keep_media)
+        return Admission(Visibility.UNLISTED, False, keep_media, assessment)
     shared = Visibility.MEMBERS_ONLY if group.members_only else Visibility.PUBLIC
-    return Admission(shared, relay=True, keep_media=keep_media)
+    held = assessment.level == Level.ACUTE and await holds_acute(node, group)
+    return Admission(shared, not held, keep_media, assessment, held)
+
+
+async def holds_acute(node: Node, group: GroupInfo) -> bool:
+    """Whether the group holds acute posts for a moderator before announcing them."""
+    async with node.store.session() as session:
+        row = await session.get(CommunityGroup, group.id)
+    return row is not None and row.hold_acute
 
 
 async def admit_change(node: Node, group: GroupInfo, activity: Activity, post: Post) -> Admission:

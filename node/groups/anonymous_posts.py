@@ -11,7 +11,10 @@ from typing import Any
 from federation import builders
 from federation.client import FederationClient
 from federation.errors import NotFound
+from moderation.crisis.detector import assess
+from moderation.crisis.levels import Level
 from node.actors import integrity
+from node.crisis.assessments import Subject, respond
 from node.groups import admission, announcing
 from node.groups.groups import GroupInfo, get_group_by_id
 from node.groups.posts import Draft, mark_deleted, note_of, post_at
@@ -19,7 +22,7 @@ from node.members.accounts import AccountInfo
 from node.moderators.roles import Acting, require_group_moderator
 from node.queue.delivery import queue
 from node.runtime import Node
-from node.store.states import PostKind, Visibility
+from node.store.states import PostKind, PostState, Visibility
 from node.store.tables import Post
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,8 @@ async def publish(
     the post's id."""
     author = node.urls.person(account.username)
     await admission.may_post(node, group, author, bool(in_reply_to), in_reply_to)
+    assessment = assess("\n".join(p for p in (title, text) if p))
+    held = assessment.level == Level.ACUTE and await admission.holds_acute(node, group)
     group_uri = node.urls.group(group.name)
     now = node.clock()
     draft = Draft(node.urls.post(node.token()), text, now, title, in_reply_to)
@@ -62,6 +67,7 @@ async def publish(
         local=True,
         published=now,
         created_at=now,
+        state=PostState.HELD if held else PostState.LIVE,
     )
     async with node.store.transaction() as session:
         session.add(post)
@@ -69,7 +75,12 @@ async def publish(
         await queue(session, group.actor_id, activity, Visibility.DIRECT, [], now)
         await session.flush()
         session.expunge(post)
-    await announcing.announce(node, client, group, activity, post)
+    if assessment.flagged:
+        kind = "reply" if in_reply_to else "post"
+        subject = Subject(post.uri, kind, author, group)
+        await respond(node, client, subject, assessment, held=held)
+    if not held:
+        await announcing.announce(node, client, group, activity, post)
     return post.uri
 
 

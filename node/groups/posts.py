@@ -42,6 +42,7 @@ class PostInfo:
     group_uri: str | None = None
     gone_at: datetime | None = None  # deleted, or removed (kept for the moderators)
     professional_note: bool = False
+    held: bool = False  # waiting for a moderator (crisis hold): shown to no one yet
 
 
 def _info(post: Post) -> PostInfo:
@@ -62,6 +63,7 @@ def _info(post: Post) -> PostInfo:
         group_uri=post.group_uri,
         gone_at=post.deleted_at or post.removed_at,
         professional_note=post.professional_note,
+        held=post.state == PostState.HELD,
     )
 
 
@@ -110,6 +112,8 @@ class Visible:
         self._member_server: dict[int, bool] = {}
 
     async def sees(self, post: PostInfo) -> bool:
+        if post.held:
+            return False
         if open_to_anyone(post):
             return True
         if post.visibility != Visibility.MEMBERS_ONLY:
@@ -156,6 +160,8 @@ async def served_post(node: Node, uri: str) -> PostInfo:
         found = await post_at(session, uri)
     if found is None or found.visibility == Visibility.DIRECT or found.group_uri is None:
         raise NotFound("no such post")
+    if found.state == PostState.HELD:
+        raise NotFound("no such post")  # not yet released: as if it were not there
     return _info(found)
 
 
@@ -274,7 +280,7 @@ def mark_removed(post: Post, now: datetime, reason: str | None) -> None:
     """Removed by a moderator (or with a ban or a suspension): hidden from all but moderators
     until restored. A post its author deleted stays deleted."""
     post.removed_at, post.removal_reason = now, reason
-    if post.state == PostState.LIVE:
+    if post.state in (PostState.LIVE, PostState.HELD):
         advance(post, PostState.REMOVED)
 
 

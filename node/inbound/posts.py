@@ -16,7 +16,9 @@ from federation.client import FederationClient
 from federation.errors import Invalid, Refused
 from federation.readers import read_document
 from federation.wire import Activity, WireObject
+from moderation.crisis.reading import language_of, read_object
 from node.actors.signers import instance_signer
+from node.crisis.assessments import Subject, respond, subject_kind
 from node.crisis.professionals import vouched_for
 from node.groups import admission
 from node.groups.announcing import announce, undo_boosts
@@ -26,6 +28,8 @@ from node.runtime import Node
 from node.store.states import (
     GroupRole,
     PostKind,
+    PostState,
+    Visibility,
 )
 from node.store.tables import Post
 
@@ -76,6 +80,21 @@ async def receive_post(
         post = await _store_post(node, group, obj, admitted, activity.actor, professional)
         if post.group_id != group.id:
             continue  # known here already, in another group: it stays there
+        if admitted.assessment.flagged:
+            raw = activity.raw.get("object")
+            await respond(
+                node,
+                client,
+                Subject(
+                    post.uri,
+                    subject_kind(obj, admitted.relay or admitted.held),
+                    post.author_uri,
+                    group,
+                ),
+                admitted.assessment,
+                held=admitted.held,
+                language=language_of(raw if isinstance(raw, dict) else None),
+            )
         if not admitted.relay:
             log.info(
                 "event=group_post_kept group=%s post=%s visibility=%s",
@@ -119,6 +138,8 @@ async def _store_post(
         if post is not None and post.group_id is None and post.group_uri in (None, group_uri):
             post.group_id, post.group_uri = group.id, group_uri
             post.visibility = admitted.visibility
+            if admitted.held:
+                post.state = PostState.HELD  # a member's own copy, held as it joins the group
         if post is None:
             post = Post(
                 uri=obj.id,
@@ -133,6 +154,8 @@ async def _store_post(
                 published=obj.published or now,
                 created_at=now,
             )
+            if admitted.held:
+                post.state = PostState.HELD  # born held: no transition to check
             take_content(post, obj, keep_media=admitted.keep_media)
             session.add(post)
         await session.flush()
@@ -157,11 +180,31 @@ async def receive_change(
     admitted = await admission.admit_change(node, group, activity, post)
     if activity.type in ("Update", "Delete"):
         await _apply_change(node, activity, post, admitted.keep_media)
+    if activity.type == "Update" and isinstance(activity.object, WireObject):
+        await _reassess(node, client, group, activity, post)
     if admitted.relay:
         relayed = dict(activity.raw) if admitted.keep_media else _without_media(activity.raw)
         await announce(node, client, group, relayed, None)
     if activity.type == "Delete":
         await undo_boosts(node, client, group, post.uri)
+
+
+async def _reassess(
+    node: Node, client: FederationClient, group: GroupInfo, activity: Activity, post: Post
+) -> None:
+    """An edit is read again: one that reads worse than before is acted on as a new post."""
+    assert isinstance(activity.object, WireObject)
+    raw = activity.raw.get("object")
+    declared = raw if isinstance(raw, dict) else None
+    assessment = read_object(activity.object, declared)
+    if assessment.flagged:
+        kind = (
+            "message"
+            if post.visibility == Visibility.DIRECT
+            else subject_kind(activity.object, True)
+        )
+        subject = Subject(post.uri, kind, post.author_uri, group)
+        await respond(node, client, subject, assessment, language=language_of(declared))
 
 
 async def _check_may_change(node: Node, group: GroupInfo, activity: Activity, post: Post) -> None:

@@ -26,6 +26,8 @@ class NotificationKind(StrEnum):
     BLOCKLIST_ALERT = "blocklist_alert"  # a subscribed blocklist failed or changed a lot
     DATABASE_OUTAGE = "database_outage"  # the node's database was away, and is back
     CARE = "care"  # a group, or the node, offers crisis lines and kind words
+    CRISIS = "crisis"  # someone in a group here may be in crisis: a report to look at now
+    WEBHOOK_FAILED = "webhook_failed"  # a crisis webhook could not be reached
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from federation.errors import CoveError
 from federation.normalise import needs_normalising
 from federation.readers import read_as_given, read_document
 from federation.wire import Activity, Document
+from node.crisis.triage import triage
 from node.faults import Fault, fault_of, summary
 from node.inbound import dispatch
 from node.outage import OutageTracker
@@ -60,22 +61,35 @@ async def process_pending(
     """Apply up to `limit` received activities; returns how many were handled."""
     now = node.clock()
     async with node.store.transaction() as session:
+        await triage(session, waiting_beyond=limit)
         # A claim is a lease: on PostgreSQL several workers take rows side by side (SKIP
         # LOCKED), and rows of a worker that died are taken again when the lease runs out.
-        # A row put off by a fault holds a lease until its next try.
-        rows = await session.exec(
+        # A row put off by a fault holds a lease until its next try. What the triage read
+        # as a crisis comes first; the rest oldest first.
+        claimable = (
+            ActivityRow.direction == Direction.INBOUND,
+            ActivityRow.state == ActivityState.RECEIVED,
+            col(ActivityRow.lease_until).is_(None) | (col(ActivityRow.lease_until) < now),
+        )
+        urgent = await session.exec(
             select(ActivityRow)
-            .where(
-                ActivityRow.direction == Direction.INBOUND,
-                ActivityRow.state == ActivityState.RECEIVED,
-                col(ActivityRow.lease_until).is_(None) | (col(ActivityRow.lease_until) < now),
-            )
-            .order_by(col(ActivityRow.id))
+            .where(*claimable, col(ActivityRow.priority) > 0)
+            .order_by(col(ActivityRow.priority).desc(), col(ActivityRow.id))
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        claimed = list(urgent.all())
+        if len(claimed) < limit:
+            rest = await session.exec(
+                select(ActivityRow)
+                .where(*claimable, col(ActivityRow.id).not_in([r.id for r in claimed]))
+                .order_by(col(ActivityRow.id))
+                .limit(limit - len(claimed))
+                .with_for_update(skip_locked=True)
+            )
+            claimed.extend(rest.all())
         ids = []
-        for row in rows.all():
+        for row in claimed:
             row.lease_until = now + LEASE
             ids.append(row.id)
     if ids:

@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete, text
 from sqlmodel import col
 
+from node.crisis import escalation, webhooks
 from node.domain_policy import blocks, syncing
 from node.faults import Fault, fault_of, summary
 from node.moderators import bans
@@ -116,6 +117,10 @@ JOBS: tuple[tuple[str, Callable[[Node], Awaitable[int]], timedelta], ...] = (
     ("expire_domain_blocks", blocks.expire_blocks, EXPIRE_BANS_EVERY),
     ("sync_blocklists", sync_blocklists, SYNC_BLOCKLISTS_EVERY),
     ("prune_received", retention.prune_received, PRUNE_EVERY),
+    # Crisis care: pages go out within seconds, and an untaken acute item is checked often.
+    ("send_crisis_pages", webhooks.send_due, timedelta(seconds=5)),
+    ("escalate_crisis", escalation.escalate_due, timedelta(seconds=30)),
+    ("purge_assessments", escalation.purge_assessments, PRUNE_EVERY),
 )
 
 

@@ -188,11 +188,6 @@ TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
         BanState.LIFTED: frozenset(),
         BanState.EXPIRED: frozenset(),
     },
-    EscalationStage: {
-        EscalationStage.ON_DUTY: frozenset({EscalationStage.MODERATORS}),
-        EscalationStage.MODERATORS: frozenset({EscalationStage.STAFF}),
-        EscalationStage.STAFF: frozenset(),
-    },
     KeyState: {
         KeyState.ACTIVE: frozenset({KeyState.RETIRED}),
         KeyState.RETIRED: frozenset(),

@@ -15,7 +15,6 @@ import pytest
 
 from federation.errors import Refused
 from node.actors.instance import ensure_instance
-from node.config import CrisisSettings
 from node.crisis.care import offer_care, set_care, wants_no_care
 from node.crisis.care_words import group_words
 from node.groups import groups
@@ -36,7 +35,7 @@ AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 @pytest.fixture
 async def here(node: Node) -> Node:
     """The node with a clock tests move, crisis lines for Spain, and its instance actor."""
-    crisis = CrisisSettings("en", "ES", worried_per_reporter=3, worried_per_target=5)
+    crisis = dataclasses.replace(node.config.crisis, default_country="ES")
     config = dataclasses.replace(node.config, crisis=crisis)
     moved = dataclasses.replace(node, config=config, clock=MovableClock())
     await ensure_instance(moved)

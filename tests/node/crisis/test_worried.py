@@ -14,7 +14,6 @@ import pytest
 from sqlmodel import col, select
 
 from federation.errors import Refused
-from node.config import CrisisSettings
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.members import accounts, notifications, participation
@@ -28,7 +27,12 @@ from tests.support.lemmy_peer import LemmyPeer, start_lemmy_peer
 
 
 def limited(node: Node, per_reporter: int = 2, per_target: int = 2) -> Node:
-    crisis = CrisisSettings("en", None, per_reporter, per_target)
+    crisis = dataclasses.replace(
+        node.config.crisis,
+        default_country=None,
+        worried_per_reporter=per_reporter,
+        worried_per_target=per_target,
+    )
     return dataclasses.replace(node, config=dataclasses.replace(node.config, crisis=crisis))
 
 
@@ -55,7 +59,7 @@ async def test_worried_reports_open_urgent_items_and_care_within_limits(node: No
     group = node.urls.group("grief")
     async with client_for(node) as client:
         await participation.join(node, client, mel, group)
-        post = await participation.publish(node, client, mel, group, "I can't go on", title="x")
+        post = await participation.publish(node, client, mel, group, "Rough week.", title="x")
         ann, bo = [await accounts.create_account(node, n) for n in ("ann", "bo")]
 
         async def worried(who: accounts.AccountInfo, target: str) -> None:

@@ -1,0 +1,122 @@
+"""Who is on duty: moderators for the groups they moderate, node staff for the node; and who
+is told of a crisis item at each stage of its escalation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from federation.errors import Refused
+from moderation.roles import MODERATING, STAFF
+from node.groups.groups import GroupInfo
+from node.moderators.roles import Acting, group_role
+from node.runtime import Node
+from node.store.states import DutyState, MembershipState
+from node.store.tables import Account, LocalActor, Membership, ModeratorDuty
+
+
+@dataclass(frozen=True, slots=True)
+class DutyInfo:
+    username: str
+    group: str | None  # None: the node
+    on: bool
+    changed_at: datetime
+
+
+async def set_duty(node: Node, acting: Acting, group: GroupInfo | None, on: bool) -> DutyInfo:
+    """Go on or off duty for a group the account moderates, or (no group) for the node as
+    one of its staff. The operator at the console has no account to notify: refused."""
+    if acting.account is None:
+        raise Refused("duty is for an account: give --as ACCOUNT")
+    now = node.clock()
+    async with node.store.transaction() as session:
+        if group is None:
+            if acting.role not in STAFF:
+                raise Refused(f"{acting.name} is not on this node's staff")
+        elif await group_role(session, group.id, acting.uri) not in MODERATING:
+            raise Refused(f"{acting.name} is not a moderator of {group.name}")
+        found = await session.exec(
+            select(ModeratorDuty).where(
+                ModeratorDuty.account_id == acting.account.id,
+                ModeratorDuty.group_id == (group.id if group else None),
+            )
+        )
+        row = found.first()
+        if row is None:
+            row = ModeratorDuty(
+                account_id=acting.account.id,
+                group_id=group.id if group else None,
+                state=DutyState.OFF,
+                changed_at=now,
+            )
+            session.add(row)
+        row.state = DutyState.ON if on else DutyState.OFF
+        row.changed_at = now
+    return DutyInfo(acting.account.username, group.name if group else None, on, now)
+
+
+async def on_duty(session: AsyncSession, group_id: int | None) -> list[int]:
+    """Accounts on duty for a group (its moderators on duty, and node staff on duty), or for
+    the node alone (no group)."""
+    scopes: Any = col(ModeratorDuty.group_id).is_(None)
+    if group_id is not None:
+        scopes = scopes | (col(ModeratorDuty.group_id) == group_id)
+    found = await session.exec(
+        select(ModeratorDuty.account_id, ModeratorDuty.group_id, Account.role)
+        .join(Account, col(Account.id) == col(ModeratorDuty.account_id))
+        .where(ModeratorDuty.state == DutyState.ON, scopes)
+    )
+    accounts = []
+    for account_id, scope, role in found.all():
+        # Someone no longer staff or moderator is not paged on an old duty row.
+        if scope is None and role not in STAFF:
+            continue
+        if scope is not None and not await _moderates(session, scope, account_id):
+            continue
+        accounts.append(account_id)
+    return sorted(set(accounts))
+
+
+async def group_moderators(session: AsyncSession, group_id: int) -> list[int]:
+    """Every local moderator of a group, on duty or not."""
+    found = await session.exec(
+        select(Membership.account_id).where(
+            Membership.group_id == group_id,
+            Membership.state == MembershipState.ACCEPTED,
+            col(Membership.role).in_(MODERATING),
+            col(Membership.account_id).is_not(None),
+        )
+    )
+    return sorted({a for a in found.all() if a is not None})
+
+
+async def node_staff(session: AsyncSession) -> list[int]:
+    """Every admin and moderator of the node."""
+    found = await session.exec(select(Account.id).where(col(Account.role).in_(STAFF)))
+    return sorted({a for a in found.all() if a is not None})
+
+
+async def _moderates(session: AsyncSession, group_id: int, account_id: int) -> bool:
+    return account_id in await group_moderators(session, group_id)
+
+
+async def duty_roster(node: Node, group: GroupInfo | None) -> list[DutyInfo]:
+    """Who is on or off duty for a group (or the node), for `cove mod duty list`."""
+    async with node.store.session() as session:
+        found = await session.exec(
+            select(ModeratorDuty, LocalActor.username)
+            .join(Account, col(Account.id) == col(ModeratorDuty.account_id))
+            .join(LocalActor, col(LocalActor.id) == col(Account.actor_id))
+            .where(ModeratorDuty.group_id == (group.id if group else None))
+            .order_by(col(LocalActor.username))
+        )
+        return [
+            DutyInfo(
+                name or "", group.name if group else None, row.state == DutyState.ON, row.changed_at
+            )
+            for row, name in found.all()
+        ]

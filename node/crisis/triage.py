@@ -1,0 +1,49 @@
+"""The inbox's crisis triage: received posts are read before they are applied, and an acute
+or concerning one is applied first, so a backlog (after an outage, a busy peer) never keeps a
+person in crisis waiting. It runs in the workers, never in the inbox request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from moderation.crisis.levels import Level
+from moderation.crisis.reading import read_raw
+from node.store.states import ActivityState, Direction
+from node.store.tables import Activity as ActivityRow
+
+PRIORITY = {Level.ACUTE: 2, Level.CONCERN: 1, Level.NONE: 0}
+CONTENT_TYPES = ("Create", "Update")
+BATCH = 500
+
+
+def priority_of(kind: str, document: dict[str, Any]) -> int:
+    """How soon an activity should be applied: a post that reads as a crisis first."""
+    inner = document.get("object")
+    if kind not in CONTENT_TYPES or not isinstance(inner, dict):
+        return 0
+    return PRIORITY[read_raw(inner).level]
+
+
+async def triage(session: AsyncSession, waiting_beyond: int) -> int:
+    """Read the received activities not yet triaged, when more are waiting than one round
+    applies (otherwise all of them are applied now anyway); how many were read."""
+    waiting = await session.exec(
+        select(ActivityRow)
+        .where(
+            ActivityRow.direction == Direction.INBOUND,
+            ActivityRow.state == ActivityState.RECEIVED,
+            col(ActivityRow.priority).is_(None),
+        )
+        .order_by(col(ActivityRow.id))
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    rows = waiting.all()
+    if len(rows) <= waiting_beyond:
+        return 0
+    for row in rows:
+        row.priority = priority_of(row.type, row.document)
+    return len(rows)
