@@ -208,3 +208,42 @@ async def test_a_person_elsewhere_gets_a_direct_note_signed_by_the_group(
     assert note["tag"] == [{"type": "Mention", "href": fedify.actor_id}]
     assert note["content"].startswith("<p>Hallo. Wir schreiben dir aus Grief support")
     assert note["contentMap"] == {"de": note["content"]}
+
+
+@pytest.mark.usefixtures("fedify_available")
+async def test_an_acute_post_from_elsewhere_brings_its_author_a_care_note_and_the_queue_an_item(
+    served: ServedNode, fedify: FedifyPeer
+) -> None:
+    """The whole way: a person on another server posts into a group here as Mastodon posts;
+    the node reads it in its workers, opens an urgent item, and the group writes to them."""
+    from sqlmodel import select
+
+    from node.store.states import PostingPolicy
+    from node.store.tables import Report
+    from tests.peers.fedify_peer import Mention
+
+    await groups.create_group(
+        served.node,
+        NewGroup(name="night", title="Night watch", posting_policy=PostingPolicy.ANYONE),
+    )
+    group_uri = served.urls.group("night")
+    handle = f"@night@{served.urls.domain}"
+    said = "I have written my letters and I'm going to end my life tonight. Goodbye everyone."
+    sent = await fedify.post_status(
+        served.urls.inbox(group_uri), f"{handle} {said}", mentions=(Mention(group_uri, handle),)
+    )
+    assert sent["status"] == 202
+
+    async def cared() -> list[dict[str, object]]:
+        posts = (await fedify.received())["inbox_posts"]
+        return [p for p in posts if p["activity_type"] == "Create"]
+
+    (post,) = await eventually(cared)  # type: ignore[misc]
+    note = post["raw"]["object"]  # type: ignore[index]
+    assert post["outcome"] == "accepted" and post["path"] == "/users/alice/inbox"
+    assert note["to"] == [fedify.actor_id] and AS_PUBLIC not in str(post["raw"])
+    assert note["attributedTo"] == group_uri
+    async with served.node.store.session() as session:
+        report = (await session.exec(select(Report))).one()
+    assert report.urgent and report.category.value == "self_harm"
+    assert report.target_account_uri == fedify.actor_id

@@ -242,6 +242,20 @@ async def test_a_held_post_waits_unannounced_until_a_moderator_releases_it(
     assert held.uri not in announced_objects(announced) and announced  # the calm post went out
     async with watched.client.get(held.uri, headers={"Accept": "application/activity+json"}) as r:
         assert r.status == 404  # not there yet, for anyone
+    # Its author hears why, privately, in the group's words (a direct Note to them alone).
+    async with watched.node.store.session() as session:
+        sent = (
+            await session.exec(
+                select(Activity).where(
+                    Activity.direction == Direction.OUTBOUND, Activity.type == "Create"
+                )
+            )
+        ).all()
+    told = [
+        a.document["object"] for a in sent if a.document["object"].get("to") == [held.author_uri]
+    ]
+    assert len(told) == 1 and told[0].get("cc", []) == []
+    assert "moderator" in told[0]["content"].lower()
     moderator = Acting.member(watched.node, sam)
     listed = await holds.held_posts(watched.node, moderator, group)
     assert [h.uri for h in listed] == [held.uri] and listed[0].reasons
