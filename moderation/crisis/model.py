@@ -3,10 +3,11 @@ a linear model over character n-grams, shipped as JSON and run here without any 
 only ever raises the first stage's level, and nothing calls it unless it is switched on.
 
 The model is fitted by `python -m moderation.crisis.fitting` (the `crisis-model` extra) on the
-tuning and development lines of the labelled set; what it is and how well it does is written
-in that module. This one reads the file and scores a text the way the fitting library does:
-character n-grams inside words (`char_wb`), counted, log-scaled, weighted by idf, scaled to
-unit length, then one score per level turned into probabilities (multinomial logistic).
+tuning and development lines of the labelled set; that module says why this model, and
+`moderation.crisis.crossval` how well it does. This one reads the file and scores a text as
+the fitting library does: character n-grams inside words (`char_wb`), counted, log-scaled,
+weighted by idf, scaled to unit length, then one score per level turned into probabilities
+(multinomial logistic).
 """
 
 from __future__ import annotations
