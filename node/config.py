@@ -153,6 +153,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("blocklists", "sync_minutes", int, 1440, _check_sync_minutes),
     Setting("crisis", "escalate_after_minutes", int, 15, _check_minutes),
     Setting("crisis", "keep_days", int, 90, _check_days),
+    Setting("crisis", "second_stage", bool, False),
     Setting("crisis", "default_language", str, "en", language_problem),
     Setting("crisis", "default_country", str, "", _check_country),
     Setting("crisis", "worried_per_reporter", int, 3, _check_threshold),
@@ -236,6 +237,7 @@ class CrisisSettings:
 
     escalate_after_minutes: int  # then every moderator of the group; as long again, staff
     keep_days: int  # assessments are purged after this many days
+    second_stage: bool  # the shipped model may raise what the lists read (off by default)
     default_language: str
     default_country: str | None  # None: resources for anywhere ("*") only
     worried_per_reporter: int
@@ -392,6 +394,7 @@ def _build(values: Mapping[str, Any], base_dir: Path, source: Path | None) -> Co
         crisis=CrisisSettings(
             escalate_after_minutes=get("crisis.escalate_after_minutes"),
             keep_days=get("crisis.keep_days"),
+            second_stage=get("crisis.second_stage"),
             default_language=get("crisis.default_language"),
             default_country=get("crisis.default_country") or None,
             worried_per_reporter=get("crisis.worried_per_reporter"),

@@ -17,6 +17,7 @@ import argparse
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.model_selection import GroupKFold
@@ -58,6 +59,7 @@ def levels_found(lines: Sequence[Labelled], split: Split) -> dict[str, dict[int,
     thresholds = choose_thresholds(out_of_fold(training), [line.label for line in training])
     probabilities = fit(training).probabilities([lines[i].text for i in test])
     found: dict[str, dict[int, Level]] = {way: {} for way in WAYS}
+    row: Any
     for index, row in zip(test, probabilities, strict=True):
         first = assess(lines[index].text, lines[index].lang).level
         second = _second(thresholds, row)

@@ -12,6 +12,7 @@ from typing import Any
 from federation.wire import WireObject
 from moderation.crisis.detector import assess
 from moderation.crisis.levels import Assessment
+from moderation.crisis.model import combine
 
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"(?i)</p>|<br\s*/?>")
@@ -23,32 +24,43 @@ def plain_words(content: str) -> str:
     return html.unescape(_TAG.sub("", _BREAK.sub("\n", content)))
 
 
-def read_object(obj: WireObject, raw: Mapping[str, Any] | None = None) -> Assessment:
-    """The assessment of a post as it arrived, in the language it declares (else detected)."""
-    return read_parts(obj.name, obj.summary, obj.content, language_of(raw))
+def read_object(
+    obj: WireObject, raw: Mapping[str, Any] | None = None, *, second_stage: bool = False
+) -> Assessment:
+    """The assessment of a post as it arrived, in the language it declares (else detected);
+    `second_stage`: the shipped model may raise what the lists read."""
+    return read_parts(obj.name, obj.summary, obj.content, language_of(raw), second_stage)
 
 
-def read_raw(raw: Mapping[str, Any]) -> Assessment:
+def read_raw(raw: Mapping[str, Any], *, second_stage: bool = False) -> Assessment:
     """The same reading of a post still in its received JSON (the inbox's triage)."""
 
     def text(key: str) -> str | None:
         value = raw.get(key)
         return value if isinstance(value, str) else None
 
-    return read_parts(text("name"), text("summary"), text("content"), language_of(raw))
+    return read_parts(
+        text("name"), text("summary"), text("content"), language_of(raw), second_stage
+    )
 
 
 def read_parts(
-    name: str | None, summary: str | None, content: str | None, language: str | None
+    name: str | None,
+    summary: str | None,
+    content: str | None,
+    language: str | None,
+    second_stage: bool = False,
 ) -> Assessment:
     parts = (name, summary, plain_words(content or ""))
-    return _assess("\n".join(p for p in parts if p), language)
+    return read_text("\n".join(p for p in parts if p), language, second_stage)
 
 
 # The triage and the admission read the same post moments apart: the second reading is free.
 @lru_cache(maxsize=512)
-def _assess(text: str, language: str | None) -> Assessment:
-    return assess(text, language)
+def read_text(text: str, language: str | None = None, second_stage: bool = False) -> Assessment:
+    """The assessment of plain text (a member's post as written here)."""
+    first = assess(text, language)
+    return combine(first, text) if second_stage else first
 
 
 def language_of(raw: Mapping[str, Any] | None) -> str | None:

@@ -19,15 +19,15 @@ CONTENT_TYPES = ("Create", "Update")
 BATCH = 500
 
 
-def priority_of(kind: str, document: dict[str, Any]) -> int:
+def priority_of(kind: str, document: dict[str, Any], second_stage: bool = False) -> int:
     """How soon an activity should be applied: a post that reads as a crisis first."""
     inner = document.get("object")
     if kind not in CONTENT_TYPES or not isinstance(inner, dict):
         return 0
-    return PRIORITY[read_raw(inner).level]
+    return PRIORITY[read_raw(inner, second_stage=second_stage).level]
 
 
-async def triage(session: AsyncSession, waiting_beyond: int) -> int:
+async def triage(session: AsyncSession, waiting_beyond: int, second_stage: bool = False) -> int:
     """Read the received activities not yet triaged, when more are waiting than one round
     applies (otherwise all of them are applied now anyway); how many were read."""
     waiting = await session.exec(
@@ -45,5 +45,5 @@ async def triage(session: AsyncSession, waiting_beyond: int) -> int:
     if len(rows) <= waiting_beyond:
         return 0
     for row in rows:
-        row.priority = priority_of(row.type, row.document)
+        row.priority = priority_of(row.type, row.document, second_stage)
     return len(rows)

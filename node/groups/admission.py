@@ -58,7 +58,8 @@ async def admit_post(
     # mention without it (Mastodon's direct message) is for the moderators.
     for_members = group.members_only and group_uri in {*activity.audience, *obj.audience}
     raw = activity.raw.get("object")
-    assessment = read_object(obj, raw if isinstance(raw, dict) else None)
+    declared = raw if isinstance(raw, dict) else None
+    assessment = read_object(obj, declared, second_stage=node.config.crisis.second_stage)
     if not public and not for_members:
         await check_not_banned(node, group, author)
         return Admission(Visibility.DIRECT, False, keep_media, assessment)

@@ -11,8 +11,8 @@ from typing import Any
 from federation import builders
 from federation.client import FederationClient
 from federation.errors import NotFound
-from moderation.crisis.detector import assess
 from moderation.crisis.levels import Level
+from moderation.crisis.reading import read_text
 from node.actors import integrity
 from node.crisis.assessments import Subject, respond
 from node.groups import admission, announcing
@@ -42,7 +42,8 @@ async def publish(
     the post's id."""
     author = node.urls.person(account.username)
     await admission.may_post(node, group, author, bool(in_reply_to), in_reply_to)
-    assessment = assess("\n".join(p for p in (title, text) if p))
+    words = "\n".join(p for p in (title, text) if p)
+    assessment = read_text(words, None, node.config.crisis.second_stage)
     held = assessment.level == Level.ACUTE and await admission.holds_acute(node, group)
     group_uri = node.urls.group(group.name)
     now = node.clock()

@@ -196,7 +196,8 @@ async def _reassess(
     assert isinstance(activity.object, WireObject)
     raw = activity.raw.get("object")
     declared = raw if isinstance(raw, dict) else None
-    assessment = read_object(activity.object, declared)
+    second = node.config.crisis.second_stage
+    assessment = read_object(activity.object, declared, second_stage=second)
     if assessment.flagged:
         kind = (
             "message"

@@ -61,7 +61,7 @@ async def process_pending(
     """Apply up to `limit` received activities; returns how many were handled."""
     now = node.clock()
     async with node.store.transaction() as session:
-        await triage(session, waiting_beyond=limit)
+        await triage(session, limit, node.config.crisis.second_stage)
         # A claim is a lease: on PostgreSQL several workers take rows side by side (SKIP
         # LOCKED), and rows of a worker that died are taken again when the lease runs out.
         # A row put off by a fault holds a lease until its next try. What the triage read
