@@ -288,5 +288,8 @@ def setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         force=True,
     )
+    # The scheduler says "executed successfully" for every run of every job (crisis pages are
+    # looked for every 5 s): our own job lines say what was done.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.root.level))
     if level != "debug":
         logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -82,7 +82,10 @@ async def run_job(
             log.warning("event=job_put_off job=%s error=%s", name, summary(e))
         return None
     tracker.answered()
-    log.info("event=job_done job=%s result=%s", name, result)
+    # A round that found nothing to do is not news (some jobs run every few seconds).
+    log.log(
+        logging.INFO if result else logging.DEBUG, "event=job_done job=%s result=%s", name, result
+    )
     return result
 
 
