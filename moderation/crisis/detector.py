@@ -14,43 +14,36 @@ phrases that raise and those that lower, and the level follows from the weights 
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
 
 from moderation.crisis.language import languages_for
 from moderation.crisis.levels import Assessment, Level
-from moderation.crisis.lists import Lexicon, Rule, shipped, tokens_of
+from moderation.crisis.lists import Rule, shipped
+from moderation.crisis.matching import Found, Matcher
 from moderation.crisis.normalise import Normaliser
 
 CONCERN_AT = 1.0
 INTENT_AT = 3.0  # a stated intent is acute by itself
 STRONG_AT = 1.5  # plan, means, farewell and intent together
-ACUTE_AT = 3.0  # ... with timing and the wish to die
+ACUTE_AT = 3.0  # ... with the signs around them
+ACUTE_SIGNS = ("intent", "plan", "means", "farewell")
+CONTEXT = ("timing", "ideation", "worried_other", "burden", "hopelessness")
 CATEGORY_CAP = 3.0  # many phrases of one kind say one thing: hopelessness never adds up to a plan
-_WORDS = re.compile(r"\w+", re.ASCII)
-_SENTENCE_END = re.compile(r"[.!?\n]")
-
-
-@dataclass(frozen=True, slots=True)
-class _Found:
-    rule: Rule
-    start: int
-    end: int
-    said: str
 
 
 def assess(text: str, language: str | None = None) -> Assessment:
     """How urgent `text` sounds; `language` (a BCP 47 tag, or None: detect, else all lists)."""
     lexicons = shipped()
     normalised = _normaliser()(text)
-    words = frozenset(_WORDS.findall(normalised))
-    codes = languages_for(language, words, lexicons)
-    found = _find(normalised, tokens_of(words), [lexicons[c] for c in codes])
-    return _judge(found, tuple(codes))
+    codes = tuple(languages_for(language, normalised, lexicons))
+    found = (
+        [f for code in codes for f in _matcher(code).find(normalised)]
+        if len(codes) > 1
+        else _matcher(codes[0]).find(normalised)
+    )
+    return _judge(normalised, found, codes)
 
 
 @cache
@@ -58,49 +51,24 @@ def _normaliser() -> Normaliser:
     return Normaliser(w for lexicon in shipped().values() for w in lexicon.evasive)
 
 
-def _find(text: str, tokens: frozenset[str], lexicons: Iterable[Lexicon]) -> list[_Found]:
-    # A phrase never crosses a sentence's end: each runs only on the sentences holding one of
-    # its anchors, which is what keeps a long post cheap.
-    ends = [m.start() for m in _SENTENCE_END.finditer(text)]
-    found = []
-    for lexicon in lexicons:
-        for rule in lexicon.rules_for(tokens):
-            for start, end in _sentences(text, rule.anchors & tokens, ends):
-                found += [
-                    _Found(rule, *m.span(), m.group(0))
-                    for m in rule.regex.finditer(text, start, end)
-                    if not (m.start() and text[m.start() - 1].isalnum())  # inside a word
-                ]
-    return found
+@cache
+def _matcher(code: str) -> Matcher:
+    return Matcher(shipped()[code].rules)
 
 
-def _sentences(text: str, anchors: Iterable[str], ends: list[int]) -> set[tuple[int, int]]:
-    spans = set()
-    for anchor in anchors:
-        literal = anchor.removeprefix("stem:")
-        at = text.find(literal)
-        while at >= 0:
-            k = bisect_right(ends, at)
-            start = ends[k - 1] + 1 if k else 0
-            end = ends[k] if k < len(ends) else len(text)
-            spans.add((start, end))
-            at = text.find(literal, end)
-    return spans or {(0, len(text))}
-
-
-def _judge(found: Sequence[_Found], codes: tuple[str, ...]) -> Assessment:
-    lowering = [f for f in found if f.rule.lowers]
+def _judge(text: str, found: Sequence[Found], codes: tuple[str, ...]) -> Assessment:
+    lowering = [f for f in found if f.rule.lowers and not f.rule.before]
+    negations = {f.end: f for f in found if f.rule.before}
     raising = [
         f for f in found if not f.rule.lowers and not any(_overlap(f, low) for low in lowering)
     ]
-    # "suicidal thoughts" says what "suicid*" inside it says: the longer phrase counts alone.
-    raising = [f for f in raising if not any(_within(f, g) for g in raising)]
-    weights: dict[str, float] = defaultdict(float)
-    for rule in dict.fromkeys(f.rule for f in raising):  # a phrase said twice counts once
-        weights[rule.label] = min(CATEGORY_CAP, weights[rule.label] + rule.weight)
-    taken = sum(rule.weight for rule in dict.fromkeys(f.rule for f in lowering))
+    negated = {f: negations.get(len(text[: f.start].rstrip())) for f in raising}
+    lowering += [n for n in negated.values() if n is not None]
+    raising = _outermost([f for f in raising if negated[f] is None])
+    weights = _weights(raising)
+    taken = sum(_once(f.rule for f in lowering).values())
     total = sum(w for label, w in weights.items() if label != "timing") - taken
-    reasons = tuple(dict.fromkeys(f.said for f in sorted(raising, key=lambda f: f.start)))
+    reasons = tuple(dict.fromkeys(f.said for f in raising))
     lowered = tuple(dict.fromkeys(f.said for f in sorted(lowering, key=lambda f: f.start)))
     if total < CONCERN_AT:
         return Assessment(Level.NONE, reasons, lowered, codes)
@@ -109,24 +77,52 @@ def _judge(found: Sequence[_Found], codes: tuple[str, ...]) -> Assessment:
     return Assessment(level, reasons, lowered, codes)
 
 
+def _outermost(raising: list[Found]) -> list[Found]:
+    """In text order, without the phrases inside a longer one ("suicidal thoughts" says what
+    "suicid*" inside it says), nor inside one as long and heavier."""
+    kept: list[Found] = []
+    reach: Found | None = None  # of the phrases so far, the one reaching furthest
+    for f in sorted(raising, key=lambda f: (f.start, -f.end, -f.rule.weight)):
+        if reach is not None and (
+            reach.end > f.end
+            or (
+                reach.end == f.end and (reach.start, -reach.rule.weight) < (f.start, -f.rule.weight)
+            )
+        ):
+            continue
+        kept.append(f)
+        if reach is None or f.end > reach.end:
+            reach = f
+    return kept
+
+
+def _once(rules: Iterable[Rule]) -> dict[tuple[str, str], float]:
+    """A phrase said twice, or in two lists when every list runs, counts once."""
+    return {(rule.label, rule.phrase): rule.weight for rule in rules}
+
+
+def _weights(raising: Sequence[Found]) -> dict[str, float]:
+    # The strongest phrase of a category counts in full and each further one by half: two
+    # thanks are one farewell, while a farewell, a note and the dog given away are a plan.
+    by_label: dict[str, list[float]] = defaultdict(list)
+    for (label, _), weight in _once(f.rule for f in raising).items():
+        by_label[label].append(weight)
+    weights: dict[str, float] = defaultdict(float)
+    for label, found in by_label.items():
+        found.sort(reverse=True)
+        weights[label] = min(CATEGORY_CAP, found[0] + sum(found[1:]) / 2)
+    return weights
+
+
 def _acute(weights: dict[str, float]) -> bool:
     if weights["intent"] >= INTENT_AT:
         return True
-    strong = weights["intent"] + weights["plan"] + weights["means"] + weights["farewell"]
-    # A friend's worry counts with them: a farewell seen by someone frightened is a farewell.
-    context = weights["timing"] + weights["ideation"] + weights["worried_other"]
-    return strong >= STRONG_AT and strong + context >= ACUTE_AT
+    signs = sum(weights[label] for label in ACUTE_SIGNS)
+    # The company a sign keeps: a farewell with a date, with a wish to die, with "a burden",
+    # with "no way out", or seen by a frightened friend is a farewell.
+    context = sum(weights[label] for label in CONTEXT)
+    return signs >= STRONG_AT and signs + context >= ACUTE_AT
 
 
-def _within(inner: _Found, outer: _Found) -> bool:
-    return (
-        inner is not outer
-        and outer.start <= inner.start
-        and inner.end <= outer.end
-        and (outer.end - outer.start, outer.rule.weight)
-        > (inner.end - inner.start, inner.rule.weight)
-    )
-
-
-def _overlap(a: _Found, b: _Found) -> bool:
+def _overlap(a: Found, b: Found) -> bool:
     return a.start < b.end and b.start < a.end
