@@ -63,7 +63,8 @@ def _judge(text: str, found: Sequence[Found], codes: tuple[str, ...]) -> Assessm
         f for f in found if not f.rule.lowers and not any(_overlap(f, low) for low in lowering)
     ]
     negated = {f: negations.get(len(text[: f.start].rstrip())) for f in raising}
-    lowering += [n for n in negated.values() if n is not None]
+    # "8 weeks clean" says what "weeks clean" inside it says: one recovery, not two.
+    lowering = _outermost(lowering + [n for n in negated.values() if n is not None])
     raising = _outermost([f for f in raising if negated[f] is None])
     weights = _weights(raising)
     taken = sum(_once(f.rule for f in lowering).values())
@@ -77,12 +78,12 @@ def _judge(text: str, found: Sequence[Found], codes: tuple[str, ...]) -> Assessm
     return Assessment(level, reasons, lowered, codes)
 
 
-def _outermost(raising: list[Found]) -> list[Found]:
+def _outermost(found: list[Found]) -> list[Found]:
     """In text order, without the phrases inside a longer one ("suicidal thoughts" says what
     "suicid*" inside it says), nor inside one as long and heavier."""
     kept: list[Found] = []
     reach: Found | None = None  # of the phrases so far, the one reaching furthest
-    for f in sorted(raising, key=lambda f: (f.start, -f.end, -f.rule.weight)):
+    for f in sorted(found, key=lambda f: (f.start, -f.end, -f.rule.weight)):
         if reach is not None and (
             reach.end > f.end
             or (
