@@ -14,6 +14,7 @@ phrases that raise and those that lower, and the level follows from the weights 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -29,6 +30,12 @@ INTENT_AT = 3.0  # a stated intent is acute by itself
 STRONG_AT = 1.5  # plan, means, farewell and intent together
 ACUTE_AT = 3.0  # ... with the signs around them
 ACUTE_SIGNS = ("intent", "plan", "means", "farewell")
+# Where what a past or a time since says stops: a sentence's end, or the present coming back
+# ("two years ago I overdosed, and lately the thoughts are back").
+_CLAUSE_END = re.compile(
+    r"[.!?\n;]|\b(?:but|now|lately|currently|these days|again|anymore|ahora|pero|"
+    r"ultimamente|otra vez|aber|jetzt|wieder|mais|maintenant|encore)\b"
+)
 CONTEXT = ("timing", "ideation", "worried_other", "burden", "hopelessness")
 CATEGORY_CAP = 3.0  # many phrases of one kind say one thing: hopelessness never adds up to a plan
 
@@ -57,25 +64,58 @@ def _matcher(code: str) -> Matcher:
 
 
 def _judge(text: str, found: Sequence[Found], codes: tuple[str, ...]) -> Assessment:
-    lowering = [f for f in found if f.rule.lowers and not f.rule.before]
-    negations = {f.end: f for f in found if f.rule.before}
+    lowering = [f for f in found if f.rule.lowers and f.rule.scope == "text"]
+    nexts = [f for f in found if f.rule.scope == "next"]
+    # "not a holiday", "not joking": a negation takes back what would lower.
+    lowering = [f for f in lowering if _next_to(text, f, nexts, "negation") is None]
     raising = [
         f for f in found if not f.rule.lowers and not any(_overlap(f, low) for low in lowering)
     ]
-    negated = {f: negations.get(len(text[: f.start].rstrip())) for f in raising}
+    used = []
+    for sentence in (f for f in found if f.rule.scope == "sentence"):
+        inside = [f for f in raising if _same_clause(text, sentence, f)]
+        if inside:
+            used.append(sentence)
+            raising = [f for f in raising if f not in inside]
+    for f in list(raising):
+        said_before = _next_to(text, f, nexts)
+        if said_before is not None:
+            used.append(said_before)
+            raising.remove(f)
     # "8 weeks clean" says what "weeks clean" inside it says: one recovery, not two.
-    lowering = _outermost(lowering + [n for n in negated.values() if n is not None])
-    raising = _outermost([f for f in raising if negated[f] is None])
+    lowering = _outermost(lowering + used)
+    raising = _outermost(raising)
     weights = _weights(raising)
-    taken = sum(_once(f.rule for f in lowering).values())
+    # A negation or a past has done its work by explaining its phrases away; only what lowers
+    # the whole text ("lol", a hotline number, "police said") takes weight off.
+    taken = sum(_once(f.rule for f in lowering if f.rule.scope == "text").values())
     total = sum(w for label, w in weights.items() if label != "timing") - taken
     reasons = tuple(dict.fromkeys(f.said for f in raising))
-    lowered = tuple(dict.fromkeys(f.said for f in sorted(lowering, key=lambda f: f.start)))
+    lowered = tuple(dict.fromkeys(f.said for f in lowering))
     if total < CONCERN_AT:
         return Assessment(Level.NONE, reasons, lowered, codes)
     capped = any(f.rule.at_most == Level.CONCERN for f in lowering)
     level = Level.CONCERN if capped or not _acute(weights) else Level.ACUTE
     return Assessment(level, reasons, lowered, codes)
+
+
+def _next_to(text: str, found: Found, nexts: list[Found], kind: str | None = None) -> Found | None:
+    """The phrase of `kind` standing right before `found`: nothing but spaces between, or
+    ending within it by a word that is not itself the negation ("no me" before "me voy a
+    matar", but not "i'm not" before "not coming back", which says its own "not")."""
+    for before in nexts:
+        if kind not in (None, before.rule.label) or before.start >= found.start:
+            continue
+        if before.end > found.start and not before.rule.regex.match(text, found.start):
+            return before
+        if before.end <= found.start and not text[before.end : found.start].strip():
+            return before
+    return None
+
+
+def _same_clause(text: str, a: Found, b: Found) -> bool:
+    start, end = min(a.start, b.start), max(a.end, b.end)
+    return _CLAUSE_END.search(text, start, end) is None
 
 
 def _outermost(found: list[Found]) -> list[Found]:

@@ -3,7 +3,7 @@ rules (a phrase or pattern, its category or kind, its weight).
 
 A file has `[language]` (code; stopwords for telling languages apart; `evasive` words a starred
 or stretched spelling may stand for), `[macros]`, then `[[raise]]` groups (category, weight,
-phrases, patterns) and `[[lower]]` groups (kind, weight, `at_most`, `before`, phrases,
+phrases, patterns) and `[[lower]]` groups (kind, weight, `at_most`, `scope`, phrases,
 patterns). Phrases
 use the notation in `phrases`; patterns are regular expressions over normalised text (ASCII:
 folding leaves the four languages' letters so), searched for alone, so better kept few.
@@ -32,6 +32,7 @@ CATEGORIES = frozenset(ACUTE_SIGNS + CONCERN_SIGNS)
 KINDS = frozenset(
     {"negation", "recovery", "idiom", "quotation", "news", "awareness", "gaming", "ordinary"}
 )
+SCOPES = ("text", "next", "sentence")
 
 
 class ListError(ValueError):
@@ -50,9 +51,11 @@ class Rule:
     regex: re.Pattern[str]
     lowers: bool
     at_most: Level | None = None
-    # A negation ("i'm not", "never") explains away only the phrase right after it, and only
-    # when it does is it reported.
-    before: bool = False
+    # What a lowering phrase explains away: the phrases it overlaps, taking its weight off the
+    # whole text ("text"); only the phrase right after it ("next": "not" + "suicidal"); or
+    # those of its sentence ("sentence": "a year ago today I tried to ..."). The last two
+    # count, and are reported, only when they explain something away.
+    scope: str = "text"
     # The phrase in the shapes that open with each word (see `phrases`); empty for a pattern,
     # or a phrase opening with a number: those are searched for alone.
     openings: Mapping[str, str] = field(default_factory=dict)
@@ -118,9 +121,9 @@ def _group(
     if not isinstance(weight, int | float) or weight < 0:
         raise ListError(f"{source}: {label} needs a weight of zero or more")
     at_most = Level(group["at_most"]) if "at_most" in group else None
-    before = group.get("before", False)
-    if not isinstance(before, bool) or (before and not lowers):
-        raise ListError(f"{source}: {label}: `before` is true or false, for lowering groups")
+    scope = group.get("scope", "text")
+    if scope not in SCOPES or (scope != "text" and not lowers):
+        raise ListError(f"{source}: {label}: scope is one of {', '.join(SCOPES)}, when lowering")
     made = []
     for phrase in group.get("phrases", []):
         try:
@@ -135,7 +138,7 @@ def _group(
                 re.compile(compiled.pattern, re.ASCII),
                 lowers,
                 at_most,
-                before,
+                scope,
                 compiled.openings,
             )
         )
@@ -144,5 +147,5 @@ def _group(
             regex = re.compile(fold(pattern), re.ASCII)
         except re.error as e:
             raise ListError(f"{source}: {pattern!r}: {e}") from None
-        made.append(Rule(label, float(weight), pattern, regex, lowers, at_most, before))
+        made.append(Rule(label, float(weight), pattern, regex, lowers, at_most, scope))
     return made

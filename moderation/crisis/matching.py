@@ -152,5 +152,5 @@ def _edge(char: str) -> str:
 def _precedence(end: tuple[str, Rule]) -> tuple[int, float, int]:
     # A negation word gives way to a phrase that holds it ("not coming back", "never wake up").
     opening, rule = end
-    rank = 2 if rule.before else 0 if rule.lowers else 1
+    rank = 2 if rule.scope != "text" else 0 if rule.lowers else 1
     return (rank, -rule.weight, -len(rule.openings[opening]))
