@@ -68,9 +68,9 @@ def _judge(text: str, found: Sequence[Found], codes: tuple[str, ...]) -> Assessm
     nexts = [f for f in found if f.rule.scope == "next"]
     # "not a holiday", "not joking": a negation takes back what would lower.
     lowering = [f for f in lowering if _next_to(text, f, nexts, "negation") is None]
-    raising = [
-        f for f in found if not f.rule.lowers and not any(_overlap(f, low) for low in lowering)
-    ]
+    raising = _outermost(
+        [f for f in found if not f.rule.lowers and not any(_overlap(f, low) for low in lowering)]
+    )
     used = []
     for sentence in (f for f in found if f.rule.scope == "sentence"):
         inside = [f for f in raising if _same_clause(text, sentence, f)]
@@ -84,7 +84,6 @@ def _judge(text: str, found: Sequence[Found], codes: tuple[str, ...]) -> Assessm
             raising.remove(f)
     # "8 weeks clean" says what "weeks clean" inside it says: one recovery, not two.
     lowering = _outermost(lowering + used)
-    raising = _outermost(raising)
     weights = _weights(raising)
     # A negation or a past has done its work by explaining its phrases away; only what lowers
     # the whole text ("lol", a hotline number, "police said") takes weight off.
