@@ -152,8 +152,12 @@ def test_a_report_comment_that_sounds_like_a_worry_is_a_self_harm_report() -> No
 
 
 @pytest.mark.parametrize("language", ["en", "es", "fr", "de"])
-def test_the_tuning_set_meets_the_targets(language: str) -> None:
-    lines = (CRISIS_SET / f"{language}.tuning.jsonl").read_text("utf-8").splitlines()
+def test_the_tuning_and_dev_sets_meet_the_targets(language: str) -> None:
+    lines = [
+        line
+        for part in ("tuning", "dev")
+        for line in (CRISIS_SET / f"{language}.{part}.jsonl").read_text("utf-8").splitlines()
+    ]
     figures = evaluate(read_labelled(lines)).overall.figures()
     assert figures["acute_recall"] is not None and figures["acute_recall"] >= 0.95
     assert figures["concern_recall"] is not None and figures["concern_recall"] >= 0.85
