@@ -4,11 +4,15 @@ A text is normalised, the lists of its language (or of every language, when unsu
 phrases that raise and those that lower, and the level follows from the weights by category:
 
 - a lowering phrase that overlaps a raising one explains it away ("this commute is killing me"),
-  and its weight comes off the total ("40 days clean", a hotline number, "police said");
+  and its weight comes off the total ("40 days clean", a hotline number, "police said"); a
+  negation explains away the phrase right after it ("not suicidal"), a past the phrases of
+  its clause ("a year ago today I tried to..."), and a phrase inside a longer one says nothing
+  more;
+- within a category the strongest phrase counts in full and each further one by half;
 - `none` below a total of 1 (timing words alone never count: "tonight" is not a worry);
 - `acute` for a stated intent ("i'm going to kill myself"), or for acute signs (a plan, the
-  means, a farewell) of 1.5 or more that reach 3 with the timing, any wish to die and a
-  friend's worry; unless a phrase caps it ("no plan", "not going to do anything");
+  means, a farewell) of 1.5 or more that reach 3 with their company (the timing, a wish to die,
+  hopelessness, a burden, a friend's worry); unless a phrase caps it ("no plan");
 - else `concern`.
 """
 
@@ -64,26 +68,42 @@ def _matcher(code: str) -> Matcher:
 
 
 def _judge(text: str, found: Sequence[Found], codes: tuple[str, ...]) -> Assessment:
-    lowering = [f for f in found if f.rule.lowers and f.rule.scope == "text"]
-    nexts = [f for f in found if f.rule.scope == "next"]
-    # "not a holiday", "not joking": a negation takes back what would lower.
-    lowering = [f for f in lowering if _next_to(text, f, nexts, "negation") is None]
+    raising: list[Found] = []
+    lowering: list[Found] = []
+    nexts: list[Found] = []  # negations and "used to", for the phrase right after them
+    sentences: list[Found] = []  # pasts and times since, for the phrases of their clause
+    for f in found:
+        rule = f.rule
+        if not rule.lowers:
+            raising.append(f)
+        elif rule.scope == "text":
+            lowering.append(f)
+        else:
+            (nexts if rule.scope == "next" else sentences).append(f)
+    if nexts:
+        # "not a holiday", "not joking": a negation takes back what would lower.
+        lowering = [f for f in lowering if _next_to(text, f, nexts, "negation") is None]
+    spans = [(f.start, f.end) for f in lowering]
     raising = _outermost(
-        [f for f in found if not f.rule.lowers and not any(_overlap(f, low) for low in lowering)]
+        [f for f in raising if not any(s < f.end and f.start < e for s, e in spans)]
     )
     used = []
-    for sentence in (f for f in found if f.rule.scope == "sentence"):
+    for sentence in sentences:
         inside = [f for f in raising if _same_clause(text, sentence, f)]
         if inside:
             used.append(sentence)
             raising = [f for f in raising if f not in inside]
-    for f in list(raising):
-        said_before = _next_to(text, f, nexts)
-        if said_before is not None:
-            used.append(said_before)
-            raising.remove(f)
+    if nexts:
+        kept = []
+        for f in raising:
+            said_before = _next_to(text, f, nexts)
+            if said_before is None:
+                kept.append(f)
+            else:
+                used.append(said_before)
+        raising = kept
     # "8 weeks clean" says what "weeks clean" inside it says: one recovery, not two.
-    lowering = _outermost(lowering + used)
+    lowering = _outermost(lowering + used) if used or len(lowering) > 1 else lowering
     weights = _weights(raising)
     # A negation or a past has done its work by explaining its phrases away; only what lowers
     # the whole text ("lol", a hotline number, "police said") takes weight off.
@@ -102,12 +122,15 @@ def _next_to(text: str, found: Found, nexts: list[Found], kind: str | None = Non
     """The phrase of `kind` standing right before `found`: nothing but spaces between, or
     ending within it by a word that is not itself the negation ("no me" before "me voy a
     matar", but not "i'm not" before "not coming back", which says its own "not")."""
+    at = found.start
+    while at and text[at - 1] == " ":
+        at -= 1
     for before in nexts:
-        if kind not in (None, before.rule.label) or before.start >= found.start:
+        if before.start >= found.start or kind not in (None, before.rule.label):
             continue
-        if before.end > found.start and not before.rule.regex.match(text, found.start):
+        if before.end == at:
             return before
-        if before.end <= found.start and not text[before.end : found.start].strip():
+        if before.end > found.start and not before.rule.regex.match(text, found.start):
             return before
     return None
 

@@ -65,7 +65,7 @@ class Matcher:
         # One group, the first word: a match is empty (a look-ahead), so that the next is
         # looked for at the next word and phrases that overlap are all found.
         trie = _trie(firsts, lambda ends: _ahead(after[ends[0][0]]))
-        self._scan = re.compile(rf"(?<!\w)(?=({trie}))", re.ASCII)
+        self._scan = re.compile(rf"\b(?=({trie}))", re.ASCII)
         self._words = {first: _word(first, node) for first, node in after.items()}
         self._stems = {
             w.removesuffix("*"): found for w, found in self._words.items() if w[-1] in "*#"
