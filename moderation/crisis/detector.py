@@ -4,53 +4,57 @@ A text is normalised, the lists of its language (or of every language, when unsu
 phrases that raise and those that lower, and the level follows from the weights by category:
 
 - a lowering phrase that overlaps a raising one explains it away ("this commute is killing me"),
-  and its weight comes off the total ("40 days clean", a hotline number, "police said");
+  and its weight comes off the total ("40 days clean", a hotline number, "police said"); a
+  negation explains away the phrase right after it ("not suicidal"), a past the phrases of
+  its clause ("a year ago today I tried to..."), and a phrase inside a longer one says nothing
+  more;
+- within a category the strongest phrase counts in full and each further one by half;
 - `none` below a total of 1 (timing words alone never count: "tonight" is not a worry);
 - `acute` for a stated intent ("i'm going to kill myself"), or for acute signs (a plan, the
-  means, a farewell) of 1.5 or more that reach 3 with the timing, any wish to die and a
-  friend's worry; unless a phrase caps it ("no plan", "not going to do anything");
+  means, a farewell) of 1.5 or more that reach 3 with their company (the timing, a wish to die,
+  hopelessness, a burden, a friend's worry); unless a phrase caps it ("no plan");
 - else `concern`.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
 
 from moderation.crisis.language import languages_for
 from moderation.crisis.levels import Assessment, Level
-from moderation.crisis.lists import Lexicon, Rule, shipped, tokens_of
+from moderation.crisis.lists import Rule, shipped
+from moderation.crisis.matching import Found, Matcher
 from moderation.crisis.normalise import Normaliser
 
 CONCERN_AT = 1.0
 INTENT_AT = 3.0  # a stated intent is acute by itself
 STRONG_AT = 1.5  # plan, means, farewell and intent together
-ACUTE_AT = 3.0  # ... with timing and the wish to die
+ACUTE_AT = 3.0  # ... with the signs around them
+ACUTE_SIGNS = ("intent", "plan", "means", "farewell")
+# Where what a past or a time since says stops: a sentence's end, or the present coming back
+# ("two years ago I overdosed, and lately the thoughts are back").
+_CLAUSE_END = re.compile(
+    r"[.!?\n;]|\b(?:but|now|lately|currently|these days|again|anymore|ahora|pero|"
+    r"ultimamente|otra vez|aber|jetzt|wieder|mais|maintenant|encore)\b"
+)
+CONTEXT = ("timing", "ideation", "worried_other", "burden", "hopelessness")
 CATEGORY_CAP = 3.0  # many phrases of one kind say one thing: hopelessness never adds up to a plan
-_WORDS = re.compile(r"\w+", re.ASCII)
-_SENTENCE_END = re.compile(r"[.!?\n]")
-
-
-@dataclass(frozen=True, slots=True)
-class _Found:
-    rule: Rule
-    start: int
-    end: int
-    said: str
 
 
 def assess(text: str, language: str | None = None) -> Assessment:
     """How urgent `text` sounds; `language` (a BCP 47 tag, or None: detect, else all lists)."""
     lexicons = shipped()
     normalised = _normaliser()(text)
-    words = frozenset(_WORDS.findall(normalised))
-    codes = languages_for(language, words, lexicons)
-    found = _find(normalised, tokens_of(words), [lexicons[c] for c in codes])
-    return _judge(found, tuple(codes))
+    codes = tuple(languages_for(language, normalised, lexicons))
+    found = (
+        [f for code in codes for f in _matcher(code).find(normalised)]
+        if len(codes) > 1
+        else _matcher(codes[0]).find(normalised)
+    )
+    return _judge(normalised, found, codes)
 
 
 @cache
@@ -58,50 +62,55 @@ def _normaliser() -> Normaliser:
     return Normaliser(w for lexicon in shipped().values() for w in lexicon.evasive)
 
 
-def _find(text: str, tokens: frozenset[str], lexicons: Iterable[Lexicon]) -> list[_Found]:
-    # A phrase never crosses a sentence's end: each runs only on the sentences holding one of
-    # its anchors, which is what keeps a long post cheap.
-    ends = [m.start() for m in _SENTENCE_END.finditer(text)]
-    found = []
-    for lexicon in lexicons:
-        for rule in lexicon.rules_for(tokens):
-            for start, end in _sentences(text, rule.anchors & tokens, ends):
-                found += [
-                    _Found(rule, *m.span(), m.group(0))
-                    for m in rule.regex.finditer(text, start, end)
-                    if not (m.start() and text[m.start() - 1].isalnum())  # inside a word
-                ]
-    return found
+@cache
+def _matcher(code: str) -> Matcher:
+    return Matcher(shipped()[code].rules)
 
 
-def _sentences(text: str, anchors: Iterable[str], ends: list[int]) -> set[tuple[int, int]]:
-    spans = set()
-    for anchor in anchors:
-        literal = anchor.removeprefix("stem:")
-        at = text.find(literal)
-        while at >= 0:
-            k = bisect_right(ends, at)
-            start = ends[k - 1] + 1 if k else 0
-            end = ends[k] if k < len(ends) else len(text)
-            spans.add((start, end))
-            at = text.find(literal, end)
-    return spans or {(0, len(text))}
-
-
-def _judge(found: Sequence[_Found], codes: tuple[str, ...]) -> Assessment:
-    lowering = [f for f in found if f.rule.lowers]
-    raising = [
-        f for f in found if not f.rule.lowers and not any(_overlap(f, low) for low in lowering)
-    ]
-    # "suicidal thoughts" says what "suicid*" inside it says: the longer phrase counts alone.
-    raising = [f for f in raising if not any(_within(f, g) for g in raising)]
-    weights: dict[str, float] = defaultdict(float)
-    for rule in dict.fromkeys(f.rule for f in raising):  # a phrase said twice counts once
-        weights[rule.label] = min(CATEGORY_CAP, weights[rule.label] + rule.weight)
-    taken = sum(rule.weight for rule in dict.fromkeys(f.rule for f in lowering))
+def _judge(text: str, found: Sequence[Found], codes: tuple[str, ...]) -> Assessment:
+    raising: list[Found] = []
+    lowering: list[Found] = []
+    nexts: list[Found] = []  # negations and "used to", for the phrase right after them
+    sentences: list[Found] = []  # pasts and times since, for the phrases of their clause
+    for f in found:
+        rule = f.rule
+        if not rule.lowers:
+            raising.append(f)
+        elif rule.scope == "text":
+            lowering.append(f)
+        else:
+            (nexts if rule.scope == "next" else sentences).append(f)
+    if nexts:
+        # "not a holiday", "not joking": a negation takes back what would lower.
+        lowering = [f for f in lowering if _next_to(text, f, nexts, "negation") is None]
+    spans = [(f.start, f.end) for f in lowering]
+    raising = _outermost(
+        [f for f in raising if not any(s < f.end and f.start < e for s, e in spans)]
+    )
+    used = []
+    for sentence in sentences:
+        inside = [f for f in raising if _same_clause(text, sentence, f)]
+        if inside:
+            used.append(sentence)
+            raising = [f for f in raising if f not in inside]
+    if nexts:
+        kept = []
+        for f in raising:
+            said_before = _next_to(text, f, nexts)
+            if said_before is None:
+                kept.append(f)
+            else:
+                used.append(said_before)
+        raising = kept
+    # "8 weeks clean" says what "weeks clean" inside it says: one recovery, not two.
+    lowering = _outermost(lowering + used) if used or len(lowering) > 1 else lowering
+    weights = _weights(raising)
+    # A negation or a past has done its work by explaining its phrases away; only what lowers
+    # the whole text ("lol", a hotline number, "police said") takes weight off.
+    taken = sum(_once(f.rule for f in lowering if f.rule.scope == "text").values())
     total = sum(w for label, w in weights.items() if label != "timing") - taken
-    reasons = tuple(dict.fromkeys(f.said for f in sorted(raising, key=lambda f: f.start)))
-    lowered = tuple(dict.fromkeys(f.said for f in sorted(lowering, key=lambda f: f.start)))
+    reasons = tuple(dict.fromkeys(f.said for f in raising))
+    lowered = tuple(dict.fromkeys(f.said for f in lowering))
     if total < CONCERN_AT:
         return Assessment(Level.NONE, reasons, lowered, codes)
     capped = any(f.rule.at_most == Level.CONCERN for f in lowering)
@@ -109,24 +118,74 @@ def _judge(found: Sequence[_Found], codes: tuple[str, ...]) -> Assessment:
     return Assessment(level, reasons, lowered, codes)
 
 
+def _next_to(text: str, found: Found, nexts: list[Found], kind: str | None = None) -> Found | None:
+    """The phrase of `kind` standing right before `found`: nothing but spaces between, or
+    ending within it by a word that is not itself the negation ("no me" before "me voy a
+    matar", but not "i'm not" before "not coming back", which says its own "not")."""
+    at = found.start
+    while at and text[at - 1] == " ":
+        at -= 1
+    for before in nexts:
+        if before.start >= found.start or kind not in (None, before.rule.label):
+            continue
+        if before.end == at:
+            return before
+        if before.end > found.start and not before.rule.regex.match(text, found.start):
+            return before
+    return None
+
+
+def _same_clause(text: str, a: Found, b: Found) -> bool:
+    start, end = min(a.start, b.start), max(a.end, b.end)
+    return _CLAUSE_END.search(text, start, end) is None
+
+
+def _outermost(found: list[Found]) -> list[Found]:
+    """In text order, without the phrases inside a longer one ("suicidal thoughts" says what
+    "suicid*" inside it says), nor inside one as long and heavier."""
+    kept: list[Found] = []
+    reach: Found | None = None  # of the phrases so far, the one reaching furthest
+    for f in sorted(found, key=lambda f: (f.start, -f.end, -f.rule.weight)):
+        if reach is not None and (
+            reach.end > f.end
+            or (
+                reach.end == f.end and (reach.start, -reach.rule.weight) < (f.start, -f.rule.weight)
+            )
+        ):
+            continue
+        kept.append(f)
+        if reach is None or f.end > reach.end:
+            reach = f
+    return kept
+
+
+def _once(rules: Iterable[Rule]) -> dict[tuple[str, str], float]:
+    """A phrase said twice, or in two lists when every list runs, counts once."""
+    return {(rule.label, rule.phrase): rule.weight for rule in rules}
+
+
+def _weights(raising: Sequence[Found]) -> dict[str, float]:
+    # The strongest phrase of a category counts in full and each further one by half: two
+    # thanks are one farewell, while a farewell, a note and the dog given away are a plan.
+    by_label: dict[str, list[float]] = defaultdict(list)
+    for (label, _), weight in _once(f.rule for f in raising).items():
+        by_label[label].append(weight)
+    weights: dict[str, float] = defaultdict(float)
+    for label, found in by_label.items():
+        found.sort(reverse=True)
+        weights[label] = min(CATEGORY_CAP, found[0] + sum(found[1:]) / 2)
+    return weights
+
+
 def _acute(weights: dict[str, float]) -> bool:
     if weights["intent"] >= INTENT_AT:
         return True
-    strong = weights["intent"] + weights["plan"] + weights["means"] + weights["farewell"]
-    # A friend's worry counts with them: a farewell seen by someone frightened is a farewell.
-    context = weights["timing"] + weights["ideation"] + weights["worried_other"]
-    return strong >= STRONG_AT and strong + context >= ACUTE_AT
+    signs = sum(weights[label] for label in ACUTE_SIGNS)
+    # The company a sign keeps: a farewell with a date, with a wish to die, with "a burden",
+    # with "no way out", or seen by a frightened friend is a farewell.
+    context = sum(weights[label] for label in CONTEXT)
+    return signs >= STRONG_AT and signs + context >= ACUTE_AT
 
 
-def _within(inner: _Found, outer: _Found) -> bool:
-    return (
-        inner is not outer
-        and outer.start <= inner.start
-        and inner.end <= outer.end
-        and (outer.end - outer.start, outer.rule.weight)
-        > (inner.end - inner.start, inner.rule.weight)
-    )
-
-
-def _overlap(a: _Found, b: _Found) -> bool:
+def _overlap(a: Found, b: Found) -> bool:
     return a.start < b.end and b.start < a.end

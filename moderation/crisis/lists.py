@@ -1,28 +1,27 @@
 """The crisis lists: one TOML file per language under `lists/`, read and checked once into
-rules (a phrase or pattern, its category or kind, its weight), indexed by their anchor words.
+rules (a phrase or pattern, its category or kind, its weight).
 
-A file has `[language]` (code; stopwords for telling languages apart; `common` words no phrase
-should be looked up by; `evasive` words a starred or stretched spelling may stand for),
-`[macros]`, then `[[raise]]` groups (category, weight, phrases, patterns) and `[[lower]]` groups
-(kind, weight, `at_most`, phrases, patterns). Phrases use the notation in `phrases`; patterns
-are regular expressions over normalised text (ASCII: folding leaves the four languages' letters
-so) and name the `anchors` one of which they need.
+A file has `[language]` (code; stopwords for telling languages apart; `evasive` words a starred
+or stretched spelling may stand for), `[macros]`, then `[[raise]]` groups (category, weight,
+phrases, patterns) and `[[lower]]` groups (kind, weight, `at_most`, `scope`, phrases,
+patterns). Phrases
+use the notation in `phrases`; patterns are regular expressions over normalised text (ASCII:
+folding leaves the four languages' letters so), searched for alone, so better kept few.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from moderation.crisis.levels import Level
 from moderation.crisis.normalise import fold
-from moderation.crisis.phrases import STEM_LENGTH, PhraseError, compile_phrase
+from moderation.crisis.phrases import PhraseError, compile_phrase
 
 # What raises: the acute signs first, then the signs of concern.
 ACUTE_SIGNS = ("intent", "plan", "means", "timing", "farewell")
@@ -33,16 +32,18 @@ CATEGORIES = frozenset(ACUTE_SIGNS + CONCERN_SIGNS)
 KINDS = frozenset(
     {"negation", "recovery", "idiom", "quotation", "news", "awareness", "gaming", "ordinary"}
 )
+SCOPES = ("text", "next", "sentence")
 
 
 class ListError(ValueError):
     """A list file that cannot be used; the message names the file and the entry."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Rule:
     """One phrase or pattern. A raising rule has a category; a lowering one has a kind, and
-    `at_most` when it caps the level rather than (or as well as) taking weight away."""
+    `at_most` when it caps the level rather than (or as well as) taking weight away. Each is
+    itself: two alike in a list still count once each."""
 
     label: str  # the category, or the kind of lowering
     weight: float
@@ -50,44 +51,24 @@ class Rule:
     regex: re.Pattern[str]
     lowers: bool
     at_most: Level | None = None
-    # Words (and "stem:" prefixes) it cannot match without: one of each set, and where it may
-    # start looking (the most telling set).
-    needs: tuple[frozenset[str], ...] = ()
-    anchors: frozenset[str] = frozenset()
-
-    def may_match(self, tokens: frozenset[str]) -> bool:
-        return all(not need.isdisjoint(tokens) for need in self.needs)
+    # What a lowering phrase explains away: the phrases it overlaps, taking its weight off the
+    # whole text ("text"); only the phrase right after it ("next": "not" + "suicidal"); or
+    # those of its sentence ("sentence": "a year ago today I tried to ..."). The last two
+    # count, and are reported, only when they explain something away.
+    scope: str = "text"
+    # The phrase in the shapes that open with each word (see `phrases`); empty for a pattern,
+    # or a phrase opening with a number: those are searched for alone.
+    openings: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    """One language's rules, found by the words of a text."""
+    """One language's rules."""
 
     language: str
     stopwords: frozenset[str]
     evasive: frozenset[str]
-    always: tuple[Rule, ...]
-    by_anchor: Mapping[str, tuple[Rule, ...]]
-
-    def rules_for(self, tokens: frozenset[str]) -> list[Rule]:
-        """The rules that may match a text with these tokens (see `tokens_of`)."""
-        found = dict.fromkeys(self.always)
-        for anchor in self.by_anchor.keys() & tokens:
-            found.update(dict.fromkeys(r for r in self.by_anchor[anchor] if r.may_match(tokens)))
-        return list(found)
-
-    @property
-    def size(self) -> int:
-        every = set(self.always)
-        for rules in self.by_anchor.values():
-            every.update(rules)
-        return len(every)
-
-
-def tokens_of(words: Iterable[str]) -> frozenset[str]:
-    """A text's words and their "stem:" prefixes, what anchors are looked up in."""
-    words = frozenset(words)
-    return words | {f"stem:{w[:STEM_LENGTH]}" for w in words if len(w) >= STEM_LENGTH}
+    rules: tuple[Rule, ...]
 
 
 @cache
@@ -112,32 +93,22 @@ def read_lexicon(text: str, source: str) -> Lexicon:
     if not isinstance(code, str) or not code:
         raise ListError(f"{source}: [language] needs a code")
     macros = {k: fold(v) for k, v in data.get("macros", {}).items()}
-    common = frozenset(fold(w) for w in (*head.get("stopwords", []), *head.get("common", [])))
     rules: list[Rule] = []
     for group in data.get("raise", []):
-        rules += _group(group, macros, common, source, lowers=False)
+        rules += _group(group, macros, source, lowers=False)
     for group in data.get("lower", []):
-        rules += _group(group, macros, common, source, lowers=True)
-    by_anchor: dict[str, list[Rule]] = defaultdict(list)
-    always = []
-    for rule in rules:
-        if not rule.anchors:
-            always.append(rule)
-        for anchor in rule.anchors:
-            by_anchor[anchor].append(rule)
+        rules += _group(group, macros, source, lowers=True)
     return Lexicon(
         language=code,
         stopwords=frozenset(fold(w) for w in head.get("stopwords", [])),
         evasive=frozenset(fold(w) for w in head.get("evasive", [])),
-        always=tuple(always),
-        by_anchor={k: tuple(v) for k, v in by_anchor.items()},
+        rules=tuple(rules),
     )
 
 
 def _group(
     group: dict[str, Any],
     macros: Mapping[str, str],
-    common: frozenset[str],
     source: str,
     lowers: bool,
 ) -> list[Rule]:
@@ -150,10 +121,13 @@ def _group(
     if not isinstance(weight, int | float) or weight < 0:
         raise ListError(f"{source}: {label} needs a weight of zero or more")
     at_most = Level(group["at_most"]) if "at_most" in group else None
+    scope = group.get("scope", "text")
+    if scope not in SCOPES or (scope != "text" and not lowers):
+        raise ListError(f"{source}: {label}: scope is one of {', '.join(SCOPES)}, when lowering")
     made = []
     for phrase in group.get("phrases", []):
         try:
-            compiled = compile_phrase(fold(phrase), macros, common)
+            compiled = compile_phrase(fold(phrase), macros)
         except PhraseError as e:
             raise ListError(f"{source}: {e}") from None
         made.append(
@@ -164,19 +138,14 @@ def _group(
                 re.compile(compiled.pattern, re.ASCII),
                 lowers,
                 at_most,
-                compiled.needs,
-                compiled.anchors or frozenset(),
+                scope,
+                compiled.openings,
             )
         )
-    patterns = group.get("patterns", [])
-    anchors = frozenset(fold(a) for a in group.get("anchors", []))
-    if patterns and not anchors:
-        raise ListError(f"{source}: {label} patterns need anchors (words one of which they need)")
-    for pattern in patterns:
+    for pattern in group.get("patterns", []):
         try:
             regex = re.compile(fold(pattern), re.ASCII)
         except re.error as e:
             raise ListError(f"{source}: {pattern!r}: {e}") from None
-        rule = Rule(label, float(weight), pattern, regex, lowers, at_most, (anchors,), anchors)
-        made.append(rule)
+        made.append(Rule(label, float(weight), pattern, regex, lowers, at_most, scope))
     return made

@@ -5,44 +5,46 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # Quotes and ligatures NFKD leaves alone; "œ" matters in French ("sœur", "cœur").
-_FOLD = (
-    ("\u2019", "'"),  # right single quotation mark, the usual apostrophe on phones
-    ("\u2018", "'"),
-    ("\u02bc", "'"),
-    ("`", "'"),
-    ("\u201c", '"'),
-    ("\u201d", '"'),
-    ("\u00ab", '"'),
-    ("\u00bb", '"'),
-    ("\u201e", '"'),
-    ("ß", "ss"),
-    ("œ", "oe"),
-    ("æ", "ae"),
-    ("ø", "o"),
-    ("ł", "l"),
-)
+_FOLD = {
+    "\u2019": "'",  # right single quotation mark, the usual apostrophe on phones
+    "\u2018": "'",
+    "\u02bc": "'",
+    "`": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u201e": '"',
+    "ß": "ss",
+    "œ": "oe",
+    "æ": "ae",
+    "ø": "o",
+    "ł": "l",
+}
+_TYPOGRAPHIC = re.compile("[" + "".join(_FOLD) + "]")
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
-_SYMBOLS = str.maketrans({"@": "a", "$": "s", "!": "i", "|": "l"})
-# Each rewrite below runs only when a cheap test finds what it undoes: most text has none, and
-# a full pass of each costs more than the whole of matching.
+_SYMBOLS_TO_LETTERS = str.maketrans({"@": "a", "$": "s", "!": "i", "|": "l"})
+# Each rewrite below looks first for the one character that gives an evasion away, and only
+# around it for the word: an expression that opens with a rarely seen character is scanned
+# for in a fraction of the time of one that tries every letter, and most text has none.
 # Digits inside a word ("su1c1de", "m4tarme") or ending one ("m3"): a number standing alone,
 # or leading a word ("10min", "4pm", "24h"), stays a number.
-_MAYBE_LEET = re.compile(r"[013457@$!|](?<=[a-z].)|[$@](?=[a-z])")
-_DIGITS_IN_WORD = re.compile(r"(?<=[a-z])[013457]+(?=[a-z]|\b)")
-# "@", "$", "!" and "|" only between letters, or "$"/"@" opening a word ("$uicide", "h@rm").
-_SYMBOLS_IN_WORD = re.compile(r"(?<=[a-z])[@$!|]+(?=[a-z])|(?<![\w@$])[$](?=[a-z]{2})")
-# "s u i c i d e", "k.m.s", "k-i-l-l": three or more single letters with one separator kind.
-_MAYBE_SPACED = re.compile(r"[ .\-_*][a-z][ .\-_*][a-z]\b")
-_SPACED = re.compile(r"\b[a-z](?:([ .\-_*])[a-z])(?:\1[a-z])+\b")
+_DIGITS = re.compile(r"[013457](?<=[a-z].)[013457]*(?=[a-z]|\b)")
+# "@", "$", "!" and "|" between letters, or "$" opening a word ("$uicide", "h@rm"), not "$5".
+_SYMBOLS = re.compile(r"[@$!|](?:(?<=[a-z].)[@$!|]*(?=[a-z])|(?<=\$)(?<![\w@$]\$)(?=[a-z]{2}))")
+# "s u i c i d e", "k.m.s", "k-i-l-l": three or more single letters with one separator kind,
+# found from the first separator.
+_SPACED = re.compile(r"([ .\-_*])(?<=\b[a-z].)[a-z](?:\1[a-z])+\b")
 # Only letters people stretch in the words the lists hold ("killlll", "dieeee", "byeeee").
 _TRIPLES = tuple(c * 3 for c in "aeiouyl")
-_STRETCHED = re.compile(r"\b(?=[a-z]*([a-z])\1\1)[a-z]+")
+_STRETCH = re.compile(r"([aeiouyl])\1\1")
 _RUN = re.compile(r"([a-z])\1{2,}")
-_STARRED = re.compile(r"\b[a-z]*(?:[a-z]\*+|\*+[a-z])[a-z*]*")
+_STAR = re.compile(r"\*")
+_WORD_AROUND = re.compile(r"[a-z*]*")
 
 
 def fold(text: str) -> str:
@@ -50,9 +52,8 @@ def fold(text: str) -> str:
     text = text.lower()
     if text.isascii():
         return text
-    for typographic, plain in _FOLD:
-        if typographic in text:
-            text = text.replace(typographic, plain)
+    for typographic in set(_TYPOGRAPHIC.findall(text)):
+        text = text.replace(typographic, _FOLD[typographic])
     text = unicodedata.normalize("NFKD", text)
     return _COMBINING.sub("", text)
 
@@ -69,26 +70,54 @@ class Normaliser:
     def __call__(self, text: str) -> str:
         text = fold(text)
         if "*" in text:
-            text = _STARRED.sub(self._unstar, text)
-        if _MAYBE_SPACED.search(text):
-            text = _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), text)
-        if _MAYBE_LEET.search(text):
-            text = _DIGITS_IN_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
-            text = _SYMBOLS_IN_WORD.sub(lambda m: m.group(0).translate(_SYMBOLS), text)
+            text = _around(text, _STAR, self._unstar)
+        if _SPACED.search(text):
+            text = _unspace(text)
+        text = _DIGITS.sub(lambda m: m.group(0).translate(_LEET), text)
+        text = _SYMBOLS.sub(lambda m: m.group(0).translate(_SYMBOLS_TO_LETTERS), text)
         if any(triple in text for triple in _TRIPLES):
-            text = _STRETCHED.sub(self._unstretch, text)
+            text = _around(text, _STRETCH, self._unstretch)
         return text
 
-    def _unstretch(self, found: re.Match[str]) -> str:
+    def _unstretch(self, word: str) -> str:
         # "killlll" is "kill", "byeeee" is "bye": a known word with a double letter, else one.
-        double = _RUN.sub(r"\1\1", found.group(0))
-        return double if double in self._known else _RUN.sub(r"\1", found.group(0))
+        if not _RUN.search(word):
+            return word
+        double = _RUN.sub(r"\1\1", word)
+        return double if double in self._known else _RUN.sub(r"\1", word)
 
-    def _unstar(self, found: re.Match[str]) -> str:
-        word = found.group(0)
+    def _unstar(self, word: str) -> str:
+        if not re.search(r"[a-z]", word):
+            return word
         # A star stands for one or two letters: "k*ll", "s**cide", "m*tarme".
         shape = re.compile(re.sub(r"\*+", lambda m: f"[a-z]{{{len(m.group(0))},2}}", word))
         for candidate in self._evasive:
             if shape.fullmatch(candidate):
                 return candidate
         return word
+
+
+def _around(text: str, finder: re.Pattern[str], rewrite: Callable[[str], str]) -> str:
+    """`text` with each word holding what `finder` finds rewritten."""
+    out, done = [], 0
+    for hit in finder.finditer(text):
+        if hit.start() < done:
+            continue
+        start = hit.start()
+        while start and (text[start - 1].isalpha() or text[start - 1] == "*"):
+            start -= 1
+        end = _WORD_AROUND.match(text, hit.start()).end()  # type: ignore[union-attr]
+        out += [text[done:start], rewrite(text[start:end])]
+        done = end
+    return "".join(out) + text[done:]
+
+
+def _unspace(text: str) -> str:
+    out, done = [], 0
+    for found in _SPACED.finditer(text):
+        start = found.start() - 1  # the letter before the first separator
+        if start < done:
+            continue
+        out += [text[done:start], re.sub(r"[ .\-_*]", "", text[start : found.end()])]
+        done = found.end()
+    return "".join(out) + text[done:]

@@ -10,7 +10,7 @@ from moderation.crisis.detector import assess
 from moderation.crisis.evaluation import evaluate, read_labelled
 from moderation.crisis.language import languages_for
 from moderation.crisis.levels import Level
-from moderation.crisis.lists import ListError, read_lexicon, shipped, tokens_of
+from moderation.crisis.lists import ListError, read_lexicon, shipped
 from moderation.crisis.normalise import Normaliser
 from moderation.reports import ReportCategory, category_for
 
@@ -131,10 +131,9 @@ def test_the_language_is_the_declared_one_else_guessed_else_every_list() -> None
     lexicons = shipped()
     assert set(lexicons) == {"de", "en", "es", "fr"}
     spanish = "pienso que ya no puedo mas con esto y nadie lo sabe"
-    words = tokens_of(spanish.split(" "))
-    assert languages_for("es-MX", frozenset(), lexicons) == ("es",)
-    assert languages_for("pt-BR", words, lexicons) == ("es",)
-    assert set(languages_for(None, frozenset({"ok"}), lexicons)) == set(lexicons)
+    assert languages_for("es-MX", "", lexicons) == ("es",)
+    assert languages_for("pt-BR", spanish, lexicons) == ("es",)
+    assert set(languages_for(None, "ok", lexicons)) == set(lexicons)
 
 
 def test_a_broken_list_is_refused_with_its_name_and_phrase() -> None:
@@ -153,9 +152,13 @@ def test_a_report_comment_that_sounds_like_a_worry_is_a_self_harm_report() -> No
 
 
 @pytest.mark.parametrize("language", ["en", "es", "fr", "de"])
-def test_the_tuning_set_meets_the_targets(language: str) -> None:
-    with (CRISIS_SET / f"{language}.tuning.jsonl").open(encoding="utf-8") as lines:
-        figures = evaluate(read_labelled(lines)).overall.figures()
+def test_the_tuning_and_dev_sets_meet_the_targets(language: str) -> None:
+    lines = [
+        line
+        for part in ("tuning", "dev")
+        for line in (CRISIS_SET / f"{language}.{part}.jsonl").read_text("utf-8").splitlines()
+    ]
+    figures = evaluate(read_labelled(lines)).overall.figures()
     assert figures["acute_recall"] is not None and figures["acute_recall"] >= 0.95
     assert figures["concern_recall"] is not None and figures["concern_recall"] >= 0.85
     assert figures["false_alarm_rate"] is not None and figures["false_alarm_rate"] <= 0.05
