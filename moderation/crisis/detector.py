@@ -57,6 +57,14 @@ def assess(text: str, language: str | None = None) -> Assessment:
     return _judge(normalised, found, codes)
 
 
+def prepare() -> None:
+    """Read and compile every list now (about a second of work), so that the first post a
+    worker reads is not the one that waits for it."""
+    for code in shipped():
+        _matcher(code)
+    _normaliser()
+
+
 @cache
 def _normaliser() -> Normaliser:
     return Normaliser(w for lexicon in shipped().values() for w in lexicon.evasive)

@@ -48,7 +48,7 @@ class Rule:
     label: str  # the category, or the kind of lowering
     weight: float
     phrase: str  # as the list writes it
-    regex: re.Pattern[str]
+    pattern: str  # the expression it stands for, compiled when first needed
     lowers: bool
     at_most: Level | None = None
     # What a lowering phrase explains away: the phrases it overlaps, taking its weight off the
@@ -59,6 +59,17 @@ class Rule:
     # The phrase in the shapes that open with each word (see `phrases`); empty for a pattern,
     # or a phrase opening with a number: those are searched for alone.
     openings: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return compiled(self.pattern)
+
+
+@cache
+def compiled(pattern: str) -> re.Pattern[str]:
+    """An expression compiled once, when first needed: compiling every phrase of four lists
+    up front would hold a worker's first post for seconds."""
+    return re.compile(pattern, re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +138,7 @@ def _group(
     made = []
     for phrase in group.get("phrases", []):
         try:
-            compiled = compile_phrase(fold(phrase), macros)
+            made_phrase = compile_phrase(fold(phrase), macros)
         except PhraseError as e:
             raise ListError(f"{source}: {e}") from None
         made.append(
@@ -135,17 +146,17 @@ def _group(
                 label,
                 float(weight),
                 phrase,
-                re.compile(compiled.pattern, re.ASCII),
+                made_phrase.pattern,
                 lowers,
                 at_most,
                 scope,
-                compiled.openings,
+                made_phrase.openings,
             )
         )
     for pattern in group.get("patterns", []):
         try:
-            regex = re.compile(fold(pattern), re.ASCII)
+            regex = compiled(fold(pattern))  # a pattern written by hand is checked now
         except re.error as e:
             raise ListError(f"{source}: {pattern!r}: {e}") from None
-        made.append(Rule(label, float(weight), pattern, regex, lowers, at_most, scope))
+        made.append(Rule(label, float(weight), pattern, regex.pattern, lowers, at_most, scope))
     return made

@@ -66,18 +66,25 @@ class Matcher:
         # looked for at the next word and phrases that overlap are all found.
         trie = _trie(firsts, lambda ends: _ahead(after[ends[0][0]]))
         self._scan = re.compile(rf"\b(?=({trie}))", re.ASCII)
-        self._words = {first: _word(first, node) for first, node in after.items()}
-        self._stems = {
-            w.removesuffix("*"): found for w, found in self._words.items() if w[-1] in "*#"
-        }
-        self._stem_lengths = sorted({len(w) - 1 for w in self._words if w[-1] == "*"}, reverse=True)
+        # Each first word's expression is compiled when a text first holds it: most never do.
+        self._after = after
+        self._words: dict[str, _Word] = {}
+        self._stems = {w.removesuffix("*"): w for w in after if w[-1] in "*#"}
+        self._stem_lengths = sorted({len(w) - 1 for w in after if w[-1] == "*"}, reverse=True)
+
+    def _word(self, first: str) -> _Word | None:
+        if first not in self._after:
+            return None
+        if first not in self._words:
+            self._words[first] = _word(first, self._after[first])
+        return self._words[first]
 
     def find(self, text: str) -> list[Found]:
         found = []
         ends: dict[Rule, int] = {}  # a phrase's matches do not overlap, as one search's would
         for m in self._scan.finditer(text):
             start = m.start()
-            word = self._words.get(m.group(1))
+            word = self._word(m.group(1))
             told = word.regex.match(text, start) if word is not None else None
             if word is None or told is None:
                 word, told = self._told_by_stem(m.group(1), text, start)
@@ -97,14 +104,14 @@ class Matcher:
         scan found one."""
         stems = [said[:n] for n in self._stem_lengths] + ["#"] * said.isdigit()
         for stem in stems:
-            word = self._stems.get(stem)
+            word = self._word(self._stems[stem]) if stem in self._stems else None
             told = word.regex.match(text, start) if word else None
             if word and told:
                 return word, told
         raise AssertionError(f"the scan matched {said!r}, and no phrase opening with it")
 
 
-_NO_RULE = Rule("", 0.0, "", re.compile(""), lowers=False)
+_NO_RULE = Rule("", 0.0, "", "", lowers=False)
 
 
 def _word(first: str, node: _Node) -> _Word:

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from federation.client import FederationClient
+from moderation.crisis import detector
 from node.outage import OutageTracker
 from node.queue.processing import process_pending
 from node.queue.scheduler import periodic_jobs
@@ -47,6 +48,9 @@ class Workers:
         return applied + await self.sender.deliver_round()
 
     async def run_forever(self, stop: asyncio.Event) -> None:
+        # The crisis lists compile once per process: in a thread, before the first post, so
+        # the event loop keeps answering while it happens.
+        await asyncio.get_running_loop().run_in_executor(None, detector.prepare)
         try:
             await self.release_stale_leases()
         except Exception as e:  # the leases run out instead
