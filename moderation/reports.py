@@ -3,7 +3,6 @@ software sent it, and the plain-language outcome a reporter is told."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from federation.errors import Invalid
 from moderation.crisis.detector import assess
+from moderation.crisis.reading import plain_words
 
 if TYPE_CHECKING:
     from federation.wire import Activity
@@ -52,24 +52,32 @@ def checked_comment(text: str | None) -> str:
     return comment
 
 
-def category_for(given: str | None, rules: Sequence[int], comment: str) -> ReportCategory:
-    """The category of a report: the one given, else a rule violation when rules are cited (as
-    Mastodon forces), else a worry when the crisis detector reads the comment as acute or
-    concern (Lemmy and Mastodon send only a comment; a false alarm costs a moderator a look, a
-    missed one may cost more), else other."""
+def stated_category(given: str | None, rules: Sequence[int]) -> ReportCategory | None:
+    """The category a report states: the one given, else a rule violation when rules are
+    cited (as Mastodon forces); None when only its comment can say. Refused when the two
+    disagree."""
     if given:
-        category = parse_category(given)
+        category: ReportCategory | None = parse_category(given)
     elif rules:
         category = ReportCategory.VIOLATION
-    elif assess(comment).flagged:
-        category = ReportCategory.SELF_HARM
     else:
-        category = ReportCategory.OTHER
+        category = None
     if rules and category != ReportCategory.VIOLATION:
         raise Invalid("rule numbers go with the category violation")
     if category == ReportCategory.VIOLATION and not rules:
         raise Invalid("a report of a rule violation names the rule numbers it breaks")
     return category
+
+
+def category_for(given: str | None, rules: Sequence[int], comment: str) -> ReportCategory:
+    """The category of a report: the one it states, else a worry when the crisis detector
+    reads the comment as acute or concern (Lemmy and Mastodon send only a comment; a false
+    alarm costs a moderator a look, a missed one may cost more), else other. The detector
+    runs here: call it in a worker or off the event loop, never in an inbox request."""
+    stated = stated_category(given, rules)
+    if stated is not None:
+        return stated
+    return ReportCategory.SELF_HARM if assess(comment).flagged else ReportCategory.OTHER
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +116,11 @@ def read_flag(activity: Activity) -> FlagClaim:
         flag_id=activity.id,
         actor=activity.actor,
         objects=objects,
-        comment=checked_comment(_plain(comment)),
+        comment=checked_comment(plain_words(comment).strip()),
         category=category,
         rules=tuple(rules),
         addressed=(*activity.to, *activity.cc, *activity.audience),
     )
-
-
-def _plain(html: str) -> str:
-    # Flag reasons are short plain text in practice; Mastodon sends plain text in content.
-    return re.sub(r"<[^>]+>", "", html)
 
 
 def outcome_text(state: ReportState, what_was_done: str | None) -> str:

@@ -47,10 +47,10 @@ def may_manage_federation(node_role: AccountRole | None) -> bool:
     return node_role == AccountRole.ADMIN
 
 
-def may_vouch_for_professionals(node_role: AccountRole | None) -> bool:
-    """Record or revoke a member's professional credential: node admins only. Other servers
-    show the badge on the node's word alone (it vouches for its own members), so it is the
-    node's, as its domain policy is, and not a group's."""
+def may_administer_node(node_role: AccountRole | None) -> bool:
+    """What the node answers for as a whole: its crisis lines (for its region), members'
+    professional credentials (other servers show the badge on the node's word alone), and
+    its own crisis webhooks: node admins, not a group's moderators."""
     return node_role == AccountRole.ADMIN
 
 

@@ -91,10 +91,7 @@ def _judge(text: str, found: Sequence[Found], codes: tuple[str, ...]) -> Assessm
     if nexts:
         # "not a holiday", "not joking": a negation takes back what would lower.
         lowering = [f for f in lowering if _next_to(text, f, nexts, "negation") is None]
-    spans = [(f.start, f.end) for f in lowering]
-    raising = _outermost(
-        [f for f in raising if not any(s < f.end and f.start < e for s, e in spans)]
-    )
+    raising = _outermost([f for f in raising if not any(_overlap(f, w) for w in lowering)])
     used = []
     for sentence in sentences:
         inside = [f for f in raising if _same_clause(text, sentence, f)]

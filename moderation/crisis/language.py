@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from moderation.crisis.lists import Lexicon
+from moderation.crisis.places import primary_language
 
 # A guess needs this many common words and a clear lead over the runner-up: a wrong guess
 # silences the right list, while running every list only costs time.
@@ -23,10 +24,9 @@ def languages_for(
 ) -> Sequence[str]:
     """The codes of the lists to run for a normalised `text`. `declared` is a BCP 47 tag
     ("es-MX" reads as "es")."""
-    if declared:
-        primary = declared.strip().lower().replace("_", "-").split("-")[0]
-        if primary in lexicons:
-            return (primary,)
+    primary = primary_language(declared)
+    if primary is not None and primary in lexicons:
+        return (primary,)
     found = guess(frozenset(_WORDS.findall(text, 0, SAMPLE)), lexicons)
     return (found,) if found else tuple(lexicons)
 

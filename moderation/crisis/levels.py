@@ -13,6 +13,14 @@ class Level(StrEnum):
     CONCERN = "concern"  # ideation without a plan, self-harm urges, hopelessness, a worried friend
     NONE = "none"
 
+    @property
+    def rank(self) -> int:
+        """0 for none, 1 for concern, 2 for acute: the order levels are compared and queued in."""
+        return _RANKS[self]
+
+
+_RANKS = {Level.NONE: 0, Level.CONCERN: 1, Level.ACUTE: 2}
+
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
@@ -27,9 +35,3 @@ class Assessment:
     @property
     def flagged(self) -> bool:
         return self.level != Level.NONE
-
-    def why(self) -> str:
-        """The reasons in one line, for a report's comment and the moderation log (never the
-        text itself)."""
-        said = "; ".join(f"“{r}”" for r in self.reasons) or "no phrase"
-        return f"{self.level.value}: matched {said}"

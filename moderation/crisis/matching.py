@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from moderation.crisis.lists import Rule
-from moderation.crisis.phrases import SEP
+from moderation.crisis.phrases import SEP, choice
 
 
 class Found(NamedTuple):
@@ -123,7 +123,7 @@ def _word(first: str, node: _Node) -> _Word:
         for opening, rule in sorted(ends, key=_precedence):
             rules.append(rule)
             found.append(f"({rule.openings[opening]})")
-        return _choice(found)
+        return choice(found)
 
     regex = "".join(_edge(c) for c in first) + _trie(node, tails)
     return _Word(re.compile(regex, re.ASCII), tuple(rules))
@@ -132,18 +132,14 @@ def _word(first: str, node: _Node) -> _Word:
 def _ahead(node: _Node) -> str:
     """Whether a phrase matches after its first word, without saying which (no groups: a
     match's cost grows with the groups of its expression)."""
-    return "(?=" + _trie(node, lambda ends: _choice([r.openings[o] for o, r in ends])) + ")"
+    return "(?=" + _trie(node, lambda ends: choice([r.openings[o] for o, r in ends])) + ")"
 
 
 def _trie(node: _Node, leaf: Callable[[list[tuple[str, Rule]]], str]) -> str:
     branches = [_edge(c) + _trie(child, leaf) for c, child in sorted(node.children.items())]
     if node.ends:
         branches.append(leaf(node.ends))
-    return _choice(branches)
-
-
-def _choice(regexes: list[str]) -> str:
-    return regexes[0] if len(regexes) == 1 else "(?:" + "|".join(regexes) + ")"
+    return choice(branches)
 
 
 def _edge(char: str) -> str:

@@ -27,7 +27,6 @@ from moderation.crisis.levels import Assessment, Level
 SHIPPED = Path(__file__).with_name("model.json")
 FORMAT = 1
 LEVELS = (Level.NONE, Level.CONCERN, Level.ACUTE)  # the order of every weight and score
-_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 
 def prepare(text: str) -> str:
@@ -137,7 +136,7 @@ def second_stage(text: str, model: Model | None = None) -> tuple[Level, float] |
 def raised(first: Level, second: tuple[Level, float] | None) -> Level:
     """The first stage's level, raised to the second's when that is higher; never lowered,
     since the first stage's reasons (a plan, a farewell) are read phrases, not likeness."""
-    if second is None or _RANK[second[0]] <= _RANK[first]:
+    if second is None or second[0].rank <= first.rank:
         return first
     return second[0]
 

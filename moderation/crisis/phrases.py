@@ -106,7 +106,7 @@ def _alternatives(
         if tokens[at] != close and not (close == ")" and tokens[at] == ")?"):
             raise PhraseError(f"{tokens[at]!r} where {close!r} was expected in {phrase!r}")
         break
-    regex = _choice([_join(o) for o in options])
+    regex = choice([_join(o) for o in options])
     opens: set[str] | None = set()
     for option in options:
         found = _opens(option)
@@ -205,10 +205,11 @@ def _openings(parts: Sequence[_Part]) -> dict[str, str]:
             tails.setdefault(first, []).append(_join(rest, after_word=True))
         for second, tail in seconds or ():
             tails.setdefault(f"{first} {second}", []).append(_join(tail, after_word=True))
-    return {key: _choice(list(dict.fromkeys(found))) + r"\b" for key, found in tails.items()}
+    return {key: choice(list(dict.fromkeys(found))) + r"\b" for key, found in tails.items()}
 
 
-def _choice(regexes: list[str]) -> str:
+def choice(regexes: list[str]) -> str:
+    """One expression matching any of these (no group of its own)."""
     return regexes[0] if len(regexes) == 1 else "(?:" + "|".join(regexes) + ")"
 
 

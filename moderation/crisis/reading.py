@@ -7,12 +7,14 @@ import html
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from federation.wire import WireObject
 from moderation.crisis.detector import assess
 from moderation.crisis.levels import Assessment
 from moderation.crisis.model import combine
+
+if TYPE_CHECKING:  # a type only: the `cove` parser reads report categories without the wire
+    from federation.wire import WireObject
 
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"(?i)</p>|<br\s*/?>")

@@ -31,21 +31,16 @@ def add_commands(commands: Any, safety: Any, group: Any, common: Parser) -> None
         dest="webhook_command", metavar="COMMAND", parser_class=Parser
     )
     hooks.required = True
-    add = hooks.add_parser("add", parents=[common], help="page a URL (signed with a new secret)")
-    add.add_argument("url")
-    for parser in (
-        add,
-        *(
-            hooks.add_parser(v, parents=[common], help=h)
-            for v, h in (
-                ("list", "the webhooks, what waits and the last error"),
-                ("remove", "stop paging a webhook"),
-            )
-        ),
+    for verb, helptext in (
+        ("add", "page a URL (signed with a new secret)"),
+        ("list", "the webhooks, what waits and the last error"),
+        ("remove", "stop paging a webhook"),
     ):
+        parser = hooks.add_parser(verb, parents=[common], help=helptext)
         parser.add_argument("--group", help="a group's webhook (default: the node's)")
         acting_option(parser)
-        parser.set_defaults(run=cmd_webhook, verb=parser.prog.split()[-1])
+        parser.set_defaults(run=cmd_webhook, verb=verb)
+    hooks.choices["add"].add_argument("url")
     hooks.choices["remove"].add_argument("id", type=int)
 
     held = safety.add_parser("held", parents=[common], help="posts a group holds for review")

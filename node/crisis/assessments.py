@@ -6,13 +6,12 @@ care message offered to the person. Nothing is deleted and no one is sanctioned.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.client import FederationClient
-from federation.wire import WireObject
 from moderation.crisis.levels import Assessment, Level
 from moderation.reports import ReportCategory
 from node.crisis import webhooks
@@ -24,29 +23,21 @@ from node.members.notifications import NotificationKind, notify
 from node.moderators.reports.info import Target
 from node.moderators.reports.received import open_report
 from node.runtime import Node
-from node.store.states import CareReason, EscalationStage
-from node.store.tables import CommunityGroup, CrisisAssessment
+from node.store.states import CareReason, EscalationStage, PostState, Visibility
+from node.store.tables import CommunityGroup, CrisisAssessment, Post
 
 log = logging.getLogger(__name__)
 
-RANK = {Level.NONE: 0, Level.CONCERN: 1, Level.ACUTE: 2}
 
-
-@dataclass(frozen=True, slots=True)
-class Subject:
-    """What was assessed: a post, reply or private message in a group here, and whose words
-    they are."""
-
-    uri: str
-    kind: str  # post, reply, message
-    person_uri: str
-    group: GroupInfo
-
-
-def subject_kind(obj: WireObject, relayed: bool) -> str:
-    if not relayed:
+def kind_of(post: Post) -> str:
+    """What the queue calls it: a private message to the group, a reply, or a post."""
+    if post.visibility == Visibility.DIRECT:
         return "message"
-    return "reply" if obj.in_reply_to else "post"
+    return "reply" if post.in_reply_to_uri else "post"
+
+
+def quoted(phrases: Sequence[str]) -> str:
+    return ", ".join(f"“{p}”" for p in phrases) or "no single phrase"
 
 
 def comment_for(assessment: Assessment) -> str:
@@ -57,67 +48,63 @@ def comment_for(assessment: Assessment) -> str:
         if assessment.level == Level.ACUTE
         else "may be struggling (thoughts of dying, self-harm, hopelessness)"
     )
-    matched = ", ".join(f"“{r}”" for r in assessment.reasons) or "no single phrase"
-    lowered = (
-        "; read down by " + ", ".join(f"“{r}”" for r in assessment.lowered)
-        if assessment.lowered
-        else ""
-    )
+    lowered = f"; read down by {quoted(assessment.lowered)}" if assessment.lowered else ""
     return (
-        f"Cove read this as {assessment.level.value}: the person {what}. Matched {matched}"
-        f"{lowered}. This is not an accusation: please check on them."
+        f"Cove read this as {assessment.level.value}: the person {what}. Matched"
+        f" {quoted(assessment.reasons)}{lowered}. This is not an accusation: please check on them."
     )
 
 
 async def respond(
     node: Node,
     client: FederationClient,
-    subject: Subject,
+    group: GroupInfo,
+    post: Post,
     assessment: Assessment,
-    *,
-    held: bool = False,
     language: str | None = None,
 ) -> int | None:
-    """Act on a flagged item once (an edit read higher acts again); the assessment's id, or
-    None when there was nothing (new) to do."""
+    """Act on a flagged post of the group (as it is stored: its author is the real one, for
+    an anonymous post too) once; an edit read higher acts again. The assessment's id, or None
+    when there was nothing (new) to do."""
     if not assessment.flagged:
         return None
     async with node.store.transaction() as session:
-        row = await _record(node, session, subject, assessment)
+        row = await _record(node, session, group, post, assessment)
     if row is None:
         return None
+    held = post.state == PostState.HELD
     log.info(
         "event=crisis_flagged id=%s group=%s level=%s held=%s",
         row.id,
-        subject.group.name,
+        group.name,
         assessment.level.value,
         held,
     )
     try:
         reason = CareReason.HELD if held else CareReason.DETECTED
-        await offer_care(node, client, subject.group, subject.person_uri, reason, language)
+        await offer_care(node, client, group, post.author_uri, reason, language)
     except Exception:  # the report and the pages stand; a care message is a kindness on top
         log.exception("event=care_message_failed assessment=%s", row.id)
     return row.id
 
 
 async def _record(
-    node: Node, session: AsyncSession, subject: Subject, assessment: Assessment
+    node: Node, session: AsyncSession, group: GroupInfo, post: Post, assessment: Assessment
 ) -> CrisisAssessment | None:
     found = await session.exec(
         select(CrisisAssessment)
-        .where(CrisisAssessment.subject_uri == subject.uri)
+        .where(CrisisAssessment.subject_uri == post.uri)
         .order_by(col(CrisisAssessment.id).desc())
     )
     before = found.first()
-    if before is not None and RANK[before.level] >= RANK[assessment.level]:
+    if before is not None and before.level.rank >= assessment.level.rank:
         return None  # a redelivery, or an edit that reads no worse
     now = node.clock()
-    group_uri = node.urls.group(subject.group.name)
+    group_uri = node.urls.group(group.name)
     report = await open_report(
         session,
-        Target(subject.uri, True, subject.person_uri, subject.group.id, group_uri),
-        flag_uri=node.urls.derived_activity("crisis", subject.uri, assessment.level.value),
+        Target(post.uri, True, post.author_uri, group.id, group_uri),
+        flag_uri=node.urls.derived_activity("crisis", post.uri, assessment.level.value),
         reporter_uri=node.urls.instance_actor(),
         reporter_host=node.urls.domain,
         category=ReportCategory.SELF_HARM,
@@ -128,10 +115,10 @@ async def _record(
     # A concern waits its turn in the queue; only an acute item is urgent.
     report.urgent = assessment.level == Level.ACUTE
     row = CrisisAssessment(
-        subject_uri=subject.uri,
-        subject_kind=subject.kind,
-        group_id=subject.group.id,
-        person_uri=subject.person_uri,
+        subject_uri=post.uri,
+        subject_kind=kind_of(post),
+        group_id=group.id,
+        person_uri=post.author_uri,
         level=assessment.level,
         reasons=list(assessment.reasons),
         lowered=list(assessment.lowered),
@@ -144,7 +131,7 @@ async def _record(
     session.add(row)
     await session.flush()
     if assessment.level == Level.ACUTE:
-        await _page(node, session, subject.group, row)
+        await _page(node, session, group, row)
     return row
 
 
@@ -162,8 +149,7 @@ async def _page(node: Node, session: AsyncSession, group: GroupInfo, row: Crisis
 
 def page_text(group: GroupInfo, row: CrisisAssessment) -> str:
     urgency = "URGENT: someone may be in crisis" if row.level == Level.ACUTE else "Concern"
-    matched = ", ".join(f"“{r}”" for r in row.reasons) or "no single phrase"
     return (
         f"{urgency} in {group.name} (report {row.report_id}): a {row.subject_kind} matched"
-        f" {matched}. Open the report to read it."
+        f" {quoted(row.reasons)}. Open the report to read it."
     )

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation import builders
@@ -17,16 +17,16 @@ from federation.client import FederationClient
 from federation.errors import FetchError, NotFound
 from federation.vocabulary import iso8601
 from node.actors.instance import get_instance
-from node.actors.remote import remote_actor
+from node.actors.remote import remote_actor, software_name
 from node.crisis.care_words import CareText, cove_words, words_language, write_message
 from node.crisis.resources import resources_for, seed_if_empty
 from node.groups.groups import GroupInfo
-from node.members.accounts import AccountInfo
+from node.members.accounts import AccountInfo, account_at
 from node.members.notifications import NotificationKind, notify
 from node.queue.delivery import queue
 from node.runtime import Node
 from node.store.states import CareReason, Visibility
-from node.store.tables import Account, CareMessage, CommunityGroup, LocalActor, RemoteActor
+from node.store.tables import Account, CareMessage, CommunityGroup, RemoteActor
 from node.text import html_to_plain
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,8 @@ async def offer_care(
     `language` (what they wrote in, when known): a notification for a member here, a direct
     Note to their own inbox for a person elsewhere. Whether one was sent: not to a person who
     opted out or said #nocare, nor a second within a day (a hold message always goes)."""
-    account = await _local_person(node, person_uri)
+    async with node.store.session() as session:
+        account = await account_at(session, node, person_uri)
     if account is not None:
         if account.care_opt_out or wants_no_care(account.summary):
             return _skipped("opted_out", reason, group)
@@ -74,6 +75,13 @@ async def offer_care(
         return _skipped("unreachable", reason, group)
     if wants_no_care(person.document.get("summary"), person.document.get("tag")):
         return _skipped("opted_out", reason, group)
+    if (
+        reason == CareReason.WORRIED
+        and await software_name(node, client, _host(person_uri)) == "cove"
+    ):
+        # The worry reached their home node as a Flag, which offers care there, as a
+        # notification; a Cove inbox has no place for a direct Note to one of its members.
+        return _skipped("home_node_cares", reason, group)
     return await _send(node, group, person_uri, reason, language, remote=person)
 
 
@@ -85,19 +93,6 @@ def _skipped(why: str, reason: CareReason, group: GroupInfo | None) -> bool:
         group.name if group else "-",
     )
     return False
-
-
-async def _local_person(node: Node, person_uri: str) -> Account | None:
-    prefix = node.urls.person("")
-    if not person_uri.startswith(prefix):
-        return None
-    async with node.store.session() as session:
-        found = await session.exec(
-            select(Account)
-            .join(LocalActor, col(Account.actor_id) == col(LocalActor.id))
-            .where(LocalActor.username == person_uri[len(prefix) :])
-        )
-        return found.first()
 
 
 async def _remote_person(

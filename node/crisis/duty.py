@@ -70,15 +70,12 @@ async def on_duty(session: AsyncSession, group_id: int | None) -> list[int]:
         .join(Account, col(Account.id) == col(ModeratorDuty.account_id))
         .where(ModeratorDuty.state == DutyState.ON, scopes)
     )
-    accounts = []
-    for account_id, scope, role in found.all():
-        # Someone no longer staff or moderator is not paged on an old duty row.
-        if scope is None and role not in STAFF:
-            continue
-        if scope is not None and not await _moderates(session, scope, account_id):
-            continue
-        accounts.append(account_id)
-    return sorted(set(accounts))
+    moderators = set(await group_moderators(session, group_id)) if group_id is not None else set()
+    # Someone no longer staff, or no longer the group's moderator, is not paged on an old row.
+    on = {
+        a for a, scope, role in found.all() if (role in STAFF if scope is None else a in moderators)
+    }
+    return sorted(on)
 
 
 async def group_moderators(session: AsyncSession, group_id: int) -> list[int]:
@@ -98,10 +95,6 @@ async def node_staff(session: AsyncSession) -> list[int]:
     """Every admin and moderator of the node."""
     found = await session.exec(select(Account.id).where(col(Account.role).in_(STAFF)))
     return sorted({a for a in found.all() if a is not None})
-
-
-async def _moderates(session: AsyncSession, group_id: int, account_id: int) -> bool:
-    return account_id in await group_moderators(session, group_id)
 
 
 async def duty_roster(node: Node, group: GroupInfo | None) -> list[DutyInfo]:

@@ -13,10 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from moderation.crisis.levels import Level
 from moderation.reports import ReportState
 from node.crisis.duty import group_moderators, node_staff
+from node.groups.groups import get_group_by_id
 from node.members.notifications import NotificationKind, notify
 from node.runtime import Node
 from node.store.states import EscalationStage
-from node.store.tables import CommunityGroup, CrisisAssessment, LocalActor, Report, WebhookDelivery
+from node.store.tables import CrisisAssessment, Report, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +74,7 @@ async def _stage_audience(
 
 
 async def _text(session: AsyncSession, row: CrisisAssessment, now: datetime) -> str:
-    name = "this node"
-    if row.group_id is not None:
-        group = await session.get(CommunityGroup, row.group_id)
-        actor = await session.get(LocalActor, group.actor_id) if group else None
-        name = (actor.username if actor else None) or name
+    name = (await get_group_by_id(session, row.group_id)).name if row.group_id else "this node"
     minutes = int((now - row.created_at).total_seconds() // 60)
     return (
         f"URGENT, still unanswered: someone in {name} may be in crisis (report {row.report_id},"

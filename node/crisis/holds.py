@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.client import FederationClient
 from federation.errors import Conflict, NotFound
@@ -93,7 +94,7 @@ async def release(
     return Released(post_uri, group.name, reply)
 
 
-async def _create_of(session: Any, post_uri: str) -> dict[str, Any]:
+async def _create_of(session: AsyncSession, post_uri: str) -> dict[str, Any]:
     """The Create that brought the post (received, or the member's own), as the group
     relays it once released."""
     found = await session.exec(
@@ -111,13 +112,13 @@ async def _create_of(session: Any, post_uri: str) -> dict[str, Any]:
     return dict(row.document)
 
 
-async def _assessment(session: Any, post_uri: str) -> CrisisAssessment | None:
+async def _assessment(session: AsyncSession, post_uri: str) -> CrisisAssessment | None:
     found = await session.exec(
         select(CrisisAssessment)
         .where(CrisisAssessment.subject_uri == post_uri)
         .order_by(col(CrisisAssessment.id).desc())
     )
-    return found.first()  # type: ignore[no-any-return]
+    return found.first()
 
 
 async def set_hold(node: Node, acting: Acting, group_name: str, on: bool) -> None:

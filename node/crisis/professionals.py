@@ -19,7 +19,7 @@ from moderation import roles
 from node.actors.remote import remote_actor
 from node.groups.groups import get_group
 from node.members.accounts import get_account
-from node.moderators.roles import Acting, group_role
+from node.moderators.roles import Acting, group_role, require_node_admin
 from node.runtime import Node
 from node.store.states import MembershipState, PostState, Visibility
 from node.store.tables import Account, CommunityGroup, Credential, LocalActor, Membership, Post
@@ -94,11 +94,6 @@ def parse_credential(
     )
 
 
-def _require_admin(acting: Acting) -> None:
-    if not roles.may_vouch_for_professionals(acting.role):
-        raise Refused(f"{acting.name} is not an admin of this node (credentials are theirs)")
-
-
 def _counting(now: datetime) -> tuple[ColumnElement[bool], ...]:
     """A credential counts while it is neither revoked nor past its expiry."""
     return (
@@ -138,7 +133,7 @@ async def add_credential(
     node: Node, acting: Acting, username: str, new: NewCredential
 ) -> CredentialInfo:
     """Record a member's credential (node admins only); their actor shows it at once."""
-    _require_admin(acting)
+    require_node_admin(acting, "credentials")
     async with node.store.transaction() as session:
         account = await get_account(session, username)
         row = Credential(
@@ -158,7 +153,7 @@ async def add_credential(
 
 async def revoke_credential(node: Node, acting: Acting, credential_id: int) -> CredentialInfo:
     """Revoke a credential (node admins only): it stops counting and leaves the actor."""
-    _require_admin(acting)
+    require_node_admin(acting, "credentials")
     if not 1 <= credential_id <= MAX_ID:
         raise NotFound(f"no credential {credential_id}")
     async with node.store.transaction() as session:

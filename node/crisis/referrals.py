@@ -18,7 +18,7 @@ from node.actors.remote import remote_actor, software_name
 from node.groups.groups import GroupInfo, get_group_by_id
 from node.moderators.reports.info import ReportInfo, record_event, report_info
 from node.moderators.roles import Acting, require_group_moderator, require_node_moderator
-from node.queue.delivery import queue
+from node.queue.delivery import inbox_of, queue
 from node.runtime import Node
 from node.store.states import ReportDirection, Visibility
 from node.store.tables import Report
@@ -104,9 +104,7 @@ async def refer(
     flag = await worried_flag(node, client, flag_id, sender, person.uri, post, text)
     now = node.clock()
     async with node.store.transaction() as session:
-        await queue(
-            session, sender_id, flag, Visibility.DIRECT, [person.shared_inbox or person.inbox], now
-        )
+        await queue(session, sender_id, flag, Visibility.DIRECT, [inbox_of(person)], now)
         record_event(session, report_id, "referred", acting.uri, urlsplit(person.uri).netloc, now)
         stored = await session.get(Report, report_id)
         assert stored is not None

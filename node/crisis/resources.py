@@ -10,17 +10,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib import resources as package_files
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation.errors import Invalid, NotFound, Refused
+from federation.errors import Invalid, NotFound
+from federation.properties import is_http_url
 from moderation.crisis.places import ANYWHERE, parse_country, parse_language
-from node.moderators.roles import Acting
+from node.moderators.roles import Acting, require_node_admin
 from node.runtime import Node
-from node.store.states import AccountRole
 from node.store.tables import CrisisResource
 
 log = logging.getLogger(__name__)
@@ -91,8 +90,7 @@ def checked_url(text: str | None) -> str | None:
     if text is None or not text.strip():
         return None
     url = text.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > MAX_URL:
+    if not is_http_url(url) or len(url) > MAX_URL:
         raise Invalid(f"{url!r} is not an http(s) URL")
     return url
 
@@ -158,7 +156,7 @@ async def seed_if_empty(session: AsyncSession, now: datetime) -> int:
 
 async def seed_missing(node: Node, acting: Acting) -> list[Resource]:
     """Re-add the shipped entries the table lacks (same country, language and name)."""
-    require_node_admin(acting)
+    require_node_admin(acting, "crisis resources")
     added: list[Resource] = []
     async with node.store.transaction() as session:
         rows = (await session.exec(select(CrisisResource))).all()
@@ -194,12 +192,6 @@ async def resources_for(
     return chosen + everywhere or [r for r in shipped() if r.country == ANYWHERE]
 
 
-def require_node_admin(acting: Acting) -> None:
-    """The crisis resources are the node's, kept by its admins (they answer for its region)."""
-    if acting.role != AccountRole.ADMIN:
-        raise Refused(f"{acting.name} is not an admin of this node (crisis resources are theirs)")
-
-
 async def list_resources(
     node: Node, country: str | None = None, language: str | None = None
 ) -> list[Resource]:
@@ -216,7 +208,7 @@ async def list_resources(
 
 
 async def add_resource(node: Node, acting: Acting, resource: Resource) -> Resource:
-    require_node_admin(acting)
+    require_node_admin(acting, "crisis resources")
     new = checked(replace(resource, verify=False, id=None))
     async with node.store.transaction() as session:
         await seed_if_empty(session, node.clock())  # adding first must not stop the seeding
@@ -238,7 +230,7 @@ async def edit_resource(
 ) -> Resource:
     """Change the fields given (an empty url or description clears it). An admin who edits
     an entry has looked at it: the verify mark stays until they say it is verified."""
-    require_node_admin(acting)
+    require_node_admin(acting, "crisis resources")
     if not changes:
         raise Invalid("say what to change: --country, --lang, --name, --contact, --url or more")
     async with node.store.transaction() as session:
@@ -253,7 +245,7 @@ async def edit_resource(
 
 
 async def remove_resource(node: Node, acting: Acting, resource_id: int) -> Resource:
-    require_node_admin(acting)
+    require_node_admin(acting, "crisis resources")
     async with node.store.transaction() as session:
         row = await _row(session, resource_id)
         gone = _from_row(row)
@@ -263,7 +255,7 @@ async def remove_resource(node: Node, acting: Acting, resource_id: int) -> Resou
 
 async def mark_verified(node: Node, acting: Acting, resource_id: int) -> Resource:
     """An admin checked the entry for their region: the verify mark goes."""
-    require_node_admin(acting)
+    require_node_admin(acting, "crisis resources")
     async with node.store.transaction() as session:
         row = await _row(session, resource_id)
         row.verify = False

@@ -9,22 +9,20 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from moderation.crisis.levels import Level
 from moderation.crisis.reading import read_raw
 from node.store.states import ActivityState, Direction
 from node.store.tables import Activity as ActivityRow
 
-PRIORITY = {Level.ACUTE: 2, Level.CONCERN: 1, Level.NONE: 0}
 CONTENT_TYPES = ("Create", "Update")
 BATCH = 500
 
 
 def priority_of(kind: str, document: dict[str, Any], second_stage: bool = False) -> int:
-    """How soon an activity should be applied: a post that reads as a crisis first."""
+    """How soon an activity should be applied (the level's rank): a crisis first."""
     inner = document.get("object")
     if kind not in CONTENT_TYPES or not isinstance(inner, dict):
         return 0
-    return PRIORITY[read_raw(inner, second_stage=second_stage).level]
+    return read_raw(inner, second_stage=second_stage).level.rank
 
 
 async def triage(session: AsyncSession, waiting_beyond: int, second_stage: bool = False) -> int:

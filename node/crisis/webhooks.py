@@ -14,16 +14,17 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation.errors import CoveError, Invalid, NotFound, Refused
+from federation.errors import CoveError, Invalid, NotFound
+from federation.properties import is_http_url
 from federation.vocabulary import iso8601
 from node.groups.groups import get_group
 from node.members.notifications import NotificationKind, notify_admins
-from node.moderators.roles import Acting, require_appointer
+from node.moderators.roles import Acting, require_appointer, require_node_admin
 from node.runtime import Node, federation_client
-from node.store.states import AccountRole, DeliveryState, advance
+from node.store.states import DeliveryState, advance
 from node.store.tables import CrisisAssessment, CrisisWebhook, WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,7 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def _checked_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not is_http_url(url.strip()):
         raise Invalid("a webhook URL must be an http(s) URL")
     return url.strip()
 
@@ -70,8 +70,7 @@ async def scope_for(node: Node, acting: Acting, group_name: str | None) -> int |
     """The group whose webhooks `acting` manages (its owner, or a node admin), or None for the
     node's own (node admins)."""
     if group_name is None:
-        if acting.role != AccountRole.ADMIN:
-            raise Refused(f"{acting.name} is not an admin of this node")
+        require_node_admin(acting, "the node's own webhooks")
         return None
     async with node.store.session() as session:
         group = await get_group(session, group_name)
@@ -95,27 +94,15 @@ async def add_webhook(node: Node, group_id: int | None, url: str) -> WebhookInfo
 
 
 async def remove_webhook(node: Node, group_id: int | None, webhook_id: int) -> None:
+    """Stop paging a webhook: it goes, with its deliveries (waiting or done)."""
     async with node.store.transaction() as session:
         row = await session.get(CrisisWebhook, webhook_id)
         if row is None or row.group_id != group_id:
             raise NotFound(f"no webhook {webhook_id} here")
-        pending = await session.exec(
-            select(WebhookDelivery).where(
-                WebhookDelivery.webhook_id == webhook_id,
-                WebhookDelivery.state == DeliveryState.PENDING,
-            )
+        await session.exec(
+            delete(WebhookDelivery).where(col(WebhookDelivery.webhook_id) == webhook_id)
         )
-        for delivery in pending.all():
-            advance(delivery, DeliveryState.CANCELLED)
-        await session.flush()
         await session.delete(row)
-        # Deliveries keep no webhook to point at: they go with it.
-        for delivery in (
-            await session.exec(
-                select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
-            )
-        ).all():
-            await session.delete(delivery)
 
 
 async def list_webhooks(node: Node, group_id: int | None, every: bool = False) -> list[WebhookInfo]:

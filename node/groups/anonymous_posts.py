@@ -14,7 +14,7 @@ from federation.errors import NotFound
 from moderation.crisis.levels import Level
 from moderation.crisis.reading import read_text
 from node.actors import integrity
-from node.crisis.assessments import Subject, respond
+from node.crisis.assessments import respond
 from node.groups import admission, announcing
 from node.groups.groups import GroupInfo, get_group_by_id
 from node.groups.posts import Draft, mark_deleted, note_of, post_at
@@ -45,10 +45,29 @@ async def publish(
     words = "\n".join(p for p in (title, text) if p)
     assessment = read_text(words, None, node.config.crisis.second_stage)
     held = assessment.level == Level.ACUTE and await admission.holds_acute(node, group)
-    group_uri = node.urls.group(group.name)
     now = node.clock()
     draft = Draft(node.urls.post(node.token()), text, now, title, in_reply_to)
-    # The group speaks: it is the author, and the copy goes to its own followers.
+    post = await group_post(
+        node, client, group, draft, author=author, account_id=account.id, held=held
+    )
+    await respond(node, client, group, post, assessment)
+    return post.uri
+
+
+async def group_post(
+    node: Node,
+    client: FederationClient,
+    group: GroupInfo,
+    draft: Draft,
+    *,
+    author: str,
+    account_id: int | None,
+    held: bool = False,
+) -> Post:
+    """The group speaks: its Note, its signed Create in its own outbox, our row (with the
+    real author: a member, for an anonymous post, or the group itself), and, unless held,
+    its Announce to its followers."""
+    group_uri = node.urls.group(group.name)
     note = note_of(node.urls, group_uri, group_uri, draft, group.members_only)
     activity = await integrity.signed(
         node, group.actor_id, builders.create(node.urls.activity(node.token()), group_uri, note)
@@ -58,31 +77,27 @@ async def publish(
         group_id=group.id,
         group_uri=group_uri,
         author_uri=author,
-        account_id=account.id,
-        in_reply_to_uri=in_reply_to,
+        account_id=account_id,
+        in_reply_to_uri=draft.in_reply_to,
         kind=PostKind.PAGE if note["type"] == "Page" else PostKind.NOTE,
         title=note.get("name"),
         content_html=note["content"],
         visibility=Visibility.MEMBERS_ONLY if group.members_only else Visibility.PUBLIC,
-        anonymous=True,
+        anonymous=author != group_uri,
         local=True,
-        published=now,
-        created_at=now,
+        published=draft.published,
+        created_at=draft.published,
         state=PostState.HELD if held else PostState.LIVE,
     )
     async with node.store.transaction() as session:
         session.add(post)
         # In the group's outbox, not the member's: the Announce below carries it.
-        await queue(session, group.actor_id, activity, Visibility.DIRECT, [], now)
+        await queue(session, group.actor_id, activity, Visibility.DIRECT, [], draft.published)
         await session.flush()
         session.expunge(post)
-    if assessment.flagged:
-        kind = "reply" if in_reply_to else "post"
-        subject = Subject(post.uri, kind, author, group)
-        await respond(node, client, subject, assessment, held=held)
     if not held:
         await announcing.announce(node, client, group, activity, post)
-    return post.uri
+    return post
 
 
 async def edit(

@@ -160,8 +160,6 @@ async def served_post(node: Node, uri: str) -> PostInfo:
         found = await post_at(session, uri)
     if found is None or found.visibility == Visibility.DIRECT or found.group_uri is None:
         raise NotFound("no such post")
-    if found.state == PostState.HELD:
-        raise NotFound("no such post")  # not yet released: as if it were not there
     return _info(found)
 
 

@@ -18,7 +18,7 @@ from federation.readers import read_document
 from federation.wire import Activity, WireObject
 from moderation.crisis.reading import language_of, read_object
 from node.actors.signers import instance_signer
-from node.crisis.assessments import Subject, respond, subject_kind
+from node.crisis.assessments import respond
 from node.crisis.professionals import vouched_for
 from node.groups import admission
 from node.groups.announcing import announce, undo_boosts
@@ -29,7 +29,6 @@ from node.store.states import (
     GroupRole,
     PostKind,
     PostState,
-    Visibility,
 )
 from node.store.tables import Post
 
@@ -82,19 +81,8 @@ async def receive_post(
             continue  # known here already, in another group: it stays there
         if admitted.assessment.flagged:
             raw = activity.raw.get("object")
-            await respond(
-                node,
-                client,
-                Subject(
-                    post.uri,
-                    subject_kind(obj, admitted.relay or admitted.held),
-                    post.author_uri,
-                    group,
-                ),
-                admitted.assessment,
-                held=admitted.held,
-                language=language_of(raw if isinstance(raw, dict) else None),
-            )
+            language = language_of(raw if isinstance(raw, dict) else None)
+            await respond(node, client, group, post, admitted.assessment, language)
         if not admitted.relay:
             log.info(
                 "event=group_post_kept group=%s post=%s visibility=%s",
@@ -198,14 +186,7 @@ async def _reassess(
     declared = raw if isinstance(raw, dict) else None
     second = node.config.crisis.second_stage
     assessment = read_object(activity.object, declared, second_stage=second)
-    if assessment.flagged:
-        kind = (
-            "message"
-            if post.visibility == Visibility.DIRECT
-            else subject_kind(activity.object, True)
-        )
-        subject = Subject(post.uri, kind, post.author_uri, group)
-        await respond(node, client, subject, assessment, language=language_of(declared))
+    await respond(node, client, group, post, assessment, language_of(declared))
 
 
 async def _check_may_change(node: Node, group: GroupInfo, activity: Activity, post: Post) -> None:

@@ -128,6 +128,19 @@ async def groups_joined(session: AsyncSession, account_id: int) -> int:
     return int(found.one())
 
 
+async def account_at(session: AsyncSession, node: Node, uri: str) -> Account | None:
+    """The local account whose actor is at `uri`, or None (a person elsewhere, or no one)."""
+    prefix = node.urls.person("")
+    if not uri.startswith(prefix):
+        return None
+    found = await session.exec(
+        select(Account)
+        .join(LocalActor, col(Account.actor_id) == col(LocalActor.id))
+        .where(LocalActor.username == uri[len(prefix) :])
+    )
+    return found.first()
+
+
 async def get_account_by_name(node: Node, username: str) -> AccountInfo:
     async with node.store.session() as session:
         return await get_account(session, username)

@@ -88,6 +88,12 @@ def require_federation_admin(acting: Acting) -> None:
         raise Refused(f"{acting.name} is not an admin of this node (domain policy is theirs)")
 
 
+def require_node_admin(acting: Acting, what: str) -> None:
+    """Refused unless a node admin acts; `what` names what is theirs, for the message."""
+    if not roles.may_administer_node(acting.role):
+        raise Refused(f"{acting.name} is not an admin of this node ({what} are theirs)")
+
+
 async def require_appointer(session: AsyncSession, acting: Acting, group: GroupInfo) -> None:
     role = await group_role(session, group.id, acting.uri)
     if not roles.may_appoint(acting.role, role):

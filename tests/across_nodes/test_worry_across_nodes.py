@@ -15,7 +15,7 @@ from node.members.notifications import NotificationKind
 from node.moderators.reports import filed
 from node.moderators.roles import Acting
 from node.runtime import Node
-from node.store.states import ReportDirection
+from node.store.states import Direction, ReportDirection
 from node.store.tables import Activity, Post, Report
 from tests.across_nodes.test_moderation_across_nodes import membership_accepted
 from tests.conftest import PeerFactory, ServedNode, client_for, eventually, serving
@@ -91,3 +91,12 @@ async def test_a_worry_crosses_to_the_persons_home_node_as_urgent(
 
         # Care follows the report, once it is stored.
         assert await eventually(cared_for_on_a) == [NotificationKind.CARE]
+        # B wrote olive no Note of its own: A's inbox has no place for it, and A cared.
+        async with b.node.store.session() as session:
+            written = await session.exec(
+                select(Activity.document).where(
+                    Activity.direction == Direction.OUTBOUND, Activity.type == "Create"
+                )
+            )
+            to_olive = [d for d in written.all() if a.urls.person("olive") in str(d.get("to"))]
+        assert to_olive == []

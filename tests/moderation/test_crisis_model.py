@@ -55,8 +55,9 @@ def test_the_shipped_model_is_small_and_loads() -> None:
     model = shipped()
     assert (model.low, model.high) == (2, 5)
     assert 0 < model.thresholds.acute < 1 and 0 < model.thresholds.flag < 1
-    for text in TEXTS:
-        assert sum(model.probabilities(text).values()) == pytest.approx(1.0)
+    # A stated plan reads as acute far more than an idiom with the same verb.
+    plan, idiom = (model.probabilities(TEXTS[i])[Level.ACUTE] for i in (0, 2))
+    assert plan > model.thresholds.acute > idiom
 
 
 def test_a_model_file_of_another_format_is_refused() -> None:

@@ -36,7 +36,7 @@ from node.moderators.roles import (
     require_group_moderator,
     require_node_moderator,
 )
-from node.queue.delivery import queue
+from node.queue.delivery import inbox_of, queue
 from node.runtime import Node
 from node.store.states import MembershipState, ReportDirection, Visibility, advance
 from node.store.tables import Membership, Post, RemoteActor, Report
@@ -217,7 +217,7 @@ async def _answer_flag(
         instance_actor_id,
         answer,
         Visibility.DIRECT,
-        [sender.shared_inbox or sender.inbox],
+        [inbox_of(sender)],
         now,
     )
 

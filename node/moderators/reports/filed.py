@@ -3,6 +3,7 @@ sent as Flag to the author's and the group's servers, in the shape each one's so
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,7 +30,7 @@ from node.moderators.reports.info import (
     report_info,
 )
 from node.moderators.reports.received import cited_rules, open_report, targets_here
-from node.queue.delivery import queue
+from node.queue.delivery import inbox_of, queue
 from node.runtime import Node
 from node.store.states import ReportDirection, Software, Visibility
 from node.store.tables import Post, Report
@@ -55,7 +56,10 @@ async def file_report(
     without it, mastodon #28159). The reporter stays behind the instance actor unless they
     choose to be named."""
     comment = policy.checked_comment(comment)
-    kind = policy.category_for(category, rules, comment)
+    # The detector may read the comment: off the event loop (the API files reports too).
+    kind = await asyncio.get_running_loop().run_in_executor(
+        None, policy.category_for, category, rules, comment
+    )
     if kind == ReportCategory.SELF_HARM:
         await worried.refuse_over_limit(node, account.id)
     reporter = node.urls.person(account.username)
@@ -158,11 +162,11 @@ async def _report_elsewhere(
         )
 
     if group_host != author_host and author_host != node.urls.domain:
-        sends.append((author.shared_inbox or author.inbox, await flag_to(author_host, first_flag)))
+        sends.append((inbox_of(author), await flag_to(author_host, first_flag)))
     if group_uri is not None and group_host is not None:
         group = await remote_actor(node, client, group_uri)
         flag_id = first_flag if group_host == author_host else first_flag + GROUP_COPY
-        sends.append((group.shared_inbox or group.inbox, await flag_to(group_host, flag_id)))
+        sends.append((inbox_of(group), await flag_to(group_host, flag_id)))
     instance = await get_instance(node)
     now = node.clock()
     async with node.store.transaction() as session:

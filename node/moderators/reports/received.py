@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.client import FederationClient
@@ -21,24 +21,13 @@ from node.actors.remote import remote_actor
 from node.crisis import worried
 from node.groups import groups
 from node.groups.rules import current_rules
+from node.members.accounts import account_at
 from node.moderators.reports.info import Target, record_event
 from node.runtime import Node
 from node.store.states import ReportDirection
-from node.store.tables import Account, LocalActor, Membership, Post, Report
+from node.store.tables import Membership, Post, Report
 
 log = logging.getLogger(__name__)
-
-
-async def _local_account_uri(session: AsyncSession, node: Node, uri: str) -> str | None:
-    prefix = node.urls.person("")
-    if not uri.startswith(prefix):
-        return None
-    found = await session.exec(
-        select(Account.id)
-        .join(LocalActor, col(Account.actor_id) == col(LocalActor.id))
-        .where(LocalActor.username == uri[len(prefix) :])
-    )
-    return uri if found.first() is not None else None
 
 
 async def _in_group(session: AsyncSession, group_id: int, actor_uri: str) -> bool:
@@ -64,7 +53,7 @@ async def targets_here(
                 group_uri = post.group_uri if post.group_id is not None else None
                 posts.append(Target(uri, True, post.author_uri, post.group_id, group_uri))
                 continue
-            if await _local_account_uri(session, node, uri):
+            if await account_at(session, node, uri) is not None:
                 accounts.append(Target(uri, False, uri, None, None))
                 continue
             for group_uri in addressed:
@@ -96,18 +85,19 @@ class CheckedFlag:
     the rule numbers it cites against that thing's group."""
 
     claim: policy.FlagClaim
-    category: ReportCategory
+    category: ReportCategory | None  # None: its comment says (read in the worker)
     targets: tuple[tuple[Target, tuple[int, ...]], ...]
 
 
 async def check_flag(node: Node, activity: Activity) -> CheckedFlag:
     """The checks an inbox makes on a Flag before accepting it (a 4xx with the reason, and
-    nothing stored, when it names nothing here or carries a bad category or rule)."""
+    nothing stored, when it names nothing here or carries a bad category or rule). Its
+    comment is not read here: the crisis detector never runs in the inbox request."""
     claim = policy.read_flag(activity)
     targets = await targets_here(node, claim.objects, claim.addressed)
     if not targets:
         raise NotFound("the Flag names nothing this node hosts")
-    category = policy.category_for(claim.category, claim.rules, claim.comment)
+    category = policy.stated_category(claim.category, claim.rules)
     cited = [(t, await cited_rules(node, t.group_id, claim.rules)) for t in targets]
     return CheckedFlag(claim, category, tuple(cited))
 
@@ -117,6 +107,7 @@ async def receive_flag(node: Node, client: FederationClient, activity: Activity)
     moderators. A Flag from a server's own actor (Mastodon's way) keeps the reporter unknown."""
     checked = await check_flag(node, activity)
     claim = checked.claim
+    category = checked.category or policy.category_for(None, (), claim.comment)
     sender = await remote_actor(node, client, claim.actor)
     reporter = claim.actor if sender.type == "Person" else None
     now = node.clock()
@@ -136,13 +127,13 @@ async def receive_flag(node: Node, client: FederationClient, activity: Activity)
                 flag_uri=claim.flag_id,
                 reporter_uri=reporter,
                 reporter_host=urlsplit(claim.actor).netloc.lower(),
-                category=checked.category,
+                category=category,
                 cited=cited,
                 comment=claim.comment,
                 now=now,
                 flag_actor_uri=claim.actor,
             )
-            if checked.category == ReportCategory.SELF_HARM:
+            if category == ReportCategory.SELF_HARM:
                 await worried.attach_past_limit(session, node, row)
                 if not await worried.remote_over_limit(session, node, row):
                     cared_for.append(row.id or 0)

@@ -23,7 +23,7 @@ from federation.errors import Conflict
 from node.crisis import duty, escalation, holds, webhooks
 from node.groups import groups
 from node.groups.groups import GroupInfo, NewGroup
-from node.members.accounts import AccountInfo, create_account
+from node.members.accounts import AccountInfo, create_account, get_account_by_name
 from node.members.notifications import NotificationKind
 from node.moderators import appointments
 from node.moderators.roles import Acting
@@ -351,7 +351,23 @@ async def test_duty_is_for_the_groups_one_moderates_and_staff_for_the_node(
     await duty.set_duty(watched.node, Acting.member(watched.node, sam), group, False)
     async with watched.node.store.session() as session:
         assert await duty.on_duty(session, group.id) == []
-        assert (await session.exec(select(CrisisAssessment))).all() == []
+    # Staff on duty for the node are paged for every group; a moderator who steps down is
+    # not paged on the duty they left switched on.
+    ada = await get_account_by_name(watched.node, "ada")
+    await duty.set_duty(watched.node, Acting.member(watched.node, ada), None, True)
+    await duty.set_duty(watched.node, Acting.member(watched.node, sam), group, True)
+    async with client_for(watched.node) as client:
+        await appointments.set_moderator(
+            watched.node,
+            client,
+            Acting.operator(watched.node),
+            "nightwatch",
+            "sam",
+            moderator=False,
+        )
+    async with watched.node.store.session() as session:
+        assert await duty.on_duty(session, group.id) == [ada.id]
+        assert await duty.on_duty(session, None) == [ada.id]
 
 
 CONCERN = "The suicidal thoughts are back this week. No plan, I am just so tired of everything."
@@ -414,3 +430,27 @@ async def test_assessments_stay_with_the_moderators_and_are_forgotten_after_keep
         assert (await session.exec(select(CrisisAssessment))).all() == []
         report = (await session.exec(select(Report))).one()
     assert "acute" in report.comment  # the queue keeps why; the text was never copied
+
+
+async def test_a_group_that_asks_pages_its_verified_professionals_on_acute_items(
+    watched: ServedNode, peer: HostilePeer
+) -> None:
+    from node.crisis import professionals
+    from node.members import participation
+
+    await night_group(watched)
+    nurse = await create_account(watched.node, "nurse")
+    async with client_for(watched.node) as client:
+        await participation.join(watched.node, client, nurse, watched.urls.group("nightwatch"))
+    checked = professionals.NewCredential(
+        "Registered mental health nurse", "ada, against the register", watched.node.clock(), None
+    )
+    operator = Acting.operator(watched.node)
+    await professionals.add_credential(watched.node, operator, "nurse", checked)
+    await post_from(watched, peer, ACUTE)
+    await apply_all(watched)
+    assert await crisis_notes(watched, nurse.id) == []  # the group has not asked
+    await professionals.set_paging(watched.node, operator, "nightwatch", on=True)
+    await post_from(watched, peer, ACUTE.replace("goodbye", "goodbye all"), name="other")
+    await apply_all(watched)
+    assert len(await crisis_notes(watched, nurse.id)) == 1
