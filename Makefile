@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CONFIG ?= cove.toml
 
-.PHONY: setup run test lint typecheck pytest clean
+.PHONY: setup run test lint typecheck pytest clean messages
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Cove needs Python 3.11 or newer on PATH" >&2; exit 1; }
@@ -35,6 +35,14 @@ pytest: setup
 	$(BIN)/pytest -n 2
 
 test: lint typecheck pytest
+
+# The pages' words: extract them from the templates and keep each language's catalogue in step
+# (new words arrive untranslated; the tests say which).
+messages: setup
+	$(BIN)/pybabel extract -F node/locale/babel.cfg -k _ -k gettext -k ngettext:1,2 \
+		--no-location --sort-output --omit-header -o node/locale/cove.pot .
+	$(BIN)/pybabel update -i node/locale/cove.pot -o node/locale/es/cove.po -l es \
+		--no-fuzzy-matching --width=100
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -262,3 +262,17 @@ async def mark_verified(node: Node, acting: Acting, resource_id: int) -> Resourc
         row.updated_at = node.clock()
         await session.flush()
         return _from_row(row)
+
+
+async def help_lines(
+    node: Node, country: str | None, language: str | None
+) -> tuple[list[Resource], list[str]]:
+    """What the "Need help now?" page shows: the lines for a country and language (as
+    `resources_for` chooses them), and the countries the table knows, to pick another."""
+    async with node.store.transaction() as session:
+        await seed_if_empty(session, node.clock())
+    async with node.store.session() as session:
+        found = await resources_for(session, country, language)
+        known = await session.exec(select(CrisisResource.country).distinct())
+        countries = sorted(c for c in known.all() if c != ANYWHERE)
+    return found, countries

@@ -28,7 +28,9 @@ from node.http.api import (
     suspensions,
 )
 from node.http.errors import error_middleware
-from node.http.pages.render import template_environment
+from node.http.pages import help, static_files
+from node.http.pages.templating import Templates
+from node.http.pages.visitors import visitor_middleware
 from node.http.state import (
     ACTOR_DOCUMENTS,
     BACKLOG,
@@ -83,15 +85,24 @@ async def cors_middleware(
     return response
 
 
+async def _no_session(request: web.Request, secret: str) -> None:
+    return None
+
+
 def create_app(node: Node, *, workers: bool = True) -> web.Application:
     """Build the web application for a node; the caller owns the node's store. With
     `workers`, the same process applies received activities and delivers outbound ones."""
     app = web.Application(
-        middlewares=[access_log_middleware, cors_middleware, error_middleware],
+        middlewares=[
+            access_log_middleware,
+            cors_middleware,
+            error_middleware,
+            visitor_middleware(_no_session, secure=node.config.node.base_url.startswith("https:")),
+        ],
         client_max_size=node.config.inbox.max_body_kb * 1024,
     )
     app[NODE] = node
-    app[TEMPLATES] = template_environment()
+    app[TEMPLATES] = Templates()
     app[CLIENT] = federation_client(node)
     app[OUTAGE] = OutageTracker(node)
     app[INBOX_WRITER] = InboxWriter(node, outage=app[OUTAGE])
@@ -116,6 +127,9 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         inbox.routes,
         posts.routes,
         vocabulary.routes,
+        # Pages for people in browsers (the actors' pages answer at the actors' own URLs).
+        help.routes,
+        static_files.routes,
         # The JSON APIs, one module a resource, as schemas/openapi/cove-api.json describes them.
         reports.routes,
         notifications.routes,

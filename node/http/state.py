@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import jinja2
 from aiohttp import web
 
 from federation.client import FederationClient
@@ -13,12 +12,13 @@ from node.actors.keys import ResolvedKey
 from node.cache import TtlCache
 from node.groups.groups import GroupInfo
 from node.http.activitypub.inbox_limits import Backlog, InboxLimits
+from node.http.pages.templating import Templates
 from node.outage import OutageTracker
 from node.queue.inbox import InboxWriter
 from node.runtime import Node
 
 NODE = web.AppKey("node", Node)
-TEMPLATES = web.AppKey("templates", jinja2.Environment)
+TEMPLATES = web.AppKey("templates", Templates)
 CLIENT = web.AppKey("client", FederationClient)
 INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
 # What each sender may still put into the inboxes this minute (this process's count).

@@ -10,14 +10,8 @@ from node.groups.profile import group_profile
 from node.http.pages.modlog import modlog_line
 from node.http.pages.render import render
 from node.http.state import NODE
-from node.store.states import PostingPolicy
 from node.text import plain_to_html
 
-POSTING_EXPLAINED = {
-    PostingPolicy.ANYONE: "Anyone who follows the group can post into it by mentioning it.",
-    PostingPolicy.MEMBERS: "Accepted members can post into it by mentioning it.",
-    PostingPolicy.MODERATORS: "Only the group's moderators post here; members reply.",
-}
 MODLOG_ON_PAGE = 10
 
 
@@ -34,7 +28,7 @@ async def group_page(request: web.Request, name: str) -> web.Response:
         "group.html",
         group=group,
         summary_html=plain_to_html(group.summary),
-        posting_explained=POSTING_EXPLAINED[group.posting_policy],
+        posting_policy=group.posting_policy.value,
         members_only=group.members_only,
         follower_count=profile.follower_count,
         pinned=await shown.featured(group),

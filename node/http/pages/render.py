@@ -1,39 +1,67 @@
-"""Server-rendered HTML pages for people in browsers (Jinja2 templates, autoescaped)."""
+"""Server-rendered HTML pages for people in browsers: Jinja2 templates (autoescaped), one
+environment per language the pages speak, and what every page is told (who is visiting, in
+which language, the form token, the way to help)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import jinja2
 from aiohttp import web
 
+from node.http.pages import languages
+from node.http.pages.visitors import VISITOR, Visitor, anonymous
 from node.http.state import NODE, TEMPLATES
 
+STYLESHEET_VERSION = "1"  # raised with each change to static/cove.css (it is cached a year)
 
-def template_environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("node.http.pages", "templates"),
-        autoescape=jinja2.select_autoescape(default=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+
+def visitor_of(request: web.Request) -> Visitor:
+    """Who is visiting: set by the visitors middleware, or (before it ran) nobody known."""
+    found = request.get(VISITOR)
+    if isinstance(found, Visitor):
+        return found
+    return anonymous(languages.choose(None, request.headers.get("Accept-Language")))
 
 
 def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     node = request.app[NODE]
+    visitor = visitor_of(request)
     page = (
         request.app[TEMPLATES]
-        .get_template(template)
-        .render(node_name=node.config.node.name, domain=node.urls.domain, **context)
+        .get(visitor.language, template)
+        .render(
+            node_name=node.config.node.name,
+            domain=node.urls.domain,
+            visitor=visitor,
+            lang=visitor.language,
+            stylesheet=f"/static/cove.css?v={STYLESHEET_VERSION}",
+            **context,
+        )
     )
-    return web.Response(
+    response = web.Response(
         text=page,
         status=status,
         content_type="text/html",
         charset="utf-8",
-        headers={"Vary": "Accept"},
+        headers={
+            "Vary": "Accept, Accept-Language, Cookie",
+            "Content-Language": visitor.language,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        },
     )
+    if visitor.account is not None:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Pages load nothing from elsewhere and run no inline script: a post's HTML that slipped
+# past sanitising still could not run or send anything anywhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' https: data:; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 def render_error(request: web.Request, status: int, reason: str) -> web.Response:

@@ -1,0 +1,34 @@
+"""The page templates: one Jinja2 environment (autoescaped, strict) per language the pages
+speak, each with its catalogue installed."""
+
+from __future__ import annotations
+
+import jinja2
+
+from node.http.pages import languages
+
+
+class Templates:
+    """The page templates, once per language (each environment carries its catalogue)."""
+
+    def __init__(self) -> None:
+        self._environments = {language: _environment(language) for language in languages.SUPPORTED}
+
+    def get(self, language: str, name: str) -> jinja2.Template:
+        environment = self._environments.get(language) or self._environments[languages.DEFAULT]
+        return environment.get_template(name)
+
+
+def _environment(language: str) -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("node.http.pages", "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.install_gettext_translations(  # type: ignore[attr-defined]
+        languages.translations(language), newstyle=True
+    )
+    return environment
