@@ -83,9 +83,13 @@ async def holds_acute(node: Node, group: GroupInfo) -> bool:
 async def admit_change(node: Node, group: GroupInfo, activity: Activity, post: Post) -> Admission:
     """An edit, deletion, vote or undo about a post the group holds. It is relayed only as
     far as the post itself was: an edit never turns a private message or a held post into a
-    shared one. An author may always delete their own post; anything else passes the same
-    checks as a new post (a ban since, a server cut off since, membership, rules)."""
+    shared one. An author may always delete their own post; a vote may be taken back by anyone
+    not banned; anything else passes the same checks as a new post (a ban since, a server cut
+    off since, membership, rules)."""
     relayed = post.visibility in RELAYED and post.removed_at is None
+    if activity.type == "Undo":
+        # A vote taken back: a banned voter's vote was never relayed, nor is its Undo.
+        await check_not_banned(node, group, activity.actor)
     if activity.type in ("Delete", "Undo"):
         return Admission(post.visibility, relay=relayed, keep_media=True)
     keep_media = await _servers_federate(node, activity.actor, activity.object_id)

@@ -105,10 +105,12 @@ async def test_a_banned_actor_gets_nothing_kept_or_relayed_by_any_path(
     assert await relayed(served, create["id"])
     await ban(served, sender)
     private = peer.note(sender, "let me back in", to=[group])
+    vote = peer.activity("Like", sender, old["id"])
     tries = [
         peer.activity("Create", sender, private, to=[group]),  # a private message
         edit(peer, old, content="edited after the ban"),  # an edit of an old post
-        peer.activity("Like", sender, old["id"]),  # a vote
+        vote,
+        peer.activity("Undo", sender, vote),  # a vote taken back
     ]
     for activity in tries:
         row = await send(served, peer, group, activity)
