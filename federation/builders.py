@@ -83,9 +83,11 @@ def note(
     public: bool = True,
     followers: str | None = None,
     mentioned: str | None = None,
+    content_warning: str | None = None,
 ) -> Document:
     """A post (Page when it has a title, as Lemmy reads threads) or comment (Note) in a group;
-    a reply names the author it answers (cc and a Mention, as Mastodon and Lemmy do)."""
+    a reply names the author it answers (cc and a Mention, as Mastodon and Lemmy do). A
+    content warning is Mastodon's: `summary`, with the post marked `sensitive`."""
     to = [group, AS_PUBLIC] if public else [group]
     doc: Document = {
         "id": object_id,
@@ -106,6 +108,8 @@ def note(
         doc["updated"] = updated
     if mentioned:
         doc["tag"] = [{"type": "Mention", "href": mentioned}]
+    if content_warning:
+        doc["summary"], doc["sensitive"] = content_warning, True
     return doc
 
 

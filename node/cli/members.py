@@ -34,6 +34,7 @@ def add_commands(member: Any, common: Parser) -> None:
     post.add_argument("group", help=GROUP_ANYWHERE_HELP)
     post.add_argument("--text", required=True)
     post.add_argument("--title", help="a title starts a thread")
+    post.add_argument("--cw", help="a content warning: the post stays closed until opened")
     post.add_argument("--reply-to", help="URL of the post this replies to")
     post.add_argument(
         "--anonymous", action="store_true", help="show the group as author (groups here)"
@@ -98,6 +99,7 @@ async def cmd_member_post(inv: Invocation) -> None:
             title=a.title,
             in_reply_to=a.reply_to,
             anonymous=a.anonymous,
+            content_warning=a.cw,
         )
         emit(inv, {"post": post_id, "group": group}, f"posted {post_id}")
 

@@ -37,16 +37,19 @@ async def publish(
     *,
     title: str | None,
     in_reply_to: str | None,
+    content_warning: str | None = None,
 ) -> str:
     """Post as the group; replies thread as usual (inReplyTo names the post's id). Returns
     the post's id."""
     author = node.urls.person(account.username)
     await admission.may_post(node, group, author, bool(in_reply_to), in_reply_to)
-    words = "\n".join(p for p in (title, text) if p)
+    words = "\n".join(p for p in (content_warning, title, text) if p)
     assessment = read_text(words, None, node.config.crisis.second_stage)
     held = assessment.level == Level.ACUTE and await admission.holds_acute(node, group)
     now = node.clock()
-    draft = Draft(node.urls.post(node.token()), text, now, title, in_reply_to)
+    draft = Draft(
+        node.urls.post(node.token()), text, now, title, in_reply_to, None, content_warning
+    )
     post = await group_post(
         node, client, group, draft, author=author, account_id=account.id, held=held
     )
@@ -82,6 +85,8 @@ async def group_post(
         kind=PostKind.PAGE if note["type"] == "Page" else PostKind.NOTE,
         title=note.get("name"),
         content_html=note["content"],
+        sensitive=draft.content_warning is not None,
+        content_warning=draft.content_warning,
         visibility=Visibility.MEMBERS_ONLY if group.members_only else Visibility.PUBLIC,
         anonymous=author != group_uri,
         local=True,
@@ -108,11 +113,13 @@ async def edit(
     text: str,
     *,
     title: str | None,
+    content_warning: str | None,
 ) -> None:
     """The author's edit, sent as the group's Update of its own post."""
     now = node.clock()
     group_uri = node.urls.group(group.name)
-    draft = Draft(post.uri, text, post.published, title or post.title, post.in_reply_to_uri, now)
+    title = title or post.title
+    draft = Draft(post.uri, text, post.published, title, post.in_reply_to_uri, now, content_warning)
     note = note_of(node.urls, group_uri, group_uri, draft, group.members_only)
     update = await integrity.signed(
         node, group.actor_id, builders.update(node.urls.activity(node.token()), group_uri, note)
@@ -121,6 +128,7 @@ async def edit(
         row = await session.get(Post, post.id)
         assert row is not None
         row.content_html, row.title, row.updated_at = note["content"], note.get("name"), now
+        row.content_warning, row.sensitive = content_warning, content_warning is not None
         await queue(session, group.actor_id, update, Visibility.DIRECT, [], now)
     await announcing.announce(node, client, group, update, None)
 

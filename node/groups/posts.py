@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation import builders
-from federation.errors import NotFound
+from federation.errors import Invalid, NotFound
 from federation.httpsig.inbound import authority_of
 from federation.vocabulary import iso8601
 from federation.wire import WireObject
@@ -20,8 +20,10 @@ from node.groups.groups import GroupInfo, has_member_on
 from node.runtime import Node
 from node.store.states import PostKind, PostState, Visibility, advance
 from node.store.tables import Post
-from node.text import plain_to_html, sanitise_html
+from node.text import html_to_plain, plain_to_html, sanitise_html
 from node.urls import Urls
+
+MAX_CONTENT_WARNING = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class PostInfo:
     content_html: str
     visibility: Visibility
     sensitive: bool
+    content_warning: str | None
     in_reply_to_uri: str | None
     published: datetime
     updated_at: datetime | None
@@ -55,6 +58,7 @@ def _info(post: Post) -> PostInfo:
         content_html=post.content_html,
         visibility=post.visibility,
         sensitive=post.sensitive,
+        content_warning=post.content_warning,
         in_reply_to_uri=post.in_reply_to_uri,
         published=post.published,
         attachments=tuple(post.attachments or ()),
@@ -226,8 +230,25 @@ def take_content(post: Post, obj: WireObject, *, keep_media: bool) -> None:
     post.content_html = sanitise_html(obj.content or "")
     post.in_reply_to_uri = obj.in_reply_to
     post.sensitive = obj.sensitive
+    post.content_warning = content_warning_of(obj)
     if obj.updated is not None:
         post.updated_at = obj.updated
+
+
+def checked_warning(text: str | None) -> str | None:
+    """A content warning a member writes: None when blank; Invalid when too long."""
+    warning = (text or "").strip()
+    if len(warning) > MAX_CONTENT_WARNING:
+        raise Invalid(f"a content warning is at most {MAX_CONTENT_WARNING} characters")
+    return warning or None
+
+
+def content_warning_of(obj: WireObject) -> str | None:
+    """A post's content warning as plain text: a Note's `summary` (Mastodon's), and a thread's
+    only when it is marked sensitive (elsewhere an article's summary is its excerpt)."""
+    if not obj.summary or (obj.type != "Note" and not obj.sensitive):
+        return None
+    return html_to_plain(obj.summary)[:MAX_CONTENT_WARNING].strip() or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +261,7 @@ class Draft:
     title: str | None = None
     in_reply_to: str | None = None
     updated: datetime | None = None
+    content_warning: str | None = None
 
 
 def note_of(
@@ -268,6 +290,7 @@ def note_of(
         public=not members_only,
         followers=followers,
         mentioned=mentioned,
+        content_warning=draft.content_warning,
     )
 
 

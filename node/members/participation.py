@@ -21,7 +21,7 @@ from node.actors import integrity
 from node.actors.remote import remote_actor, resolve_handle
 from node.groups import anonymous_posts, groups, membership
 from node.groups.groups import GroupInfo
-from node.groups.posts import Draft, mark_deleted, note_of, post_at
+from node.groups.posts import Draft, checked_warning, mark_deleted, note_of, post_at
 from node.groups.rules import current_rules
 from node.inbound import posts as inbound_posts
 from node.members.accounts import AccountInfo
@@ -172,6 +172,7 @@ async def publish(
     in_reply_to: str | None = None,
     anonymous: bool = False,
     professional_note: bool = False,
+    content_warning: str | None = None,
 ) -> str:
     """Post (or reply) into a group as a member; returns the post's id. An anonymous post
     (groups of this node only) shows the group as its author. A professional's note (the
@@ -181,18 +182,26 @@ async def publish(
     if professional_note and (anonymous or in_reply_to is None):
         raise Invalid("a professional's note is a reply under the professional's own name")
     title = title.strip() if title else None
+    warning = checked_warning(content_warning)
     author = node.urls.person(account.username)
     to = await _destination(node, client, group_uri)
     if anonymous:
         if to.local is None:
             raise Invalid("anonymous posts are possible in groups of this node only")
         return await anonymous_posts.publish(
-            node, client, to.local, account, text, title=title, in_reply_to=in_reply_to
+            node,
+            client,
+            to.local,
+            account,
+            text,
+            title=title,
+            in_reply_to=in_reply_to,
+            content_warning=warning,
         )
     if to.local is None:
         await _check_remote_group(node, group_uri, author, in_reply_to)
     now = node.clock()
-    draft = Draft(node.urls.post(node.token()), text, now, title, in_reply_to)
+    draft = Draft(node.urls.post(node.token()), text, now, title, in_reply_to, None, warning)
     told = await _told_directly(node, client, await _author_of(node, in_reply_to), to)
     note = note_of(node.urls, author, group_uri, draft, to.members_only, _uri(told))
     activity = builders.create(node.urls.activity(node.token()), author, note)
@@ -236,6 +245,8 @@ async def _store_own(
                 kind=PostKind.PAGE if note["type"] == "Page" else PostKind.NOTE,
                 title=note.get("name"),
                 content_html=note["content"],
+                sensitive=note.get("sensitive") is True,
+                content_warning=note.get("summary"),
                 visibility=visibility,
                 local=True,
                 professional_note=note.get("professionalNote") is True,
@@ -336,15 +347,22 @@ async def edit(
     text: str,
     *,
     title: str | None = None,
+    content_warning: str | None = None,
 ) -> None:
+    """New words for a member's own post; its title and content warning stay unless given
+    (an empty content warning takes it off)."""
     post = await _own_post(node, account, post_uri)
+    warning = post.content_warning if content_warning is None else checked_warning(content_warning)
     assert post.group_uri is not None
     to = await _destination(node, client, post.group_uri)
     if post.anonymous and to.local is not None:
-        await anonymous_posts.edit(node, client, to.local, post, text, title=title)
+        await anonymous_posts.edit(
+            node, client, to.local, post, text, title=title, content_warning=warning
+        )
         return
     now = node.clock()
-    draft = Draft(post.uri, text, post.published, title or post.title, post.in_reply_to_uri, now)
+    title = title or post.title
+    draft = Draft(post.uri, text, post.published, title, post.in_reply_to_uri, now, warning)
     author = node.urls.person(account.username)
     told = await _told_directly(node, client, await _author_of(node, post.in_reply_to_uri), to)
     note = note_of(node.urls, author, post.group_uri, draft, to.members_only, _uri(told))
@@ -352,6 +370,7 @@ async def edit(
         row = await session.get(Post, post.id)
         assert row is not None
         row.content_html, row.title, row.updated_at = note["content"], note.get("name"), now
+        row.content_warning, row.sensitive = warning, warning is not None
     update = builders.update(node.urls.activity(node.token()), author, note)
     await _send(node, client, account, to, update, _visibility(post), told)
 

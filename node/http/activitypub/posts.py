@@ -53,6 +53,7 @@ async def post(request: web.Request) -> web.StreamResponse:
         updated=iso8601(found.updated_at) if found.updated_at else None,
         public=not members_only,
         followers=node.urls.followers(found.group_uri if members_only else author),
+        content_warning=found.content_warning,
     )
     if found.professional_note:  # served as it was sent: marked, with the term's context
         context = note_context(cove_context(node.urls.vocabulary()))

@@ -86,6 +86,7 @@ class Post(SQLModel, table=True):
     content_html: str = Field(sa_type=sa.Text)
     visibility: Visibility = Field(sa_type=enum_type(Visibility, "visibility"))
     sensitive: bool = False
+    content_warning: str | None = Field(default=None, max_length=500)  # Mastodon's summary
     anonymous: bool = False
     local: bool
     # What the post attaches, as links ({type, url, media_type, name}); never fetched here,
