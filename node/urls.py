@@ -69,6 +69,10 @@ class Urls:
     def post(self, token: str) -> str:
         return f"{self.base}/posts/{token}"
 
+    def thread(self, group_name: str, post_id: int) -> str:
+        """The page of a post in a group here, with the replies beneath it."""
+        return f"{self.base}/g/{group_name}/t/{post_id}"
+
     @staticmethod
     def inbox(actor_id: str) -> str:
         return f"{actor_id}/inbox"

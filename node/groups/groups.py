@@ -212,6 +212,14 @@ async def has_member_on(session: AsyncSession, group_id: int, host: str) -> bool
     return any(urlsplit(uri).netloc.lower() == host for uri in found.all())
 
 
+async def is_member(session: AsyncSession, group_id: int, actor_uri: str) -> bool:
+    """Whether this actor is an accepted member of the group."""
+    found = await session.exec(
+        select(Membership.id).where(*_accepted(group_id), Membership.actor_uri == actor_uri)  # type: ignore[arg-type]
+    )
+    return found.first() is not None
+
+
 async def hides_modlog_names(session: AsyncSession, group_id: int) -> bool:
     """Lemmy's hide_modlog_mod_names: the public log names no moderator."""
     group = await session.get(CommunityGroup, group_id)

@@ -16,7 +16,7 @@ from federation.errors import Invalid, NotFound
 from federation.httpsig.inbound import authority_of
 from federation.vocabulary import iso8601
 from federation.wire import WireObject
-from node.groups.groups import GroupInfo, has_member_on
+from node.groups.groups import GroupInfo, has_member_on, is_member
 from node.runtime import Node
 from node.store.states import PostKind, PostState, Visibility, advance
 from node.store.tables import Post
@@ -46,9 +46,10 @@ class PostInfo:
     gone_at: datetime | None = None  # deleted, or removed (kept for the moderators)
     professional_note: bool = False
     held: bool = False  # waiting for a moderator (crisis hold): shown to no one yet
+    id: int | None = None  # its row here (the pages' links use it)
 
 
-def _info(post: Post) -> PostInfo:
+def info_of(post: Post) -> PostInfo:
     return PostInfo(
         uri=post.uri,
         author_uri=post.author_uri,
@@ -68,21 +69,29 @@ def _info(post: Post) -> PostInfo:
         gone_at=post.deleted_at or post.removed_at,
         professional_note=post.professional_note,
         held=post.state == PostState.HELD,
+        id=post.id,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """Who asks to see posts: nobody known (a browser, an unsigned fetch), or the actor that
-    signed the fetch, seen through its server (its host as a Host header names it)."""
+    """Who asks to see posts: nobody known (a browser, an unsigned fetch), the actor that
+    signed the fetch, seen through its server (its host as a Host header names it), or a
+    member here signed in to the pages (`person`: seen as themselves, not as a server)."""
 
     actor: str | None = None
     signer_host: str | None = None
+    person: bool = False
 
     @classmethod
     def signed_by(cls, actor: str | None) -> Viewer:
         """The viewer a fetch signed by `actor` (None: not signed) shows."""
         return cls(actor, authority_of(actor)) if actor is not None else NOBODY
+
+    @classmethod
+    def signed_in(cls, actor: str) -> Viewer:
+        """A member of this node reading the pages: they see what they themselves may."""
+        return cls(actor, None, person=True)
 
 
 NOBODY = Viewer()
@@ -135,13 +144,16 @@ class Visible:
         return LISTED_TO_MEMBERS if await self._has_member(group.id) else ()
 
     async def _has_member(self, group_id: int) -> bool:
-        """Whether the viewer's server has an accepted member of a group here (asked once)."""
-        host = self.viewer.signer_host
-        if host is None:
-            return False
+        """Whether the viewer's server has an accepted member of a group here, or, for a
+        person signed in here, whether they are one (asked once)."""
+        host, actor = self.viewer.signer_host, self.viewer.actor
         if group_id not in self._member_server:
             async with self.node.store.session() as session:
-                self._member_server[group_id] = await has_member_on(session, group_id, host)
+                if self.viewer.person and actor is not None:
+                    member = await is_member(session, group_id, actor)
+                else:
+                    member = host is not None and await has_member_on(session, group_id, host)
+                self._member_server[group_id] = member
         return self._member_server[group_id]
 
     async def featured(self, group: GroupInfo) -> list[PostInfo]:
@@ -150,11 +162,11 @@ class Visible:
         async with self.node.store.session() as session:
             return await featured_posts(session, group.id, shown)
 
-    async def threads(self, group: GroupInfo) -> list[PostInfo]:
+    async def threads(self, group: GroupInfo, limit: int = 20, skip: int = 0) -> list[PostInfo]:
         """The group's newest top-level posts this viewer may see, for its page."""
         shown = await self.listed_in(group)
         async with self.node.store.session() as session:
-            return await recent_threads(session, group.id, shown)
+            return await recent_threads(session, group.id, shown, limit, skip)
 
 
 async def served_post(node: Node, uri: str) -> PostInfo:
@@ -164,7 +176,7 @@ async def served_post(node: Node, uri: str) -> PostInfo:
         found = await post_at(session, uri)
     if found is None or found.visibility == Visibility.DIRECT or found.group_uri is None:
         raise NotFound("no such post")
-    return _info(found)
+    return info_of(found)
 
 
 async def post_at(session: AsyncSession, uri: str) -> Post | None:
@@ -188,20 +200,25 @@ async def featured_posts(
         .where(*_shown(group_id, visibilities), col(Post.pinned_at).is_not(None))  # type: ignore[arg-type]
         .order_by(col(Post.pinned_at).desc())
     )
-    return [_info(p) for p in found.all()]
+    return [info_of(p) for p in found.all()]
 
 
 async def recent_threads(
-    session: AsyncSession, group_id: int, visibilities: tuple[Visibility, ...], limit: int = 20
+    session: AsyncSession,
+    group_id: int,
+    visibilities: tuple[Visibility, ...],
+    limit: int = 20,
+    skip: int = 0,
 ) -> list[PostInfo]:
-    """The newest top-level posts of a group, for its page."""
+    """The newest top-level posts of a group, for its page (`skip` the newest so many)."""
     found = await session.exec(
         select(Post)
         .where(*_shown(group_id, visibilities), col(Post.in_reply_to_uri).is_(None))  # type: ignore[arg-type]
-        .order_by(col(Post.published).desc())
+        .order_by(col(Post.published).desc(), col(Post.id).desc())
+        .offset(skip)
         .limit(limit)
     )
-    return [_info(p) for p in found.all()]
+    return [info_of(p) for p in found.all()]
 
 
 MAX_ATTACHMENTS = 20

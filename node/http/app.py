@@ -28,7 +28,7 @@ from node.http.api import (
     suspensions,
 )
 from node.http.errors import error_middleware
-from node.http.pages import help, static_files
+from node.http.pages import help, static_files, thread
 from node.http.pages.templating import Templates
 from node.http.pages.visitors import visitor_middleware
 from node.http.state import (
@@ -130,6 +130,7 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         # Pages for people in browsers (the actors' pages answer at the actors' own URLs).
         help.routes,
         static_files.routes,
+        thread.routes,
         # The JSON APIs, one module a resource, as schemas/openapi/cove-api.json describes them.
         reports.routes,
         notifications.routes,

@@ -33,6 +33,7 @@ class Site:
     block_ids: list[str] = field(default_factory=list)
     allow_ids: list[str] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
+    thread_paths: list[str] = field(default_factory=list)  # /g/{name}/t/{id} of posts made
 
     @property
     def post_urls(self) -> list[str]:
@@ -94,6 +95,11 @@ def rules(site: Site) -> dict[str, list[str]]:
         "/u/{name}/following": _paged(_each(site.people, "/u/{name}/following")),
         "/posts/{token}": [f"/posts/{t}" for t in site.post_tokens],
         "/ns": ["/ns"],
+        "/help": ["/help", "/help?country=US", "/help?country=ZZZ"],
+        "/static/{name}": ["/static/cove.css", "/static/nothing.js"],
+        "/g/{name}/t/{post_id}": [
+            p for path in site.thread_paths for p in (path, f"{path}?page=2")
+        ],
         "/api/v1/admin/reports": ["/api/v1/admin/reports", "/api/v1/admin/reports?resolved=true"],
         "/api/v1/admin/reports/{id}": [f"/api/v1/admin/reports/{i}" for i in site.report_ids],
         f"{cove}/reports/mine": [f"{cove}/reports/mine"],

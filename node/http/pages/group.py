@@ -6,23 +6,33 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.groups import groups, posts
+from node.groups.bylines import bylines
 from node.groups.profile import group_profile
 from node.http.pages.modlog import modlog_line
-from node.http.pages.render import render
+from node.http.pages.render import page_number, render, visitor_of
+from node.http.pages.visitors import viewer_of
 from node.http.state import NODE
 from node.text import plain_to_html
 
 MODLOG_ON_PAGE = 10
+THREADS_PER_PAGE = 20
 
 
 async def group_page(request: web.Request, name: str) -> web.Response:
     node = request.app[NODE]
     group = await groups.group_named(node, name)
     profile = await group_profile(node, group, MODLOG_ON_PAGE)
-    # A browser carries no server's signature: it sees what anyone may.
-    shown = posts.visible_to(node, posts.NOBODY)
+    # A browser carries no server's signature: it sees what anyone may, or what the member
+    # signed in may.
+    shown = posts.visible_to(node, viewer_of(visitor_of(request), node.urls))
+    listed = await shown.listed_in(group)
     group_uri = node.urls.group(group.name)
     hide = profile.hide_modlog_names
+    page = page_number(request.query.get("page"))
+    found = await shown.threads(group, THREADS_PER_PAGE + 1, (page - 1) * THREADS_PER_PAGE)
+    threads = found[:THREADS_PER_PAGE]
+    pinned = await shown.featured(group) if page == 1 else []
+    here = node.urls.group(group.name)
     return render(
         request,
         "group.html",
@@ -30,9 +40,14 @@ async def group_page(request: web.Request, name: str) -> web.Response:
         summary_html=plain_to_html(group.summary),
         posting_policy=group.posting_policy.value,
         members_only=group.members_only,
+        shows_posts=bool(listed),
         follower_count=profile.follower_count,
-        pinned=await shown.featured(group),
-        threads=await shown.threads(group),
+        pinned=pinned,
+        threads=threads,
+        links={p.uri: node.urls.thread(group.name, p.id or 0) for p in [*pinned, *threads]},
+        bylines=await bylines(node, [*pinned, *threads]),
+        older_url=f"{here}?page={page + 1}" if len(found) > THREADS_PER_PAGE else None,
+        newer_url=(f"{here}?page={page - 1}" if page > 2 else here) if page > 1 else None,
         moderators=profile.moderators,
         rules=profile.rules,
         modlog=[modlog_line(e, group_uri, hide_names=hide) for e in profile.modlog],

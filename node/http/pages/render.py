@@ -64,5 +64,10 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def page_number(text: str | None) -> int:
+    """A ?page= number as given, from 1 (anything else: the first page)."""
+    return max(1, int(text)) if text and text.isdigit() and len(text) < 6 else 1
+
+
 def render_error(request: web.Request, status: int, reason: str) -> web.Response:
     return render(request, "error.html", status=status, status_code=status, reason=reason)

@@ -13,8 +13,10 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from federation.errors import Refused
+from node.groups.posts import NOBODY, Viewer
 from node.http.pages import languages
 from node.members.accounts import AccountInfo
+from node.urls import Urls
 
 SESSION_COOKIE = "cove_session"
 FORM_COOKIE = "cove_form"
@@ -100,3 +102,10 @@ def visitor_middleware(
         return response
 
     return middleware
+
+
+def viewer_of(visitor: Visitor, urls: Urls) -> Viewer:
+    """Whose eyes `visible_to` sees through: the member signed in, or nobody known."""
+    if visitor.account is None:
+        return NOBODY
+    return Viewer.signed_in(urls.person(visitor.account.username))

@@ -1,0 +1,42 @@
+"""A thread's page: its first post and the replies beneath it, a page of replies at a time,
+as the visitor may see them."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from node.groups import threads
+from node.groups.bylines import bylines
+from node.http.pages.render import page_number, render, visitor_of
+from node.http.pages.visitors import viewer_of
+from node.http.state import NODE
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/g/{name}/t/{post_id:[0-9]{1,18}}")
+async def thread_page(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    visitor = visitor_of(request)
+    page = page_number(request.query.get("page"))
+    found = await threads.thread(
+        node,
+        viewer_of(visitor, node.urls),
+        request.match_info["name"],
+        int(request.match_info["post_id"]),
+        page,
+    )
+    here = node.urls.thread(found.group.name, found.post.id or 0)
+    return render(
+        request,
+        "thread.html",
+        group=found.group,
+        group_url=node.urls.group(found.group.name),
+        post=found.post,
+        replies=found.replies,
+        bylines=await bylines(node, [found.post, *found.replies]),
+        answered=found.answered,
+        newer_url=f"{here}?page={page + 1}" if found.more else None,
+        older_url=(f"{here}?page={page - 1}" if page > 2 else here) if page > 1 else None,
+        page_number=page,
+    )
