@@ -18,7 +18,7 @@ from node.members.mail import Mailer, MailNotSent, approved_mail
 from node.members.notifications import NotificationKind, notify_staff
 from node.moderators.roles import Acting, require_node_moderator
 from node.runtime import Node
-from node.store.states import TRANSITIONS, AccountState, advance
+from node.store.states import AccountState, advance
 from node.store.tables import Account, LocalActor
 
 log = logging.getLogger(__name__)
@@ -40,11 +40,21 @@ def sign_in_link(node: Node) -> str:
     return f"{node.urls.base}/auth/sign-in"
 
 
-def _move(account: Account, username: str, target: AccountState) -> None:
-    """Move an account along the transitions, or say (as a conflict) why it cannot."""
+# Which states each staff action moves an account from (the moves themselves are checked
+# against AccountState's transitions by `advance`).
+APPROVABLE = frozenset({AccountState.AWAITING_APPROVAL, AccountState.REJECTED})
+REJECTABLE = frozenset({AccountState.UNCONFIRMED, AccountState.AWAITING_APPROVAL})
+SUSPENDABLE = frozenset({AccountState.ACTIVE})
+RESTORABLE = frozenset({AccountState.SUSPENDED})
+
+
+def _move(
+    account: Account, username: str, target: AccountState, sources: frozenset[AccountState]
+) -> None:
+    """Move an account by a staff action, or say (as a conflict) why it cannot."""
     if account.state == target:
         raise Conflict(f"{username} is {target.value.replace('_', ' ')} already")
-    if target not in TRANSITIONS[AccountState][account.state]:
+    if account.state not in sources:
         if account.state == AccountState.UNCONFIRMED:
             raise Conflict(
                 f"{username} has not confirmed their email yet (`cove account confirm"
@@ -95,7 +105,7 @@ async def approve_account(
     require_node_moderator(acting)
     async with node.store.transaction() as session:
         account, info = await account_row(session, username)
-        _move(account, info.username, AccountState.ACTIVE)
+        _move(account, info.username, AccountState.ACTIVE, APPROVABLE)
         address = account.email
     log.info("event=account_approved account=%s by=%s", info.username, acting.name)
     if mailer is not None and address:
@@ -108,32 +118,39 @@ async def approve_account(
 
 async def reject_account(node: Node, acting: Acting, username: str) -> AccountInfo:
     require_node_moderator(acting)
-    return await _staff_move(node, acting, username, AccountState.REJECTED, "rejected")
+    return await _staff_move(node, acting, username, AccountState.REJECTED, REJECTABLE)
 
 
 async def suspend_account(node: Node, acting: Acting, username: str) -> AccountInfo:
     """Stop a member of this node: they cannot sign in on the web, and their web sessions
     end at once (session_for reads the state on every request)."""
     require_node_moderator(acting)
-    return await _staff_move(node, acting, username, AccountState.SUSPENDED, "suspended")
+    return await _staff_move(node, acting, username, AccountState.SUSPENDED, SUSPENDABLE)
 
 
 async def unsuspend_account(node: Node, acting: Acting, username: str) -> AccountInfo:
     require_node_moderator(acting)
-    async with node.store.session() as session:
-        account, info = await account_row(session, username)
-    if account.state != AccountState.SUSPENDED:
-        raise Conflict(f"{info.username} is not suspended")
-    return await _staff_move(node, acting, username, AccountState.ACTIVE, "unsuspended")
+    return await _staff_move(node, acting, username, AccountState.ACTIVE, RESTORABLE)
 
 
 async def _staff_move(
-    node: Node, acting: Acting, username: str, target: AccountState, event: str
+    node: Node,
+    acting: Acting,
+    username: str,
+    target: AccountState,
+    sources: frozenset[AccountState],
 ) -> AccountInfo:
     async with node.store.transaction() as session:
         account, info = await account_row(session, username)
-        _move(account, info.username, target)
-    log.info("event=account_%s account=%s by=%s", event, info.username, acting.name)
+        was = account.state
+        _move(account, info.username, target, sources)
+    log.info(
+        "event=account_state account=%s from=%s to=%s by=%s",
+        info.username,
+        was,
+        target,
+        acting.name,
+    )
     return await _reread(node, info.id)
 
 
