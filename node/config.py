@@ -17,6 +17,23 @@ from urllib.parse import urlsplit
 from federation.errors import Invalid
 from moderation.crisis.places import country_problem, language_problem
 from moderation.domains import FederationMode
+from node.config_sections import (
+    BlocklistSettings,
+    Config,
+    CrisisSettings,
+    DatabaseSettings,
+    FederationSettings,
+    HttpSettings,
+    InboxSettings,
+    LogSettings,
+    MailSettings,
+    NodeSettings,
+    PasswordSettings,
+    PrivacySettings,
+    RegistrationSettings,
+)
+
+__all__ = ["SETTINGS", "Config", "ConfigError", "DatabaseSettings", "load_config"]
 
 ENV_PREFIX = "COVE_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -114,6 +131,13 @@ _check_days = _within(1, 3650, "must be from 1 to 3650 days")
 _check_minutes = _within(1, 1440, "must be from 1 to 1440 minutes")
 
 
+def _check_address(value: str) -> str | None:
+    if value == "":
+        return None  # required only once mail.host is set
+    local, at, domain = value.rpartition("@")
+    return None if at and local and "." in domain and " " not in value else "must be an address"
+
+
 def _check_country(value: str) -> str | None:
     return None if value == "" else country_problem(value)  # "": resources for anywhere only
 
@@ -159,108 +183,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crisis", "worried_per_reporter", int, 3, _check_threshold),
     Setting("crisis", "worried_per_target", int, 5, _check_threshold),
     Setting("log", "level", str, "info", _check_log_level),
+    Setting("registrations", "mode", str, "approval", _one_of("open", "approval", "closed")),
+    Setting("registrations", "session_days", int, 30, _check_days),
+    Setting("registrations", "staff_two_factor", bool, False),
+    Setting("mail", "host", str, ""),
+    Setting("mail", "port", int, 587, _check_port),
+    Setting("mail", "from_address", str, "", _check_address),
+    Setting("mail", "username", str, ""),
+    Setting("mail", "password", str, ""),
+    Setting("mail", "tls", str, "starttls", _one_of("none", "starttls", "tls")),
+    Setting("mail", "timeout", int, 30, _check_timeout),
+    Setting("passwords", "time_cost", int, 3, _within(1, 20, "must be from 1 to 20")),
+    Setting(
+        "passwords",
+        "memory_kib",
+        int,
+        65536,
+        _within(8, 4 * 1024 * 1024, "must be from 8 to 4194304 (KiB)"),
+    ),
+    Setting("passwords", "parallelism", int, 4, _within(1, 64, "must be from 1 to 64")),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class NodeSettings:
-    base_url: str
-    name: str
-    description: str
-    data_dir: Path
-
-    @property
-    def domain(self) -> str:
-        """host[:port] as it appears in acct: handles."""
-        return urlsplit(self.base_url).netloc.lower()
-
-
-@dataclass(frozen=True, slots=True)
-class HttpSettings:
-    host: str
-    port: int
-
-
-@dataclass(frozen=True, slots=True)
-class DatabaseSettings:
-    url: str
-    pool_size: int
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.url.startswith("sqlite")
-
-
-@dataclass(frozen=True, slots=True)
-class PrivacySettings:
-    expose_followers: bool
-
-
-@dataclass(frozen=True, slots=True)
-class FederationSettings:
-    allow_private_addresses: bool
-    authorized_fetch: bool
-    connect_timeout: int
-    read_timeout: int
-    request_timeout: int  # a whole request, answer included, however slowly it comes
-    mode: FederationMode
-    expose_blocklist: bool
-
-
-@dataclass(frozen=True, slots=True)
-class InboxSettings:
-    """What one sender may put into the inboxes (each process counts on its own), and how
-    long received activities keep their bodies once applied."""
-
-    max_body_kb: int
-    actor_per_minute: int  # activities from one actor
-    host_per_minute: int  # activities from all the actors of one server
-    host_pending: int  # received from one server and not yet applied
-    keep_received_days: int
-
-
-@dataclass(frozen=True, slots=True)
-class BlocklistSettings:
-    """How subscribed blocklists merge (as FediBlockHole merges) and how often they sync."""
-
-    merge: str  # "max": the strictest source wins; "min": the mildest
-    threshold: int  # how many sources (or what percentage of them) must list a domain
-    threshold_type: str  # "count" or "pct"
-    sync_minutes: int
-
-
-@dataclass(frozen=True, slots=True)
-class CrisisSettings:
-    """Crisis care: when an acute item nobody took up goes further, how long assessments are
-    kept, the language and country of care messages when a person's are unknown, and how many
-    "worried about someone" reports a day count (from one reporter, about one person)."""
-
-    escalate_after_minutes: int  # then every moderator of the group; as long again, staff
-    keep_days: int  # assessments are purged after this many days
-    second_stage: bool  # the shipped model may raise what the lists read (off by default)
-    default_language: str
-    default_country: str | None  # None: resources for anywhere ("*") only
-    worried_per_reporter: int
-    worried_per_target: int
-
-
-@dataclass(frozen=True, slots=True)
-class LogSettings:
-    level: str
-
-
-@dataclass(frozen=True, slots=True)
-class Config:
-    node: NodeSettings
-    http: HttpSettings
-    database: DatabaseSettings
-    privacy: PrivacySettings
-    federation: FederationSettings
-    inbox: InboxSettings
-    blocklists: BlocklistSettings
-    crisis: CrisisSettings
-    log: LogSettings
-    source: Path | None  # the file it came from, if any
 
 
 def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
@@ -401,8 +343,34 @@ def _build(values: Mapping[str, Any], base_dir: Path, source: Path | None) -> Co
             worried_per_target=get("crisis.worried_per_target"),
         ),
         log=LogSettings(level=get("log.level")),
+        registrations=RegistrationSettings(
+            mode=get("registrations.mode"),
+            session_days=get("registrations.session_days"),
+            staff_two_factor=get("registrations.staff_two_factor"),
+        ),
+        mail=_mail(get),
+        passwords=PasswordSettings(
+            time_cost=get("passwords.time_cost"),
+            memory_kib=get("passwords.memory_kib"),
+            parallelism=get("passwords.parallelism"),
+        ),
         source=source,
     )
+
+
+def _mail(get: Callable[[str], Any]) -> MailSettings:
+    mail = MailSettings(
+        host=get("mail.host").strip(),
+        port=get("mail.port"),
+        from_address=get("mail.from_address"),
+        username=get("mail.username"),
+        password=get("mail.password"),
+        tls=get("mail.tls"),
+        timeout=get("mail.timeout"),
+    )
+    if mail.configured and not mail.from_address:
+        raise ConfigError("mail.from_address: must be set when mail.host is (the sender of mail)")
+    return mail
 
 
 def _local_base_url(http: HttpSettings) -> str:

@@ -1,5 +1,5 @@
 """What every part of a running node shares: config, store, URLs, and the injected clock, key
-generator and id source (so tests control time, CPU-heavy work and randomness)."""
+generator, id source and mailer (so tests control time, CPU-heavy work, randomness and mail)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from federation.keys import KeyPair, generate_rsa_keypair
 from node.config import Config
 from node.domain_policy.cache import PolicyCache
+from node.members.mail import Mailer, mailer_from_settings
 from node.store.db import Store, open_store
 from node.urls import Urls
 
@@ -47,13 +48,15 @@ class Node:
     clock: Clock = utc_now
     keygen: KeyGenerator = generate_key_in_executor
     token: TokenSource = random_token
+    mailer: Mailer | None = None  # None: no mail server is configured
 
 
 def open_node(config: Config, clock: Clock = utc_now) -> Node:
     store = open_store(config.database)
     urls = Urls(config.node.base_url)
     policy = PolicyCache(store, config.federation.mode, urls.domain)
-    return Node(config=config, store=store, urls=urls, policy=policy, clock=clock)
+    mailer = mailer_from_settings(config.mail)
+    return Node(config=config, store=store, urls=urls, policy=policy, clock=clock, mailer=mailer)
 
 
 def federation_client(node: Node) -> FederationClient:

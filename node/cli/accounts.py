@@ -1,11 +1,16 @@
-"""The `cove account` and `cove token` commands: local accounts, their node roles, and the API
-bearer tokens issued to them."""
+"""The `cove account` and `cove token` commands: local accounts, their node roles, passwords
+and sign-up requests, and the API bearer tokens issued to them. A password is read from a
+prompt that does not echo, or from standard input: never from the command line, which shells
+keep in their history."""
 
 from __future__ import annotations
 
+import getpass
+import sys
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from federation.errors import Invalid
 from moderation.roles import AccountRole
 from node.cli.console import Invocation, Parser, acting_option, emit, local_handle, table, with_node
 
@@ -14,7 +19,8 @@ if TYPE_CHECKING:
     from node.runtime import Node
 
 
-def add_commands(commands: Any, common: Parser) -> None:
+def add_commands(commands: Any, common: Parser) -> Any:
+    """Adds `cove account` and `cove token`; returns the account family (others add to it)."""
     account = commands.add_parser("account", help="local accounts").add_subparsers(
         dest="account_command", metavar="COMMAND", parser_class=Parser
     )
@@ -28,10 +34,28 @@ def add_commands(commands: Any, common: Parser) -> None:
         help="node role (default: member)",
     )
     acreate.add_argument("--display-name", help="the name shown to others")
+    acreate.add_argument("--email", help="their email address (for password resets)")
+    given = acreate.add_mutually_exclusive_group()
+    given.add_argument(
+        "--ask-password", action="store_true", help="ask for a password (for web sign-in)"
+    )
+    password_stdin_option(given)
     acreate.set_defaults(run=cmd_account_create)
     account.add_parser("list", parents=[common], help="list local accounts").set_defaults(
         run=cmd_account_list
     )
+    apassword = account.add_parser("password", parents=[common], help="set a new password")
+    apassword.add_argument("name")
+    password_stdin_option(apassword)
+    apassword.set_defaults(run=cmd_account_password)
+    requests = account.add_parser("requests", parents=[common], help="sign-ups awaiting approval")
+    acting_option(requests)
+    requests.set_defaults(run=cmd_account_requests)
+    for verb, helptext in STAFF_MOVES.items():
+        move = account.add_parser(verb, parents=[common], help=helptext)
+        move.add_argument("name")
+        acting_option(move)
+        move.set_defaults(run=cmd_account_move, verb=verb)
 
     token = commands.add_parser("token", help="API bearer tokens").add_subparsers(
         dest="token_command", metavar="COMMAND", parser_class=Parser
@@ -45,22 +69,128 @@ def add_commands(commands: Any, common: Parser) -> None:
     tcreate.add_argument("--name", default="", help="what the token is for")
     acting_option(tcreate)
     tcreate.set_defaults(run=cmd_token_create)
+    return account
+
+
+STAFF_MOVES = {
+    "confirm": "confirm a sign-up's email for them (when the node cannot send mail)",
+    "approve": "let a sign-up awaiting approval in",
+    "reject": "turn a sign-up down",
+    "suspend": "stop an account (no web sign-in)",
+    "unsuspend": "let a suspended account back in",
+}
+
+
+def password_stdin_option(parser: Any) -> None:
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
+
+
+def read_password(from_stdin: bool) -> str:
+    """A new password from standard input's first line, or typed twice at a prompt that does
+    not echo it; its length is checked before anything else is done."""
+    from node.members.passwords import check_length
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise Invalid("no password on standard input")
+        return check_length(password)
+    if not sys.stdin.isatty():
+        raise Invalid("there is no terminal to ask for the password: use --password-stdin")
+    password = check_length(getpass.getpass("New password: "))
+    if getpass.getpass("The same again: ") != password:
+        raise Invalid("the two passwords differ: nothing was changed")
+    return password
 
 
 async def cmd_account_create(inv: Invocation) -> None:
     from node.members import accounts
+    from node.members.passwords import hash_password
+
+    a = inv.args
+    role = accounts.parse_role(a.role)
+    asked = a.ask_password or a.password_stdin
+    password = read_password(a.password_stdin) if asked else None
 
     async def work(node: Node) -> None:
+        hashed = await hash_password(node, password) if password is not None else None
         account = await accounts.create_account(
             node,
-            inv.args.name,
-            role=accounts.parse_role(inv.args.role),
-            display_name=inv.args.display_name,
+            a.name,
+            role=role,
+            display_name=a.display_name,
+            email=a.email,
+            password_hash=hashed,
         )
         emit(
             inv,
             _account_data(node, account),
             f"created {account.role.value} account {local_handle(node, account.username)}",
+        )
+
+    await with_node(inv, work)
+
+
+async def cmd_account_password(inv: Invocation) -> None:
+    from node.members.accounts import get_account_by_name
+    from node.members.passwords import set_password
+
+    password = read_password(inv.args.password_stdin)
+
+    async def work(node: Node) -> None:
+        account = await get_account_by_name(node, inv.args.name)
+        await set_password(node, account.id, password)
+        emit(
+            inv,
+            {"account": account.username, "password_set": True},
+            f"new password set for {account.username}; their web sessions have ended",
+        )
+
+    await with_node(inv, work)
+
+
+async def cmd_account_move(inv: Invocation) -> None:
+    from node.members import approvals
+    from node.moderators.roles import acting_as
+
+    a = inv.args
+    moves = {
+        "confirm": approvals.confirm_account,
+        "reject": approvals.reject_account,
+        "suspend": approvals.suspend_account,
+        "unsuspend": approvals.unsuspend_account,
+    }
+
+    async def work(node: Node) -> None:
+        acting = await acting_as(node, a.as_account)
+        if a.verb == "approve":
+            account = await approvals.approve_account(node, acting, a.name, node.mailer)
+        else:
+            account = await moves[a.verb](node, acting, a.name)
+        state = account.state.value.replace("_", " ")
+        emit(inv, _account_data(node, account), f"{account.username} is now {state}")
+
+    await with_node(inv, work)
+
+
+async def cmd_account_requests(inv: Invocation) -> None:
+    from node.members.approvals import account_requests
+    from node.moderators.roles import acting_as
+
+    async def work(node: Node) -> None:
+        found = await account_requests(node, await acting_as(node, inv.args.as_account))
+        rows = [
+            [r.username, r.email or "", r.created_at.strftime("%Y-%m-%d"), r.reason or ""]
+            for r in found
+        ]
+        emit(
+            inv,
+            [asdict(r) for r in found],
+            table(["USERNAME", "EMAIL", "SIGNED UP", "REASON"], rows),
         )
 
     await with_node(inv, work)

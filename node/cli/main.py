@@ -33,6 +33,7 @@ from node.cli import (
     safety,
     safety_resources,
     serve,
+    sign_in,
     subscriptions,
 )
 from node.cli.console import CliError, Invocation, Parser
@@ -61,7 +62,8 @@ def build_parser() -> Parser:
     member = _family(commands, "member", "act as a local member in groups here or elsewhere")
     members.add_commands(member, common)
     professionals.add_commands(member, group, common)
-    accounts.add_commands(commands, common)
+    account = accounts.add_commands(commands, common)
+    sign_in.add_commands(commands, account, common)
     posts.add_commands(commands, group, common)
     reports.add_commands(commands, common)
     moderators.add_commands(commands, group, common)

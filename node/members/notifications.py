@@ -28,6 +28,7 @@ class NotificationKind(StrEnum):
     CARE = "care"  # a group, or the node, offers crisis lines and kind words
     CRISIS = "crisis"  # someone in a group here may be in crisis: a report to look at now
     WEBHOOK_FAILED = "webhook_failed"  # a crisis webhook could not be reached
+    ACCOUNT_REQUEST = "account_request"  # someone asks to join the node: approve or reject
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,18 @@ async def notify_admins(
     admins = [account_id for account_id in found.all() if account_id is not None]
     notify(session, admins, kind, text, now)
     return len(admins)
+
+
+async def notify_staff(
+    session: AsyncSession, kind: NotificationKind, text: str, now: datetime
+) -> int:
+    """Tell every admin and node moderator; how many were told."""
+    found = await session.exec(
+        select(Account.id).where(col(Account.role).in_([AccountRole.ADMIN, AccountRole.MODERATOR]))
+    )
+    staff = [account_id for account_id in found.all() if account_id is not None]
+    notify(session, staff, kind, text, now)
+    return len(staff)
 
 
 async def notifications(

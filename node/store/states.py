@@ -146,9 +146,37 @@ class CareReason(StrEnum):
     HELD = "held"  # their post waits for a moderator
 
 
+class AccountState(StrEnum):
+    """Where a local account stands: signed up and confirming their email, waiting for node
+    staff, in use, turned down, or suspended by the node."""
+
+    UNCONFIRMED = "unconfirmed"  # signed up; the link mailed to them is not yet followed
+    AWAITING_APPROVAL = "awaiting_approval"  # confirmed, on a node that approves sign-ups
+    ACTIVE = "active"
+    REJECTED = "rejected"  # node staff turned the sign-up down
+    SUSPENDED = "suspended"  # node staff stopped the account
+
+
+class EmailTokenPurpose(StrEnum):
+    """What a single-use link mailed to an account does."""
+
+    CONFIRM = "confirm"  # confirms the address (sign-up)
+    RESET = "reset"  # sets a new password
+
+
 S = TypeVar("S", bound=StrEnum)
 
 TRANSITIONS: Mapping[type[StrEnum], Mapping[StrEnum, frozenset[StrEnum]]] = {
+    AccountState: {
+        # Staff may turn down a sign-up before its email is confirmed (spam), never approve it.
+        AccountState.UNCONFIRMED: frozenset(
+            {AccountState.AWAITING_APPROVAL, AccountState.ACTIVE, AccountState.REJECTED}
+        ),
+        AccountState.AWAITING_APPROVAL: frozenset({AccountState.ACTIVE, AccountState.REJECTED}),
+        AccountState.ACTIVE: frozenset({AccountState.SUSPENDED}),
+        AccountState.REJECTED: frozenset({AccountState.ACTIVE}),  # staff thought again
+        AccountState.SUSPENDED: frozenset({AccountState.ACTIVE}),
+    },
     MembershipState: {
         MembershipState.PENDING: frozenset(
             {MembershipState.ACCEPTED, MembershipState.REJECTED, MembershipState.LEFT}

@@ -25,7 +25,17 @@ from node.store.tables.domain_policy import (
     SourceEntry,
 )
 from node.store.tables.groups import CommunityGroup, Membership, Post, RemoteMembership, RuleSet
-from node.store.tables.members import Account, ApiToken, Notification
+from node.store.tables.members import (
+    Account,
+    ApiToken,
+    EmailToken,
+    Invite,
+    LoginFailure,
+    NodeRule,
+    Notification,
+    RecoveryCode,
+    WebSession,
+)
 from node.store.tables.moderation import Ban, ModLogEntry, Report, ReportEvent
 from node.store.tables.queue import Activity, ChangeCounter, Delivery, PeerServer
 
@@ -50,17 +60,22 @@ __all__ = [
     "DomainBlock",
     "DomainDraft",
     "DomainExclude",
+    "EmailToken",
     "GroupDomainBlock",
     "Instance",
+    "Invite",
     "LocalActor",
+    "LoginFailure",
     "Membership",
     "ModLogEntry",
     "ModeratorDuty",
+    "NodeRule",
     "Notification",
     "PeerServer",
     "PolicyFollower",
     "PolicyPublished",
     "Post",
+    "RecoveryCode",
     "RemoteActor",
     "RemoteMembership",
     "Report",
@@ -68,5 +83,6 @@ __all__ = [
     "RuleSet",
     "SigningKey",
     "SourceEntry",
+    "WebSession",
     "WebhookDelivery",
 ]

@@ -1,4 +1,5 @@
-"""Local members: accounts, their API tokens and their notifications."""
+"""Local members: accounts, their API tokens and their notifications; signing in on the web
+(sessions, failed attempts, mailed links, two-factor recovery codes), invites and node rules."""
 
 from __future__ import annotations
 
@@ -7,9 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from node.store.states import (
-    AccountRole,
-)
+from node.store.states import AccountRole, AccountState, EmailTokenPurpose
 from node.store.tables.columns import enum_type, moment
 
 
@@ -27,6 +26,25 @@ class Account(SQLModel, table=True):
     discoverable: bool = False
     # The member asked not to be sent care messages.
     care_opt_out: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # Accounts made before web sign-up existed are in use (the migration's default).
+    state: AccountState = Field(
+        default=AccountState.ACTIVE,
+        sa_type=enum_type(AccountState, "account_state"),
+        sa_column_kwargs={"server_default": "active"},
+    )
+    # Only admins ever see it. `email_key` is its case-folded form: one account per address.
+    email: str | None = Field(default=None, max_length=320)
+    email_key: str | None = Field(default=None, max_length=320, unique=True)
+    email_confirmed_at: datetime | None = moment(nullable=True)
+    password_hash: str | None = Field(default=None, max_length=255)  # None: no web sign-in
+    # Set at sign-up: staff approve the account once its email is confirmed.
+    approval_required: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    sign_up_reason: str | None = Field(default=None, sa_type=sa.Text)
+    language: str | None = Field(default=None, max_length=16)
+    rules_version: int | None = None  # the version of the node's rules they agreed to
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled_at: datetime | None = moment(nullable=True)  # None: begun, not confirmed
+    totp_last_step: int | None = None  # the last code's time step: a code works once
     created_at: datetime = moment()
 
 
@@ -61,3 +79,90 @@ class Notification(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text)
     read_at: datetime | None = moment(nullable=True)
     created_at: datetime = moment()
+
+
+class EmailToken(SQLModel, table=True):
+    """A single-use link mailed to an account (confirm the address, reset the password); only
+    a digest of its secret is kept."""
+
+    __tablename__ = "email_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    purpose: EmailTokenPurpose = Field(sa_type=enum_type(EmailTokenPurpose, "email_token_purpose"))
+    token_digest: str = Field(max_length=64, unique=True)
+    expires_at: datetime = moment()
+    used_at: datetime | None = moment(nullable=True)
+    created_at: datetime = moment()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: a digest of its cookie's secret, the secret its forms carry
+    (CSRF), and what the account holder sees in their list of sessions."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    secret_digest: str = Field(max_length=64, unique=True)
+    csrf_secret: str = Field(max_length=64)
+    user_agent: str = Field(default="", max_length=500)
+    ip: str = Field(default="", max_length=64)
+    created_at: datetime = moment()
+    last_seen_at: datetime = moment()  # updated at most once a minute
+    revoked_at: datetime | None = moment(nullable=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed sign-in, counted per account and per address for the rate limit (in the
+    database, so that every web process counts the same); pruned once out of the window."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        sa.Index("ix_login_failure_account", "account_id", "at"),
+        sa.Index("ix_login_failure_ip", "ip", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+    ip: str = Field(max_length=64)
+    at: datetime = moment()
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A two-factor recovery code (a digest of it), usable once."""
+
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    code_digest: str = Field(max_length=64)
+    used_at: datetime | None = moment(nullable=True)
+    created_at: datetime = moment()
+
+
+class Invite(SQLModel, table=True):
+    """An invite link: lets a person sign up when sign-up is closed, with no approval."""
+
+    __tablename__ = "invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    created_by_id: int | None = Field(default=None, foreign_key="account.id")  # None: operator
+    max_uses: int | None = None  # None: no limit
+    uses: int = 0
+    expires_at: datetime | None = moment(nullable=True)
+    revoked_at: datetime | None = moment(nullable=True)
+    created_at: datetime = moment()
+
+
+class NodeRule(SQLModel, table=True):
+    """One of the node's own rules, which everyone signing up agrees to. A removed rule is
+    kept (marked), so the version an account agreed to stays meaningful."""
+
+    __tablename__ = "node_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(sa_type=sa.Text)
+    created_at: datetime = moment()
+    removed_at: datetime | None = moment(nullable=True)

@@ -1,0 +1,112 @@
+"""Mail to account holders: the `Mailer` the node is given (SMTP from the [mail] settings), and
+the few short plain-text mails Cove sends (confirm an address, reset a password, approved)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Protocol
+
+import aiosmtplib
+
+from federation.errors import CoveError
+from node.config_sections import MailSettings
+
+log = logging.getLogger(__name__)
+
+
+class MailNotSent(CoveError):
+    """The mail server could not be reached or refused the mail: the reason says which."""
+
+    status = 502
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    to: str
+    subject: str
+    text: str
+
+
+class Mailer(Protocol):
+    """Sends one mail, or raises MailNotSent."""
+
+    async def send(self, mail: Mail) -> None: ...
+
+
+class SmtpMailer:
+    """Sends through the SMTP server of the [mail] settings, one connection per mail (the
+    node sends few)."""
+
+    def __init__(self, settings: MailSettings) -> None:
+        self.settings = settings
+
+    async def send(self, mail: Mail) -> None:
+        s = self.settings
+        message = EmailMessage()
+        message["From"] = s.from_address
+        message["To"] = mail.to
+        message["Subject"] = mail.subject
+        message.set_content(mail.text)
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=s.host,
+                port=s.port,
+                username=s.username or None,
+                password=s.password or None,
+                use_tls=s.tls == "tls",
+                start_tls=s.tls == "starttls",
+                timeout=s.timeout,
+            )
+        except (aiosmtplib.SMTPException, OSError) as e:
+            # The reason names the server, never the recipient (an address is personal).
+            log.warning("event=mail_failed host=%s error=%s", s.host, type(e).__name__)
+            raise MailNotSent(f"the mail server {s.host} did not take the mail: {e}") from None
+        log.info("event=mail_sent host=%s subject=%r", s.host, mail.subject)
+
+
+def mailer_from_settings(settings: MailSettings) -> Mailer | None:
+    """The node's mailer, or None when no mail server is configured."""
+    return SmtpMailer(settings) if settings.configured else None
+
+
+def confirmation_mail(to: str, node_name: str, username: str, link: str) -> Mail:
+    return Mail(
+        to=to,
+        subject=f"Confirm your email for {node_name}",
+        text=(
+            f"Hello {username},\n\n"
+            f"Thank you for joining {node_name}. To confirm this is your email address, open:\n\n"
+            f"{link}\n\n"
+            "The link works once, for two days. If you did not sign up, ignore this mail:"
+            " nothing more will happen.\n"
+        ),
+    )
+
+
+def reset_mail(to: str, node_name: str, username: str, link: str) -> Mail:
+    return Mail(
+        to=to,
+        subject=f"Reset your password on {node_name}",
+        text=(
+            f"Hello {username},\n\n"
+            "Someone asked to reset the password of your account. To choose a new one, open:\n\n"
+            f"{link}\n\n"
+            "The link works once, for two hours. If it was not you, ignore this mail: your"
+            " password stays as it is.\n"
+        ),
+    )
+
+
+def approved_mail(to: str, node_name: str, username: str, link: str) -> Mail:
+    return Mail(
+        to=to,
+        subject=f"Welcome to {node_name}",
+        text=(
+            f"Hello {username},\n\n"
+            f"Your account on {node_name} is ready. You can sign in here:\n\n{link}\n\n"
+            "We are glad you are here.\n"
+        ),
+    )

@@ -1,0 +1,161 @@
+"""Web sessions: a signed-in browser, known by a digest of its cookie's secret, with the
+secret its forms carry (CSRF); found on every request, listed and ended by its owner. A
+session ends when unused for [registrations] session_days, or once its account is not active."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from federation.errors import NotFound
+from node.members.accounts import AccountInfo, get_account_by_id
+from node.members.tokens import digest
+from node.runtime import Node
+from node.store.states import AccountState
+from node.store.tables import MAX_ID, WebSession
+
+log = logging.getLogger(__name__)
+
+# A session in use is marked at most this often (as API tokens are): one write per page view
+# would make every read a write, which SQLite serialises.
+LAST_SEEN_GRANULARITY = timedelta(minutes=1)
+MAX_SECRET = 200
+MAX_USER_AGENT = 500
+MAX_IP = 64
+
+
+@dataclass(frozen=True, slots=True)
+class WebSessionInfo:
+    id: int
+    account: AccountInfo
+    csrf_secret: str  # for the pages' form tokens; never shown
+    user_agent: str
+    ip: str
+    created_at: datetime
+    last_seen_at: datetime
+
+
+def _info(row: WebSession, account: AccountInfo) -> WebSessionInfo:
+    assert row.id is not None
+    return WebSessionInfo(
+        id=row.id,
+        account=account,
+        csrf_secret=row.csrf_secret,
+        user_agent=row.user_agent,
+        ip=row.ip,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+    )
+
+
+def _lifetime(node: Node) -> timedelta:
+    return timedelta(days=node.config.registrations.session_days)
+
+
+async def start_session(
+    node: Node, account_id: int, ip: str, user_agent: str
+) -> tuple[str, WebSessionInfo]:
+    """A new session for a signed-in account: its secret (for the cookie; shown this once,
+    only its digest is kept) and what it is."""
+    secret = "".join(node.token() for _ in range(3))  # 288 random bits
+    now = node.clock()
+    async with node.store.transaction() as session:
+        account = await get_account_by_id(session, account_id)
+        row = WebSession(
+            account_id=account_id,
+            secret_digest=digest(secret),
+            csrf_secret="".join(node.token() for _ in range(2)),
+            user_agent=user_agent[:MAX_USER_AGENT],
+            ip=ip[:MAX_IP],
+            created_at=now,
+            last_seen_at=now,
+        )
+        session.add(row)
+        await session.flush()
+        info = _info(row, account)
+    log.info("event=web_session_started account=%s session=%s", account_id, info.id)
+    return secret, info
+
+
+async def session_for(node: Node, secret: str) -> WebSessionInfo | None:
+    """The session a cookie's secret names, or None: unknown, ended, unused too long, or its
+    account is no longer active."""
+    if not secret or len(secret) > MAX_SECRET:
+        return None
+    now = node.clock()
+    async with node.store.session() as session:
+        found = await session.exec(
+            select(WebSession).where(WebSession.secret_digest == digest(secret))
+        )
+        row = found.first()
+        if row is None or row.revoked_at is not None:
+            return None
+        if row.last_seen_at + _lifetime(node) <= now:
+            return None
+        account = await get_account_by_id(session, row.account_id)
+        if account.state != AccountState.ACTIVE:
+            return None
+        info = _info(row, account)
+    if now - info.last_seen_at >= LAST_SEEN_GRANULARITY:
+        async with node.store.transaction() as session:
+            await session.exec(
+                update(WebSession).where(col(WebSession.id) == info.id).values(last_seen_at=now)
+            )
+    return info
+
+
+async def list_sessions(node: Node, account_id: int) -> list[WebSessionInfo]:
+    """An account's sessions still in force, most recently used first."""
+    since = node.clock() - _lifetime(node)
+    async with node.store.session() as session:
+        account = await get_account_by_id(session, account_id)
+        found = await session.exec(
+            select(WebSession)
+            .where(
+                WebSession.account_id == account_id,
+                col(WebSession.revoked_at).is_(None),
+                col(WebSession.last_seen_at) > since,
+            )
+            .order_by(col(WebSession.last_seen_at).desc(), col(WebSession.id).desc())
+        )
+        return [_info(row, account) for row in found.all()]
+
+
+async def end_session(node: Node, account_id: int, session_id: int) -> None:
+    """End one of an account's sessions (signing out, or from the list of sessions)."""
+    if not 0 < session_id <= MAX_ID:
+        raise NotFound(f"no session {session_id}")
+    async with node.store.transaction() as session:
+        row = await session.get(WebSession, session_id)
+        if row is None or row.account_id != account_id or row.revoked_at is not None:
+            raise NotFound(f"no session {session_id} of this account is open")
+        row.revoked_at = node.clock()
+    log.info("event=web_session_ended account=%s session=%s", account_id, session_id)
+
+
+async def end_other_sessions(node: Node, account_id: int, keep_session_id: int | None) -> int:
+    """End every session of an account but `keep_session_id`; how many ended."""
+    async with node.store.transaction() as session:
+        ended = await end_sessions(session, account_id, node.clock(), keep=keep_session_id)
+    log.info("event=web_sessions_ended account=%s count=%s", account_id, ended)
+    return ended
+
+
+async def end_sessions(
+    session: AsyncSession, account_id: int, now: datetime, keep: int | None = None
+) -> int:
+    """In the caller's transaction: end an account's open sessions but `keep`."""
+    ended = (
+        update(WebSession)
+        .where(col(WebSession.account_id) == account_id, col(WebSession.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    if keep is not None:
+        ended = ended.where(col(WebSession.id) != keep)
+    result = await session.exec(ended)
+    return int(result.rowcount)
