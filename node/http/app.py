@@ -28,7 +28,8 @@ from node.http.api import (
     suspensions,
 )
 from node.http.errors import error_middleware
-from node.http.pages import help, static_files, thread
+from node.http.pages import help, settings, sign_in, sign_up, static_files, thread
+from node.http.pages.sessions import find_session
 from node.http.pages.templating import Templates
 from node.http.pages.visitors import visitor_middleware
 from node.http.state import (
@@ -85,10 +86,6 @@ async def cors_middleware(
     return response
 
 
-async def _no_session(request: web.Request, secret: str) -> None:
-    return None
-
-
 def create_app(node: Node, *, workers: bool = True) -> web.Application:
     """Build the web application for a node; the caller owns the node's store. With
     `workers`, the same process applies received activities and delivers outbound ones."""
@@ -97,7 +94,7 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
             access_log_middleware,
             cors_middleware,
             error_middleware,
-            visitor_middleware(_no_session, secure=node.config.node.base_url.startswith("https:")),
+            visitor_middleware(find_session, secure=node.config.node.base_url.startswith("https:")),
         ],
         client_max_size=node.config.inbox.max_body_kb * 1024,
     )
@@ -131,6 +128,9 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         help.routes,
         static_files.routes,
         thread.routes,
+        sign_in.routes,
+        sign_up.routes,
+        settings.routes,
         # The JSON APIs, one module a resource, as schemas/openapi/cove-api.json describes them.
         reports.routes,
         notifications.routes,

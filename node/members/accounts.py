@@ -40,6 +40,7 @@ class AccountInfo:
     state: AccountState = AccountState.ACTIVE
     two_factor: bool = False  # two-factor sign-in is on
     has_password: bool = False  # may sign in on the web
+    language: str | None = None  # the language they read, when they said
 
 
 def parse_role(text: str) -> AccountRole:
@@ -50,7 +51,7 @@ def parse_role(text: str) -> AccountRole:
         raise Invalid(f"unknown role {text!r}: use one of {roles}") from None
 
 
-def _display_name(text: str | None, username: str) -> str:
+def checked_display_name(text: str | None, username: str) -> str:
     name = (text or "").strip() or username
     if len(name) > MAX_DISPLAY_NAME:
         raise Invalid(f"display name is longer than {MAX_DISPLAY_NAME} characters")
@@ -101,7 +102,7 @@ async def create_account(
     it: an address they give counts as confirmed). Without a password hash the account works
     over the API and the console, not on the web."""
     username = normalise_username(username)
-    name = _display_name(display_name, username)
+    name = checked_display_name(display_name, username)
     address, key = parse_email(email) if email is not None else (None, None)
     keys = await node.keygen()
     async with node.store.transaction() as session:
@@ -139,6 +140,7 @@ def _info(account: Account, username: str) -> AccountInfo:
         state=account.state,
         two_factor=account.totp_enabled_at is not None,
         has_password=account.password_hash is not None,
+        language=account.language,
     )
 
 
