@@ -4,6 +4,7 @@ and the requests its moderators decide."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +15,11 @@ from federation import builders
 from federation.client import FederationClient
 from federation.errors import NotFound
 from federation.vocabulary import iso8601
+from moderation.roles import MODERATING
 from moderation.rules import as_plain_text
 from node.groups import admission
 from node.groups.groups import GroupInfo, get_group
-from node.groups.rules import current_rules
+from node.groups.rules import current_rules, must_accept
 from node.queue.delivery import queue
 from node.queue.outbox import stored_document
 from node.runtime import Node
@@ -160,3 +162,26 @@ async def pending_follows(node: Node, group_name: str) -> list[str]:
             .order_by(col(Membership.id))
         )
         return list(rows.all())
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a person stands with a group here, as its page shows them: a member or not,
+    waiting for a moderator, moderating, or with newer rules to accept before taking part."""
+
+    state: MembershipState | None
+    moderates: bool
+    rules_to_accept: int | None
+
+    @property
+    def member(self) -> bool:
+        return self.state == MembershipState.ACCEPTED
+
+
+async def standing(node: Node, group: GroupInfo, actor_uri: str) -> Standing:
+    async with node.store.session() as session:
+        found = await admission.membership_of(session, group.id, actor_uri)
+        if found is None:
+            return Standing(None, False, None)
+        pending = await must_accept(session, group.id, found.rules_accepted)
+    return Standing(found.state, found.role in MODERATING, pending)

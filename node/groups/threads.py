@@ -77,3 +77,12 @@ async def _replies_below(session: AsyncSession, uri: str, group_id: int | None) 
         level = [r[1] for r in rows]
     found.sort(key=lambda r: (r[1], r[0]))
     return [i for i, _ in found]
+
+
+async def row_of(node: Node, uri: str) -> int:
+    """The row id of a post here (the pages' links use it)."""
+    async with node.store.session() as session:
+        found = (await session.exec(select(Post.id).where(Post.uri == uri))).first()
+    if found is None:
+        raise NotFound("no such post")
+    return found

@@ -28,7 +28,17 @@ from node.http.api import (
     suspensions,
 )
 from node.http.errors import error_middleware
-from node.http.pages import help, settings, sign_in, sign_up, static_files, thread
+from node.http.pages import (
+    help,
+    inbox_pages,
+    reporting,
+    settings,
+    sign_in,
+    sign_up,
+    static_files,
+    taking_part,
+    thread,
+)
 from node.http.pages.sessions import find_session
 from node.http.pages.templating import Templates
 from node.http.pages.visitors import visitor_middleware
@@ -131,6 +141,9 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         sign_in.routes,
         sign_up.routes,
         settings.routes,
+        taking_part.routes,
+        reporting.routes,
+        inbox_pages.routes,
         # The JSON APIs, one module a resource, as schemas/openapi/cove-api.json describes them.
         reports.routes,
         notifications.routes,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.groups import groups, posts
+from node.groups import groups, membership, posts
 from node.groups.bylines import bylines
 from node.groups.profile import group_profile
 from node.http.pages.modlog import modlog_line
@@ -33,6 +33,8 @@ async def group_page(request: web.Request, name: str) -> web.Response:
     threads = found[:THREADS_PER_PAGE]
     pinned = await shown.featured(group) if page == 1 else []
     here = node.urls.group(group.name)
+    visitor = visitor_of(request)
+    me = node.urls.person(visitor.account.username) if visitor.account else None
     return render(
         request,
         "group.html",
@@ -52,4 +54,6 @@ async def group_page(request: web.Request, name: str) -> web.Response:
         rules=profile.rules,
         modlog=[modlog_line(e, group_uri, hide_names=hide) for e in profile.modlog],
         modlog_url=node.urls.modlog(group_uri),
+        group_url=group_uri,
+        standing=await membership.standing(node, group, me) if me else None,
     )

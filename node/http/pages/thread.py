@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.groups import threads
+from node.groups import membership, threads
 from node.groups.bylines import bylines
 from node.http.pages.render import page_number, render, visitor_of
 from node.http.pages.visitors import viewer_of
@@ -27,6 +27,7 @@ async def thread_page(request: web.Request) -> web.Response:
         page,
     )
     here = node.urls.thread(found.group.name, found.post.id or 0)
+    me = node.urls.person(visitor.account.username) if visitor.account else None
     return render(
         request,
         "thread.html",
@@ -39,4 +40,6 @@ async def thread_page(request: web.Request) -> web.Response:
         newer_url=f"{here}?page={page + 1}" if found.more else None,
         older_url=(f"{here}?page={page - 1}" if page > 2 else here) if page > 1 else None,
         page_number=page,
+        me=me,
+        standing=await membership.standing(node, found.group, me) if me else None,
     )
