@@ -28,6 +28,9 @@ class Account(SQLModel, table=True):
     # The member asked not to be sent care messages.
     care_opt_out: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = moment()
+    # The member deleted their account (node.members.deletion): their personal data is wiped,
+    # their actor answers 410 Gone, and the row stays so nobody else takes the name.
+    deleted_at: datetime | None = moment(nullable=True)
 
 
 class ApiToken(SQLModel, table=True):
