@@ -50,7 +50,7 @@ async def first_response(
             waiting += 1
         else:
             delays.append(max((first - report.created_at).total_seconds(), 0.0))
-    median = timedelta(seconds=statistics.median(delays)) if delays else None
+    median = timedelta(seconds=round(statistics.median(delays))) if delays else None
     return ResponseTime(median, len(delays), waiting)
 
 
