@@ -32,8 +32,8 @@ class GroupFacts:
 
     `anonymous_posting`: every group of this node lets whoever may post there post
     anonymously (there is no setting to turn it off); the group's moderators can still see
-    who wrote it. `member_list_hidden`: nobody outside the node's staff and the group's
-    moderators can list its members: the followers collection shows only a count unless the
+    who wrote it. `member_list_hidden`: other servers and visitors
+    see how many belong, not who: the followers collection shows only its count unless the
     node publishes followers (privacy.expose_followers) and the group is not members-only.
     The moderators themselves are always public (the moderators collection)."""
 
