@@ -143,13 +143,13 @@ async def cmd_account_delete(inv: Invocation) -> None:
     from node.members import accounts, deletion
 
     a = inv.args
-    if not a.yes:
-        raise Invalid(
-            f"deleting {a.name} cannot be undone: their posts go, their name stays taken;"
-            " add --yes to confirm"
-        )
 
     async def work(node: Node, client: FederationClient) -> None:
+        if not a.yes:  # once the node is open: another origin's refusal comes first
+            raise Invalid(
+                f"deleting {a.name} cannot be undone: their posts go, their name stays taken;"
+                " add --yes to confirm"
+            )
         account = await accounts.get_account_by_name(node, a.name)
         await deletion.delete_account(node, client, account.id)
         emit(

@@ -123,14 +123,15 @@ async def cmd_group_set(inv: Invocation) -> None:
     from node.moderators.roles import acting_as
 
     a = inv.args
-    if a.no_topics and a.topic:
-        raise Invalid("give --topic or --no-topics, not both")
-    if a.kind is None and not a.topic and not a.no_topics:
-        raise Invalid("say what to change: --kind, --topic or --no-topics")
-    kind = kinds.parse_kind(a.kind) if a.kind is not None else None
-    topics = kinds.normalise_topics(a.topic) if a.topic or a.no_topics else None
 
     async def work(node: Node) -> None:
+        # Checked once the node is open: a command run as another origin says that first.
+        if a.no_topics and a.topic:
+            raise Invalid("give --topic or --no-topics, not both")
+        if a.kind is None and not a.topic and not a.no_topics:
+            raise Invalid("say what to change: --kind, --topic or --no-topics")
+        kind = kinds.parse_kind(a.kind) if a.kind is not None else None
+        topics = kinds.normalise_topics(a.topic) if a.topic or a.no_topics else None
         acting = await acting_as(node, a.as_account)
         name = local_group(node, a.name)
         group = await kinds.describe_group(node, acting, name, kind=kind, topics=topics)
