@@ -27,6 +27,8 @@ PEER_TERMS: Mapping[str, Any] = {
     "featured": {"@id": "toot:featured", "@type": "@id"},
     "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
     "sensitive": "as:sensitive",
+    # Not in the ActivityStreams context; Mastodon and WordPress define it so for `tag`.
+    "Hashtag": "as:Hashtag",
     "webfinger": "https://purl.archive.org/socialweb/webfinger#webfinger",
 }
 

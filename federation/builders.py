@@ -141,6 +141,23 @@ def delete(activity_id: str, actor: str, object_id: str, group: str) -> Document
     return _activity(activity_id, "Delete", actor, object_id, [group, AS_PUBLIC], audience=group)
 
 
+def delete_actor(actor: str) -> Document:
+    """An account deleted at its home server: the actor deletes itself, addressed to Public,
+    as Mastodon sends it (and Lemmy's account deletion reads the same)."""
+    return _activity(f"{actor}#delete", "Delete", actor, actor, [AS_PUBLIC])
+
+
+def tombstone(object_id: str, former_type: str, deleted: str) -> Document:
+    """What is left at a deleted object's id (410 Gone), as Mastodon answers for an account."""
+    return {
+        "@context": AS_CONTEXT,
+        "id": object_id,
+        "type": "Tombstone",
+        "formerType": former_type,
+        "deleted": deleted,
+    }
+
+
 def like(
     activity_id: str, actor: str, object_id: str, group: str, author: str | None = None
 ) -> Document:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,10 @@ class Urls:
         activity twice (after a crash, say) writes the same outbound activity once, not twice."""
         digest = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:24]
         return self.activity(f"{kind}-{digest}")
+
+    def topic(self, topic: str) -> str:
+        """Where a topic's groups are listed (the href of its Hashtag, as Mastodon's /tags/)."""
+        return f"{self.base}/tags/{quote(topic, safe='')}"
 
     def post(self, token: str) -> str:
         return f"{self.base}/posts/{token}"

@@ -117,11 +117,13 @@ async def node_figures(session: AsyncSession) -> NodeFigures:
     admins = await session.exec(
         select(LocalActor.username)
         .join(Account, col(Account.actor_id) == col(LocalActor.id))
-        .where(Account.role == AccountRole.ADMIN)
+        .where(Account.role == AccountRole.ADMIN, col(Account.deleted_at).is_(None))
         .order_by(col(LocalActor.username))
     )
     return NodeFigures(
-        accounts=await count(select(func.count()).select_from(Account)),
+        accounts=await count(
+            select(func.count()).select_from(Account).where(col(Account.deleted_at).is_(None))
+        ),
         groups=await count(select(func.count()).select_from(CommunityGroup)),
         local_posts=await count(
             select(func.count()).where(*live_local, col(Post.in_reply_to_uri).is_(None))

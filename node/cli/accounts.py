@@ -6,15 +6,28 @@ keep in their history."""
 from __future__ import annotations
 
 import getpass
+import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from federation.errors import Invalid
 from moderation.roles import AccountRole
-from node.cli.console import Invocation, Parser, acting_option, emit, local_handle, table, with_node
+from node.cli.console import (
+    CliError,
+    Invocation,
+    Parser,
+    acting_option,
+    emit,
+    local_handle,
+    table,
+    with_client,
+    with_node,
+)
 
 if TYPE_CHECKING:
+    from federation.client import FederationClient
     from node.members.accounts import AccountInfo
     from node.runtime import Node
 
@@ -56,6 +69,16 @@ def add_commands(commands: Any, common: Parser) -> Any:
         move.add_argument("name")
         acting_option(move)
         move.set_defaults(run=cmd_account_move, verb=verb)
+    export = account.add_parser("export", parents=[common], help="a member's own data, as JSON")
+    export.add_argument("name", help="the account's username")
+    export.add_argument("--out", type=Path, help="write it to this file (default: print it)")
+    export.set_defaults(run=cmd_account_export)
+    remove = account.add_parser(
+        "delete", parents=[common], help="delete an account for good (its name stays taken)"
+    )
+    remove.add_argument("name", help="the account's username")
+    remove.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    remove.set_defaults(run=cmd_account_delete)
 
     token = commands.add_parser("token", help="API bearer tokens").add_subparsers(
         dest="token_command", metavar="COMMAND", parser_class=Parser
@@ -219,6 +242,53 @@ async def cmd_account_list(inv: Invocation) -> None:
         )
 
     await with_node(inv, work)
+
+
+async def cmd_account_export(inv: Invocation) -> None:
+    from node.members import accounts, export
+
+    a = inv.args
+
+    async def work(node: Node) -> None:
+        account = await accounts.get_account_by_name(node, a.name)
+        data = await export.export_account(node, account.id)
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        if a.out is None:
+            print(text)
+            return
+        try:
+            # Only its owner may read it: it holds everything they wrote, anonymous posts too.
+            a.out.touch(mode=0o600, exist_ok=False)
+            a.out.write_text(text + "\n", encoding="utf-8")
+        except OSError as e:
+            raise CliError(f"cannot write {a.out}: {e.strerror or e}") from None
+        summary = {"account": account.username, "file": str(a.out), "posts": len(data["posts"])}
+        emit(inv, summary, f"wrote the data of {account.username} to {a.out}")
+
+    await with_node(inv, work)
+
+
+async def cmd_account_delete(inv: Invocation) -> None:
+    from federation.errors import Invalid
+    from node.members import accounts, deletion
+
+    a = inv.args
+
+    async def work(node: Node, client: FederationClient) -> None:
+        if not a.yes:  # once the node is open: another origin's refusal comes first
+            raise Invalid(
+                f"deleting {a.name} cannot be undone: their posts go, their name stays taken;"
+                " add --yes to confirm"
+            )
+        account = await accounts.get_account_by_name(node, a.name)
+        await deletion.delete_account(node, client, account.id)
+        emit(
+            inv,
+            {"account": account.username, "deleted": True},
+            f"deleted {local_handle(node, account.username)}; servers that know them are told",
+        )
+
+    await with_client(inv, work)
 
 
 async def cmd_token_create(inv: Invocation) -> None:

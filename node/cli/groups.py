@@ -6,9 +6,18 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from node.cli.console import Invocation, Parser, emit, local_handle, table, with_client, with_node
+from node.cli.console import (
+    Invocation,
+    Parser,
+    acting_option,
+    emit,
+    local_handle,
+    table,
+    with_client,
+    with_node,
+)
 from node.cli.group_argument import GROUP_HERE_HELP, local_group
-from node.store.states import PostingPolicy
+from node.store.states import GroupKind, PostingPolicy
 
 if TYPE_CHECKING:
     from federation.client import FederationClient
@@ -40,7 +49,18 @@ def add_commands(group: Any, common: Parser) -> None:
         "--discoverable", action="store_true", help="let directories and search list the group"
     )
     create.add_argument("--owner", help="username of the local account that owns the group")
+    _description_options(create)
     create.set_defaults(run=cmd_group_create)
+    describe = group.add_parser(
+        "set", parents=[common], help="change what a group gathers around: its kind and topics"
+    )
+    describe.add_argument("name", help=GROUP_HERE_HELP)
+    _description_options(describe)
+    describe.add_argument(
+        "--no-topics", action="store_true", help="clear the group's topics (with no --topic)"
+    )
+    acting_option(describe)
+    describe.set_defaults(run=cmd_group_set)
     group.add_parser("list", parents=[common], help="list groups").set_defaults(run=cmd_group_list)
     show = group.add_parser("show", parents=[common], help="show one group")
     show.add_argument("name", help=GROUP_HERE_HELP)
@@ -59,8 +79,22 @@ def add_commands(group: Any, common: Parser) -> None:
     pending.set_defaults(run=cmd_group_pending)
 
 
+def _description_options(parser: Any) -> None:
+    parser.add_argument(
+        "--kind",
+        choices=[k.value for k in GroupKind],
+        help="what the group gathers around (default for a new group: general)",
+    )
+    parser.add_argument(
+        "--topic",
+        action="append",
+        default=[],
+        help="a topic, like a hashtag: grief, bipolar, running (repeat, at most 10)",
+    )
+
+
 async def cmd_group_create(inv: Invocation) -> None:
-    from node.groups import groups
+    from node.groups import groups, kinds
 
     a = inv.args
     new = groups.NewGroup(
@@ -72,11 +106,41 @@ async def cmd_group_create(inv: Invocation) -> None:
         posting_policy=groups.parse_posting_policy(a.posting),
         discoverable=a.discoverable,
         owner=a.owner,
+        kind=kinds.parse_kind(a.kind or GroupKind.GENERAL.value),
+        topics=tuple(kinds.normalise_topics(a.topic)),
     )
 
     async def work(node: Node) -> None:
         group = await groups.create_group(node, new)
         emit(inv, _group_data(node, group), f"created group {local_handle(node, group.name)}")
+
+    await with_node(inv, work)
+
+
+async def cmd_group_set(inv: Invocation) -> None:
+    from federation.errors import Invalid
+    from node.groups import kinds
+    from node.moderators.roles import acting_as
+
+    a = inv.args
+
+    async def work(node: Node) -> None:
+        # Checked once the node is open: a command run as another origin says that first.
+        if a.no_topics and a.topic:
+            raise Invalid("give --topic or --no-topics, not both")
+        if a.kind is None and not a.topic and not a.no_topics:
+            raise Invalid("say what to change: --kind, --topic or --no-topics")
+        kind = kinds.parse_kind(a.kind) if a.kind is not None else None
+        topics = kinds.normalise_topics(a.topic) if a.topic or a.no_topics else None
+        acting = await acting_as(node, a.as_account)
+        name = local_group(node, a.name)
+        group = await kinds.describe_group(node, acting, name, kind=kind, topics=topics)
+        topics_text = ", ".join(f"#{t}" for t in group.topics) or "no topics"
+        emit(
+            inv,
+            _group_data(node, group),
+            f"{local_handle(node, group.name)}: {group.kind.value}, {topics_text}",
+        )
 
     await with_node(inv, work)
 
@@ -139,6 +203,8 @@ async def cmd_group_show(inv: Invocation) -> None:
                 f"  members only: {'yes' if group.members_only else 'no'}",
                 f"  approval:     {'yes' if group.approves_members else 'no'}",
                 f"  discoverable: {'yes' if group.discoverable else 'no'}",
+                f"  kind:         {group.kind.value}",
+                f"  topics:       {' '.join('#' + t for t in group.topics) or '(none)'}",
                 f"  moderators:   {', '.join(moderators) or '(none)'}",
                 f"  created:      {group.created_at.isoformat()}",
             ]

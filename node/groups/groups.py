@@ -16,7 +16,7 @@ from node.actors.local import PublishedKeys, add_local_actor, normalise_username
 from node.members.accounts import get_account
 from node.runtime import Node
 from node.store.paging import Cursor, Page, keyset_page
-from node.store.states import ActorKind, GroupRole, MembershipState, PostingPolicy
+from node.store.states import ActorKind, GroupKind, GroupRole, MembershipState, PostingPolicy
 from node.store.tables import CommunityGroup, LocalActor, Membership
 
 MAX_TITLE = 100
@@ -36,6 +36,8 @@ class GroupInfo:
     posting_policy: PostingPolicy
     discoverable: bool
     created_at: datetime
+    kind: GroupKind = GroupKind.GENERAL
+    topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,8 @@ class NewGroup:
     posting_policy: PostingPolicy = PostingPolicy.MEMBERS
     discoverable: bool = False
     owner: str | None = None  # username of a local account
+    kind: GroupKind = GroupKind.GENERAL
+    topics: tuple[str, ...] = ()  # normalised (node.groups.kinds.normalise_topics)
 
 
 def parse_posting_policy(text: str) -> PostingPolicy:
@@ -98,6 +102,8 @@ async def create_group(node: Node, new: NewGroup) -> GroupInfo:
             approves_members=new.approves_members or new.members_only,
             posting_policy=new.posting_policy,
             discoverable=new.discoverable and not new.members_only,
+            kind=new.kind,
+            topics=list(new.topics),
             created_at=now,
         )
         session.add(group)
@@ -132,6 +138,8 @@ def _info(group: CommunityGroup, name: str) -> GroupInfo:
         posting_policy=group.posting_policy,
         discoverable=group.discoverable,
         created_at=group.created_at,
+        kind=group.kind,
+        topics=tuple(group.topics),
     )
 
 

@@ -88,6 +88,11 @@ def group_actor(
         indexable=False,
         posting_restricted_to_mods=group.posting_policy == PostingPolicy.MODERATORS,
         extensions={
+            # Topics as Mastodon writes a profile's hashtags and WordPress a blog's tags.
+            "tag": [
+                {"type": "Hashtag", "name": f"#{t}", "href": urls.topic(t)} for t in group.topics
+            ],
+            "groupKind": group.kind.value,
             "postingPolicy": group.posting_policy.value,
             "membersOnly": group.members_only,
             "modlog": urls.modlog(actor_id),

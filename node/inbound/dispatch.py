@@ -12,6 +12,7 @@ from federation.client import FederationClient
 from federation.errors import Refused
 from federation.wire import Activity, WireBan, WireObject
 from node.inbound import (
+    actor_deletions,
     announces,
     answers,
     flags,
@@ -45,6 +46,7 @@ OBJECT = "object"  # an embedded object
 REFERENCE = "reference"  # an object given by its URL only
 ACTIVITY = "activity"  # an embedded activity
 UNKNOWN = "unknown"  # an answer to nothing this node sent
+SELF = "self"  # the sender itself: an account deleted at its home server
 ANY = "any"  # whatever the object: the route reads it (a Flag's list, an Announce's shapes)
 
 Key = tuple[str, str]
@@ -71,6 +73,7 @@ TABLE: Mapping[Key, Route] = {
     ("Create", REFERENCE): Route(posts.receive_create_by_reference),
     ("Update", CONTENT): _change,
     ("Delete", CONTENT): _change,
+    ("Delete", SELF): Route(actor_deletions.receive_actor_deleted),
     ("Like", CONTENT): _vote,
     ("Dislike", CONTENT): _vote,
     ("Announce", ANY): Route(announces.receive_announce),
@@ -110,6 +113,8 @@ async def _acts_on(node: Node, activity: Activity) -> str:
             here = node.urls.base + "/"
             elsewhere = isinstance(activity, WireBan) and not activity.group.startswith(here)
             return BAN if elsewhere else ACTOR
+        case "Delete" if activity.object_id == activity.actor:
+            return SELF
         case "Update" | "Delete" | "Like" | "Dislike":
             return CONTENT
         case "Announce" | "Flag" | "Add" | "Remove":

@@ -145,10 +145,14 @@ def _info(account: Account, username: str) -> AccountInfo:
 
 
 async def get_account(session: AsyncSession, username: str) -> AccountInfo:
+    """A live account (a deleted one is not found: see `deleted_at`)."""
     found = await session.exec(
         select(Account, LocalActor.username)
         .join(LocalActor, col(Account.actor_id) == col(LocalActor.id))
-        .where(LocalActor.username == username.strip().lstrip("@").lower())
+        .where(
+            LocalActor.username == username.strip().lstrip("@").lower(),
+            col(Account.deleted_at).is_(None),
+        )
     )
     row = found.first()
     if row is None:
@@ -205,6 +209,7 @@ async def list_accounts(session: AsyncSession) -> list[AccountInfo]:
     found = await session.exec(
         select(Account, LocalActor.username)
         .join(LocalActor, col(Account.actor_id) == col(LocalActor.id))
+        .where(col(Account.deleted_at).is_(None))
         .order_by(col(LocalActor.username))
     )
     return [_info(account, name or "") for account, name in found.all()]
@@ -232,9 +237,20 @@ async def account_at(session: AsyncSession, node: Node, uri: str) -> Account | N
     found = await session.exec(
         select(Account)
         .join(LocalActor, col(Account.actor_id) == col(LocalActor.id))
-        .where(LocalActor.username == uri[len(prefix) :])
+        .where(LocalActor.username == uri[len(prefix) :], col(Account.deleted_at).is_(None))
     )
     return found.first()
+
+
+async def deleted_at(node: Node, username: str) -> datetime | None:
+    """When the account of that name was deleted (None: it was not, or never existed)."""
+    async with node.store.session() as session:
+        found = await session.exec(
+            select(Account.deleted_at)
+            .join(LocalActor, col(Account.actor_id) == col(LocalActor.id))
+            .where(LocalActor.username == username.strip().lstrip("@").lower())
+        )
+        return found.first()
 
 
 async def get_account_by_name(node: Node, username: str) -> AccountInfo:

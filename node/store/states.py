@@ -30,6 +30,15 @@ class PostingPolicy(StrEnum):
     MODERATORS = "moderators"
 
 
+class GroupKind(StrEnum):
+    """What a group gathers around, as a person choosing one looks for it."""
+
+    GENERAL = "general"
+    CONDITION_SPECIFIC = "condition-specific"  # one condition or experience: grief, bipolar
+    DEMOGRAPHIC = "demographic"  # one kind of people: carers, students, veterans
+    LIFESTYLE = "lifestyle"  # a shared practice: running, sobriety, cooking
+
+
 class Visibility(StrEnum):
     PUBLIC = "public"
     UNLISTED = "unlisted"

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from federation import builders
 from federation.actors import actor_document
 from federation.errors import Invalid, NotFound
 from federation.media import Representation, asks_for_activity_json, wants
-from federation.vocabulary import AS_CONTEXT, cove_context
+from federation.vocabulary import AS_CONTEXT, cove_context, iso8601
 from node.actors.instance import get_instance
 from node.actors.local import keys_of
 from node.crisis import professionals
@@ -72,6 +73,13 @@ async def group_actor(request: web.Request) -> web.StreamResponse:
 async def person_actor(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
     name = request.match_info["name"]
+    gone = await accounts.deleted_at(node, name)
+    if gone is not None:
+        # As Mastodon answers for a deleted account: 410 with a Tombstone at the actor's id.
+        url = node.urls.person(name.lower())
+        response = activity_response(request, builders.tombstone(url, "Person", iso8601(gone)))
+        response.set_status(410)
+        return response
     if wants(request.headers.get("Accept")) is Representation.HTML:
         return await person.person_page(request, name)
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from node.store.states import (
+    GroupKind,
     GroupRole,
     MembershipState,
     PostingPolicy,
@@ -33,6 +34,15 @@ class CommunityGroup(SQLModel, table=True):
     approves_members: bool = False
     posting_policy: PostingPolicy = Field(sa_type=enum_type(PostingPolicy, "posting_policy"))
     discoverable: bool = False
+    # What the group gathers around (node.groups.kinds), as a person choosing one looks for it.
+    kind: GroupKind = Field(
+        default=GroupKind.GENERAL,
+        sa_type=enum_type(GroupKind, "group_kind"),
+        sa_column_kwargs={"server_default": "general"},
+    )
+    topics: list[str] = Field(
+        default_factory=list, sa_type=JSONDocument, sa_column_kwargs={"server_default": "[]"}
+    )
     # Lemmy's hide_modlog_mod_names: the public log says "a moderator", not who.
     hide_modlog_names: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # Crisis care: an acute post waits unannounced for a moderator; professionals are paged

@@ -46,6 +46,9 @@ class Account(SQLModel, table=True):
     totp_enabled_at: datetime | None = moment(nullable=True)  # None: begun, not confirmed
     totp_last_step: int | None = None  # the last code's time step: a code works once
     created_at: datetime = moment()
+    # The member deleted their account (node.members.deletion): their personal data is wiped,
+    # their actor answers 410 Gone, and the row stays so nobody else takes the name.
+    deleted_at: datetime | None = moment(nullable=True)
 
 
 class ApiToken(SQLModel, table=True):

@@ -1,7 +1,7 @@
 """A post's content warning (Mastodon's summary), kept as plain text.
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
