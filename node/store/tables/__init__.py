@@ -25,7 +25,13 @@ from node.store.tables.domain_policy import (
     SourceEntry,
 )
 from node.store.tables.groups import CommunityGroup, Membership, Post, RemoteMembership, RuleSet
-from node.store.tables.members import Account, ApiToken, Notification
+from node.store.tables.members import (
+    Account,
+    ApiToken,
+    Notification,
+    PersonBlock,
+    RemoteBlock,
+)
 from node.store.tables.moderation import Ban, ModLogEntry, Report, ReportEvent
 from node.store.tables.queue import Activity, ChangeCounter, Delivery, PeerServer
 
@@ -58,10 +64,12 @@ __all__ = [
     "ModeratorDuty",
     "Notification",
     "PeerServer",
+    "PersonBlock",
     "PolicyFollower",
     "PolicyPublished",
     "Post",
     "RemoteActor",
+    "RemoteBlock",
     "RemoteMembership",
     "Report",
     "ReportEvent",
