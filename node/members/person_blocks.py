@@ -122,13 +122,30 @@ async def mute(
 
 async def unblock(node: Node, client: FederationClient, account: AccountInfo, person: str) -> None:
     """Undo a block; a person elsewhere has their server told (Undo{Block}, the Block in it)."""
-    found = await person_named(node, client, account, person)
+    found = await _kept_away(node, client, account, person)
     await _let_back(node, client, account, found, PersonBlockKind.BLOCK)
 
 
 async def unmute(node: Node, client: FederationClient, account: AccountInfo, person: str) -> None:
-    found = await person_named(node, client, account, person)
+    found = await _kept_away(node, client, account, person)
     await _let_back(node, client, account, found, PersonBlockKind.MUTE)
+
+
+async def _kept_away(
+    node: Node, client: FederationClient, account: AccountInfo, name: str
+) -> Person:
+    """The person a member lets back: by the URL `cove member blocks` lists, with no lookup
+    (their server may be gone, or cut off since), else as `person_named` finds them."""
+    uri = name.strip()
+    async with node.store.session() as session:
+        found = await session.exec(
+            select(PersonBlock.id).where(
+                PersonBlock.account_id == account.id, PersonBlock.person_uri == uri
+            )
+        )
+        if found.first() is not None:
+            return Person(uri, here=uri.startswith(node.urls.person("")))
+    return await person_named(node, client, account, name)
 
 
 async def _keep_away(

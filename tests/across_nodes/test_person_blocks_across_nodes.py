@@ -14,11 +14,16 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from federation.errors import Refused
 from federation.readers import read_document
 from federation.wire import WireBlock
+from moderation.blocklists import BlockEntry
+from moderation.domains import Severity
+from node.domain_policy import blocks
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.members import accounts, participation, person_blocks
+from node.moderators.roles import Acting
 from node.queue.delivery import queue
 from node.runtime import Node
 from node.store.states import ActivityState, Direction, PostingPolicy, Visibility
@@ -283,3 +288,26 @@ async def test_a_block_of_someone_not_here_is_ignored(
     assert await deliver(served, mastodon, block, mo) == 202
     assert (await settled(served, block["id"])).state == ActivityState.PROCESSED
     assert await remote_blocks(served.node) == []
+
+
+async def test_a_member_lets_back_someone_on_a_server_cut_off_since(
+    served: ServedNode, mastodon: HostilePeer
+) -> None:
+    bea = await accounts.create_account(served.node, "bea")
+    mo = mastodon.actor("mo")
+    async with client_for(served.node) as client:
+        await person_blocks.block(served.node, client, bea, mo)
+        await person_blocks.mute(served.node, client, bea, mo)
+        await deliveries_done(served)
+        await blocks.set_block(
+            served.node,
+            Acting.operator(served.node),
+            BlockEntry(domain="127.0.0.4", severity=Severity.SUSPEND),
+        )
+        with pytest.raises(Refused, match="not federated with"):
+            await person_blocks.block(served.node, client, bea, mastodon.actor("zed"))
+        # By the URL `cove member blocks` lists: no lookup, and nothing sent there.
+        await person_blocks.unblock(served.node, client, bea, mo)
+        await person_blocks.unmute(served.node, client, bea, mo)
+    assert await person_blocks.blocks_of(served.node, bea.id) == []
+    assert [r.json()["type"] for r in mastodon.received()] == ["Block"]
