@@ -234,6 +234,13 @@ def ban(
     )
 
 
+def block(activity_id: str, actor: str, person: str) -> Document:
+    """A person's block of another person: Block with no `target` (a target would make it a
+    ban from a group), addressed to the blocked person and sent to their inbox, as Mastodon's
+    BlockSerializer writes it; Mastodon, Misskey and Lemmy read `actor` and `object` only."""
+    return _activity(activity_id, "Block", actor, person, [person])
+
+
 def flag(
     activity_id: str,
     actor: str,

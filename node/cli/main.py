@@ -27,6 +27,7 @@ from node.cli import (
     groups,
     members,
     moderators,
+    person_blocks,
     posts,
     professionals,
     reports,
@@ -61,6 +62,7 @@ def build_parser() -> Parser:
     groups.add_commands(group, common)
     member = _family(commands, "member", "act as a local member in groups here or elsewhere")
     members.add_commands(member, common)
+    person_blocks.add_commands(member, common)
     professionals.add_commands(member, group, common)
     account = accounts.add_commands(commands, common)
     sign_in.add_commands(commands, account, common)

@@ -17,7 +17,7 @@ from node.members.accounts import get_account
 from node.runtime import Node
 from node.store.paging import Cursor, Page, keyset_page
 from node.store.states import ActorKind, GroupKind, GroupRole, MembershipState, PostingPolicy
-from node.store.tables import CommunityGroup, LocalActor, Membership
+from node.store.tables import CommunityGroup, LocalActor, Membership, RemoteMembership
 
 MAX_TITLE = 100
 MAX_SUMMARY = 5000
@@ -221,11 +221,22 @@ async def has_member_on(session: AsyncSession, group_id: int, host: str) -> bool
 
 
 async def is_member(session: AsyncSession, group_id: int, actor_uri: str) -> bool:
-    """Whether this actor is an accepted member of the group."""
+    """Whether this actor (a member here, say) is an accepted member of the group."""
     found = await session.exec(
         select(Membership.id).where(*_accepted(group_id), Membership.actor_uri == actor_uri)  # type: ignore[arg-type]
     )
     return found.first() is not None
+
+
+async def groups_elsewhere(session: AsyncSession, account_id: int) -> set[str]:
+    """The groups on other servers a member here belongs to (accepted)."""
+    found = await session.exec(
+        select(RemoteMembership.group_uri).where(
+            RemoteMembership.account_id == account_id,
+            RemoteMembership.state == MembershipState.ACCEPTED,
+        )
+    )
+    return set(found.all())
 
 
 async def hides_modlog_names(session: AsyncSession, group_id: int) -> bool:

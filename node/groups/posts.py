@@ -3,11 +3,13 @@ posts) and shows, and how a remote post's content is taken onto our rows."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,10 +18,11 @@ from federation.errors import Invalid, NotFound
 from federation.httpsig.inbound import authority_of
 from federation.vocabulary import iso8601
 from federation.wire import WireObject
-from node.groups.groups import GroupInfo, has_member_on, is_member
+from node.groups.groups import GroupInfo, groups_elsewhere, has_member_on, is_member
+from node.members.person_blocks import hidden_authors
 from node.runtime import Node
-from node.store.states import PostKind, PostState, Visibility, advance
-from node.store.tables import Post
+from node.store.states import MembershipState, PostKind, PostState, Visibility, advance
+from node.store.tables import Membership, Post, RemoteMembership
 from node.text import html_to_plain, plain_to_html, sanitise_html
 from node.urls import Urls
 
@@ -81,7 +84,7 @@ class Viewer:
 
     actor: str | None = None
     signer_host: str | None = None
-    person: bool = False
+    account_id: int | None = None  # a member of this node: the people they block are hidden
 
     @classmethod
     def signed_by(cls, actor: str | None) -> Viewer:
@@ -89,9 +92,10 @@ class Viewer:
         return cls(actor, authority_of(actor)) if actor is not None else NOBODY
 
     @classmethod
-    def signed_in(cls, actor: str) -> Viewer:
-        """A member of this node reading the pages: they see what they themselves may."""
-        return cls(actor, None, person=True)
+    def member(cls, actor: str, account_id: int) -> Viewer:
+        """A member of this node (their actor and account): they see what their own
+        memberships open to them, less what people they block or mute wrote."""
+        return cls(actor, authority_of(actor), account_id)
 
 
 NOBODY = Viewer()
@@ -117,15 +121,20 @@ class Visible:
     server. Direct: no one (the group's moderators read them through the moderation tools).
     A group's listings (outbox, featured, pages) show its public posts, and a members-only
     group's members-only posts too, to its members' servers only; unlisted posts are found
-    by their id alone."""
+    by their id alone. A member of this node sees members-only posts of the groups they
+    belong to, and never what a person they block or mute wrote under their own name (a
+    post written anonymously stays shown: hiding it would tell who wrote it)."""
 
     def __init__(self, node: Node, viewer: Viewer) -> None:
         self.node = node
         self.viewer = viewer
         self._member_server: dict[int, bool] = {}
+        self._hidden: frozenset[str] | None = None
 
     async def sees(self, post: PostInfo) -> bool:
         if post.held:
+            return False
+        if not post.anonymous and post.author_uri in await self.hidden():
             return False
         if open_to_anyone(post):
             return True
@@ -133,8 +142,21 @@ class Visible:
             return False
         if post.group_id is not None:
             return await self._has_member(post.group_id)
+        if self.viewer.account_id is not None:
+            return await self._member_elsewhere(post.group_uri)
         group_host = urlsplit(post.group_uri or "").netloc.lower()
         return bool(group_host) and group_host == self.viewer.signer_host
+
+    async def hidden(self) -> frozenset[str]:
+        """The people whose posts this viewer is not shown: those a member blocks or mutes
+        (node.members.person_blocks), read once."""
+        if self.viewer.account_id is None:
+            return frozenset()
+        if self._hidden is None:
+            async with self.node.store.session() as session:
+                found = await hidden_authors(session, self.viewer.account_id)
+            self._hidden = frozenset(found)
+        return self._hidden
 
     async def listed_in(self, group: GroupInfo) -> tuple[Visibility, ...]:
         """Which of a group's posts its listings show this viewer: the same rule as `sees`,
@@ -144,29 +166,46 @@ class Visible:
         return LISTED_TO_MEMBERS if await self._has_member(group.id) else ()
 
     async def _has_member(self, group_id: int) -> bool:
-        """Whether the viewer's server has an accepted member of a group here, or, for a
-        person signed in here, whether they are one (asked once)."""
+        """Whether the viewer's server has an accepted member of a group here, or for a
+        member of this node, whether they are one (asked once)."""
         host, actor = self.viewer.signer_host, self.viewer.actor
+        if host is None or actor is None:
+            return False
         if group_id not in self._member_server:
             async with self.node.store.session() as session:
-                if self.viewer.person and actor is not None:
-                    member = await is_member(session, group_id, actor)
+                if self.viewer.account_id is not None:
+                    found = await is_member(session, group_id, actor)
                 else:
-                    member = host is not None and await has_member_on(session, group_id, host)
-                self._member_server[group_id] = member
+                    found = await has_member_on(session, group_id, host)
+            self._member_server[group_id] = found
         return self._member_server[group_id]
+
+    async def _member_elsewhere(self, group_uri: str | None) -> bool:
+        """Whether the member viewing belongs to this group elsewhere."""
+        if group_uri is None or self.viewer.account_id is None:
+            return False
+        async with self.node.store.session() as session:
+            return group_uri in await groups_elsewhere(session, self.viewer.account_id)
 
     async def featured(self, group: GroupInfo) -> list[PostInfo]:
         """The group's pinned posts this viewer may see, most recently pinned first."""
         shown = await self.listed_in(group)
         async with self.node.store.session() as session:
-            return await featured_posts(session, group.id, shown)
+            return await featured_posts(session, group.id, shown, await self.hidden())
 
     async def threads(self, group: GroupInfo, limit: int = 20, skip: int = 0) -> list[PostInfo]:
         """The group's newest top-level posts this viewer may see, for its page."""
         shown = await self.listed_in(group)
         async with self.node.store.session() as session:
-            return await recent_threads(session, group.id, shown, limit, skip)
+            return await recent_threads(session, group.id, shown, await self.hidden(), limit, skip)
+
+    async def feed(self, limit: int = 50) -> list[PostInfo]:
+        """For a member of this node: posts and replies of the groups they belong to, here
+        and elsewhere, newest first (nobody else has a feed here)."""
+        if self.viewer.account_id is None:
+            return []
+        async with self.node.store.session() as session:
+            return await member_feed(session, self.viewer.account_id, await self.hidden(), limit)
 
 
 async def served_post(node: Node, uri: str) -> PostInfo:
@@ -183,7 +222,7 @@ async def post_at(session: AsyncSession, uri: str) -> Post | None:
     return (await session.exec(select(Post).where(Post.uri == uri))).first()
 
 
-def _shown(group_id: int, visibilities: tuple[Visibility, ...]) -> tuple[object, ...]:
+def _shown(group_id: int, visibilities: tuple[Visibility, ...]) -> tuple[Any, ...]:
     return (
         Post.group_id == group_id,
         Post.state == PostState.LIVE,
@@ -191,13 +230,23 @@ def _shown(group_id: int, visibilities: tuple[Visibility, ...]) -> tuple[object,
     )
 
 
+def _not_by(hidden: Collection[str]) -> Any:
+    """Leaves out what these people wrote under their own name (the rule `sees` applies)."""
+    if not hidden:
+        return sa.true()
+    return col(Post.anonymous) | col(Post.author_uri).not_in(sorted(hidden))
+
+
 async def featured_posts(
-    session: AsyncSession, group_id: int, visibilities: tuple[Visibility, ...]
+    session: AsyncSession,
+    group_id: int,
+    visibilities: tuple[Visibility, ...],
+    hidden: Collection[str] = (),
 ) -> list[PostInfo]:
     """Pinned posts of a group, most recently pinned first."""
     found = await session.exec(
         select(Post)
-        .where(*_shown(group_id, visibilities), col(Post.pinned_at).is_not(None))  # type: ignore[arg-type]
+        .where(*_shown(group_id, visibilities), col(Post.pinned_at).is_not(None), _not_by(hidden))
         .order_by(col(Post.pinned_at).desc())
     )
     return [info_of(p) for p in found.all()]
@@ -207,15 +256,43 @@ async def recent_threads(
     session: AsyncSession,
     group_id: int,
     visibilities: tuple[Visibility, ...],
+    hidden: Collection[str] = (),
     limit: int = 20,
     skip: int = 0,
 ) -> list[PostInfo]:
     """The newest top-level posts of a group, for its page (`skip` the newest so many)."""
     found = await session.exec(
         select(Post)
-        .where(*_shown(group_id, visibilities), col(Post.in_reply_to_uri).is_(None))  # type: ignore[arg-type]
+        .where(
+            *_shown(group_id, visibilities), col(Post.in_reply_to_uri).is_(None), _not_by(hidden)
+        )
         .order_by(col(Post.published).desc(), col(Post.id).desc())
         .offset(skip)
+        .limit(limit)
+    )
+    return [info_of(p) for p in found.all()]
+
+
+async def member_feed(
+    session: AsyncSession, account_id: int, hidden: Collection[str], limit: int
+) -> list[PostInfo]:
+    """Posts of the groups a member belongs to (accepted, here or elsewhere), newest first."""
+    elsewhere = select(RemoteMembership.group_uri).where(
+        RemoteMembership.account_id == account_id,
+        RemoteMembership.state == MembershipState.ACCEPTED,
+    )
+    here = select(Membership.group_id).where(
+        Membership.account_id == account_id, Membership.state == MembershipState.ACCEPTED
+    )
+    found = await session.exec(
+        select(Post)
+        .where(
+            col(Post.group_uri).in_(elsewhere) | col(Post.group_id).in_(here),
+            Post.state == PostState.LIVE,
+            col(Post.visibility).in_(LISTED_TO_MEMBERS),
+            _not_by(hidden),
+        )
+        .order_by(col(Post.published).desc())
         .limit(limit)
     )
     return [info_of(p) for p in found.all()]

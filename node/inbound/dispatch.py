@@ -17,6 +17,7 @@ from node.inbound import (
     answers,
     flags,
     follows,
+    person_blocks,
     policy_follows,
     posts,
     remote_moderation,
@@ -41,6 +42,7 @@ class Route:
 ACTOR = "actor"  # an actor here: a group followed, joined, left or blocked by its follower
 INSTANCE = "instance"  # this node's instance actor: a node subscribing to its domain policy
 BAN = "ban"  # a Block with a group elsewhere as target: that group's ban of a member here
+PERSON = "person"  # a person here: blocked by a person elsewhere (a Block with no target)
 CONTENT = "content"  # a post, by id or embedded: edited, deleted, voted on
 OBJECT = "object"  # an embedded object
 REFERENCE = "reference"  # an object given by its URL only
@@ -69,6 +71,7 @@ TABLE: Mapping[Key, Route] = {
     ("Leave", ACTOR): Route(follows.receive_leave),
     ("Block", ACTOR): Route(follows.receive_leave),  # a follower blocking the group leaves it
     ("Block", BAN): _ban,
+    ("Block", PERSON): Route(person_blocks.receive_block),
     ("Create", OBJECT): Route(posts.receive_create),
     ("Create", REFERENCE): Route(posts.receive_create_by_reference),
     ("Update", CONTENT): _change,
@@ -89,6 +92,7 @@ TABLE: Mapping[Key, Route] = {
     ("Undo", REFERENCE): _follow_undone,  # an Undo naming only the follow's id
     ("Undo", f"Follow {INSTANCE}"): Route(policy_follows.receive_unfollow),
     ("Undo", f"Block {BAN}"): _ban_lifted,
+    ("Undo", f"Block {PERSON}"): Route(person_blocks.receive_block_undone),
     ("Undo", f"Like {CONTENT}"): _vote_undone,
     ("Undo", f"Dislike {CONTENT}"): _vote_undone,
 }
@@ -108,11 +112,13 @@ async def _acts_on(node: Node, activity: Activity) -> str:
         case "Join" | "Leave":
             return ACTOR
         case "Block":
-            # A ban (Block with a target) from a group elsewhere; any other Block is of an
-            # actor, as when a follower blocks a group here.
-            here = node.urls.base + "/"
-            elsewhere = isinstance(activity, WireBan) and not activity.group.startswith(here)
-            return BAN if elsewhere else ACTOR
+            # A ban (Block with a target) from a group elsewhere; a Block of a member here
+            # by a person elsewhere; any other Block is of an actor, as when a follower
+            # blocks a group here.
+            if isinstance(activity, WireBan):
+                here = node.urls.base + "/"
+                return ACTOR if activity.group.startswith(here) else BAN
+            return PERSON if _person_here(node, activity.object_id) else ACTOR
         case "Delete" if activity.object_id == activity.actor:
             return SELF
         case "Update" | "Delete" | "Like" | "Dislike":
@@ -127,6 +133,11 @@ async def _acts_on(node: Node, activity: Activity) -> str:
     if isinstance(obj, str):
         return REFERENCE
     return ACTIVITY if isinstance(obj, Activity) else OBJECT
+
+
+def _person_here(node: Node, uri: str) -> bool:
+    name = uri.removeprefix(node.urls.person(""))
+    return name != uri and bool(name) and "/" not in name
 
 
 async def _answered(node: Node, obj: object) -> str:

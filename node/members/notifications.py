@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.vocabulary import iso8601
 from node.members.accounts import AccountInfo
+from node.members.person_blocks import hidden_authors
 from node.runtime import Node
 from node.store.states import AccountRole
 from node.store.tables import Account, Notification
@@ -56,8 +57,11 @@ def notify(
     text: str,
     now: datetime,
     report_id: int | None = None,
+    actor_uri: str | None = None,
 ) -> None:
-    """Tell each of these accounts, in the caller's transaction."""
+    """Tell each of these accounts, in the caller's transaction. `actor_uri`: the person it
+    is about (a reply, a mention), whom an account that blocks or mutes them never hears of.
+    What the node or a group says (a report's outcome, care, a crisis) names no one."""
     for account_id in account_ids:
         session.add(
             Notification(
@@ -65,6 +69,7 @@ def notify(
                 kind=kind.value,
                 report_id=report_id,
                 text=text,
+                actor_uri=actor_uri,
                 created_at=now,
             )
         )
@@ -95,11 +100,16 @@ async def notify_staff(
 async def notifications(
     node: Node, account: AccountInfo, limit: int = 50
 ) -> list[NotificationInfo]:
-    """An account's notifications, newest first."""
+    """An account's notifications, newest first, less those about people it blocks or mutes
+    (whenever the block was made)."""
     async with node.store.session() as session:
+        hidden = sorted(await hidden_authors(session, account.id))
         found = await session.exec(
             select(Notification)
-            .where(Notification.account_id == account.id)
+            .where(
+                Notification.account_id == account.id,
+                col(Notification.actor_uri).is_(None) | col(Notification.actor_uri).not_in(hidden),
+            )
             .order_by(col(Notification.id).desc())
             .limit(limit)
         )

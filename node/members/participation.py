@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from federation import builders
 from federation.client import FederationClient
@@ -21,15 +21,25 @@ from node.actors import integrity
 from node.actors.remote import remote_actor, resolve_handle
 from node.groups import anonymous_posts, groups, membership
 from node.groups.groups import GroupInfo
-from node.groups.posts import Draft, checked_warning, mark_deleted, note_of, post_at
+from node.groups.posts import (
+    Draft,
+    PostInfo,
+    Viewer,
+    checked_warning,
+    mark_deleted,
+    note_of,
+    post_at,
+    visible_to,
+)
 from node.groups.rules import current_rules
 from node.inbound import posts as inbound_posts
+from node.members import person_blocks
 from node.members.accounts import AccountInfo
 from node.moderators.bans import ban_in_force, ban_refusal, thread_locked
 from node.queue.delivery import queue
 from node.runtime import Node
 from node.store.states import MembershipState, PostKind, PostState, Visibility, advance
-from node.store.tables import Membership, Post, RemoteActor, RemoteMembership
+from node.store.tables import Post, RemoteActor, RemoteMembership
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +212,7 @@ async def publish(
         await _check_remote_group(node, group_uri, author, in_reply_to)
     now = node.clock()
     draft = Draft(node.urls.post(node.token()), text, now, title, in_reply_to, None, warning)
-    told = await _told_directly(node, client, await _author_of(node, in_reply_to), to)
+    told = await _told_directly(node, client, account, await _author_of(node, in_reply_to), to)
     note = note_of(node.urls, author, group_uri, draft, to.members_only, _uri(told))
     activity = builders.create(node.urls.activity(node.token()), author, note)
     if professional_note:
@@ -296,17 +306,24 @@ async def _author_of(node: Node, post_uri: str | None) -> str | None:
 
 
 async def _told_directly(
-    node: Node, client: FederationClient, author_uri: str | None, to: Destination
+    node: Node,
+    client: FederationClient,
+    account: AccountInfo,
+    author_uri: str | None,
+    to: Destination,
 ) -> RemoteActor | None:
     """The author elsewhere of a post a member answers or likes, told directly as Mastodon and
     Lemmy do (they may not follow the group). Never in a members-only group: its posts reach
-    its members through the group, and no one else."""
+    its members through the group, and no one else; never an author who blocks the member."""
     if author_uri is None or to.members_only or author_uri == to.group_uri:
         return None
     if author_uri.startswith(node.urls.base + "/"):
         return None  # someone here: they read it on this node
     if (await node.policy.decide_url(author_uri, node.clock())).suspended:
         return None
+    async with node.store.session() as session:
+        if await person_blocks.blocked_by(session, account.id, author_uri):
+            return None
     try:
         return await remote_actor(node, client, author_uri)
     except FetchError as e:
@@ -364,7 +381,9 @@ async def edit(
     title = title or post.title
     draft = Draft(post.uri, text, post.published, title, post.in_reply_to_uri, now, warning)
     author = node.urls.person(account.username)
-    told = await _told_directly(node, client, await _author_of(node, post.in_reply_to_uri), to)
+    told = await _told_directly(
+        node, client, account, await _author_of(node, post.in_reply_to_uri), to
+    )
     note = note_of(node.urls, author, post.group_uri, draft, to.members_only, _uri(told))
     async with node.store.transaction() as session:
         row = await session.get(Post, post.id)
@@ -384,7 +403,9 @@ async def delete(node: Node, client: FederationClient, account: AccountInfo, pos
         return
     author = node.urls.person(account.username)
     activity = builders.delete(node.urls.activity(node.token()), author, post.uri, post.group_uri)
-    told = await _told_directly(node, client, await _author_of(node, post.in_reply_to_uri), to)
+    told = await _told_directly(
+        node, client, account, await _author_of(node, post.in_reply_to_uri), to
+    )
     if to.local is None:
         async with node.store.transaction() as session:
             row = await session.get(Post, post.id)
@@ -400,31 +421,15 @@ async def like(node: Node, client: FederationClient, account: AccountInfo, post_
         raise NotFound(f"no post {post_uri} in a group")
     author = node.urls.person(account.username)
     to = await _destination(node, client, post.group_uri)
-    told = await _told_directly(node, client, post.author_uri, to)
+    told = await _told_directly(node, client, account, post.author_uri, to)
     like = builders.like(
         node.urls.activity(node.token()), author, post.uri, post.group_uri, _uri(told)
     )
     await _send(node, client, account, to, like, _visibility(post), told)
 
 
-async def feed(node: Node, account: AccountInfo, limit: int = 50) -> list[Post]:
-    """Posts of the groups a member belongs to, newest first."""
-    async with node.store.session() as session:
-        remote = select(RemoteMembership.group_uri).where(
-            RemoteMembership.account_id == account.id,
-            RemoteMembership.state == MembershipState.ACCEPTED,
-        )
-        here = select(Membership.group_id).where(
-            Membership.account_id == account.id, Membership.state == MembershipState.ACCEPTED
-        )
-        rows = await session.exec(
-            select(Post)
-            .where(
-                col(Post.group_uri).in_(remote) | col(Post.group_id).in_(here),
-                Post.state == PostState.LIVE,
-                col(Post.visibility).in_((Visibility.PUBLIC, Visibility.MEMBERS_ONLY)),
-            )
-            .order_by(col(Post.published).desc())
-            .limit(limit)
-        )
-        return list(rows.all())
+async def feed(node: Node, account: AccountInfo, limit: int = 50) -> list[PostInfo]:
+    """Posts of the groups a member belongs to, newest first, as `visible_to` shows them to
+    the member (less what people they block or mute wrote)."""
+    viewer = Viewer.member(node.urls.person(account.username), account.id)
+    return await visible_to(node, viewer).feed(limit)

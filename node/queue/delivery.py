@@ -26,7 +26,14 @@ from node.store.states import (
     Visibility,
     advance,
 )
-from node.store.tables import Activity, Delivery, PeerServer, RemoteActor
+from node.store.tables import (
+    Account,
+    Activity,
+    Delivery,
+    PeerServer,
+    RemoteActor,
+    RemoteBlock,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +69,7 @@ async def queue(
         return existing
     activity = await record_outbound(session, local_actor_id, document, visibility, now)
     assert activity.id is not None
+    refused = await _blockers_inboxes(session, local_actor_id)
     rows = [
         {
             "activity_id": activity.id,
@@ -74,11 +82,25 @@ async def queue(
             "updated_at": now,
         }
         for inbox in dict.fromkeys(inboxes)
+        if inbox not in refused
     ]
     if rows:  # one statement for a fan-out of any size
         await session.exec(sa.insert(Delivery), params=rows)
     advance(activity, ActivityState.FANNED_OUT)
     return activity
+
+
+async def _blockers_inboxes(session: AsyncSession, local_actor_id: int) -> set[str]:
+    """The own inboxes of people elsewhere who block the member sending (their Block reached
+    us: node.inbound.person_blocks): nothing of the member's goes there. Their server's
+    shared inbox still gets what a group announces to it; that server filters it."""
+    found = await session.exec(
+        select(RemoteActor.inbox)
+        .join(RemoteBlock, col(RemoteBlock.blocker_uri) == col(RemoteActor.uri))
+        .join(Account, col(Account.id) == col(RemoteBlock.account_id))
+        .where(Account.actor_id == local_actor_id)
+    )
+    return set(found.all())
 
 
 @dataclass(frozen=True, slots=True)

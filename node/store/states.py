@@ -101,6 +101,14 @@ class BanState(StrEnum):
     EXPIRED = "expired"  # its time ran out
 
 
+class PersonBlockKind(StrEnum):
+    """How a member keeps a person away (a relation, not a process: the row is the block, and
+    undoing it deletes the row)."""
+
+    BLOCK = "block"  # hidden here, and told to the person's server (Block)
+    MUTE = "mute"  # hidden here, and told to no one
+
+
 class Software(StrEnum):
     """How a follower's server reads a group's Announces (told by its NodeInfo)."""
 

@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from node.groups import groups
 from node.groups.groups import NewGroup
+from node.groups.posts import PostInfo
 from node.members import accounts, participation
 from node.store.states import MembershipState
 from node.store.tables import Membership, Post, RemoteMembership
@@ -24,7 +25,7 @@ async def membership_state(node: ServedNode, username: str) -> str | None:
     return row.state.value if row else None
 
 
-async def feed_of(node: ServedNode, username: str) -> list[Post]:
+async def feed_of(node: ServedNode, username: str) -> list[PostInfo]:
     async with node.node.store.session() as session:
         account = await accounts.get_account(session, username)
     return await participation.feed(node.node, account)

@@ -18,7 +18,7 @@ from federation.httpsig.inbound import Claim, authority_of, claim_of
 from federation.httpsig.message import Headers, HttpMessage
 from federation.normalise import check_nesting, needs_normalising
 from federation.readers import read_as_given, read_document
-from federation.wire import Activity, Document
+from federation.wire import Activity, Document, WireBlock
 from moderation.domains import OPEN, Decision
 from node.actors.instance import get_instance
 from node.actors.signers import instance_signer
@@ -115,6 +115,12 @@ async def understood(document: dict[str, Any], look: FirstLook, size: int) -> Ac
     return read
 
 
+def _blocks_an_actor(activity: Activity) -> bool:
+    """A Block with no target (a person's or a follower's, not a group's ban), or its Undo."""
+    inner = activity.object if activity.type == "Undo" else activity
+    return isinstance(inner, WireBlock)
+
+
 def _parse(body: bytes) -> Any:
     try:
         document = jsontext.loads(body)
@@ -191,6 +197,10 @@ async def receive(request: web.Request, local_actor_id: int | None) -> web.Respo
     # Counted once the signature holds: a forger cannot spend someone else's allowance.
     request.app[INBOX_LIMITS].admit(signer.actor, authority_of(signer.actor))
     await request.app[BACKLOG].admit(authority_of(actor))
+    if _blocks_an_actor(look.activity) and authority_of(signer.actor) != authority_of(actor):
+        # A block is its actor's own: Mastodon does not serve one by id, so no copy from its
+        # origin could vouch for a Block another server sent.
+        raise Refused("a Block of an actor is taken only from its actor's own server")
     if signer.actor != actor:
         document = await _from_origin(request, look.activity)
         look = read_envelope(document)

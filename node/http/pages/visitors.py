@@ -108,4 +108,4 @@ def viewer_of(visitor: Visitor, urls: Urls) -> Viewer:
     """Whose eyes `visible_to` sees through: the member signed in, or nobody known."""
     if visitor.account is None:
         return NOBODY
-    return Viewer.signed_in(urls.person(visitor.account.username))
+    return Viewer.member(urls.person(visitor.account.username), visitor.account.id)

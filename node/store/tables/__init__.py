@@ -33,7 +33,9 @@ from node.store.tables.members import (
     LoginFailure,
     NodeRule,
     Notification,
+    PersonBlock,
     RecoveryCode,
+    RemoteBlock,
     WebSession,
 )
 from node.store.tables.moderation import Ban, ModLogEntry, Report, ReportEvent
@@ -72,11 +74,13 @@ __all__ = [
     "NodeRule",
     "Notification",
     "PeerServer",
+    "PersonBlock",
     "PolicyFollower",
     "PolicyPublished",
     "Post",
     "RecoveryCode",
     "RemoteActor",
+    "RemoteBlock",
     "RemoteMembership",
     "Report",
     "ReportEvent",

@@ -1,5 +1,6 @@
 """Local members: accounts, their API tokens and their notifications; signing in on the web
-(sessions, failed attempts, mailed links, two-factor recovery codes), invites and node rules."""
+(sessions, failed attempts, mailed links, two-factor recovery codes), invites and node rules;
+the people members block or mute, and the people elsewhere who block them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from node.store.states import AccountRole, AccountState, EmailTokenPurpose
-from node.store.tables.columns import enum_type, moment
+from node.store.states import AccountRole, AccountState, EmailTokenPurpose, PersonBlockKind
+from node.store.tables.columns import URI_LENGTH, enum_type, moment
 
 
 class Account(SQLModel, table=True):
@@ -80,6 +81,8 @@ class Notification(SQLModel, table=True):
     kind: str = Field(max_length=32)
     report_id: int | None = Field(default=None, foreign_key="report.id")
     text: str = Field(sa_type=sa.Text)
+    # The person it is about, if any: hidden from an account that blocks or mutes them.
+    actor_uri: str | None = Field(default=None, max_length=URI_LENGTH)
     read_at: datetime | None = moment(nullable=True)
     created_at: datetime = moment()
 
@@ -169,3 +172,33 @@ class NodeRule(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text)
     created_at: datetime = moment()
     removed_at: datetime | None = moment(nullable=True)
+
+
+class PersonBlock(SQLModel, table=True):
+    """A local account's block or mute of a person, here or elsewhere (node.members.
+    person_blocks owns them)."""
+
+    __tablename__ = "person_block"
+    __table_args__ = (sa.UniqueConstraint("account_id", "person_uri", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    person_uri: str = Field(max_length=URI_LENGTH)
+    kind: PersonBlockKind = Field(sa_type=enum_type(PersonBlockKind, "person_block_kind"))
+    # The Block sent for it (a block of a person elsewhere), which its Undo embeds.
+    activity_uri: str | None = Field(default=None, max_length=URI_LENGTH)
+    created_at: datetime = moment()
+
+
+class RemoteBlock(SQLModel, table=True):
+    """A person elsewhere blocks a local account (their Block reached us): nothing of the
+    account's is addressed or delivered to them directly until their Undo."""
+
+    __tablename__ = "remote_block"
+    __table_args__ = (sa.UniqueConstraint("blocker_uri", "account_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    blocker_uri: str = Field(max_length=URI_LENGTH)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    activity_uri: str = Field(max_length=URI_LENGTH)
+    created_at: datetime = moment()

@@ -92,6 +92,8 @@ ALL_TABLES = {
     "group_domain_block",
     "policy_follower",
     "policy_published",
+    "person_block",
+    "remote_block",
 }
 
 

@@ -140,9 +140,9 @@ async def test_a_members_only_thread_is_for_members_and_hidden_from_others_as_if
     assert text == text_absent  # the same page: nothing says the thread exists
     _, group_page = await page(served, group)
     assert "only for us" not in group_page
-    member = Viewer.signed_in(served.urls.person("kim"))
+    member = Viewer.member(served.urls.person("kim"), kim.id)
     assert (await threads.thread(node, member, "grief", post_id)).post.uri == first
-    await accounts.create_account(node, "stranger")
-    for outsider in (NOBODY, Viewer.signed_in(served.urls.person("stranger"))):
+    stranger = await accounts.create_account(node, "stranger")
+    for outsider in (NOBODY, Viewer.member(served.urls.person("stranger"), stranger.id)):
         with pytest.raises(NotFound):
             await threads.thread(node, outsider, "grief", post_id)
