@@ -95,7 +95,7 @@ async def test_no_listing_shows_a_member_what_people_they_hide_wrote(node: Node)
     made, members = await _stage(node)
     ann = members["ann"]
     async with node.store.session() as session:
-        every_post = [posts._info(p) for p in (await session.exec(select(Post))).all()]
+        every_post = [posts.info_of(p) for p in (await session.exec(select(Post))).all()]
     by_uri = {p.uri: p for p in every_post}
     # What ann sees hiding no one: each listing, each group, has everyone's posts.
     unhidden = await _everything(node, _viewer(node, ann), made)
