@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CONFIG ?= cove.toml
 
-.PHONY: setup run test lint typecheck pytest clean messages
+.PHONY: setup browser run test lint typecheck pytest clean messages
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Cove needs Python 3.11 or newer on PATH" >&2; exit 1; }
@@ -18,6 +18,16 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# The browser tests (tests/browser) drive Debian's Chromium: install it where it is missing.
+# If that fails, the run goes on and those tests fail saying why.
+CHROMIUM := /usr/bin/chromium
+AS_ROOT := $(shell [ "$$(id -u)" = 0 ] || echo sudo) env DEBIAN_FRONTEND=noninteractive
+browser:
+	@test -x $(CHROMIUM) || { echo "Installing Chromium for the browser tests (apt-get)"; \
+	  $(AS_ROOT) apt-get install -y -q chromium \
+	  || { $(AS_ROOT) apt-get update -q && $(AS_ROOT) apt-get install -y -q chromium; } \
+	  || echo "!!! Chromium could not be installed: the browser tests will fail" >&2; }
 
 run: setup
 	$(BIN)/cove --config $(CONFIG) init
@@ -31,7 +41,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 # Two test processes: most tests wait on loopback servers, so two cores do nearly twice the work.
-pytest: setup
+pytest: setup browser
 	$(BIN)/pytest -n 2
 
 test: lint typecheck pytest

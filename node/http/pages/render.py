@@ -12,7 +12,7 @@ from node.http.pages import languages
 from node.http.pages.visitors import VISITOR, Visitor, anonymous
 from node.http.state import NODE, TEMPLATES
 
-STYLESHEET_VERSION = "1"  # raised with each change to static/cove.css (it is cached a year)
+STYLESHEET_VERSION = "2"  # raised with each change to static/cove.css (it is cached a year)
 
 
 def visitor_of(request: web.Request) -> Visitor:

@@ -1,0 +1,138 @@
+"""A small sample community that the browser tests and the screenshots look at: a node with
+groups, members, rules, posts, a pin, a removal and a ban, made through the node's own
+functions, and the addresses of the pages that show them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from moderation.rules import parse_rules
+from node.groups import groups, rules
+from node.groups.groups import NewGroup
+from node.members import accounts, participation
+from node.moderators import appointments, bans, removals
+from node.moderators.roles import Acting
+from node.runtime import Node, federation_client
+
+# The [node] settings of the sample node.
+NODE_SETTINGS: dict[str, object] = {
+    "name": "Harbour",
+    "description": "Peer support groups for people in the harbour town and beyond.\n\n"
+    "Nobody here is a clinician; in an emergency, call your local emergency number.",
+}
+
+
+@dataclass(frozen=True)
+class SamplePages:
+    """Where the sample community's pages are, by what they show."""
+
+    front: str
+    group: str
+    members_only_group: str
+    modlog: str
+    person: str
+    missing: str
+
+    def all(self) -> dict[str, str]:
+        return {
+            "front": self.front,
+            "group": self.group,
+            "members_only_group": self.members_only_group,
+            "modlog": self.modlog,
+            "person": self.person,
+            "missing": self.missing,
+        }
+
+
+async def fill(node: Node) -> SamplePages:
+    """Give a served, empty node the sample community; the addresses of its pages."""
+    olive = await accounts.create_account(
+        node,
+        "olive",
+        display_name="Olive Marsh",
+        summary="Organizer of the grief group. I lost my brother in 2021; walking helps.",
+    )
+    sam = await accounts.create_account(node, "sam", display_name="Sam Okafor")
+    rae = await accounts.create_account(node, "rae", display_name="Rae")
+    await groups.create_group(
+        node,
+        NewGroup(
+            name="grief",
+            title="Grief support",
+            summary="For anyone living with a loss, recent or long ago. Listen first.",
+            owner="olive",
+        ),
+    )
+    await groups.create_group(
+        node,
+        NewGroup(
+            name="anxiety",
+            title="Anxiety circle",
+            summary="Talking through the everyday and the panicky.",
+            members_only=True,
+            owner="sam",
+        ),
+    )
+    await groups.create_group(
+        node,
+        NewGroup(name="runners", title="Runners who talk", approves_members=True, owner="sam"),
+    )
+    owner = Acting.member(node, olive)
+    group_uri = node.urls.group("grief")
+    async with federation_client(node) as client:
+        await appointments.set_moderator(node, client, owner, "grief", "sam", moderator=True)
+        await participation.join(node, client, rae, "grief", accept_rules=True)
+        welcome = await participation.publish(
+            node,
+            client,
+            olive,
+            group_uri,
+            "Welcome. Say as much or as little as you like; reading along is fine too.",
+            title="Start here",
+        )
+        await participation.publish(
+            node,
+            client,
+            rae,
+            group_uri,
+            "Two years today. I made her soup recipe and the kitchen smelled right again.",
+            title="An anniversary",
+        )
+        advert = await participation.publish(
+            node, client, rae, group_uri, "Buy my healing crystals, link in bio."
+        )
+        await rules.set_rules(
+            node,
+            owner,
+            "grief",
+            parse_rules(
+                [
+                    {"title": "Be kind", "text": "No insults, no judging how anyone grieves."},
+                    {"title": "No selling", "text": "No products, courses or healers for hire."},
+                    {"title": "Content notes", "text": "Put a note before details of a death."},
+                ]
+            ),
+            needs_acceptance=True,
+        )
+        await removals.set_pinned(node, client, owner, "grief", welcome, pinned=True)
+        await removals.set_removed(
+            node, client, owner, "grief", advert, "rule 2: no selling", removed=True
+        )
+        await bans.ban(
+            node,
+            client,
+            Acting.member(node, sam),
+            "grief",
+            "https://elsewhere.example/u/crystalseller",
+            "selling after a warning",
+            node.clock() + timedelta(days=30),
+        )
+    return SamplePages(
+        front=f"{node.urls.base}/",
+        group=group_uri,
+        members_only_group=node.urls.group("anxiety"),
+        modlog=node.urls.modlog(group_uri),
+        person=node.urls.person("olive"),
+        missing=node.urls.group("nobody-here"),
+    )
