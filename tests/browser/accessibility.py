@@ -92,17 +92,27 @@ MARK_CONTROLS = """() => {
   const controls = [...document.querySelectorAll('*')].filter(el =>
     (el.matches(native) || (el.hasAttribute('tabindex') && el.tabIndex >= 0))
     && !el.disabled && shown(el));
+  // A group of radio buttons is one stop for Tab (arrow keys move within it): its buttons
+  // share one key, and the group is listed once.
   window.__coveControls = new Map();
-  return controls.map((el, i) => {
+  const groups = new Map(), listed = [];
+  for (const el of controls) {
     const s = getComputedStyle(el);
+    const group = el.type === 'radio' && el.name ? `${el.form ? 'f' : ''}:${el.name}` : null;
+    let key = group !== null ? groups.get(group) : undefined;
+    if (key === undefined) {
+      key = String(listed.length);
+      if (group !== null) groups.set(group, key);
+      const name = (el.getAttribute('aria-label') || el.textContent || el.value || '').trim();
+      listed.push(`<${el.localName}> ${JSON.stringify(name.slice(0, 60))}`);
+    }
     window.__coveControls.set(el, {
-      key: String(i),
+      key,
       outline: `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}`,
       shadow: s.boxShadow, background: s.backgroundColor, border: s.borderColor,
     });
-    const name = (el.getAttribute('aria-label') || el.textContent || el.value || '').trim();
-    return `<${el.localName}> ${JSON.stringify(name.slice(0, 60))}`;
-  });
+  }
+  return listed;
 }"""
 
 # Which marked control has the focus now, and whether its focus is visible: an outline or a

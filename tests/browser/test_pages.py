@@ -18,7 +18,7 @@ PAGES = {
     "members_only_group": (200, "Anxiety circle"),
     "modlog": (200, "Moderation log"),
     "person": (200, "Olive Marsh"),
-    "missing": (404, "404"),
+    "missing": (404, "Not found"),
 }
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
