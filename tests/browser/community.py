@@ -14,6 +14,7 @@ from node.members import accounts, participation
 from node.moderators import appointments, bans, removals
 from node.moderators.roles import Acting
 from node.runtime import Node, federation_client
+from node.store.states import GroupKind
 
 # The [node] settings of the sample node.
 NODE_SETTINGS: dict[str, object] = {
@@ -62,6 +63,9 @@ async def fill(node: Node) -> SamplePages:
             title="Grief support",
             summary="For anyone living with a loss, recent or long ago. Listen first.",
             owner="olive",
+            discoverable=True,
+            kind=GroupKind.CONDITION_SPECIFIC,
+            topics=("grief", "loss", "bereavement"),
         ),
     )
     await groups.create_group(
@@ -76,7 +80,15 @@ async def fill(node: Node) -> SamplePages:
     )
     await groups.create_group(
         node,
-        NewGroup(name="runners", title="Runners who talk", approves_members=True, owner="sam"),
+        NewGroup(
+            name="runners",
+            title="Runners who talk",
+            approves_members=True,
+            owner="sam",
+            discoverable=True,
+            kind=GroupKind.LIFESTYLE,
+            topics=("running", "moods"),
+        ),
     )
     owner = Acting.member(node, olive)
     group_uri = node.urls.group("grief")

@@ -75,7 +75,7 @@ async def test_the_dark_scheme_is_dark_and_the_light_one_light(
 
 async def test_an_empty_nodes_front_page_passes_too(blank_site: ServedNode, page: Page) -> None:
     await open_page(page, f"{blank_site.base}/", 200)
-    assert "No groups yet." in await page.locator("main").inner_text()
+    assert "No listed groups yet." in await page.locator("main").inner_text()
     await check_accessible(page)
     await check_keyboard_use(page)
     await check_reflow(page)

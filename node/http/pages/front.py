@@ -1,31 +1,58 @@
-"""The node's front page: what it is, and its groups."""
+"""The node's front page: what it is, and the directory of its listed groups by kind, topic
+and words, a page at a time."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from aiohttp import web
 
-from node.groups import groups
+from federation.errors import Invalid
+from node.groups import directory
+from node.groups.kinds import parse_kind
 from node.http.pages.render import render
 from node.http.state import NODE
+from node.store.states import GroupKind
 from node.text import plain_to_html
+
+
+def _cursor(text: str | None) -> int | None:
+    if text is None:
+        return None
+    if not text.isdigit() or len(text) > 18:
+        raise Invalid("that page of the directory does not exist")
+    return int(text)
 
 
 async def front_page(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    all_groups = await groups.all_groups(node)
-    listed = [
-        {
-            "name": g.name,
-            "title": g.title,
-            "url": node.urls.group(g.name),
-            "members_only": g.members_only,
-            "approves_members": g.approves_members,
-        }
-        for g in all_groups
-    ]
+    asked = request.query
+    kind = parse_kind(asked["kind"]) if asked.get("kind") else None
+    query = asked.get("q", "").strip() or None
+    topic = asked.get("topic", "").strip() or None
+    page = await directory.directory(
+        node,
+        kind=kind,
+        query=query,
+        topic=topic,
+        before=_cursor(asked.get("before")),
+        after=_cursor(asked.get("after")),
+    )
+    kept = {k: v for k, v in (("q", query), ("kind", kind), ("topic", topic)) if v}
+
+    def link(**cursor: int) -> str:
+        return "/?" + urlencode({**kept, **cursor})
+
     return render(
         request,
         "home.html",
         description_html=plain_to_html(node.config.node.description),
-        groups=listed,
+        listings=page.groups,
+        kinds=[k.value for k in GroupKind],
+        kind=kind.value if kind else "",
+        query=query or "",
+        topic=topic or "",
+        searched=bool(kept),
+        older_url=link(before=page.older) if page.older else None,
+        newer_url=link(after=page.newer) if page.newer else None,
     )

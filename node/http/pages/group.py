@@ -3,9 +3,12 @@ pinned and recent posts, its moderators and the latest lines of its moderation l
 
 from __future__ import annotations
 
-from aiohttp import web
+from datetime import timedelta
 
-from node.groups import groups, membership, posts
+from aiohttp import web
+from babel.dates import format_timedelta
+
+from node.groups import before_joining, groups, membership, posts
 from node.groups.bylines import bylines
 from node.groups.profile import group_profile
 from node.http.pages.modlog import modlog_line
@@ -16,6 +19,13 @@ from node.text import plain_to_html
 
 MODLOG_ON_PAGE = 10
 THREADS_PER_PAGE = 20
+
+
+def _spoken(delay: timedelta | None, language: str) -> str | None:
+    """A delay as a person says it, in their language ("about 3 hours")."""
+    if delay is None:
+        return None
+    return format_timedelta(delay, threshold=1.5, locale=language)
 
 
 async def group_page(request: web.Request, name: str) -> web.Response:
@@ -34,6 +44,7 @@ async def group_page(request: web.Request, name: str) -> web.Response:
     pinned = await shown.featured(group) if page == 1 else []
     here = node.urls.group(group.name)
     visitor = visitor_of(request)
+    facts = await before_joining.group_facts(node, group.name)
     me = node.urls.person(visitor.account.username) if visitor.account else None
     return render(
         request,
@@ -50,10 +61,11 @@ async def group_page(request: web.Request, name: str) -> web.Response:
         bylines=await bylines(node, [*pinned, *threads]),
         older_url=f"{here}?page={page + 1}" if len(found) > THREADS_PER_PAGE else None,
         newer_url=(f"{here}?page={page - 1}" if page > 2 else here) if page > 1 else None,
-        moderators=profile.moderators,
         rules=profile.rules,
         modlog=[modlog_line(e, group_uri, hide_names=hide) for e in profile.modlog],
         modlog_url=node.urls.modlog(group_uri),
         group_url=group_uri,
         standing=await membership.standing(node, group, me) if me else None,
+        facts=facts,
+        usual_response=_spoken(facts.report_response.median, visitor.language),
     )

@@ -12,7 +12,7 @@ from node.http.pages import languages
 from node.http.pages.visitors import VISITOR, Visitor, anonymous
 from node.http.state import NODE, TEMPLATES
 
-STYLESHEET_VERSION = "2"  # raised with each change to static/cove.css (it is cached a year)
+STYLESHEET_VERSION = "3"  # raised with each change to static/ (its files are cached a year)
 
 
 def visitor_of(request: web.Request) -> Visitor:
@@ -35,6 +35,7 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
             visitor=visitor,
             lang=visitor.language,
             stylesheet=f"/static/cove.css?v={STYLESHEET_VERSION}",
+            script=f"/static/cove.js?v={STYLESHEET_VERSION}",
             **context,
         )
     )

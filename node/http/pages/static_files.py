@@ -12,7 +12,7 @@ from aiohttp import web
 from federation.errors import NotFound
 
 routes = web.RouteTableDef()
-SERVED = frozenset({"cove.css"})
+SERVED = frozenset({"cove.css", "cove.js"})
 
 
 @functools.cache
