@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from aiohttp import ClientSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from federation.errors import FetchError
 from federation.httpsig import cavage
@@ -18,10 +18,10 @@ from federation.httpsig.message import Headers, HttpMessage, Spec
 from node.actors.signers import instance_signer
 from node.groups import groups, membership, posts
 from node.groups.groups import NewGroup
-from node.members import accounts, participation, tokens
+from node.members import accounts, participation, tokens, web_sessions
 from node.runtime import Node
 from node.store.states import MembershipState
-from node.store.tables import RemoteMembership
+from node.store.tables import Post, RemoteMembership
 from tests.conftest import PeerFactory, ServedNode, client_for, eventually
 from tests.support.hostile_peer import HostilePeer, deliveries_done, start_hostile_peer
 from tests.support.route_walk import Site, paths_to_fetch, walk
@@ -47,6 +47,12 @@ async def signed_as_server(node: Node, url: str, host: str | None = None) -> dic
     signer = await instance_signer(node)
     cavage.sign(message, signer.key_id, signer.private_key, datetime.now(UTC))  # type: ignore[arg-type]
     return message.headers.as_dict()
+
+
+async def group_post_ids(node: Node) -> list[int]:
+    async with node.store.session() as session:
+        found = await session.exec(select(Post.id).where(col(Post.group_id).is_not(None)))  # type: ignore[arg-type]
+        return [i for i in found.all() if i is not None]
 
 
 async def youth(a: ServedNode, b: ServedNode) -> tuple[str, list[str]]:
@@ -141,11 +147,12 @@ async def test_only_a_members_server_signing_for_this_node_sees_members_only_con
 ) -> None:
     b = await peer_node()
     _, made = await youth(served, b)
-    nosy_token, _ = await tokens.create_token(
-        served.node,
-        (await accounts.create_account(served.node, "nosy")).username,
-        "read write admin:read",
-    )
+    nosy = await accounts.create_account(served.node, "nosy")
+    nosy_token, _ = await tokens.create_token(served.node, nosy.username, "read write admin:read")
+    # Signed in to the pages: nosy, a member of the node but not of the group; kit, a member.
+    nosy_cookie, _ = await web_sessions.start_session(served.node, nosy.id, "127.0.0.1", "b")
+    kit = await accounts.get_account_by_name(served.node, "kit")
+    kit_cookie, _ = await web_sessions.start_session(served.node, kit.id, "127.0.0.1", "b")
     stranger = outsider.actor("stranger")
 
     async def fetch_all(node: ServedNode, site: Site, how: str) -> list[tuple[str, int, str]]:
@@ -164,6 +171,9 @@ async def test_only_a_members_server_signing_for_this_node_sees_members_only_con
                 headers["Authorization"] = f"Bearer {nosy_token}"
             elif how == "browser":
                 headers = {"Accept": "text/html"}
+            elif how in ("signed in", "member signed in"):
+                cookie = nosy_cookie if how == "signed in" else kit_cookie
+                headers = {"Accept": "text/html", "Cookie": f"cove_session={cookie}"}
             async with ClientSession() as http, http.get(url, headers=headers) as r:
                 return r.status, await r.text()
 
@@ -175,13 +185,23 @@ async def test_only_a_members_server_signing_for_this_node_sees_members_only_con
         groups=["youth"],
         people=["kit", "nosy"],
         post_tokens=[u.rsplit("/", 1)[1] for u in made if u.startswith(served.base)],
+        thread_paths=[
+            served.urls.thread("youth", i).removeprefix(served.base)
+            for i in await group_post_ids(served.node)
+        ],
     )
-    for how in ("unsigned", "browser", "outsider", "replayed", "token"):
+    for how in ("unsigned", "browser", "outsider", "replayed", "token", "signed in"):
         for path, status, text in await fetch_all(served, here, how):
             assert status < 500, (how, path, status)
             assert not shows_secret(text), (how, path, text[:300])
     seen = await fetch_all(served, here, "member")
     assert any(shows_secret(text) for _, _, text in seen)
+    # The pages show the group's posts to its members signed in: every thread's page.
+    pages = await fetch_all(served, here, "member signed in")
+    threads = [
+        text for path, _, text in pages if "/t/" in path and not path.endswith(("edit", "report"))
+    ]
+    assert len(threads) >= 4 and any(shows_secret(text) for text in threads)
     # On the member's own server, bea's posts are for the group's server alone.
     there = Site(
         base=b.base,
