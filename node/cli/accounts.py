@@ -5,6 +5,7 @@ keep in their history."""
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import json
 import sys
@@ -136,11 +137,12 @@ async def cmd_account_create(inv: Invocation) -> None:
 
     a = inv.args
     role = accounts.parse_role(a.role)
-    asked = a.ask_password or a.password_stdin
-    password = read_password(a.password_stdin) if asked else None
 
     async def work(node: Node) -> None:
-        hashed = await hash_password(node, password) if password is not None else None
+        hashed = None
+        if a.ask_password or a.password_stdin:
+            password = await asyncio.to_thread(read_password, a.password_stdin)
+            hashed = await hash_password(node, password)
         account = await accounts.create_account(
             node,
             a.name,
@@ -162,10 +164,10 @@ async def cmd_account_password(inv: Invocation) -> None:
     from node.members.accounts import get_account_by_name
     from node.members.passwords import set_password
 
-    password = read_password(inv.args.password_stdin)
-
     async def work(node: Node) -> None:
         account = await get_account_by_name(node, inv.args.name)
+        # Asked once the node is known to be this one, and the account to exist.
+        password = await asyncio.to_thread(read_password, inv.args.password_stdin)
         await set_password(node, account.id, password)
         emit(
             inv,

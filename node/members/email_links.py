@@ -12,8 +12,8 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation.errors import Conflict, Invalid, Refused
-from node.members.accounts import AccountInfo, find_by_login, get_account_by_id
+from federation.errors import Invalid, Refused
+from node.members.accounts import MAX_EMAIL, AccountInfo, find_by_login, get_account_by_id
 from node.members.approvals import mark_confirmed
 from node.members.mail import Mailer, MailNotSent, confirmation_mail, reset_mail
 from node.members.passwords import hash_password
@@ -126,17 +126,18 @@ async def confirm_email(node: Node, secret: str) -> AccountInfo:
 
 
 async def resend_confirmation(node: Node, mailer: Mailer | None, login: str) -> None:
-    """Send the confirmation link again to an account still unconfirmed (said nothing about
-    an unknown one: the answer would tell who has an account here)."""
+    """Send the confirmation link again to an account still unconfirmed; the earlier link
+    stops working. Nothing is said of an unknown or confirmed one: the answer would tell who
+    has an account here."""
     if mailer is None:
         raise Refused(f"{NO_MAIL}: ask its admin to confirm your account")
     async with node.store.session() as session:
-        found = await find_by_login(session, login)
+        found = await find_by_login(session, login[:MAX_EMAIL])
     if found is None:
         return
     account, info = found
     if account.state != AccountState.UNCONFIRMED or account.email is None:
-        raise Conflict("this account's email is confirmed already: sign in")
+        return
     await send_confirmation(node, mailer, info.id)
 
 

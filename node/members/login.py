@@ -26,6 +26,7 @@ WINDOW = timedelta(minutes=15)
 ACCOUNT_FAILURES = 5  # failed sign-ins for one account in the window
 ADDRESS_FAILURES = 20  # from one address, whatever the account (guessing many names)
 MAX_LOGIN = 320
+MAX_IP = 64  # as stored
 WRONG = "wrong username or password"  # one answer for both: it tells no one who is here
 
 STATE_REFUSALS = {
@@ -58,6 +59,7 @@ async def log_in(
 ) -> tuple[str, WebSessionInfo]:
     """Sign a person in: the new session's secret (for the cookie) and the session."""
     now = node.clock()
+    ip = ip[:MAX_IP]
     async with node.store.session() as session:
         await _check_limit(session, col(LoginFailure.ip) == ip, ADDRESS_FAILURES, now, "address")
         found = await find_by_login(session, login[:MAX_LOGIN])
@@ -121,5 +123,5 @@ async def _failed(node: Node, account_id: int | None, ip: str, now: datetime) ->
     async with node.store.transaction() as session:
         # Failures out of the window count for nothing: they go as new ones come.
         await session.exec(delete(LoginFailure).where(col(LoginFailure.at) <= now - WINDOW))
-        session.add(LoginFailure(account_id=account_id, ip=ip[:64], at=now))
+        session.add(LoginFailure(account_id=account_id, ip=ip, at=now))
     log.info("event=sign_in_failed account=%s", account_id)

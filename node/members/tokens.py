@@ -19,10 +19,13 @@ from federation.vocabulary import iso8601
 from node.members.accounts import AccountInfo, get_account
 from node.moderators.roles import Acting
 from node.runtime import Node
-from node.store.states import AccountRole
+from node.store.states import AccountRole, AccountState
 from node.store.tables import MAX_ID, Account, ApiToken, LocalActor
 
 log = logging.getLogger(__name__)
+
+# Accounts staff stopped or turned down: their tokens answer for nothing until staff think again.
+STOPPED = frozenset({AccountState.SUSPENDED, AccountState.REJECTED})
 
 MAX_NAME = 100
 MAX_SECRET = 200
@@ -188,6 +191,8 @@ async def authenticate(node: Node, secret: str) -> tuple[AccountInfo, frozenset[
         if row.expires_at is not None and row.expires_at <= now:
             raise Unauthorized("the bearer token has expired")
         account = await _owner(session, row.account_id)
+        if account.state in STOPPED:
+            raise Unauthorized(f"this account is {account.state.value}: its tokens do not work")
         token_id, last_used, scopes = row.id, row.last_used_at, frozenset(row.scopes.split())
     if last_used is None or now - last_used >= LAST_USED_GRANULARITY:
         async with node.store.transaction() as session:

@@ -76,6 +76,10 @@ def test_relative_data_dir_is_taken_from_the_config_folder(tmp_path: Path) -> No
         ("", {"COVE_HTTP__NOPE": "1"}, "COVE_HTTP__NOPE: no such setting http.nope"),
         ("", {"COVE_PRIVACY__EXPOSE_FOLLOWERS": "maybe"}, "must be true or false"),
         ('[http]\nhost = "0.0.0.0"\n', {}, "node.base_url: must be set when http.host"),
+        ('[mail]\nhost = "smtp.example"\n', {}, "mail.from_address: must be set when mail.host"),
+        ('[mail]\nfrom_address = "cove"\n', {}, "mail.from_address: must be an address"),
+        ('[mail]\ntls = "ssl"\n', {}, "mail.tls: must be one of none, starttls, tls"),
+        ('[registrations]\nmode = "invite"\n', {}, "registrations.mode: must be one of open"),
     ],
 )
 def test_a_bad_setting_names_the_key_and_the_reason(

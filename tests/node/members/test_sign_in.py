@@ -13,6 +13,7 @@ from node.members.approvals import suspend_account, unsuspend_account
 from node.members.email_links import request_password_reset, reset_password
 from node.members.login import TooManyAttempts, log_in
 from node.members.passwords import change_password, check_password
+from node.members.tokens import authenticate, create_token
 from node.members.web_sessions import (
     end_other_sessions,
     end_session,
@@ -51,12 +52,16 @@ async def test_a_wrong_name_or_password_gets_one_answer_and_other_refusals_a_rea
     )
     assert (await session_for(node, secret)) == session
 
+    token, _ = await create_token(node, "nia", "read")
     await suspend_account(node, Acting.operator(node), "nia")
     assert await session_for(node, secret) is None  # a suspension ends its sessions at once
     with pytest.raises(Refused, match="suspended"):
         await log_in(node, "nia", PASSWORD, None, HERE, "test")
+    with pytest.raises(Unauthorized, match="suspended"):
+        await authenticate(node, token)
     await unsuspend_account(node, Acting.operator(node), "nia")
     assert await session_for(node, secret) is not None
+    assert (await authenticate(node, token))[0].username == "nia"
 
 
 async def test_failures_are_limited_per_account_and_per_address_for_a_while(

@@ -16,7 +16,11 @@ from node.members.approvals import (
     confirm_account,
     reject_account,
 )
-from node.members.email_links import confirm_email, request_password_reset
+from node.members.email_links import (
+    confirm_email,
+    request_password_reset,
+    resend_confirmation,
+)
 from node.members.invites import create_invite, list_invites, revoke_invite
 from node.members.login import log_in
 from node.members.node_rules import add_node_rule, node_rules, remove_node_rule
@@ -64,6 +68,21 @@ async def test_open_sign_up_mails_a_link_that_confirms_the_address_once(
         await confirm_email(node, "made-up")
     _, session = await log_in(node, "ROBIN@mail.test", PASSWORD, None, "127.0.0.9", "test")
     assert session.account.username == "robin"
+
+
+async def test_a_new_confirmation_link_replaces_the_first(
+    make_node: NodeFactory, mail: MailCatcher
+) -> None:
+    node = await make_node(mode="open")
+    await register(node, node.mailer, form("ned"))
+    await resend_confirmation(node, node.mailer, "NED@mail.test")
+    await resend_confirmation(node, node.mailer, "nobody")  # said nothing, sent nothing
+    first, second = mail.mails
+    with pytest.raises(Refused, match="a newer one was sent"):
+        await confirm_email(node, mail.link(first, "/auth/confirm"))
+    await confirm_email(node, mail.link(second, "/auth/confirm"))
+    await resend_confirmation(node, node.mailer, "ned")  # confirmed: nothing more to send
+    assert len(mail.mails) == 2
 
 
 async def test_a_confirmation_link_expires(make_node: NodeFactory, mail: MailCatcher) -> None:
