@@ -22,6 +22,7 @@ from node.store.tables import (
     LocalActor,
     Membership,
     Notification,
+    PersonBlock,
     Post,
     RemoteMembership,
     Report,
@@ -53,6 +54,7 @@ async def export_account(node: Node, account_id: int) -> dict[str, Any]:
             "reports": await _reports(session, account_id),
             "notifications": await _notifications(session, account_id),
             "tokens": await _tokens(session, account_id),
+            "blocks": await _blocks(session, account_id),
         }
 
 
@@ -67,7 +69,23 @@ def _profile(node: Node, account: Account, username: str) -> dict[str, Any]:
         "discoverable": account.discoverable,
         "care_messages_opted_out": account.care_opt_out,
         "created_at": iso8601(account.created_at),
+        "email": account.email,
+        "language": account.language,
+        "two_factor": account.totp_enabled_at is not None,
     }
+
+
+async def _blocks(session: AsyncSession, account_id: int) -> list[dict[str, Any]]:
+    """The people they block or mute."""
+    found = await session.exec(
+        select(PersonBlock)
+        .where(PersonBlock.account_id == account_id)
+        .order_by(col(PersonBlock.id))
+    )
+    return [
+        {"person": b.person_uri, "kind": b.kind.value, "since": iso8601(b.created_at)}
+        for b in found.all()
+    ]
 
 
 async def _groups(session: AsyncSession, node: Node, account_id: int) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from node.actors.instance import ensure_instance
 from node.groups import groups
 from node.groups.groups import NewGroup
-from node.members import accounts, export, participation, tokens
+from node.members import accounts, export, participation, person_blocks, tokens
 from node.members.notifications import NotificationKind, notify
 from node.runtime import Node
 from tests.conftest import client_for, cove_in_process
@@ -36,6 +36,8 @@ async def test_an_export_holds_the_members_own_data_and_no_one_elses(node: Node)
 
         await filed.file_report(node, client, ann, theirs, category="spam", comment="odd")
         await filed.file_report(node, client, bo, mine, category="spam", comment="bo's words")
+        await person_blocks.mute(node, client, ann, "bo")
+        await person_blocks.block(node, client, bo, "ann")  # bo's, not in ann's export
 
     async with node.store.transaction() as session:
         notify(session, [ann.id], NotificationKind.CARE, "We are here for you.", node.clock())
@@ -46,11 +48,14 @@ async def test_an_export_holds_the_members_own_data_and_no_one_elses(node: Node)
     assert data["profile"]["display_name"] == "Ann" and data["profile"]["bio"] == "Hello there"
     assert [(p["id"], p["anonymous"]) for p in data["posts"]] == [(mine, False), (hidden, True)]
     assert [g["group"] for g in data["groups"]] == [node.urls.group("calm")]
+    assert [(b["person"], b["kind"]) for b in data["blocks"]] == [(node.urls.person("bo"), "mute")]
     (report,) = data["reports"]
     assert report["reported"] == theirs and report["comment"] == "odd"
     # Bo wrote the anonymous post Ann reported: she sees the group, as everyone does.
     assert report["author"] == node.urls.group("calm")
-    assert node.urls.person("bo") not in text and "bo's words" not in text
+    # Bo appears only as the person ann mutes: none of bo's own doings.
+    without_blocks = json.dumps({k: v for k, v in data.items() if k != "blocks"})
+    assert node.urls.person("bo") not in without_blocks and "bo's words" not in text
     (token,) = data["tokens"]
     assert token["name"] == "phone" and token["scopes"] == ["read", "write:reports"]
     assert secret not in text and tokens.digest(secret) not in text
