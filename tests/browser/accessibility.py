@@ -142,6 +142,7 @@ EXTRA_TABS = 3
 async def check_keyboard_use(page: Page) -> None:
     """Fail unless pressing Tab from the top of the page reaches every link, button and field
     it shows, each with a visible focus indicator."""
+    await page.evaluate(START_AT_TOP)  # unfocused first (a field may have autofocus)
     controls: list[str] = await page.evaluate(MARK_CONTROLS)
     await page.evaluate(START_AT_TOP)
     reached: set[str] = set()

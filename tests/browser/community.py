@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from moderation.rules import parse_rules
-from node.groups import groups, rules
+from node.groups import groups, rules, threads
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
 from node.moderators import appointments, bans, removals
@@ -34,9 +34,17 @@ class SamplePages:
     modlog: str
     person: str
     missing: str
+    thread: str
+    help: str
+    sign_in: str
+    sign_up: str
 
     def all(self) -> dict[str, str]:
         return {
+            "thread": self.thread,
+            "help": self.help,
+            "sign_in": self.sign_in,
+            "sign_up": self.sign_up,
             "front": self.front,
             "group": self.group,
             "members_only_group": self.members_only_group,
@@ -103,13 +111,31 @@ async def fill(node: Node) -> SamplePages:
             "Welcome. Say as much or as little as you like; reading along is fine too.",
             title="Start here",
         )
-        await participation.publish(
+        anniversary = await participation.publish(
             node,
             client,
             rae,
             group_uri,
             "Two years today. I made her soup recipe and the kitchen smelled right again.",
             title="An anniversary",
+        )
+        await participation.publish(
+            node,
+            client,
+            olive,
+            group_uri,
+            "Thank you for telling us. Smells carry so much. What else did she cook?",
+            in_reply_to=anniversary,
+        )
+        await participation.publish(
+            node,
+            client,
+            rae,
+            group_uri,
+            "Mine is two years in March. The last weeks in hospital still come back at night.",
+            in_reply_to=anniversary,
+            anonymous=True,
+            content_warning="hospital, dying",
         )
         advert = await participation.publish(
             node, client, rae, group_uri, "Buy my healing crystals, link in bio."
@@ -147,4 +173,8 @@ async def fill(node: Node) -> SamplePages:
         modlog=node.urls.modlog(group_uri),
         person=node.urls.person("olive"),
         missing=node.urls.group("nobody-here"),
+        thread=node.urls.thread("grief", await threads.row_of(node, anniversary)),
+        help=f"{node.urls.base}/help?country=GB",
+        sign_in=f"{node.urls.base}/auth/sign-in",
+        sign_up=f"{node.urls.base}/auth/sign-up",
     )

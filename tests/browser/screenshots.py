@@ -34,6 +34,10 @@ SHOTS: list[tuple[str, str, Literal["light", "dark"]]] = [
     ("modlog", "modlog", "light"),
     ("person", "person", "light"),
     ("not-found", "missing", "light"),
+    ("thread", "thread", "light"),
+    ("thread-dark", "thread", "dark"),
+    ("help", "help", "light"),
+    ("sign-up", "sign_up", "light"),
 ]
 
 

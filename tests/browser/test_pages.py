@@ -19,6 +19,10 @@ PAGES = {
     "modlog": (200, "Moderation log"),
     "person": (200, "Olive Marsh"),
     "missing": (404, "Not found"),
+    "thread": (200, "An anniversary"),
+    "help": (200, "Need help now?"),
+    "sign_in": (200, "Sign in"),
+    "sign_up": (200, "Create an account"),
 }
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
