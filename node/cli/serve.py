@@ -82,6 +82,7 @@ def demo_group() -> NewGroup:
             "Be kind. Nothing here replaces professional or emergency help."
         ),
         posting_policy=PostingPolicy.MEMBERS,
+        discoverable=True,  # so the front page of a fresh node shows it
     )
 
 
