@@ -223,10 +223,18 @@ async def test_every_signed_in_page_passes_axe_light_and_dark(
     await checked(page, "Tonight")
     await page.get_by_role("link", name="Report").click()
     await checked(page, "Report to the moderators")
+    await page.get_by_role("button", name="Sign out").click()
+    await sign_in_by_keyboard(page, site, "ash")
+    await page.goto(site.url("/g/grief"))
+    await page.get_by_role("link", name="Tonight").click()
+    await page.get_by_role("link", name="Edit").click()
+    await checked(page, "Edit your post")
+    await check_keyboard_use(page)
     for path, heading in [
         ("/auth/sign-up", "Create an account"),
         ("/auth/forgot", "Forgot your password?"),
         ("/auth/resend", "Send the confirmation link again"),
+        ("/auth/reset?token=not-a-real-one", "Set a new password"),
     ]:
         await page.context.clear_cookies()
         await page.goto(site.url(path))
