@@ -260,5 +260,9 @@ async def test_a_block_by_handle_reaches_a_person_elsewhere_and_a_mute_does_not(
         undo = [r.json() for r in mastodon.received("/users/mo/inbox")]
         assert [d["type"] for d in undo] == ["Block", "Undo"]  # the mute told no one
         assert undo[1]["object"]["type"] == "Block"
-        group = await olive.submit(PEOPLE, {"person": f"@grief@{host}", "kind": "block"})
-        assert group.status == 404 and "cannot look up" in group.text
+        unknown = await olive.submit(PEOPLE, {"person": f"@nobody@{host}", "kind": "block"})
+        assert unknown.status == 404 and "cannot look up" in unknown.text
+        club = mastodon.actor("club", kind="Group")
+        group = await olive.submit(PEOPLE, {"person": club, "kind": "block"})
+        assert group.status == 400 and "is a Group, not a person" in group.text
+        assert len(mastodon.received("/users/")) == 2  # nothing sent for either
