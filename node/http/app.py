@@ -29,6 +29,8 @@ from node.http.api import (
 )
 from node.http.errors import error_middleware
 from node.http.pages import (
+    account_data,
+    blocking,
     help,
     inbox_pages,
     reporting,
@@ -141,6 +143,8 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         sign_in.routes,
         sign_up.routes,
         settings.routes,
+        blocking.routes,
+        account_data.routes,
         taking_part.routes,
         reporting.routes,
         inbox_pages.routes,

@@ -24,7 +24,7 @@ from node.members import participation
 from node.moderators.roles import Acting
 from node.runtime import Node, open_node
 from node.store.states import PostingPolicy
-from tests.browser.accessibility import check_accessible, check_keyboard_use
+from tests.browser.accessibility import check_accessible, check_keyboard_use, check_reflow
 from tests.conftest import MovableClock, ServedNode, client_for, make_config, serving
 from tests.node.members.conftest import CHEAP_HASHES, PASSWORD, member
 from tests.support.mail_catcher import MailCatcher, mail_catcher
@@ -239,3 +239,48 @@ async def test_every_signed_in_page_passes_axe_light_and_dark(
         await page.context.clear_cookies()
         await page.goto(site.url(path))
         await checked(page, heading)
+
+
+async def test_blocking_from_a_post_then_the_data_and_deletion_pages(
+    site: Site, page: Page
+) -> None:
+    """Light and dark: block from a post's actions, the list with its Unblock button, the
+    export page, the deletion page and its refusal, and the goodbye after deleting."""
+    await sign_in_by_keyboard(page, site, "olive")
+    await page.goto(site.url("/g/grief"))
+    await page.get_by_role("link", name="Tonight").click()
+    await page.get_by_role("link", name="Block or mute").click()
+    await checked(page, "Blocked and muted people")
+    await check_keyboard_use(page)
+    assert await page.get_by_label("Who", exact=False).input_value() == site.node.urls.person("ash")
+    await page.get_by_role("button", name="Block", exact=True).click()
+    await checked(page, "Blocked and muted people")
+    assert await page.get_by_role("status").inner_text() == (
+        "Blocked. You will no longer see what they write."
+    )
+    assert await page.get_by_role("button", name="Unblock").count() == 1
+    await check_keyboard_use(page)
+    await check_reflow(page)
+    await page.goto(site.url("/g/grief"))
+    assert await page.get_by_role("link", name="Tonight").count() == 0
+
+    await page.goto(site.url("/settings/export"))
+    await checked(page, "Your data")
+    await check_keyboard_use(page)
+
+    await page.goto(site.url("/settings/delete"))
+    await checked(page, "Delete your account")
+    await check_keyboard_use(page)
+    await check_reflow(page)
+    await page.get_by_label("Type your username", exact=False).fill("olive")
+    await page.get_by_label("Your password").fill("not the password")
+    await page.get_by_role("button", name="Delete my account for good").click()
+    await checked(page, "Delete your account")
+    assert "not your password" in await page.get_by_role("alert").inner_text()
+    await page.get_by_label("Type your username", exact=False).fill("olive")
+    await page.get_by_label("Your password").fill(PASSWORD)
+    await page.get_by_role("button", name="Delete my account for good").click()
+    await checked(page, "Your account is deleted")
+    await check_keyboard_use(page)
+    assert await page.get_by_role("button", name="Sign out").count() == 0
+    assert await page.get_by_role("link", name="Crisis lines and support services").count() >= 1

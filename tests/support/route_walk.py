@@ -112,6 +112,13 @@ def rules(site: Site) -> dict[str, list[str]]:
         "/settings/password": ["/settings/password"],
         "/settings/two-factor": ["/settings/two-factor"],
         "/settings/sessions": ["/settings/sessions"],
+        "/settings/people": [
+            "/settings/people",
+            "/settings/people?done=block",
+            *[f"/settings/people?person={quote(u)}" for u in actors],
+        ],
+        "/settings/export": ["/settings/export"],
+        "/settings/delete": ["/settings/delete"],
         "/notifications": ["/notifications"],
         "/moderation/reports": ["/moderation/reports"],
         "/api/v1/admin/reports": ["/api/v1/admin/reports", "/api/v1/admin/reports?resolved=true"],
