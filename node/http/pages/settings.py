@@ -92,20 +92,35 @@ async def change_password(request: web.Request) -> web.Response:
     return render(request, "password.html", problem=None, saved=True)
 
 
+def _two_factor(
+    request: web.Request,
+    account: AccountInfo,
+    *,
+    status: int = 200,
+    required: bool = False,
+    setup: two_factor.TwoFactorSetup | None = None,
+    codes: list[str] | None = None,
+    problem: str | None = None,
+) -> web.Response:
+    """The two-factor page at one of its steps: off or on, setting up, the recovery codes."""
+    return render(
+        request,
+        "two_factor.html",
+        status=status,
+        account=account,
+        required=required,
+        setup=setup,
+        qr=_qr_svg(setup.uri) if setup is not None else None,
+        codes=codes,
+        problem=problem,
+    )
+
+
 @routes.get("/settings/two-factor")
 async def two_factor_page(request: web.Request) -> web.Response:
     account = await member_of(request)
     required = await two_factor.needs_two_factor_enrolment(request.app[NODE], account)
-    return render(
-        request,
-        "two_factor.html",
-        account=account,
-        required=required,
-        setup=None,
-        qr=None,
-        codes=None,
-        problem=None,
-    )
+    return _two_factor(request, account, required=required)
 
 
 @routes.post("/settings/two-factor/begin")
@@ -113,17 +128,7 @@ async def begin_two_factor(request: web.Request) -> web.Response:
     node = request.app[NODE]
     account = await member_of(request)
     await checked_form(request, node.config.node.base_url)
-    setup = await two_factor.begin_two_factor(node, account.id)
-    return render(
-        request,
-        "two_factor.html",
-        account=account,
-        required=False,
-        setup=setup,
-        qr=_qr_svg(setup.uri),
-        codes=None,
-        problem=None,
-    )
+    return _two_factor(request, account, setup=await two_factor.begin_two_factor(node, account.id))
 
 
 @routes.post("/settings/two-factor/confirm")
@@ -134,28 +139,9 @@ async def confirm_two_factor(request: web.Request) -> web.Response:
     try:
         codes = await two_factor.confirm_two_factor(node, account.id, form.get("code", ""))
     except CoveError as e:
-        setup = await two_factor.begin_two_factor(node, account.id)
-        return render(
-            request,
-            "two_factor.html",
-            status=e.status,
-            account=account,
-            required=False,
-            setup=setup,
-            qr=_qr_svg(setup.uri),
-            codes=None,
-            problem=e.reason,
-        )
-    return render(
-        request,
-        "two_factor.html",
-        account=account,
-        required=False,
-        setup=None,
-        qr=None,
-        codes=codes,
-        problem=None,
-    )
+        setup = await two_factor.begin_two_factor(node, account.id)  # a new key: start again
+        return _two_factor(request, account, status=e.status, setup=setup, problem=e.reason)
+    return _two_factor(request, account, codes=codes)
 
 
 @routes.post("/settings/two-factor/off")
@@ -166,17 +152,7 @@ async def two_factor_off(request: web.Request) -> web.Response:
     try:
         await two_factor.disable_two_factor(node, account.id, form.get("password", ""))
     except CoveError as e:
-        return render(
-            request,
-            "two_factor.html",
-            status=e.status,
-            account=account,
-            required=False,
-            setup=None,
-            qr=None,
-            codes=None,
-            problem=e.reason,
-        )
+        return _two_factor(request, account, status=e.status, problem=e.reason)
     raise web.HTTPSeeOther("/settings/two-factor")
 
 
