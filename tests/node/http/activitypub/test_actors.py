@@ -119,11 +119,13 @@ async def test_browsers_get_a_readable_group_page(served: ServedNode) -> None:
 
 async def test_browsers_get_person_and_front_pages(served: ServedNode) -> None:
     await accounts.create_account(served.node, "sam", display_name="Sam S")
-    await groups.create_group(served.node, NewGroup(name="grief", title="Grief", members_only=True))
+    await groups.create_group(served.node, NewGroup(name="grief", title="Grief", discoverable=True))
+    await groups.create_group(served.node, NewGroup(name="inner", title="Inner", members_only=True))
     status, _, page = await fetch(served, served.urls.person("sam"), BROWSER)
     assert status == 200 and "Sam S" in page
     status, _, home = await fetch(served, f"{served.base}/", BROWSER)
-    assert status == 200 and "Grief" in home and "members only" in home
+    # The directory lists the groups their organizers list (a members-only one never is).
+    assert status == 200 and "Grief" in home and "Inner" not in home
     status, _, _ = await fetch(served, served.urls.instance_actor(), BROWSER)
     assert status == 302
 
