@@ -6,11 +6,15 @@ from aiohttp import web
 
 from node.groups import groups
 from node.http.pages.render import render
-from node.http.state import NODE
+from node.http.state import NODE, PAGE_CACHE
 from node.text import plain_to_html
 
 
 async def front_page(request: web.Request) -> web.Response:
+    return await request.app[PAGE_CACHE].page(request, "", lambda: _front_page(request))
+
+
+async def _front_page(request: web.Request) -> web.Response:
     node = request.app[NODE]
     all_groups = await groups.all_groups(node)
     listed = [

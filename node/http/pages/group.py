@@ -3,6 +3,8 @@ pinned and recent posts, its moderators and the latest lines of its moderation l
 
 from __future__ import annotations
 
+from functools import partial
+
 from aiohttp import web
 
 from node.groups import groups, membership, posts
@@ -11,7 +13,7 @@ from node.groups.profile import group_profile
 from node.http.pages.modlog import modlog_line
 from node.http.pages.render import page_number, render, visitor_of
 from node.http.pages.visitors import viewer_of
-from node.http.state import NODE
+from node.http.state import NODE, PAGE_CACHE
 from node.text import plain_to_html
 
 MODLOG_ON_PAGE = 10
@@ -19,6 +21,12 @@ THREADS_PER_PAGE = 20
 
 
 async def group_page(request: web.Request, name: str) -> web.Response:
+    page = page_number(request.query.get("page"))
+    made = partial(_group_page, request, name, page)
+    return await request.app[PAGE_CACHE].page(request, str(page), made)
+
+
+async def _group_page(request: web.Request, name: str, page: int) -> web.Response:
     node = request.app[NODE]
     group = await groups.group_named(node, name)
     profile = await group_profile(node, group, MODLOG_ON_PAGE)
@@ -28,7 +36,6 @@ async def group_page(request: web.Request, name: str) -> web.Response:
     listed = await shown.listed_in(group)
     group_uri = node.urls.group(group.name)
     hide = profile.hide_modlog_names
-    page = page_number(request.query.get("page"))
     found = await shown.threads(group, THREADS_PER_PAGE + 1, (page - 1) * THREADS_PER_PAGE)
     threads = found[:THREADS_PER_PAGE]
     pinned = await shown.featured(group) if page == 1 else []

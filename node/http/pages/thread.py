@@ -3,22 +3,29 @@ as the visitor may see them."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from aiohttp import web
 
 from node.groups import membership, threads
 from node.groups.bylines import bylines
 from node.http.pages.render import page_number, render, visitor_of
 from node.http.pages.visitors import viewer_of
-from node.http.state import NODE
+from node.http.state import NODE, PAGE_CACHE
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/g/{name}/t/{post_id:[0-9]{1,18}}")
 async def thread_page(request: web.Request) -> web.Response:
+    page = page_number(request.query.get("page"))
+    made = partial(_thread_page, request, page)
+    return await request.app[PAGE_CACHE].page(request, str(page), made)
+
+
+async def _thread_page(request: web.Request, page: int) -> web.Response:
     node = request.app[NODE]
     visitor = visitor_of(request)
-    page = page_number(request.query.get("page"))
     found = await threads.thread(
         node,
         viewer_of(visitor, node.urls),
