@@ -1,11 +1,13 @@
 """The pages visitors who are not signed in see (front, group, thread, help), kept rendered for
-a minute by address and language, and dropped whenever what they are built from changes."""
+a minute by address and language, and what every reader's pages share (a group's figures, a
+page of a thread as stored); all dropped whenever what they are built from changes."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar, cast
 
 from aiohttp import web
 
@@ -15,6 +17,7 @@ from node.http.pages.visitors import VISITOR, Visitor
 TTL = timedelta(seconds=60)  # bounds only a change made behind the node's back
 SIZE = 256  # pages kept at most (a group's page is some tens of kB)
 FORM_MARK = b'name="form_token"'
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +35,17 @@ class PageCache:
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self._pages: TtlCache[tuple[str, str, str], KeptPage] = TtlCache(TTL, clock, SIZE)
+        self._shared: TtlCache[tuple[object, ...], Any] = TtlCache(TTL, clock, SIZE)
 
     def clear(self) -> None:
         self._pages.clear()
+        self._shared.clear()
+
+    async def shared(self, key: tuple[object, ...], load: Callable[[], Awaitable[T]]) -> T:
+        """What `load` reads that is the same whoever reads it (never anything that depends
+        on the reader: who they are, what they may see), kept as the pages are. A key's
+        first part names what it is."""
+        return cast(T, await self._shared.get(key, load))
 
     async def page(
         self, request: web.Request, variant: str, render: Callable[[], Awaitable[web.Response]]
