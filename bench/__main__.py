@@ -1,6 +1,6 @@
-"""`make bench`: every scenario (inbox, fan-out, end-to-end, reads, policy) on SQLite and, when it
-answers, PostgreSQL, with the ceilings measured first in the same run; one table, and the
-figures as JSON in bench/results/latest.json."""
+"""`make bench`: every scenario (inbox, fan-out, end-to-end, reads, pages, policy) on SQLite
+and, when it answers, PostgreSQL, with the ceilings measured first in the same run; one table,
+and the figures as JSON in bench/results/latest.json."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from bench import endtoend, fanout, inbox, policy, reads
+from bench import endtoend, fanout, inbox, pages, policy, reads
 from bench.ceilings import measure_servers
 from bench.report import RESULTS, Figure
 from bench.run import Run, add_arguments, finish, guarded, open_run
 
-SCENARIOS = ("inbox", "fanout", "e2e", "reads", "policy")
+SCENARIOS = ("inbox", "fanout", "e2e", "reads", "pages", "policy")
 
 
 class Progress:
@@ -114,6 +114,14 @@ async def _main(args: argparse.Namespace) -> int:
                     backend,
                     reads.TARGET,
                     reads.measure(run, backend, servers),
+                )
+            if "pages" in wanted:
+                progress.say(f"pages on {backend.value}")
+                figures += await guarded(
+                    "pages",
+                    backend,
+                    pages.LOGGED_OUT_TARGET,
+                    pages.measure(run, backend, servers),
                 )
     finally:
         if load is not None:

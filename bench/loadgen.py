@@ -1,5 +1,6 @@
 """The load generator: replays pre-built HTTP/1.1 requests over N keep-alive connections, in its
-own process, and reports the rate of 2xx answers, latency percentiles and its own CPU time.
+own process, as fast as answers come or at a fixed rate, and reports the rate of 2xx answers,
+latency percentiles and its own CPU time.
 
 Requests are bytes built (and signed) ahead of time, so a measurement costs the client only a
 write and a parse per request: `python -m bench.loadgen --target URL --requests FILE`.
@@ -71,6 +72,7 @@ class Load:
     warmup_ok: int = 0
     warmup_seconds: float = 0.0
     client_cpu_seconds: float = 0.0
+    paced: float = 0.0  # the fixed rate asked for, requests a second (0: as fast as answered)
 
     @property
     def client_core_share(self) -> float:
@@ -174,18 +176,42 @@ class _Tally:
     last_done: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """When a paced sender's requests are due: every `every` seconds from `first`. A request
+    that is late (its connection still busy) is sent at once and timed from when it was due,
+    so a slow answer counts against every request it held up."""
+
+    first: float
+    every: float
+
+    def due(self, n: int) -> float:
+        return self.first + n * self.every
+
+
 async def _sender(
-    host: str, port: int, cursor: Cursor, deadline: float, limit: int, tally: _Tally
+    host: str,
+    port: int,
+    cursor: Cursor,
+    deadline: float,
+    limit: int,
+    tally: _Tally,
+    pace: Pace | None = None,
 ) -> None:
     connection = Connection(host, port)
     try:
-        for _ in range(limit):
+        for n in range(limit):
+            started = time.perf_counter()
+            if pace is not None:
+                due = pace.due(n)
+                if due > started:
+                    await asyncio.sleep(due - started)
+                started = due
             if time.perf_counter() >= deadline:
                 return
             raw = cursor.next()
             if raw is None:
                 return
-            started = time.perf_counter()
             try:
                 async with asyncio.timeout(REQUEST_TIMEOUT):
                     status = await connection.exchange(raw)
@@ -202,15 +228,26 @@ async def _sender(
         connection.close()
 
 
+def _paces(started: float, senders: int, rate: float | None) -> list[Pace | None]:
+    """Each sender's pace for `rate` requests a second in all, their turns interleaved."""
+    if not rate:
+        return [None] * senders
+    every = senders / rate
+    return [Pace(started + i / rate, every) for i in range(senders)]
+
+
 async def _phase(
-    host: str, port: int, cursor: Cursor, senders: int, seconds: float
+    host: str, port: int, cursor: Cursor, senders: int, seconds: float, rate: float | None = None
 ) -> tuple[_Tally, float]:
     tally = _Tally()
     started = time.perf_counter()
     deadline = started + seconds
     limit = MAX_CYCLED if cursor.cycle else max(1, len(cursor.requests))
     await asyncio.gather(
-        *(_sender(host, port, cursor, deadline, limit, tally) for _ in range(senders))
+        *(
+            _sender(host, port, cursor, deadline, limit, tally, pace)
+            for pace in _paces(started, senders, rate)
+        )
     )
     elapsed = (tally.last_done or time.perf_counter()) - started
     return tally, elapsed
@@ -225,10 +262,12 @@ async def generate(
     cycle: bool = False,
     warmup: int = 0,
     warmup_senders: int = 8,
+    rate: float | None = None,
 ) -> Load:
-    """Send the first `warmup` requests (not measured), then the rest for up to `seconds`."""
+    """Send the first `warmup` requests (not measured), then the rest for up to `seconds`:
+    as fast as they are answered, or at `rate` a second over the `senders` connections."""
     host, port = require_loopback(target)
-    load = Load(senders=senders)
+    load = Load(senders=senders, paced=rate or 0.0)
     warm_requests: Sequence[bytes]
     if cycle:  # the warm-up may reuse requests, and the measurement starts over
         warm_requests = [requests[i % len(requests)] for i in range(warmup)]
@@ -243,7 +282,7 @@ async def generate(
         load.warmup_seconds = round(elapsed, 3)
     cpu_before = _cpu()
     cursor = Cursor(measured, cycle)
-    tally, elapsed = await _phase(host, port, cursor, senders, seconds)
+    tally, elapsed = await _phase(host, port, cursor, senders, seconds, rate)
     load.client_cpu_seconds = round(_cpu() - cpu_before, 3)
     latencies = sorted(tally.latencies)
     load.sent = len(latencies) + sum(tally.errors.values())
@@ -288,6 +327,7 @@ async def run_process(
     warmup: int = 0,
     skip: int = 0,
     limit: int | None = None,
+    rate: float | None = None,
 ) -> Load:
     """Run the load generator in a child process (it must not share a core's time with the
     bench's own servers) and read its result. It uses requests `skip` to `skip + limit` of
@@ -311,6 +351,7 @@ async def run_process(
     ]
     args += ["--cycle"] if cycle else []
     args += ["--limit", str(limit)] if limit is not None else []
+    args += ["--rate", str(rate)] if rate else []
     process = await asyncio.create_subprocess_exec(
         *args,
         stdout=asyncio.subprocess.PIPE,
@@ -339,6 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cycle", action="store_true", help="reuse requests when all are sent")
     parser.add_argument("--skip", type=int, default=0, help="leave out the file's first N")
     parser.add_argument("--limit", type=int, help="use at most N requests of the file")
+    parser.add_argument("--rate", type=float, help="send at this many requests a second")
     args = parser.parse_args(argv)
     requests = read_requests(args.requests)[args.skip :]
     if args.limit is not None:
@@ -351,6 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             seconds=args.seconds,
             cycle=args.cycle,
             warmup=args.warmup,
+            rate=args.rate,
         )
     )
     print(json.dumps(asdict(load)))

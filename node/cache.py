@@ -20,7 +20,10 @@ class TtlCache(Generic[K, V]):
         self._items: OrderedDict[K, tuple[datetime, V]] = OrderedDict()
         self._generation = 0  # moves on each clear()
 
-    async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+    async def get(
+        self, key: K, load: Callable[[], Awaitable[V]], keep: Callable[[V], bool] | None = None
+    ) -> V:
+        """The value kept for `key`, or what `load` gives (kept unless `keep` says no)."""
         now = self._clock()
         found = self._items.get(key)
         if found is not None and found[0] > now:
@@ -30,6 +33,8 @@ class TtlCache(Generic[K, V]):
         value = await load()
         if generation != self._generation:
             return value  # cleared while loading: what was read may be stale already
+        if keep is not None and not keep(value):
+            return value
         self._items[key] = (now + self._ttl, value)
         self._items.move_to_end(key)
         while len(self._items) > self._size:

@@ -30,11 +30,29 @@ class Thread:
     answered: dict[str, int]  # a reply's parent uri → its row id, when shown in the thread
 
 
+@dataclass(frozen=True, slots=True)
+class ThreadRows:
+    """A page of a thread as stored, before anyone's eyes: the same for every reader, so the
+    pages may keep it (`shown_to` decides what one reader sees of it)."""
+
+    group: GroupInfo
+    post: PostInfo
+    replies: tuple[PostInfo, ...]  # this page's live replies, oldest first
+    page: int
+    more: bool
+
+
 async def thread(
     node: Node, viewer: Viewer, group_name: str, post_id: int, page: int = 1
 ) -> Thread:
     """The thread that `post_id` starts or sits in, as `viewer` may see it. NotFound when the
     post is not in this group or the viewer may not see it (never saying which)."""
+    return await shown_to(node, viewer, await thread_rows(node, group_name, post_id, page))
+
+
+async def thread_rows(node: Node, group_name: str, post_id: int, page: int = 1) -> ThreadRows:
+    """A page of the thread that `post_id` starts or sits in, as stored: NotFound when the
+    post is not in this group."""
     async with node.store.session() as session:
         group = await get_group(session, group_name)
         row = await session.get(Post, post_id)
@@ -42,19 +60,24 @@ async def thread(
             raise NotFound("no such post")
         post = info_of(row)
         reply_ids = await _replies_below(session, row.uri, row.group_id)
-    shown = visible_to(node, viewer)
-    if post.gone_at is not None or not await shown.sees(post):
-        raise NotFound("no such post")
-    page = max(1, page)
-    start = (page - 1) * REPLIES_PER_PAGE
-    async with node.store.session() as session:
+        page = max(1, page)
+        start = (page - 1) * REPLIES_PER_PAGE
         wanted = reply_ids[start : start + REPLIES_PER_PAGE + 1]
         rows = (await session.exec(select(Post).where(col(Post.id).in_(wanted)))).all()
     by_id = {r.id: info_of(r) for r in rows}
-    replies = [by_id[i] for i in wanted[:REPLIES_PER_PAGE] if i in by_id]
-    replies = [r for r in replies if await shown.sees(r)]
-    answered = {post.uri: post_id} | {r.uri: r.id for r in replies if r.id is not None}
-    return Thread(group, post, replies, page, len(wanted) > REPLIES_PER_PAGE, answered)
+    replies = tuple(by_id[i] for i in wanted[:REPLIES_PER_PAGE] if i in by_id)
+    return ThreadRows(group, post, replies, page, len(wanted) > REPLIES_PER_PAGE)
+
+
+async def shown_to(node: Node, viewer: Viewer, rows: ThreadRows) -> Thread:
+    """What `viewer` sees of a page of a thread: NotFound when they may not see its post."""
+    shown = visible_to(node, viewer)
+    post = rows.post
+    if post.gone_at is not None or not await shown.sees(post):
+        raise NotFound("no such post")
+    replies = [r for r in rows.replies if await shown.sees(r)]
+    answered = {post.uri: post.id or 0} | {r.uri: r.id for r in replies if r.id is not None}
+    return Thread(rows.group, post, replies, rows.page, rows.more, answered)
 
 
 async def _replies_below(session: AsyncSession, uri: str, group_id: int | None) -> list[int]:

@@ -41,6 +41,7 @@ from node.http.pages import (
     taking_part,
     thread,
 )
+from node.http.pages.page_cache import PageCache
 from node.http.pages.sessions import find_session
 from node.http.pages.templating import Templates
 from node.http.pages.visitors import visitor_middleware
@@ -55,6 +56,7 @@ from node.http.state import (
     KEYS,
     NODE,
     OUTAGE,
+    PAGE_CACHE,
     SUSPENSIONS,
     TEMPLATES,
 )
@@ -62,7 +64,7 @@ from node.outage import OutageTracker
 from node.queue.inbox import InboxWriter, waiting_from
 from node.queue.workers import Workers
 from node.runtime import Node, federation_client
-from node.store.changes import ACTORS, BANS
+from node.store.changes import ACTORS, BANS, PAGES
 
 log = logging.getLogger("node.http.access")
 
@@ -129,6 +131,9 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
     for cache in (app[GROUPS], app[DOCUMENTS], app[ACTOR_DOCUMENTS]):
         node.store.changes.subscribe(ACTORS, cache.clear)
     node.store.changes.subscribe(BANS, app[SUSPENSIONS].clear)
+    # The pages of visitors not signed in: cleared in the same way.
+    app[PAGE_CACHE] = PageCache(node.clock)
+    node.store.changes.subscribe(PAGES, app[PAGE_CACHE].clear)
     for table in (
         discovery.routes,
         actors.routes,

@@ -12,6 +12,7 @@ from node.actors.keys import ResolvedKey
 from node.cache import TtlCache
 from node.groups.groups import GroupInfo
 from node.http.activitypub.inbox_limits import Backlog, InboxLimits
+from node.http.pages.page_cache import PageCache
 from node.http.pages.templating import Templates
 from node.outage import OutageTracker
 from node.queue.inbox import InboxWriter
@@ -36,3 +37,5 @@ DOCUMENTS = web.AppKey("documents", TtlCache[str, Any])
 SUSPENSIONS = web.AppKey("suspensions", TtlCache[str, dict[str, datetime | None]])
 # Actor documents (groups, people, the instance actor) as served, encoded, by path.
 ACTOR_DOCUMENTS = web.AppKey("actor_documents", TtlCache[str, bytes])
+# The pages of visitors not signed in, rendered (node.http.pages.page_cache).
+PAGE_CACHE = web.AppKey("page_cache", PageCache)

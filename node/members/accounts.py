@@ -126,6 +126,11 @@ async def create_account(
         return await get_account(session, username)
 
 
+def account_info(account: Account, username: str) -> AccountInfo:
+    """What the rest of the node is told of a stored account (its actor's username given)."""
+    return _info(account, username)
+
+
 def _info(account: Account, username: str) -> AccountInfo:
     assert account.id is not None
     return AccountInfo(

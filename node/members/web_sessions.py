@@ -13,11 +13,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.errors import NotFound
-from node.members.accounts import AccountInfo, get_account_by_id
+from node.members.accounts import AccountInfo, account_info, get_account_by_id
 from node.members.tokens import digest
 from node.runtime import Node
 from node.store.states import AccountState
-from node.store.tables import MAX_ID, WebSession
+from node.store.tables import MAX_ID, Account, LocalActor, WebSession
 
 log = logging.getLogger(__name__)
 
@@ -89,18 +89,23 @@ async def session_for(node: Node, secret: str) -> WebSessionInfo | None:
         return None
     now = node.clock()
     async with node.store.session() as session:
+        # One round trip: a signed-in member's every page asks this first.
         found = await session.exec(
-            select(WebSession).where(WebSession.secret_digest == digest(secret))
+            select(WebSession, Account, LocalActor.username)
+            .join(Account, col(Account.id) == col(WebSession.account_id))
+            .join(LocalActor, col(Account.actor_id) == col(LocalActor.id))
+            .where(WebSession.secret_digest == digest(secret))
         )
         row = found.first()
-        if row is None or row.revoked_at is not None:
-            return None
-        if row.last_seen_at + _lifetime(node) <= now:
-            return None
-        account = await get_account_by_id(session, row.account_id)
-        if account.state != AccountState.ACTIVE:
-            return None
-        info = _info(row, account)
+    if row is None:
+        return None
+    web_session, stored, username = row
+    if web_session.revoked_at is not None or web_session.last_seen_at + _lifetime(node) <= now:
+        return None
+    account = account_info(stored, username or "")
+    if account.state != AccountState.ACTIVE:
+        return None
+    info = _info(web_session, account)
     if now - info.last_seen_at >= LAST_SEEN_GRANULARITY:
         async with node.store.transaction() as session:
             await session.exec(

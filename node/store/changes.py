@@ -21,6 +21,7 @@ from node.store.tables import ChangeCounter
 ACTORS = "actors"  # actor documents, WebFinger answers, the group an inbox names
 BANS = "bans"  # who is suspended from the node (checked at every inbox)
 DOMAIN_POLICY = "domain_policy"  # what the node does with each other server
+PAGES = "pages"  # the pages shown to visitors not signed in (node.http.pages.page_cache)
 TOPICS: dict[str, frozenset[str]] = {
     # A member's credential is their actor's badge.
     ACTORS: frozenset(
@@ -36,6 +37,21 @@ TOPICS: dict[str, frozenset[str]] = {
     ),
     BANS: frozenset({"ban"}),
     DOMAIN_POLICY: frozenset({"domain_block", "domain_allow"}),
+    # The front, group, thread and help pages: groups, their posts, followers, moderators,
+    # rules and log, the bylines (accounts here, actors elsewhere), the crisis lines.
+    PAGES: frozenset(
+        {
+            "local_actor",
+            "community_group",
+            "membership",
+            "post",
+            "rule_set",
+            "mod_log",
+            "account",
+            "remote_actor",
+            "crisis_resource",
+        }
+    ),
 }
 POLL_SECONDS = 0.5  # another process's change is in force here within this
 

@@ -11,7 +11,7 @@ from federation.errors import Invalid
 from node.groups import directory
 from node.groups.kinds import parse_kind
 from node.http.pages.render import render
-from node.http.state import NODE
+from node.http.state import NODE, PAGE_CACHE
 from node.store.states import GroupKind
 from node.text import plain_to_html
 
@@ -24,7 +24,15 @@ def _cursor(text: str | None) -> int | None:
     return int(text)
 
 
+DIRECTORY_QUERY = ("q", "kind", "topic", "before", "after")
+
+
 async def front_page(request: web.Request) -> web.Response:
+    asked = urlencode([(k, request.query[k][:200]) for k in DIRECTORY_QUERY if k in request.query])
+    return await request.app[PAGE_CACHE].page(request, asked, lambda: _front_page(request))
+
+
+async def _front_page(request: web.Request) -> web.Response:
     node = request.app[NODE]
     asked = request.query
     kind = parse_kind(asked["kind"]) if asked.get("kind") else None

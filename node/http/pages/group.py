@@ -3,18 +3,25 @@ pinned and recent posts, its moderators and the latest lines of its moderation l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from aiohttp import web
 from babel.dates import format_timedelta
 
 from node.groups import before_joining, groups, membership, posts
-from node.groups.bylines import bylines
-from node.groups.profile import group_profile
+from node.groups.before_joining import GroupFacts
+from node.groups.bylines import Byline, bylines
+from node.groups.groups import GroupInfo
+from node.groups.posts import PostInfo, Visible
+from node.groups.profile import GroupProfile, group_profile
 from node.http.pages.modlog import modlog_line
 from node.http.pages.render import page_number, render, visitor_of
 from node.http.pages.visitors import viewer_of
-from node.http.state import NODE
+from node.http.state import NODE, PAGE_CACHE
+from node.runtime import Node
+from node.store.states import Visibility
 from node.text import plain_to_html
 
 MODLOG_ON_PAGE = 10
@@ -29,22 +36,56 @@ def _spoken(delay: timedelta | None, language: str) -> str | None:
 
 
 async def group_page(request: web.Request, name: str) -> web.Response:
-    node = request.app[NODE]
+    page = page_number(request.query.get("page"))
+    made = partial(_group_page, request, name, page)
+    return await request.app[PAGE_CACHE].page(request, str(page), made)
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A page of a group's threads and its pinned posts as one reader sees them, and who
+    wrote them."""
+
+    listed: tuple[Visibility, ...]
+    found: list[PostInfo]  # a thread more than the page shows: there is a next page
+    pinned: list[PostInfo]
+    bylines: dict[str, Byline]
+
+
+async def _facts(node: Node, name: str) -> tuple[GroupInfo, GroupProfile, GroupFacts]:
     group = await groups.group_named(node, name)
     profile = await group_profile(node, group, MODLOG_ON_PAGE)
-    # A browser carries no server's signature: it sees what anyone may, or what the member
-    # signed in may.
-    shown = posts.visible_to(node, viewer_of(visitor_of(request), node.urls))
+    return group, profile, await before_joining.group_facts(node, group.name)
+
+
+async def _listing(shown: Visible, group: GroupInfo, page: int) -> Listing:
     listed = await shown.listed_in(group)
+    found = await shown.threads(group, THREADS_PER_PAGE + 1, (page - 1) * THREADS_PER_PAGE)
+    pinned = await shown.featured(group) if page == 1 else []
+    names = await bylines(shown.node, [*pinned, *found[:THREADS_PER_PAGE]])
+    return Listing(listed, found, pinned, names)
+
+
+async def _group_page(request: web.Request, name: str, page: int) -> web.Response:
+    node = request.app[NODE]
+    kept = request.app[PAGE_CACHE]
+    group, profile, facts = await kept.shared(("group", name.lower()), partial(_facts, node, name))
+    # A browser carries no server's signature: it sees what anyone may, or what the member
+    # signed in may. A member who hides no one sees a group open to all as anyone does.
+    visitor = visitor_of(request)
+    shown = posts.visible_to(node, viewer_of(visitor, node.urls))
+    if group.members_only or await shown.hidden():
+        listing = await _listing(shown, group, page)
+    else:
+        anyone = posts.visible_to(node, posts.NOBODY)
+        listing = await kept.shared(
+            ("group listing", group.name, page), partial(_listing, anyone, group, page)
+        )
     group_uri = node.urls.group(group.name)
     hide = profile.hide_modlog_names
-    page = page_number(request.query.get("page"))
-    found = await shown.threads(group, THREADS_PER_PAGE + 1, (page - 1) * THREADS_PER_PAGE)
-    threads = found[:THREADS_PER_PAGE]
-    pinned = await shown.featured(group) if page == 1 else []
+    threads = listing.found[:THREADS_PER_PAGE]
+    pinned = listing.pinned
     here = node.urls.group(group.name)
-    visitor = visitor_of(request)
-    facts = await before_joining.group_facts(node, group.name)
     me = node.urls.person(visitor.account.username) if visitor.account else None
     return render(
         request,
@@ -53,13 +94,13 @@ async def group_page(request: web.Request, name: str) -> web.Response:
         summary_html=plain_to_html(group.summary),
         posting_policy=group.posting_policy.value,
         members_only=group.members_only,
-        shows_posts=bool(listed),
+        shows_posts=bool(listing.listed),
         follower_count=profile.follower_count,
         pinned=pinned,
         threads=threads,
         links={p.uri: node.urls.thread(group.name, p.id or 0) for p in [*pinned, *threads]},
-        bylines=await bylines(node, [*pinned, *threads]),
-        older_url=f"{here}?page={page + 1}" if len(found) > THREADS_PER_PAGE else None,
+        bylines=listing.bylines,
+        older_url=f"{here}?page={page + 1}" if len(listing.found) > THREADS_PER_PAGE else None,
         newer_url=(f"{here}?page={page - 1}" if page > 2 else here) if page > 1 else None,
         rules=profile.rules,
         modlog=[modlog_line(e, group_uri, hide_names=hide) for e in profile.modlog],

@@ -27,6 +27,8 @@ def _environment(language: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
+        # The templates ship with the code: no page render looks at their files' times again.
+        auto_reload=False,
     )
     environment.install_gettext_translations(  # type: ignore[attr-defined]
         languages.translations(language), newstyle=True

@@ -3,28 +3,38 @@ as the visitor may see them."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from aiohttp import web
 
 from node.groups import membership, threads
 from node.groups.bylines import bylines
 from node.http.pages.render import page_number, render, visitor_of
 from node.http.pages.visitors import viewer_of
-from node.http.state import NODE
+from node.http.state import NODE, PAGE_CACHE
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/g/{name}/t/{post_id:[0-9]{1,18}}")
 async def thread_page(request: web.Request) -> web.Response:
+    page = page_number(request.query.get("page"))
+    made = partial(_thread_page, request, page)
+    return await request.app[PAGE_CACHE].page(request, str(page), made)
+
+
+async def _thread_page(request: web.Request, page: int) -> web.Response:
     node = request.app[NODE]
     visitor = visitor_of(request)
-    page = page_number(request.query.get("page"))
-    found = await threads.thread(
-        node,
-        viewer_of(visitor, node.urls),
-        request.match_info["name"],
-        int(request.match_info["post_id"]),
-        page,
+    kept = request.app[PAGE_CACHE]
+    name, post_id = request.match_info["name"].lower(), int(request.match_info["post_id"])
+    rows = await kept.shared(
+        ("thread", name, post_id, page), partial(threads.thread_rows, node, name, post_id, page)
+    )
+    found = await threads.shown_to(node, viewer_of(visitor, node.urls), rows)
+    names = await kept.shared(
+        ("thread bylines", name, post_id, page),
+        partial(bylines, node, [rows.post, *rows.replies]),
     )
     here = node.urls.thread(found.group.name, found.post.id or 0)
     me = node.urls.person(visitor.account.username) if visitor.account else None
@@ -35,7 +45,7 @@ async def thread_page(request: web.Request) -> web.Response:
         group_url=node.urls.group(found.group.name),
         post=found.post,
         replies=found.replies,
-        bylines=await bylines(node, [found.post, *found.replies]),
+        bylines=names,
         answered=found.answered,
         newer_url=f"{here}?page={page + 1}" if found.more else None,
         older_url=(f"{here}?page={page - 1}" if page > 2 else here) if page > 1 else None,
