@@ -31,6 +31,7 @@ from node.http.errors import error_middleware
 from node.http.pages import (
     account_data,
     blocking,
+    front,
     help,
     inbox_pages,
     reporting,
@@ -143,6 +144,7 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         vocabulary.routes,
         # Pages for people in browsers (the actors' pages answer at the actors' own URLs).
         help.routes,
+        front.routes,
         static_files.routes,
         thread.routes,
         sign_in.routes,

@@ -95,6 +95,7 @@ def rules(site: Site) -> dict[str, list[str]]:
         "/u/{name}/following": _paged(_each(site.people, "/u/{name}/following")),
         "/posts/{token}": [f"/posts/{t}" for t in site.post_tokens],
         "/ns": ["/ns"],
+        "/tags/{topic}": ["/tags/grief", "/tags/%23Bad%20topic%21"],
         "/help": ["/help", "/help?country=US", "/help?country=ZZZ"],
         "/static/{name}": ["/static/cove.css", "/static/nothing.js"],
         "/g/{name}/t/{post_id}": [

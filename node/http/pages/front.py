@@ -9,7 +9,7 @@ from aiohttp import web
 
 from federation.errors import Invalid
 from node.groups import directory
-from node.groups.kinds import parse_kind
+from node.groups.kinds import normalise_topic, parse_kind
 from node.http.pages.render import render
 from node.http.state import NODE, PAGE_CACHE
 from node.store.states import GroupKind
@@ -64,3 +64,13 @@ async def _front_page(request: web.Request) -> web.Response:
         older_url=link(before=page.older) if page.older else None,
         newer_url=link(after=page.newer) if page.newer else None,
     )
+
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/tags/{topic}")
+async def topic_page(request: web.Request) -> web.StreamResponse:
+    """A topic's Hashtag link (its href on a group's actor): the directory on that topic."""
+    topic = normalise_topic(request.match_info["topic"])
+    raise web.HTTPFound("/?" + urlencode({"topic": topic}))

@@ -47,6 +47,8 @@ async def test_the_directory_lists_by_kind_topic_and_words(served: ServedNode) -
         assert "Grief support" in (await person.get("/?q=LOSS")).text
         on_topic = (await person.get("/?topic=running")).text
         assert "Runners who talk" in on_topic and "Grief support" not in on_topic
+        hashtag = await person.get("/tags/Running")  # a Hashtag's href on the group's actor
+        assert hashtag.url == served.base + "/?topic=running" and "Runners who talk" in hashtag.text
         nothing = (await person.get("/?q=knitting")).text
         assert "No listed group matches that." in nothing
         wrong = await person.get("/?kind=bogus")
