@@ -3,6 +3,7 @@ inbox belongs to, a signer's public key, actor documents), cleared when their to
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -19,6 +20,9 @@ class TtlCache(Generic[K, V]):
         self._size = size
         self._items: OrderedDict[K, tuple[datetime, V]] = OrderedDict()
         self._generation = 0  # moves on each clear()
+        # A key being loaded: who asks for it meanwhile waits for that load, not one of its own
+        # (a burst of requests for a page just cleared reads the database once).
+        self._loading: dict[K, asyncio.Future[V]] = {}
 
     async def get(
         self, key: K, load: Callable[[], Awaitable[V]], keep: Callable[[V], bool] | None = None
@@ -29,8 +33,17 @@ class TtlCache(Generic[K, V]):
         if found is not None and found[0] > now:
             self._items.move_to_end(key)
             return found[1]
+        pending = self._loading.get(key)
+        if pending is not None:
+            try:
+                shared = await asyncio.shield(pending)
+            except Exception:  # that load failed: this caller's own says why, if it fails too
+                pass
+            else:
+                if keep is None or keep(shared):
+                    return shared  # a value that may be kept may be shared
         generation = self._generation
-        value = await load()
+        value = await self._load(key, load)
         if generation != self._generation:
             return value  # cleared while loading: what was read may be stale already
         if keep is not None and not keep(value):
@@ -40,6 +53,24 @@ class TtlCache(Generic[K, V]):
         while len(self._items) > self._size:
             self._items.popitem(last=False)
         return value
+
+    async def _load(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        """`load`, with others asking for the same key meanwhile told its result."""
+        if key in self._loading:
+            return await load()  # another load is in flight already: do not replace it
+        future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+        self._loading[key] = future
+        try:
+            value = await load()
+        except BaseException as e:
+            future.set_exception(e)
+            future.exception()  # read here: nobody may be waiting for it
+            raise
+        else:
+            future.set_result(value)
+            return value
+        finally:
+            self._loading.pop(key, None)
 
     def forget(self, key: K) -> None:
         self._items.pop(key, None)
