@@ -263,10 +263,23 @@ async def get_account_by_name(node: Node, username: str) -> AccountInfo:
         return await get_account(session, username)
 
 
+# A sign-up not yet completed (or refused): the node shows no one an actor for it.
+NOT_YET_IN_USE = frozenset(
+    {AccountState.UNCONFIRMED, AccountState.AWAITING_APPROVAL, AccountState.REJECTED}
+)
+
+
+def in_use(account: AccountInfo) -> AccountInfo:
+    """The account, if the node shows it to the world; NotFound for a sign-up never completed."""
+    if account.state in NOT_YET_IN_USE:
+        raise NotFound(f"no account named {account.username!r} on this node")
+    return account
+
+
 async def account_with_keys(node: Node, username: str) -> tuple[AccountInfo, PublishedKeys]:
     """A member and the keys their actor document publishes."""
     async with node.store.session() as session:
-        account = await get_account(session, username)
+        account = in_use(await get_account(session, username))
         return account, await account_public_keys(session, account)
 
 

@@ -144,6 +144,7 @@ async def _group_and_view(request: web.Request) -> tuple[groups.GroupInfo, posts
 
 async def _account(request: web.Request) -> accounts.AccountInfo:
     account = await accounts.get_account_by_name(request.app[NODE], request.match_info["name"])
+    accounts.in_use(account)
     await authorize_fetch(request)
     return account
 

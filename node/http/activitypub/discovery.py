@@ -21,6 +21,7 @@ from node.actors.instance import current_figures
 from node.actors.local import actor_named
 from node.http.responses import json_response, text_response
 from node.http.state import DOCUMENTS, NODE
+from node.members import accounts
 from node.runtime import Node
 from node.store.states import ActorKind
 
@@ -70,6 +71,7 @@ async def _local_actor(
     if actor.kind == ActorKind.GROUP:
         url, as_type = node.urls.group(actor.username), "Group"
     else:
+        accounts.in_use(await accounts.get_account_by_name(node, actor.username))
         url, as_type = node.urls.person(actor.username), "Person"
     if path is not None and not url.startswith(path):
         raise NotFound(f"no {as_type.lower()} at that URL")

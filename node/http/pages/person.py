@@ -11,7 +11,7 @@ from node.text import plain_to_html
 
 
 async def person_page(request: web.Request, name: str) -> web.Response:
-    account = await accounts.get_account_by_name(request.app[NODE], name)
+    account = accounts.in_use(await accounts.get_account_by_name(request.app[NODE], name))
     return render(
         request, "person.html", account=account, summary_html=plain_to_html(account.summary)
     )

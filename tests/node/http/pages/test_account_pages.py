@@ -209,3 +209,33 @@ async def test_settings_change_the_profile_language_and_password(node: Node, sit
         await person.submit("/auth/sign-out", {})
         await sign_in(person, "kim", "a brand new secret")
         assert person.last is not None and "Cerrar sesión" in person.last.text
+
+
+async def test_a_sign_up_not_yet_confirmed_shows_no_one_an_actor(
+    node: Node, site: str, mail: MailCatcher
+) -> None:
+    async with browser(site) as person:
+        await person.get("/auth/sign-up")
+        await person.submit(
+            "/auth/sign-up",
+            {"username": "quiet", "email": "q@mail.test", "password": PASSWORD, "agree": "yes"},
+        )
+        handle = f"acct:quiet@{node.urls.domain}"
+        probes = {
+            "actor": (node.urls.person("quiet"), "application/activity+json"),
+            "profile": (node.urls.person("quiet"), "text/html"),
+            "outbox": (node.urls.person("quiet") + "/outbox", "application/activity+json"),
+            "webfinger": (f"{site}/.well-known/webfinger?resource={handle}", "application/json"),
+        }
+
+        async def statuses() -> dict[str, int]:
+            found = {}
+            for name, (url, accept) in probes.items():
+                async with person.session.get(url, headers={"Accept": accept}) as r:
+                    found[name] = r.status
+            return found
+
+        assert set((await statuses()).values()) == {404}
+        token = mail.link(mail.mails[-1], "/auth/confirm")
+        await person.get(f"/auth/confirm?token={token}")
+        assert set((await statuses()).values()) == {200}
