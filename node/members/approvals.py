@@ -109,7 +109,9 @@ async def approve_account(
         address = account.email
     log.info("event=account_approved account=%s by=%s", info.username, acting.name)
     if mailer is not None and address:
-        welcome = approved_mail(address, node.config.node.name, info.username, sign_in_link(node))
+        welcome = approved_mail(
+            address, node.config.node.name, info.username, sign_in_link(node), info.language
+        )
         # A failure is logged by the mailer; the account is in use all the same.
         with contextlib.suppress(MailNotSent):
             await mailer.send(welcome)

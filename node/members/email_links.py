@@ -105,7 +105,9 @@ async def send_confirmation(node: Node, mailer: Mailer | None, account_id: int) 
         address = account.email
     url = link(node, EmailTokenPurpose.CONFIRM, secret)
     try:
-        await mailer.send(confirmation_mail(address, node.config.node.name, info.username, url))
+        await mailer.send(
+            confirmation_mail(address, node.config.node.name, info.username, url, info.language)
+        )
     except MailNotSent as e:
         log.warning("event=confirmation_not_sent account=%s error=%s", account_id, e)
         return False
@@ -158,7 +160,7 @@ async def request_password_reset(node: Node, mailer: Mailer | None, email: str) 
         info = await get_account_by_id(session, account.id)
         address = account.email
     url = link(node, EmailTokenPurpose.RESET, secret)
-    await mailer.send(reset_mail(address, node.config.node.name, info.username, url))
+    await mailer.send(reset_mail(address, node.config.node.name, info.username, url, info.language))
     log.info("event=reset_mailed account=%s", info.id)
 
 

@@ -4,6 +4,7 @@ the few short plain-text mails Cove sends (confirm an address, reset a password,
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
@@ -12,6 +13,7 @@ import aiosmtplib
 
 from federation.errors import CoveError
 from node.config_sections import MailSettings
+from node.locale import languages
 
 log = logging.getLogger(__name__)
 
@@ -72,41 +74,67 @@ def mailer_from_settings(settings: MailSettings) -> Mailer | None:
     return SmtpMailer(settings) if settings.configured else None
 
 
-def confirmation_mail(to: str, node_name: str, username: str, link: str) -> Mail:
+def _words(language: str | None) -> Callable[[str], str]:
+    """The gettext of the language a member reads (English when unknown)."""
+    return languages.translations(language or languages.DEFAULT).gettext
+
+
+def confirmation_mail(
+    to: str, node_name: str, username: str, link: str, language: str | None = None
+) -> Mail:
+    _ = _words(language)
     return Mail(
         to=to,
-        subject=f"Confirm your email for {node_name}",
+        subject=_("Confirm your email for %(node)s") % {"node": node_name},
         text=(
-            f"Hello {username},\n\n"
-            f"Thank you for joining {node_name}. To confirm this is your email address, open:\n\n"
-            f"{link}\n\n"
-            "The link works once, for two days. If you did not sign up, ignore this mail:"
-            " nothing more will happen.\n"
+            _("Hello %(name)s,") % {"name": username}
+            + "\n\n"
+            + _("Thank you for joining %(node)s. To confirm this is your email address, open:")
+            % {"node": node_name}
+            + f"\n\n{link}\n\n"
+            + _(
+                "The link works once, for two days. If you did not sign up, ignore this mail:"
+                " nothing more will happen."
+            )
+            + "\n"
         ),
     )
 
 
-def reset_mail(to: str, node_name: str, username: str, link: str) -> Mail:
+def reset_mail(
+    to: str, node_name: str, username: str, link: str, language: str | None = None
+) -> Mail:
+    _ = _words(language)
     return Mail(
         to=to,
-        subject=f"Reset your password on {node_name}",
+        subject=_("Reset your password on %(node)s") % {"node": node_name},
         text=(
-            f"Hello {username},\n\n"
-            "Someone asked to reset the password of your account. To choose a new one, open:\n\n"
-            f"{link}\n\n"
-            "The link works once, for two hours. If it was not you, ignore this mail: your"
-            " password stays as it is.\n"
+            _("Hello %(name)s,") % {"name": username}
+            + "\n\n"
+            + _("Someone asked to reset the password of your account. To choose a new one, open:")
+            + f"\n\n{link}\n\n"
+            + _(
+                "The link works once, for two hours. If it was not you, ignore this mail: your"
+                " password stays as it is."
+            )
+            + "\n"
         ),
     )
 
 
-def approved_mail(to: str, node_name: str, username: str, link: str) -> Mail:
+def approved_mail(
+    to: str, node_name: str, username: str, link: str, language: str | None = None
+) -> Mail:
+    _ = _words(language)
     return Mail(
         to=to,
-        subject=f"Welcome to {node_name}",
+        subject=_("Welcome to %(node)s") % {"node": node_name},
         text=(
-            f"Hello {username},\n\n"
-            f"Your account on {node_name} is ready. You can sign in here:\n\n{link}\n\n"
-            "We are glad you are here.\n"
+            _("Hello %(name)s,") % {"name": username}
+            + "\n\n"
+            + _("Your account on %(node)s is ready. You can sign in here:") % {"node": node_name}
+            + f"\n\n{link}\n\n"
+            + _("We are glad you are here.")
+            + "\n"
         ),
     )

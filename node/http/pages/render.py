@@ -8,9 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
-from node.http.pages import languages
 from node.http.pages.visitors import VISITOR, Visitor, anonymous
 from node.http.state import NODE, TEMPLATES
+from node.locale import languages
 
 STYLESHEET_VERSION = "3"  # raised with each change to static/ (its files are cached a year)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.http.pages import languages
 from node.http.pages.visitors import SESSION_COOKIE, Visitor
 from node.http.state import NODE
+from node.locale import languages
 from node.members import web_sessions
 
 

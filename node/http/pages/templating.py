@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import jinja2
 
-from node.http.pages import languages
+from node.locale import languages
 
 
 class Templates:

@@ -14,7 +14,7 @@ from aiohttp.typedefs import Middleware
 
 from federation.errors import Refused
 from node.groups.posts import NOBODY, Viewer
-from node.http.pages import languages
+from node.locale import languages
 from node.members.accounts import AccountInfo
 from node.urls import Urls
 

@@ -239,3 +239,22 @@ async def test_a_sign_up_not_yet_confirmed_shows_no_one_an_actor(
         token = mail.link(mail.mails[-1], "/auth/confirm")
         await person.get(f"/auth/confirm?token={token}")
         assert set((await statuses()).values()) == {200}
+
+
+async def test_the_mails_speak_the_language_the_person_signed_up_in(
+    node: Node, site: str, mail: MailCatcher
+) -> None:
+    async with browser(site, language="es-MX,es;q=0.9") as person:
+        await person.get("/auth/sign-up")
+        done = await person.submit(
+            "/auth/sign-up",
+            {"username": "lucia", "email": "l@mail.test", "password": PASSWORD, "agree": "yes"},
+        )
+        assert "Ya casi está" in done.text
+    (sent,) = mail.mails
+    assert sent["Subject"].startswith("Confirma tu correo para")
+    assert "Hola, lucia:" in mail.text(sent) and "/auth/confirm?token=" in mail.text(sent)
+    async with browser(site) as person:
+        await person.get("/auth/forgot")
+        await person.submit("/auth/forgot", {"email": "l@mail.test"})
+    assert mail.mails[-1]["Subject"].startswith("Restablece tu contraseña")

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from node.groups import groups
 from node.groups.groups import NewGroup
-from node.http.pages import languages
+from node.locale import languages
 from node.members import accounts
 from tests.conftest import ServedNode
 
@@ -57,6 +57,7 @@ def test_every_word_on_the_pages_has_its_spanish() -> None:
     method_map = [
         ("node/http/pages/templates/**.html", "jinja2"),
         ("node/http/pages/**.py", "python"),
+        ("node/members/mail.py", "python"),
     ]
     options = {"**.html": {"extensions": "jinja2.ext.i18n"}}
     root = LOCALE.parents[1]
