@@ -23,12 +23,10 @@ from node.cli.console import (
     emit,
     local_handle,
     table,
-    with_client,
     with_node,
 )
 
 if TYPE_CHECKING:
-    from federation.client import FederationClient
     from node.members.accounts import AccountInfo
     from node.runtime import Node
 
@@ -276,21 +274,21 @@ async def cmd_account_delete(inv: Invocation) -> None:
 
     a = inv.args
 
-    async def work(node: Node, client: FederationClient) -> None:
+    async def work(node: Node) -> None:
         if not a.yes:  # once the node is open: another origin's refusal comes first
             raise Invalid(
                 f"deleting {a.name} cannot be undone: their posts go, their name stays taken;"
                 " add --yes to confirm"
             )
         account = await accounts.get_account_by_name(node, a.name)
-        await deletion.delete_account(node, client, account.id)
+        await deletion.delete_account(node, account.id)
         emit(
             inv,
             {"account": account.username, "deleted": True},
             f"deleted {local_handle(node, account.username)}; servers that know them are told",
         )
 
-    await with_client(inv, work)
+    await with_node(inv, work)
 
 
 async def cmd_token_create(inv: Invocation) -> None:

@@ -109,7 +109,7 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
             access_log_middleware,
             cors_middleware,
             error_middleware,
-            visitor_middleware(find_session, secure=node.config.node.base_url.startswith("https:")),
+            visitor_middleware(find_session, base_url=node.config.node.base_url),
         ],
         client_max_size=node.config.inbox.max_body_kb * 1024,
     )

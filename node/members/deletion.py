@@ -17,7 +17,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation import builders
-from federation.client import FederationClient
 from federation.errors import Conflict, NotFound
 from node.groups.posts import mark_deleted
 from node.members.web_sessions import end_sessions
@@ -39,10 +38,9 @@ from node.store.tables import (
 log = logging.getLogger(__name__)
 
 
-async def delete_account(node: Node, client: FederationClient, account_id: int) -> None:
-    """Delete a local member's account for good (`client` is the node's outbound client; the
-    Delete itself is queued and sent by the delivery workers)."""
-    del client  # every server is told through the queue, signed by the account's own key
+async def delete_account(node: Node, account_id: int) -> None:
+    """Delete a local member's account for good. Every server that knows them is told through
+    the queue (the delivery workers send the Delete, signed by the account's own key)."""
     now = node.clock()
     async with node.store.transaction() as session:
         account = await session.get(Account, account_id)

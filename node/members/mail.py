@@ -4,7 +4,6 @@ the few short plain-text mails Cove sends (confirm an address, reset a password,
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
@@ -74,29 +73,36 @@ def mailer_from_settings(settings: MailSettings) -> Mailer | None:
     return SmtpMailer(settings) if settings.configured else None
 
 
-def _words(language: str | None) -> Callable[[str], str]:
-    """The gettext of the language a member reads (English when unknown)."""
-    return languages.translations(language or languages.DEFAULT).gettext
+def N_(text: str) -> str:
+    """Marks a mail's words for the catalogue; they are translated when the mail is made."""
+    return text
+
+
+def _letter(
+    to: str, node_name: str, username: str, link: str, language: str | None, *words: str
+) -> Mail:
+    """A mail in the member's language (English when unknown): its subject, a greeting, the
+    line before the link, the link, and the line after it."""
+    _ = languages.translations(language or languages.DEFAULT).gettext
+    subject, before, after = (_(w) % {"node": node_name} for w in words)
+    greeting = _("Hello %(name)s,") % {"name": username}
+    return Mail(to=to, subject=subject, text=f"{greeting}\n\n{before}\n\n{link}\n\n{after}\n")
 
 
 def confirmation_mail(
     to: str, node_name: str, username: str, link: str, language: str | None = None
 ) -> Mail:
-    _ = _words(language)
-    return Mail(
-        to=to,
-        subject=_("Confirm your email for %(node)s") % {"node": node_name},
-        text=(
-            _("Hello %(name)s,") % {"name": username}
-            + "\n\n"
-            + _("Thank you for joining %(node)s. To confirm this is your email address, open:")
-            % {"node": node_name}
-            + f"\n\n{link}\n\n"
-            + _(
-                "The link works once, for two days. If you did not sign up, ignore this mail:"
-                " nothing more will happen."
-            )
-            + "\n"
+    return _letter(
+        to,
+        node_name,
+        username,
+        link,
+        language,
+        N_("Confirm your email for %(node)s"),
+        N_("Thank you for joining %(node)s. To confirm this is your email address, open:"),
+        N_(
+            "The link works once, for two days. If you did not sign up, ignore this mail:"
+            " nothing more will happen."
         ),
     )
 
@@ -104,20 +110,17 @@ def confirmation_mail(
 def reset_mail(
     to: str, node_name: str, username: str, link: str, language: str | None = None
 ) -> Mail:
-    _ = _words(language)
-    return Mail(
-        to=to,
-        subject=_("Reset your password on %(node)s") % {"node": node_name},
-        text=(
-            _("Hello %(name)s,") % {"name": username}
-            + "\n\n"
-            + _("Someone asked to reset the password of your account. To choose a new one, open:")
-            + f"\n\n{link}\n\n"
-            + _(
-                "The link works once, for two hours. If it was not you, ignore this mail: your"
-                " password stays as it is."
-            )
-            + "\n"
+    return _letter(
+        to,
+        node_name,
+        username,
+        link,
+        language,
+        N_("Reset your password on %(node)s"),
+        N_("Someone asked to reset the password of your account. To choose a new one, open:"),
+        N_(
+            "The link works once, for two hours. If it was not you, ignore this mail: your"
+            " password stays as it is."
         ),
     )
 
@@ -125,16 +128,13 @@ def reset_mail(
 def approved_mail(
     to: str, node_name: str, username: str, link: str, language: str | None = None
 ) -> Mail:
-    _ = _words(language)
-    return Mail(
-        to=to,
-        subject=_("Welcome to %(node)s") % {"node": node_name},
-        text=(
-            _("Hello %(name)s,") % {"name": username}
-            + "\n\n"
-            + _("Your account on %(node)s is ready. You can sign in here:") % {"node": node_name}
-            + f"\n\n{link}\n\n"
-            + _("We are glad you are here.")
-            + "\n"
-        ),
+    return _letter(
+        to,
+        node_name,
+        username,
+        link,
+        language,
+        N_("Welcome to %(node)s"),
+        N_("Your account on %(node)s is ready. You can sign in here:"),
+        N_("We are glad you are here."),
     )

@@ -79,22 +79,28 @@ async def notify_admins(
     session: AsyncSession, kind: NotificationKind, text: str, now: datetime
 ) -> int:
     """Tell every admin account of the node; how many were told."""
-    found = await session.exec(select(Account.id).where(Account.role == AccountRole.ADMIN))
-    admins = [account_id for account_id in found.all() if account_id is not None]
-    notify(session, admins, kind, text, now)
-    return len(admins)
+    return await _notify_roles(session, (AccountRole.ADMIN,), kind, text, now)
 
 
 async def notify_staff(
     session: AsyncSession, kind: NotificationKind, text: str, now: datetime
 ) -> int:
     """Tell every admin and node moderator; how many were told."""
-    found = await session.exec(
-        select(Account.id).where(col(Account.role).in_([AccountRole.ADMIN, AccountRole.MODERATOR]))
-    )
-    staff = [account_id for account_id in found.all() if account_id is not None]
-    notify(session, staff, kind, text, now)
-    return len(staff)
+    staff = (AccountRole.ADMIN, AccountRole.MODERATOR)
+    return await _notify_roles(session, staff, kind, text, now)
+
+
+async def _notify_roles(
+    session: AsyncSession,
+    roles: tuple[AccountRole, ...],
+    kind: NotificationKind,
+    text: str,
+    now: datetime,
+) -> int:
+    found = await session.exec(select(Account.id).where(col(Account.role).in_(roles)))
+    told = [account_id for account_id in found.all() if account_id is not None]
+    notify(session, told, kind, text, now)
+    return len(told)
 
 
 async def notifications(

@@ -187,8 +187,5 @@ async def turn_off_two_factor(node: Node, acting: Acting, username: str) -> Acco
 async def needs_two_factor_enrolment(node: Node, account: AccountInfo) -> bool:
     """Whether this account must turn two-factor sign-in on before using the pages: node
     staff, on a node that requires it of them, who have not."""
-    if not node.config.registrations.staff_two_factor or not may_moderate_node(account.role):
-        return False
-    async with node.store.session() as session:
-        current = await get_account_by_id(session, account.id)
-    return not current.two_factor
+    required = node.config.registrations.staff_two_factor and may_moderate_node(account.role)
+    return required and not account.two_factor  # as read with the session, each request

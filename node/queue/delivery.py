@@ -69,7 +69,10 @@ async def queue(
         return existing
     activity = await record_outbound(session, local_actor_id, document, visibility, now)
     assert activity.id is not None
-    refused = await _blockers_inboxes(session, local_actor_id)
+    # What takes something back (an Undo, a Delete) or is itself a block reaches a blocker
+    # all the same: they are better off told than kept with the member's old words.
+    taking_back = document.get("type") in ("Block", "Undo", "Delete")
+    refused = set() if taking_back else await _blockers_inboxes(session, local_actor_id)
     rows = [
         {
             "activity_id": activity.id,

@@ -56,8 +56,7 @@ async def test_a_deleted_account_is_dropped_by_the_group_elsewhere_with_its_post
 
     await eventually(arrived)
 
-    async with client_for(b.node) as client:
-        await deletion.delete_account(b.node, client, bea.id)
+    await deletion.delete_account(b.node, bea.id)
 
     async def dropped_on_a() -> bool:
         post = await post_row(a, post_id)
@@ -105,6 +104,5 @@ async def test_a_deleted_account_is_dropped_by_the_group_elsewhere_with_its_post
     kept = await post_row(b, hidden)
     assert kept.state == PostState.LIVE and kept.anonymous
     assert (kept.author_uri, kept.account_id) == (b.urls.group("home"), None)
-    async with client_for(b.node) as client:
-        with pytest.raises(Conflict, match="deleted already"):
-            await deletion.delete_account(b.node, client, bea.id)
+    with pytest.raises(Conflict, match="deleted already"):
+        await deletion.delete_account(b.node, bea.id)

@@ -35,11 +35,6 @@ def axe_source() -> str:
     return resources.files(AXE_PACKAGE).joinpath("axe.min.js").read_text(encoding="utf-8")
 
 
-async def axe_version(page: Page) -> str:
-    await _load_axe(page)
-    return str(await page.evaluate("() => axe.version"))
-
-
 async def _load_axe(page: Page) -> None:
     # Evaluated over the DevTools protocol, so a page's Content-Security-Policy cannot stop it.
     if not await page.evaluate("() => typeof window.axe === 'object'"):

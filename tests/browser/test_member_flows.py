@@ -201,9 +201,7 @@ async def test_sign_up_two_factor_join_post_report_and_the_moderators_queue(
     await moderator.close()
 
 
-async def test_every_signed_in_page_passes_axe_light_and_dark(
-    browser: Browser, site: Site, page: Page
-) -> None:
+async def test_every_signed_in_page_passes_axe_light_and_dark(site: Site, page: Page) -> None:
     await sign_in_by_keyboard(page, site, "olive")
     for path, heading in [
         ("/settings", "Settings"),

@@ -43,7 +43,6 @@ async def test_page_passes_axe_keyboard_and_reflow(
     await check_accessible(page)
     await check_keyboard_use(page)
     await check_reflow(page)
-    await check_reflow(page)
 
 
 async def test_the_group_page_shows_rules_posts_moderators_and_log(

@@ -198,10 +198,10 @@ async def test_only_a_members_server_signing_for_this_node_sees_members_only_con
     assert any(shows_secret(text) for _, _, text in seen)
     # The pages show the group's posts to its members signed in: every thread's page.
     pages = await fetch_all(served, here, "member signed in")
-    threads = [
-        text for path, _, text in pages if "/t/" in path and not path.endswith(("edit", "report"))
-    ]
-    assert len(threads) >= 4 and any(shows_secret(text) for text in threads)
+    read = {path: (status, text) for path, status, text in pages if path in here.thread_paths}
+    assert len(read) == len(here.thread_paths) >= 4
+    assert all(status == 200 for status, _ in read.values()), read.keys()
+    assert any(shows_secret(text) for _, text in read.values())
     # On the member's own server, bea's posts are for the group's server alone.
     there = Site(
         base=b.base,

@@ -12,7 +12,7 @@ from node.http.pages.members import member_of
 from node.http.pages.render import render, visitor_of
 from node.http.pages.sessions import forget_session
 from node.http.pages.visitors import VISITOR, anonymous, checked_form
-from node.http.state import CLIENT, NODE
+from node.http.state import NODE
 from node.members import deletion, export, passwords
 from node.members.accounts import AccountInfo
 
@@ -30,7 +30,7 @@ async def download(request: web.Request) -> web.Response:
     """The export as a file to save; posted, so no other site can make a browser fetch it."""
     node = request.app[NODE]
     account = await member_of(request)
-    await checked_form(request, node.config.node.base_url)
+    await checked_form(request)
     document = await export.export_account(node, account.id)
     day = node.clock().strftime("%Y-%m-%d")
     return web.Response(
@@ -55,10 +55,10 @@ async def delete_page(request: web.Request) -> web.Response:
 async def delete_for_good(request: web.Request) -> web.Response:
     node = request.app[NODE]
     account = await member_of(request)
-    form = await checked_form(request, node.config.node.base_url)
+    form = await checked_form(request)
     try:
         await _confirmed(request, account, form)
-        await deletion.delete_account(node, request.app[CLIENT], account.id)
+        await deletion.delete_account(node, account.id)
     except CoveError as e:
         return render(
             request, "delete_account.html", status=e.status, account=account, problem=e.reason

@@ -57,7 +57,7 @@ async def people_page(request: web.Request) -> web.Response:
 async def keep_away(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
     account = await member_of(request)
-    form = await checked_form(request, node.config.node.base_url)
+    form = await checked_form(request)
     person = form.get("person", "")
     try:
         kind = _kind(form)
@@ -72,7 +72,7 @@ async def keep_away(request: web.Request) -> web.StreamResponse:
 async def let_back(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
     account = await member_of(request)
-    form = await checked_form(request, node.config.node.base_url)
+    form = await checked_form(request)
     try:
         kind = _kind(form)
         act = person_blocks.unblock if kind == PersonBlockKind.BLOCK else person_blocks.unmute

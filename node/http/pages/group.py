@@ -17,7 +17,7 @@ from node.groups.groups import GroupInfo
 from node.groups.posts import PostInfo, Visible
 from node.groups.profile import GroupProfile, group_profile
 from node.http.pages.modlog import modlog_line
-from node.http.pages.render import page_number, render, visitor_of
+from node.http.pages.render import page_links, page_number, render, visitor_of
 from node.http.pages.visitors import viewer_of
 from node.http.state import NODE, PAGE_CACHE
 from node.runtime import Node
@@ -87,6 +87,8 @@ async def _group_page(request: web.Request, name: str, page: int) -> web.Respons
     pinned = listing.pinned
     here = node.urls.group(group.name)
     me = node.urls.person(visitor.account.username) if visitor.account else None
+    # Newest first: the page before holds newer threads, the page after older ones.
+    newer, older = page_links(here, page, len(listing.found) > THREADS_PER_PAGE)
     return render(
         request,
         "group.html",
@@ -100,8 +102,8 @@ async def _group_page(request: web.Request, name: str, page: int) -> web.Respons
         threads=threads,
         links={p.uri: node.urls.thread(group.name, p.id or 0) for p in [*pinned, *threads]},
         bylines=listing.bylines,
-        older_url=f"{here}?page={page + 1}" if len(listing.found) > THREADS_PER_PAGE else None,
-        newer_url=(f"{here}?page={page - 1}" if page > 2 else here) if page > 1 else None,
+        newer_url=newer,
+        older_url=older,
         rules=profile.rules,
         modlog=[modlog_line(e, group_uri, hide_names=hide) for e in profile.modlog],
         modlog_url=node.urls.modlog(group_uri),

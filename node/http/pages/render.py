@@ -70,5 +70,11 @@ def page_number(text: str | None) -> int:
     return max(1, int(text)) if text and text.isdigit() and len(text) < 6 else 1
 
 
+def page_links(here: str, page: int, more: bool) -> tuple[str | None, str | None]:
+    """The links to the page before this one and the one after (None where there is none)."""
+    before = (f"{here}?page={page - 1}" if page > 2 else here) if page > 1 else None
+    return before, f"{here}?page={page + 1}" if more else None
+
+
 def render_error(request: web.Request, status: int, reason: str) -> web.Response:
     return render(request, "error.html", status=status, status_code=status, reason=reason)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from moderation.reports import ReportCategory
-from node.groups import threads
 from node.groups.profile import group_profile
 from node.http.pages.members import member_of
-from node.http.pages.render import render, visitor_of
-from node.http.pages.visitors import checked_form, viewer_of
+from node.http.pages.render import render
+from node.http.pages.thread import thread_at
+from node.http.pages.visitors import checked_form
 from node.http.state import CLIENT, NODE
 from node.moderators.reports.filed import file_report
 
@@ -20,20 +20,10 @@ REPORT = "/g/{name}/t/{post_id:[0-9]{1,18}}/report"
 CHOICES = tuple(c.value for c in ReportCategory)
 
 
-async def _reported(request: web.Request) -> threads.Thread:
-    node = request.app[NODE]
-    return await threads.thread(
-        node,
-        viewer_of(visitor_of(request), node.urls),
-        request.match_info["name"],
-        int(request.match_info["post_id"]),
-    )
-
-
 @routes.get(REPORT)
 async def report_page(request: web.Request) -> web.Response:
     await member_of(request)
-    found = await _reported(request)
+    found = await thread_at(request)
     profile = await group_profile(request.app[NODE], found.group, 0)
     return render(
         request,
@@ -50,8 +40,8 @@ async def report_page(request: web.Request) -> web.Response:
 async def report(request: web.Request) -> web.Response:
     node = request.app[NODE]
     account = await member_of(request)
-    form = await checked_form(request, node.config.node.base_url)
-    found = await _reported(request)
+    form = await checked_form(request)
+    found = await thread_at(request)
     data = await request.post()
     rules = tuple(int(r) for r in data.getall("rule", []) if isinstance(r, str) and r.isdigit())
     category = form.get("category")

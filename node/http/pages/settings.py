@@ -51,7 +51,7 @@ async def settings_page(request: web.Request) -> web.Response:
 async def save_profile(request: web.Request) -> web.Response:
     node = request.app[NODE]
     account = await member_of(request)
-    form = await checked_form(request, node.config.node.base_url)
+    form = await checked_form(request)
     profile = profiles.Profile(
         display_name=form.get("display_name", ""),
         summary=form.get("summary", ""),
@@ -75,7 +75,7 @@ async def password_page(request: web.Request) -> web.Response:
 async def change_password(request: web.Request) -> web.Response:
     node = request.app[NODE]
     account = await member_of(request)
-    form = await checked_form(request, node.config.node.base_url)
+    form = await checked_form(request)
     if form.get("password", "") != form.get("again", ""):
         problem = "the two new passwords are not the same"
         return render(request, "password.html", status=400, problem=problem, saved=False)
@@ -127,7 +127,7 @@ async def two_factor_page(request: web.Request) -> web.Response:
 async def begin_two_factor(request: web.Request) -> web.Response:
     node = request.app[NODE]
     account = await member_of(request)
-    await checked_form(request, node.config.node.base_url)
+    await checked_form(request)
     return _two_factor(request, account, setup=await two_factor.begin_two_factor(node, account.id))
 
 
@@ -135,7 +135,7 @@ async def begin_two_factor(request: web.Request) -> web.Response:
 async def confirm_two_factor(request: web.Request) -> web.Response:
     node = request.app[NODE]
     account = await member_of(request)
-    form = await checked_form(request, node.config.node.base_url)
+    form = await checked_form(request)
     try:
         codes = await two_factor.confirm_two_factor(node, account.id, form.get("code", ""))
     except CoveError as e:
@@ -148,7 +148,7 @@ async def confirm_two_factor(request: web.Request) -> web.Response:
 async def two_factor_off(request: web.Request) -> web.Response:
     node = request.app[NODE]
     account = await member_of(request)
-    form = await checked_form(request, node.config.node.base_url)
+    form = await checked_form(request)
     try:
         await two_factor.disable_two_factor(node, account.id, form.get("password", ""))
     except CoveError as e:
@@ -168,6 +168,6 @@ async def sessions_page(request: web.Request) -> web.Response:
 async def end_session(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
     account = await member_of(request)
-    await checked_form(request, node.config.node.base_url)
+    await checked_form(request)
     await web_sessions.end_session(node, account.id, int(request.match_info["session_id"]))
     raise web.HTTPSeeOther("/settings/sessions")

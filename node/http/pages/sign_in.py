@@ -47,7 +47,7 @@ async def sign_in_page(request: web.Request) -> web.Response:
 @routes.post(SIGN_IN)
 async def sign_in(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
-    form = await checked_form(request, node.config.node.base_url)
+    form = await checked_form(request)
     name = form.get("login", "").strip()
     after = where_next(form.get("next"))
     try:
@@ -92,7 +92,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
 @routes.post("/auth/sign-out")
 async def sign_out(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
-    await checked_form(request, node.config.node.base_url)
+    await checked_form(request)
     visitor = visitor_of(request)
     if visitor.account is not None and visitor.session_id is not None:
         await web_sessions.end_session(node, visitor.account.id, visitor.session_id)

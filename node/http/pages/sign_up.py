@@ -40,7 +40,7 @@ async def sign_up_page(request: web.Request) -> web.Response:
 @routes.post("/auth/sign-up")
 async def sign_up(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    form = await checked_form(request, node.config.node.base_url)
+    form = await checked_form(request)
     given = {k: form.get(k, "").strip() for k in ("username", "email", "reason", "invite")}
     version = form.get("rules_version", "")
     try:
@@ -77,7 +77,7 @@ async def resend_page(request: web.Request) -> web.Response:
 @routes.post("/auth/resend")
 async def resend(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    form = await checked_form(request, node.config.node.base_url)
+    form = await checked_form(request)
     await email_links.resend_confirmation(node, node.mailer, form.get("login", ""))
     return render(request, "notice.html", kind="mail_sent", message=None)
 
@@ -90,7 +90,7 @@ async def forgot_page(request: web.Request) -> web.Response:
 @routes.post("/auth/forgot")
 async def forgot(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    form = await checked_form(request, node.config.node.base_url)
+    form = await checked_form(request)
     await email_links.request_password_reset(node, node.mailer, form.get("email", ""))
     return render(request, "notice.html", kind="mail_sent", message=None)
 
@@ -103,7 +103,7 @@ async def reset_page(request: web.Request) -> web.Response:
 @routes.post("/auth/reset")
 async def reset(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    form = await checked_form(request, node.config.node.base_url)
+    form = await checked_form(request)
     secret = form.get("token", "")
     if form.get("password", "") != form.get("again", ""):
         problem = "the two passwords are not the same"

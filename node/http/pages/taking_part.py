@@ -10,8 +10,9 @@ from federation.errors import Refused
 from node.groups import groups, threads
 from node.groups.posts import PostInfo
 from node.http.pages.members import member_of
-from node.http.pages.render import render, visitor_of
-from node.http.pages.visitors import checked_form, viewer_of
+from node.http.pages.render import render
+from node.http.pages.thread import thread_at
+from node.http.pages.visitors import checked_form
 from node.http.state import CLIENT, NODE
 from node.members import participation
 from node.members.accounts import AccountInfo
@@ -23,20 +24,13 @@ POST = "/g/{name}/t/{post_id:[0-9]{1,18}}"
 
 async def _form(request: web.Request) -> tuple[AccountInfo, dict[str, str]]:
     account = await member_of(request)
-    form = await checked_form(request, request.app[NODE].config.node.base_url)
+    form = await checked_form(request)
     return account, form
 
 
 async def _post(request: web.Request) -> PostInfo:
     """The post the path names, as the member may see it (NotFound otherwise)."""
-    node = request.app[NODE]
-    found = await threads.thread(
-        node,
-        viewer_of(visitor_of(request), node.urls),
-        request.match_info["name"],
-        int(request.match_info["post_id"]),
-    )
-    return found.post
+    return (await thread_at(request)).post
 
 
 def _thread_url(request: web.Request, post_id: int, anchor: str = "") -> str:

@@ -9,11 +9,23 @@ from aiohttp import web
 
 from node.groups import membership, threads
 from node.groups.bylines import bylines
-from node.http.pages.render import page_number, render, visitor_of
+from node.http.pages.render import page_links, page_number, render, visitor_of
 from node.http.pages.visitors import viewer_of
 from node.http.state import NODE, PAGE_CACHE
 
 routes = web.RouteTableDef()
+
+
+async def thread_at(request: web.Request) -> threads.Thread:
+    """The first page of the thread the path names (/g/NAME/t/ID) as the visitor may see it:
+    NotFound, as for a missing one, when they may not."""
+    node = request.app[NODE]
+    return await threads.thread(
+        node,
+        viewer_of(visitor_of(request), node.urls),
+        request.match_info["name"],
+        int(request.match_info["post_id"]),
+    )
 
 
 @routes.get("/g/{name}/t/{post_id:[0-9]{1,18}}")
@@ -38,6 +50,7 @@ async def _thread_page(request: web.Request, page: int) -> web.Response:
     )
     here = node.urls.thread(found.group.name, found.post.id or 0)
     me = node.urls.person(visitor.account.username) if visitor.account else None
+    earlier, later = page_links(here, page, found.more)  # oldest first
     return render(
         request,
         "thread.html",
@@ -47,8 +60,8 @@ async def _thread_page(request: web.Request, page: int) -> web.Response:
         replies=found.replies,
         bylines=names,
         answered=found.answered,
-        newer_url=f"{here}?page={page + 1}" if found.more else None,
-        older_url=(f"{here}?page={page - 1}" if page > 2 else here) if page > 1 else None,
+        older_url=earlier,
+        newer_url=later,
         page_number=page,
         me=me,
         standing=await membership.standing(node, found.group, me) if me else None,

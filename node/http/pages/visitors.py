@@ -36,6 +36,7 @@ class Visitor:
 
 
 VISITOR = web.RequestKey("visitor", Visitor)
+ORIGIN = web.RequestKey("origin", str)  # the node's own origin: where its forms come from
 
 
 def anonymous(language: str, form_cookie: str | None = None) -> Visitor:
@@ -53,10 +54,10 @@ def same_origin(request: web.Request, base_url: str) -> bool:
     return origin.rstrip("/") == base_url.rstrip("/")
 
 
-async def checked_form(request: web.Request, base_url: str) -> dict[str, str]:
+async def checked_form(request: web.Request) -> dict[str, str]:
     """A posted form's fields, once its token is checked: a form from elsewhere is refused."""
     visitor = request.get(VISITOR)
-    if not same_origin(request, base_url):
+    if not same_origin(request, request[ORIGIN]):
         raise Refused("this form was sent from another site; go back and try again")
     data = await request.post()
     fields = {k: v for k, v in data.items() if isinstance(v, str)}
@@ -72,11 +73,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def visitor_middleware(
     find_session: Callable[[web.Request, str], Awaitable[Visitor | None]],
     *,
-    secure: bool,
+    base_url: str,
 ) -> Middleware:
     """Tell each request who visits: `find_session` turns a session cookie into a signed-in
     visitor (None: unknown, ended or expired, and the cookie is cleared). Cookies are Secure
-    when the node is served over https (`secure`), whatever a proxy in front says."""
+    when the node (`base_url`) is served over https, whatever a proxy in front says."""
+    secure = base_url.startswith("https:")
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -87,6 +89,7 @@ def visitor_middleware(
         if visitor is None:
             visitor = anonymous(language, request.cookies.get(FORM_COOKIE))
         request[VISITOR] = visitor
+        request[ORIGIN] = base_url.rstrip("/")
         response = await handler(request)
         if stale:
             response.del_cookie(SESSION_COOKIE, path="/")

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from node.actors.instance import ensure_instance
 from node.groups import before_joining, groups
+from node.groups.bylines import Byline
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
 from node.moderators.reports import decisions, filed
@@ -69,11 +70,11 @@ async def test_a_groups_facts_say_who_moderates_and_how_soon_reports_are_acted_o
     assert median is not None and timedelta(hours=3) <= median < timedelta(hours=3, minutes=1)
     assert (facts.report_response.acted_on, facts.report_response.waiting) == (2, 1)
     (moderator,) = facts.moderators
-    assert moderator == before_joining.Moderator(
-        "Lea, the organizer", f"@lead@{node.urls.domain}", node.urls.person("lead")
+    assert moderator == Byline(
+        "Lea, the organizer", f"lead@{node.urls.domain}", node.urls.person("lead")
     )
     assert (facts.kind, facts.topics) == (GroupKind.CONDITION_SPECIFIC, ("grief",))
-    assert not facts.posts_members_only and facts.anonymous_posting
+    assert not facts.posts_members_only
     # The node does not publish followers (privacy.expose_followers is off by default).
     assert facts.member_list_hidden
 

@@ -61,10 +61,8 @@ async def test_sign_up_confirm_by_mail_then_sign_in_and_out(
         assert done.status == 200 and "river@mail.test" in done.text
         assert len(mail.mails) == 1
         token = mail.link(mail.mails[0], "/auth/confirm")
-        early = await person.get("/auth/sign-in")
         await sign_in(person, "river", "a long enough secret")
         assert person.last is not None and "confirm your email" in person.last.text
-        del early
         confirmed = await person.get(f"/auth/confirm?token={token}")
         assert confirmed.status == 200 and "Your account is ready" in confirmed.text
         again = await person.get(f"/auth/confirm?token={token}")
