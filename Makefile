@@ -46,10 +46,11 @@ pytest: setup browser
 
 test: lint typecheck pytest
 
-# The pages' words: extract them from the templates and keep each language's catalogue in step
+# The pages' words: extract them from the templates, the pages' code and the reasons errors give
+# (node/locale/extraction.py), and keep each language's catalogue in step
 # (new words arrive untranslated; the tests say which).
 messages: setup
-	$(BIN)/pybabel extract -F node/locale/babel.cfg -k _ -k gettext -k ngettext:1,2 \
+	$(BIN)/pybabel extract -F node/locale/babel.cfg $$($(BIN)/python -m node.locale.extraction) \
 		--no-location --sort-output --omit-header -o node/locale/cove.pot .
 	$(BIN)/pybabel update -i node/locale/cove.pot -o node/locale/es/cove.po -l es \
 		--no-fuzzy-matching --width=100

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 
 class CoveError(Exception):
-    """Base of every expected failure: carries a short reason meant for the person who caused it."""
+    """Base of every expected failure: carries a short reason meant for the person who caused it.
+
+    The reason is written with its details as named fields ("no group named {name}", name=...):
+    `reason` is the English sentence (logs, the CLI, the API), `wording` and `details` let the
+    web pages say it in the visitor's language (the wording is the catalogue's key)."""
 
     status = 400
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, reason: str, **details: object) -> None:
+        said = reason.format(**details) if details else reason
+        super().__init__(said)
+        self.reason = said
+        self.wording = reason
+        self.details = details
 
 
 class Invalid(CoveError):
@@ -60,8 +67,8 @@ class FetchError(CoveError):
 
     status = 502
 
-    def __init__(self, reason: str, http_status: int | None = None) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: str, http_status: int | None = None, **details: object) -> None:
+        super().__init__(reason, **details)
         self.http_status = http_status
 
 

@@ -29,7 +29,7 @@ def parse_duration(text: str) -> timedelta:
     text = text.strip().lower()
     number = text[:-1]
     if len(text) < 2 or text[-1] not in units or not (number.isascii() and number.isdigit()):
-        raise Invalid(f"unknown duration {text!r}: write it as 30m, 12h, 7d or 2w")
+        raise Invalid("unknown duration {text!r}: write it as 30m, 12h, 7d or 2w", text=text)
     # Counted in the unit before any timedelta is made: a huge count would overflow one.
     unit = units[text[-1]]
     if len(number.lstrip("0")) > 9 or int(number) > MAX_BAN // unit:

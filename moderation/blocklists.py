@@ -125,7 +125,9 @@ def parse(text: str, file_format: FileFormat | None = None) -> Parsed:
     }
     parsed = readers[chosen](text.lstrip("\ufeff"))
     if len(parsed.entries) + len(parsed.skipped) > MAX_ROWS:
-        raise Invalid(f"the list has more than {MAX_ROWS:,} rows (Mastodon's limit too)")
+        raise Invalid(
+            "the list has more than {limit:,} rows (Mastodon's limit too)", limit=MAX_ROWS
+        )
     return _first_of_each(parsed)
 
 
@@ -149,16 +151,16 @@ def _flag(value: str | None, name: str) -> bool:
         return False
     if text in ("true", "1", "yes"):
         return True
-    raise Invalid(f"{name} must be true or false, not {value!r}")
+    raise Invalid("{name} must be true or false, not {value!r}", name=name, value=value)
 
 
 def _comment(value: object, name: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise Invalid(f"{name} must be text")
+        raise Invalid("{name} must be text", name=name)
     if len(value) > MAX_COMMENT:
-        raise Invalid(f"{name} is longer than {MAX_COMMENT} characters")
+        raise Invalid("{name} is longer than {limit} characters", name=name, limit=MAX_COMMENT)
     return value.strip()
 
 
@@ -167,7 +169,7 @@ def _mastodon(text: str) -> Parsed:
     try:
         rows = list(reader)
     except csv.Error as error:
-        raise Invalid(f"not a CSV file: {error}") from None
+        raise Invalid("not a CSV file: {error}", error=error) from None
     if not rows:
         return Parsed()
     header = [h.strip().lower().lstrip("#") for h in rows[0]]
@@ -240,7 +242,7 @@ def _gotosocial_item(item: object) -> BlockEntry:
 def _json_flag(item: Mapping[str, Any], name: str) -> bool:
     value = item.get(name, False)
     if not isinstance(value, bool):
-        raise Invalid(f"{name} must be true or false")
+        raise Invalid("{name} must be true or false", name=name)
     return value
 
 

@@ -46,7 +46,9 @@ def parse_severity(text: str) -> Severity:
     try:
         return Severity(value)
     except ValueError:
-        raise Invalid(f"unknown severity {text!r}: use suspend, silence or noop") from None
+        raise Invalid(
+            "unknown severity {text!r}: use suspend, silence or noop", text=text
+        ) from None
 
 
 def normalise_domain(text: str) -> str:
@@ -60,16 +62,16 @@ def normalise_domain(text: str) -> str:
     if not value:
         raise Invalid("an empty domain")
     if any(c in value for c in "/:@ ?#") and not _is_ip(value.strip("[]")):
-        raise Invalid(f"{text!r} is not a domain (no scheme, path, port or user)")
+        raise Invalid("{text!r} is not a domain (no scheme, path, port or user)", text=text)
     if _is_ip(value.strip("[]")):
         return str(ipaddress.ip_address(value.strip("[]")))
     try:
         ascii_form = idna.encode(value, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError, ValueError) as error:
-        raise Invalid(f"{text!r} is not a valid domain: {error}") from None
+        raise Invalid("{text!r} is not a valid domain: {error}", text=text, error=error) from None
     ascii_form = ascii_form.lower()
     if len(ascii_form) > MAX_DOMAIN or "." not in ascii_form:
-        raise Invalid(f"{text!r} is not a full domain name (it needs a dot)")
+        raise Invalid("{text!r} is not a full domain name (it needs a dot)", text=text)
     return ascii_form
 
 
@@ -260,7 +262,9 @@ def labels_of(values: Iterable[str]) -> tuple[str, ...]:
         if not label:
             continue
         if len(label) > 200 or any(c.isspace() for c in label) or "," in label:
-            raise Invalid(f"the label {label[:40]!r} must be one word or URI, without commas")
+            raise Invalid(
+                "the label {label!r} must be one word or URI, without commas", label=label[:40]
+            )
         seen[label] = None
     return tuple(seen)
 

@@ -45,25 +45,3 @@ ACTIVITY_TYPE = {
     ModAction.BLOCK_DOMAIN: "Block",
     ModAction.UNBLOCK_DOMAIN: "Undo",
 }
-
-# How each action reads on the group's web page: "<who> <what> <target>"; an action with no
-# moderator (a ban running out) reads without the "who".
-DESCRIPTION = {
-    ModAction.REMOVE_POST: "removed a post",
-    ModAction.RESTORE_POST: "restored a post",
-    ModAction.PURGE_POST: "purged a removed post",
-    ModAction.LOCK_POST: "locked a thread",
-    ModAction.UNLOCK_POST: "unlocked a thread",
-    ModAction.PIN_POST: "pinned a post",
-    ModAction.UNPIN_POST: "unpinned a post",
-    ModAction.BAN: "banned",
-    ModAction.UNBAN: "lifted the ban on",
-    ModAction.BAN_EXPIRED: "the ban ran out for",
-    ModAction.ADD_MODERATOR: "made a moderator:",
-    ModAction.REMOVE_MODERATOR: "removed as moderator:",
-    ModAction.CHANGE_RULES: "changed the rules",
-    ModAction.SUSPEND: "suspended",
-    ModAction.UNSUSPEND: "lifted the suspension of",
-    ModAction.BLOCK_DOMAIN: "kept out of the group the server",
-    ModAction.UNBLOCK_DOMAIN: "let back into the group the server",
-}

@@ -42,13 +42,15 @@ def parse_category(text: str) -> ReportCategory:
         return ReportCategory(text.strip().lower().replace("-", "_"))
     except ValueError:
         names = ", ".join(c.value for c in ReportCategory)
-        raise Invalid(f"unknown report category {text!r}: use one of {names}") from None
+        raise Invalid(
+            "unknown report category {text!r}: use one of {names}", text=text, names=names
+        ) from None
 
 
 def checked_comment(text: str | None) -> str:
     comment = (text or "").strip()
     if len(comment) > MAX_COMMENT:
-        raise Invalid(f"the comment is longer than {MAX_COMMENT} characters")
+        raise Invalid("the comment is longer than {limit} characters", limit=MAX_COMMENT)
     return comment
 
 

@@ -23,21 +23,29 @@ class Rule:
 def parse_rules(items: Sequence[Mapping[str, Any]]) -> tuple[Rule, ...]:
     """Rules as an organizer writes them ([{title, text}], in order), checked."""
     if len(items) > MAX_RULES:
-        raise Invalid(f"a group has at most {MAX_RULES} rules")
+        raise Invalid("a group has at most {limit} rules", limit=MAX_RULES)
     rules = []
     for number, item in enumerate(items, start=1):
         if not isinstance(item, Mapping):
-            raise Invalid(f"rule {number}: give a title and a text")
+            raise Invalid("rule {number}: give a title and a text", number=number)
         title = item.get("title")
         text = item.get("text", "")
         if not isinstance(title, str) or not title.strip():
-            raise Invalid(f"rule {number}: a rule needs a title")
+            raise Invalid("rule {number}: a rule needs a title", number=number)
         if not isinstance(text, str):
-            raise Invalid(f"rule {number}: the text must be a string")
+            raise Invalid("rule {number}: the text must be a string", number=number)
         if len(title.strip()) > MAX_TITLE:
-            raise Invalid(f"rule {number}: the title is longer than {MAX_TITLE} characters")
+            raise Invalid(
+                "rule {number}: the title is longer than {limit} characters",
+                number=number,
+                limit=MAX_TITLE,
+            )
         if len(text.strip()) > MAX_TEXT:
-            raise Invalid(f"rule {number}: the text is longer than {MAX_TEXT} characters")
+            raise Invalid(
+                "rule {number}: the text is longer than {limit} characters",
+                number=number,
+                limit=MAX_TEXT,
+            )
         rules.append(Rule(number, title.strip(), text.strip()))
     return tuple(rules)
 
@@ -73,6 +81,11 @@ def check_cited(cited: Iterable[int], rules: Sequence[Rule]) -> tuple[int, ...]:
     numbers = tuple(sorted(set(cited)))
     for number in numbers:
         if not 1 <= number <= len(rules):
-            have = f"rules 1 to {len(rules)}" if rules else "no rules"
-            raise Invalid(f"there is no rule {number}: the group has {have}")
+            if not rules:
+                raise Invalid("there is no rule {number}: the group has no rules", number=number)
+            raise Invalid(
+                "there is no rule {number}: the group has rules 1 to {count}",
+                number=number,
+                count=len(rules),
+            )
     return numbers

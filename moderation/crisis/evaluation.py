@@ -32,7 +32,7 @@ def read_labelled(lines: Iterable[str]) -> list[Labelled]:
         try:
             found.append(_labelled(json.loads(line)))
         except (ValueError, TypeError) as e:
-            raise Invalid(f"line {number}: {_reason(e)}") from None
+            raise Invalid("line {number}: {problem}", number=number, problem=_reason(e)) from None
     return found
 
 

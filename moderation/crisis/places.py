@@ -42,9 +42,17 @@ def parse_country(text: str, *, anywhere: bool = True) -> str:
     code = text.strip().upper()
     if anywhere and code == ANYWHERE:
         return code
-    problem = country_problem(code)
-    if problem:
-        raise Invalid(problem + (', or "*" for anywhere' if anywhere else ""))
+    if country_problem(code) and anywhere:
+        raise Invalid(
+            "{code!r} is not an ISO 3166 country code (two letters, such as US, GB or DE),"
+            ' or "*" for anywhere',
+            code=code,
+        )
+    if country_problem(code):
+        raise Invalid(
+            "{code!r} is not an ISO 3166 country code (two letters, such as US, GB or DE)",
+            code=code,
+        )
     return code
 
 
@@ -53,9 +61,17 @@ def parse_language(text: str, *, anywhere: bool = True) -> str:
     code = text.strip().replace("_", "-").split("-", 1)[0].lower()
     if anywhere and code == ANYWHERE:
         return code
-    problem = language_problem(code)
-    if problem:
-        raise Invalid(problem + (', or "*" for any' if anywhere else ""))
+    if language_problem(code) and anywhere:
+        raise Invalid(
+            "{code!r} is not a language code (two or three letters, such as en, es or de),"
+            ' or "*" for any',
+            code=code,
+        )
+    if language_problem(code):
+        raise Invalid(
+            "{code!r} is not a language code (two or three letters, such as en, es or de)",
+            code=code,
+        )
     return code
 
 

@@ -42,9 +42,11 @@ class IdentityMismatch(Invalid):
 
     def __init__(self, stored: str, configured: str) -> None:
         super().__init__(
-            f"this node is {stored} (the base URL stored when it was set up) but the"
-            f" configuration says {configured}: set node.base_url (or COVE_NODE__BASE_URL) to"
-            f" {stored}; a node cannot change its base URL"
+            "this node is {stored} (the base URL stored when it was set up) but the"
+            " configuration says {configured}: set node.base_url (or COVE_NODE__BASE_URL) to"
+            " {stored}; a node cannot change its base URL",
+            stored=stored,
+            configured=configured,
         )
         self.stored = stored
         self.configured = configured

@@ -58,7 +58,7 @@ async def verification_key(
 async def _local_key(node: Node, key_id: str) -> PublishedKey:
     actor_url = without_fragment(key_id)
     if node.urls.key_id(actor_url) != key_id:
-        raise Unauthorized(f"no key {key_id} on this node")
+        raise Unauthorized("no key {key_id} on this node", key_id=key_id)
     async with node.store.session() as session:
         if actor_url == node.urls.instance_actor():
             actor_id = (await get_instance(node)).actor_id
@@ -79,15 +79,21 @@ async def _fetch_key(
             # A standalone key: its owner must publish the same key id (GoToSocial's shape).
             owner = key_owner(document)
             if not same_host(owner, key_id):
-                raise Unauthorized(f"key {key_id} names an owner on another host")
+                raise Unauthorized("key {key_id} names an owner on another host", key_id=key_id)
             document = (await client.get_json(owner, signer)).document
     except FetchError as e:
-        raise Unauthorized(f"cannot fetch the signer's key {key_id}: {e.reason}") from None
+        raise Unauthorized(
+            "cannot fetch the signer's key {key_id}: {problem}", key_id=key_id, problem=e.reason
+        ) from None
     key = key_on_actor(document, key_id)
     if key is None:
-        raise Unauthorized(f"the actor at {url} does not publish the key {key_id}")
+        raise Unauthorized(
+            "the actor at {url} does not publish the key {key_id}", url=url, key_id=key_id
+        )
     if not same_host(key.owner, key_id):
-        raise Unauthorized(f"key {key_id} is not on the host of its owner {key.owner}")
+        raise Unauthorized(
+            "key {key_id} is not on the host of its owner {owner}", key_id=key_id, owner=key.owner
+        )
     return key, document
 
 
@@ -96,8 +102,10 @@ async def _remember_actor(node: Node, document: dict[str, Any], key: PublishedKe
     try:
         actor = read_document(document)
     except Invalid as e:
-        raise Unauthorized(f"the signer's actor document is unreadable: {e.reason}") from None
+        raise Unauthorized(
+            "the signer's actor document is unreadable: {problem}", problem=e.reason
+        ) from None
     if not isinstance(actor, WireActor):
-        raise Unauthorized(f"the key's owner is a {actor.type}, not an actor")
+        raise Unauthorized("the key's owner is a {type}, not an actor", type=actor.type)
     await store_actor(node, actor, document)
     log.info("event=remote_actor_key_stored actor=%s key=%s", key.owner, key.key_id)

@@ -47,10 +47,11 @@ def normalise_username(name: str) -> str:
     name = name.strip().lstrip("@").lower()
     if not USERNAME_PATTERN.match(name):
         raise Invalid(
-            f"invalid name {given!r}: use 1 to 30 lowercase letters, digits or underscores"
+            "invalid name {given!r}: use 1 to 30 lowercase letters, digits or underscores",
+            given=given,
         )
     if name in RESERVED_USERNAMES:
-        raise Invalid(f"the name {name!r} is reserved")
+        raise Invalid("the name {name!r} is reserved", name=name)
     return name
 
 
@@ -68,7 +69,7 @@ async def add_local_actor(
 ) -> LocalActor:
     """Insert an actor, its first signing key and its proof key (the caller commits)."""
     if username is not None and await username_taken(session, username):
-        raise Conflict(f"the name {username!r} is already taken on this node")
+        raise Conflict("the name {username!r} is already taken on this node", username=username)
     actor = LocalActor(kind=kind, username=username, created_at=now)
     session.add(actor)
     await session.flush()
@@ -117,7 +118,9 @@ async def active_key(
     )
     key = found.first()
     if key is None:
-        raise NotFound(f"actor {actor_id} has no active {algorithm} key")
+        raise NotFound(
+            "actor {actor_id} has no active {algorithm} key", actor_id=actor_id, algorithm=algorithm
+        )
     return key
 
 

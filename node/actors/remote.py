@@ -145,7 +145,7 @@ async def remote_actor(
         raise
     actor = read_document(fetched.document)
     if not isinstance(actor, WireActor):
-        raise Invalid(f"{uri} is a {actor.type}, not an actor")
+        raise Invalid("{uri} is a {type}, not an actor", uri=uri, type=actor.type)
     return await store_actor(node, actor, fetched.document)
 
 
@@ -159,9 +159,11 @@ async def resolve_handle(node: Node, client: FederationClient, handle: str) -> R
     except PolicyRefused:
         raise  # not a lookup that failed: one the domain policy forbids (403)
     except FetchError as e:
-        raise NotFound(f"cannot look up {handle}: {e.reason}") from None
+        raise NotFound(
+            "cannot look up {handle}: {problem}", handle=handle, problem=e.reason
+        ) from None
     if actor_id is None:
-        raise NotFound(f"{handle} has no ActivityPub actor")
+        raise NotFound("{handle} has no ActivityPub actor", handle=handle)
     return await remote_actor(node, client, actor_id)
 
 

@@ -43,4 +43,4 @@ async def local_actor_at(node: Node, session: Any, actor_url: str) -> int:
             found = await find_by_username(session, actor_url[len(prefix) :])
             if found is not None and found.id is not None:
                 return found.id
-    raise NotFound(f"{actor_url} is not an actor of this node")
+    raise NotFound("{actor_url} is not an actor of this node", actor_url=actor_url)

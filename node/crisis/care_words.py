@@ -75,7 +75,7 @@ def checked_words(text: str) -> str:
     if not words:
         raise Invalid("the words are empty: say something, or use --reset for Cove's own")
     if len(words) > MAX_WORDS:
-        raise Invalid(f"the words are longer than {MAX_WORDS} characters")
+        raise Invalid("the words are longer than {limit} characters", limit=MAX_WORDS)
     return words
 
 

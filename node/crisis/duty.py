@@ -36,9 +36,9 @@ async def set_duty(node: Node, acting: Acting, group: GroupInfo | None, on: bool
     async with node.store.transaction() as session:
         if group is None:
             if acting.role not in STAFF:
-                raise Refused(f"{acting.name} is not on this node's staff")
+                raise Refused("{who} is not on this node's staff", who=acting.name)
         elif await group_role(session, group.id, acting.uri) not in MODERATING:
-            raise Refused(f"{acting.name} is not a moderator of {group.name}")
+            raise Refused("{who} is not a moderator of {group}", who=acting.name, group=group.name)
         found = await session.exec(
             select(ModeratorDuty).where(
                 ModeratorDuty.account_id == acting.account.id,

@@ -75,11 +75,11 @@ async def release(
     async with node.store.transaction() as session:
         post = (await session.exec(select(Post).where(Post.uri == post_uri))).first()
         if post is None or post.group_id is None:
-            raise NotFound(f"no post {post_uri} in a group here")
+            raise NotFound("no post {post_uri} in a group here", post_uri=post_uri)
         group = await get_group_by_id(session, post.group_id)
         await require_group_moderator(session, acting, group)
         if post.state != PostState.HELD:
-            raise Conflict(f"the post is not held (it is {post.state.value})")
+            raise Conflict("the post is not held (it is {state})", state=post.state.value)
         advance(post, PostState.LIVE)
         created = await _create_of(session, post_uri)
         why = await _assessment(session, post_uri)

@@ -20,15 +20,18 @@ async def add_note(
     belongs to); returns the note's id. Refused without a credential that counts."""
     if not await is_professional(node, account.username):
         raise Refused(
-            f"{account.username} has no professional credential in force here: only a verified"
-            " professional may add a professional's note (a node admin records credentials)"
+            "{username} has no professional credential in force here: only a verified"
+            " professional may add a professional's note (a node admin records credentials)",
+            username=account.username,
         )
     async with node.store.session() as session:
         post = await post_at(session, post_uri.strip())
     if post is None or post.state != PostState.LIVE:
-        raise NotFound(f"no post {post_uri} here (join its group to see its posts)")
+        raise NotFound(
+            "no post {post_uri} here (join its group to see its posts)", post_uri=post_uri
+        )
     if post.group_uri is None:
-        raise Invalid(f"{post_uri} is in no group")
+        raise Invalid("{post_uri} is in no group", post_uri=post_uri)
     return await participation.publish(
         node,
         client,

@@ -59,11 +59,11 @@ class CredentialInfo:
 def _words(text: str, option: str) -> str:
     words = text.strip()
     if not words:
-        raise Invalid(f"{option} needs some text")
+        raise Invalid("{option} needs some text", option=option)
     if len(words) > MAX_TEXT:
-        raise Invalid(f"{option} is longer than {MAX_TEXT} characters")
+        raise Invalid("{option} is longer than {limit} characters", option=option, limit=MAX_TEXT)
     if not words.isprintable():
-        raise Invalid(f"{option} must be one line of text")
+        raise Invalid("{option} must be one line of text", option=option)
     return words
 
 
@@ -72,12 +72,18 @@ def parse_moment(text: str, option: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise Invalid(f"{option} {text!r} is not a date (YYYY-MM-DD) or a time") from None
+        raise Invalid(
+            "{option} {text!r} is not a date (YYYY-MM-DD) or a time", option=option, text=text
+        ) from None
     if moment.tzinfo is not None:
         return moment
     if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
         return moment.replace(tzinfo=UTC)
-    raise Invalid(f"{option} {text!r} is a time without a zone: add one (e.g. +00:00)")
+    raise Invalid(
+        "{option} {text!r} is a time without a zone: add one (e.g. +00:00)",
+        option=option,
+        text=text,
+    )
 
 
 def parse_credential(
@@ -155,14 +161,16 @@ async def revoke_credential(node: Node, acting: Acting, credential_id: int) -> C
     """Revoke a credential (node admins only): it stops counting and leaves the actor."""
     require_node_admin(acting, "credentials")
     if not 1 <= credential_id <= MAX_ID:
-        raise NotFound(f"no credential {credential_id}")
+        raise NotFound("no credential {credential_id}", credential_id=credential_id)
     async with node.store.transaction() as session:
         found = await _listed(session, Credential.id == credential_id)
         if not found:
-            raise NotFound(f"no credential {credential_id}")
+            raise NotFound("no credential {credential_id}", credential_id=credential_id)
         ((row, username),) = found
         if row.revoked_at is not None:
-            raise Refused(f"credential {credential_id} was revoked already")
+            raise Refused(
+                "credential {credential_id} was revoked already", credential_id=credential_id
+            )
         row.revoked_at = node.clock()
         revoked = _info(row, username)
     log.info("event=credential_revoked id=%s by=%s", credential_id, acting.uri)
@@ -260,7 +268,7 @@ async def replies_of(session: AsyncSession, post_uri: str) -> list[Post]:
 async def replies(node: Node, post_uri: str) -> list[Post]:
     async with node.store.session() as session:
         if (await session.exec(select(Post.id).where(Post.uri == post_uri))).first() is None:
-            raise NotFound(f"no post {post_uri} here")
+            raise NotFound("no post {post_uri} here", post_uri=post_uri)
         return await replies_of(session, post_uri)
 
 
@@ -271,7 +279,9 @@ async def set_paging(node: Node, acting: Acting, group_name: str, *, on: bool) -
         group = await get_group(session, group_name)
         role = await group_role(session, group.id, acting.uri)
         if not roles.may_set_paging(acting.role, role):
-            raise Refused(f"only the moderators of {group.name} or a node admin may do that")
+            raise Refused(
+                "only the moderators of {group} or a node admin may do that", group=group.name
+            )
         row = await session.get(CommunityGroup, group.id)
         assert row is not None
         row.page_professionals = on

@@ -86,11 +86,14 @@ async def refer(
     async with node.store.session() as session:
         row = await session.get(Report, report_id)
     if row is None or row.direction != ReportDirection.RECEIVED:
-        raise NotFound(f"no report {report_id}")
+        raise NotFound("no report {report_id}", report_id=report_id)
     group = await _may_refer(node, acting, row)
     person_uri = row.target_account_uri
     if person_uri is None or urlsplit(person_uri).netloc.lower() == node.urls.domain:
-        raise Invalid(f"report {report_id} is about someone on this node: no server to tell")
+        raise Invalid(
+            "report {report_id} is about someone on this node: no server to tell",
+            report_id=report_id,
+        )
     person = await remote_actor(node, client, person_uri)
     if group is not None:
         sender_id, sender = group.actor_id, node.urls.group(group.name)

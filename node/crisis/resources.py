@@ -79,9 +79,9 @@ def _from_row(row: CrisisResource) -> Resource:
 def _text(value: str, what: str, longest: int, *, required: bool = True) -> str:
     text = value.strip()
     if required and not text:
-        raise Invalid(f"a crisis resource needs a {what}")
+        raise Invalid("a crisis resource needs a {what}", what=what)
     if len(text) > longest:
-        raise Invalid(f"the {what} is longer than {longest} characters")
+        raise Invalid("the {what} is longer than {longest} characters", what=what, longest=longest)
     return text
 
 
@@ -91,7 +91,7 @@ def checked_url(text: str | None) -> str | None:
         return None
     url = text.strip()
     if not is_http_url(url) or len(url) > MAX_URL:
-        raise Invalid(f"{url!r} is not an http(s) URL")
+        raise Invalid("{url!r} is not an http(s) URL", url=url)
     return url
 
 
@@ -221,7 +221,7 @@ async def add_resource(node: Node, acting: Acting, resource: Resource) -> Resour
 async def _row(session: AsyncSession, resource_id: int) -> CrisisResource:
     row = await session.get(CrisisResource, resource_id)
     if row is None:
-        raise NotFound(f"no crisis resource {resource_id}")
+        raise NotFound("no crisis resource {resource_id}", resource_id=resource_id)
     return row
 
 

@@ -98,7 +98,7 @@ async def remove_webhook(node: Node, group_id: int | None, webhook_id: int) -> N
     async with node.store.transaction() as session:
         row = await session.get(CrisisWebhook, webhook_id)
         if row is None or row.group_id != group_id:
-            raise NotFound(f"no webhook {webhook_id} here")
+            raise NotFound("no webhook {webhook_id} here", webhook_id=webhook_id)
         await session.exec(
             delete(WebhookDelivery).where(col(WebhookDelivery.webhook_id) == webhook_id)
         )

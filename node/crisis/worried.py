@@ -44,9 +44,10 @@ async def refuse_over_limit(node: Node, account_id: int) -> None:
         if int(count.one()) < limit:
             return
     raise Refused(
-        f"you have said you are worried about someone {limit} times in the last day, the most"
+        "you have said you are worried about someone {limit} times in the last day, the most"
         " Cove takes: the moderators have those reports. If someone is in danger now, call"
-        " your local emergency number"
+        " your local emergency number",
+        limit=limit,
     )
 
 

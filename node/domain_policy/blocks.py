@@ -140,7 +140,7 @@ async def get_block(node: Node, block_id: int) -> BlockInfo:
     async with node.store.session() as session:
         row = await session.get(DomainBlock, block_id)
     if row is None:
-        raise NotFound(f"no domain block {block_id}")
+        raise NotFound("no domain block {block_id}", block_id=block_id)
     return block_info(row)
 
 
@@ -267,7 +267,7 @@ async def remove_block(node: Node, acting: Acting, domain: str) -> BlockInfo:
     async with node.store.transaction() as session:
         row = await _block_row(session, policy.normalise_domain(domain))
         if row is None:
-            raise NotFound(f"{domain} is not blocked")
+            raise NotFound("{domain} is not blocked", domain=domain)
         info = block_info(row)
         await session.delete(row)
         await session.flush()
@@ -307,7 +307,7 @@ async def allow(node: Node, acting: Acting, domain: str, comment: str = "") -> A
     async with node.store.transaction() as session:
         found = await session.exec(select(DomainAllow).where(DomainAllow.domain == name))
         if found.first() is not None:
-            raise Conflict(f"{name} is allowed already")
+            raise Conflict("{name} is allowed already", name=name)
         row = DomainAllow(domain=name, comment=comment, created_by=acting.uri, created_at=now)
         session.add(row)
         await session.flush()
@@ -320,7 +320,7 @@ async def disallow(node: Node, acting: Acting, domain: str) -> None:
     async with node.store.transaction() as session:
         row = (await session.exec(select(DomainAllow).where(DomainAllow.domain == name))).first()
         if row is None:
-            raise NotFound(f"{name} is not allowed")
+            raise NotFound("{name} is not allowed", name=name)
         await session.delete(row)
 
 
@@ -328,5 +328,5 @@ async def allow_by_id(node: Node, block_id: int) -> AllowInfo:
     async with node.store.session() as session:
         row = await session.get(DomainAllow, block_id)
     if row is None:
-        raise NotFound(f"no domain allow {block_id}")
+        raise NotFound("no domain allow {block_id}", block_id=block_id)
     return AllowInfo(row.id or 0, row.domain, row.comment, row.created_at)

@@ -76,9 +76,13 @@ async def list_drafts(node: Node) -> list[DraftInfo]:
 async def _pending(session: AsyncSession, draft_id: int) -> DomainDraft:
     row = await session.get(DomainDraft, draft_id)
     if row is None:
-        raise NotFound(f"no draft {draft_id}")
+        raise NotFound("no draft {draft_id}", draft_id=draft_id)
     if row.state != DraftState.PENDING:
-        raise Conflict(f"draft {draft_id} is {DraftState(row.state).value} already")
+        raise Conflict(
+            "draft {draft_id} is {state} already",
+            draft_id=draft_id,
+            state=DraftState(row.state).value,
+        )
     return row
 
 
@@ -96,7 +100,9 @@ async def accept_draft(node: Node, acting: Acting, draft_id: int) -> tuple[Draft
         }
         row = rows.get(draft.domain)
         if row is not None and row.origin == PolicyOrigin.MANUAL:
-            raise Conflict(f"{draft.domain} has an entry an admin made by hand: it stays")
+            raise Conflict(
+                "{domain} has an entry an admin made by hand: it stays", domain=draft.domain
+            )
         cut = Impact()
         if draft.proposed is None:
             if row is not None:
@@ -182,8 +188,10 @@ async def unexclude(node: Node, acting: Acting, domain: str, source: str | None)
     async with node.store.transaction() as session:
         source_id = (await find_source(session, source)).id if source else None
         found = (await session.exec(_excludes_of(name, source_id))).all()
+        if not found and source:
+            raise NotFound("{name} is not excluded from {source}", name=name, source=source)
         if not found:
-            raise NotFound(f"{name} is not excluded" + (f" from {source}" if source else ""))
+            raise NotFound("{name} is not excluded", name=name)
         for row in found:
             await session.delete(row)
         await session.flush()

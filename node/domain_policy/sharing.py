@@ -50,7 +50,7 @@ def entry_of(policy: WirePolicy) -> BlockEntry:
     if policy.domain is not None:
         domain = normalise_domain(policy.domain)
         if policy.digest is not None and policy.digest != digest(domain):
-            raise Invalid(f"the digest given for {domain} is not its digest")
+            raise Invalid("the digest given for {domain} is not its digest", domain=domain)
         return BlockEntry(domain=domain, **common)  # type: ignore[arg-type]
     key = (policy.digest or "").lower()
     if len(key) != 64 or not set(key) <= HEX:
@@ -79,7 +79,7 @@ async def follow_source(node: Node, client: FederationClient, source_id: int) ->
     async with node.store.session() as session:
         row = await session.get(BlocklistSource, source_id)
     if row is None or row.kind != SourceKind.ACTOR:
-        raise Invalid(f"source {source_id} is not a node's actor")
+        raise Invalid("source {source_id} is not a node's actor", source_id=source_id)
     try:
         actor = await remote_actor(node, client, row.location)
     except FetchError as e:

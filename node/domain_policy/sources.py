@@ -74,7 +74,7 @@ def source_info(row: BlocklistSource, entries: int) -> SourceInfo:
 def _checked_location(kind: SourceKind, location: str) -> str:
     value = location.strip()
     if not value.startswith(("https://", "http://")):
-        raise Invalid(f"a source is an http(s) URL, not {location!r}")
+        raise Invalid("a source is an http(s) URL, not {location!r}", location=location)
     if kind == SourceKind.URL and len(value) > 2000:
         raise Invalid("the URL is too long")
     return value
@@ -98,7 +98,7 @@ async def add_source(
     async with node.store.transaction() as session:
         found = await session.exec(select(BlocklistSource).where(BlocklistSource.location == url))
         if found.first() is not None:
-            raise Conflict(f"{url} is subscribed already")
+            raise Conflict("{url} is subscribed already", url=url)
         row = BlocklistSource(
             kind=kind,
             location=url,
@@ -121,7 +121,9 @@ def parse_format(text: str) -> str:
     try:
         return FileFormat(text).value
     except ValueError:
-        raise Invalid(f"unknown format {text!r}: use auto, mastodon, gotosocial or plain") from None
+        raise Invalid(
+            "unknown format {text!r}: use auto, mastodon, gotosocial or plain", text=text
+        ) from None
 
 
 async def find_source(session: AsyncSession, key: str) -> BlocklistSource:
@@ -133,7 +135,7 @@ async def find_source(session: AsyncSession, key: str) -> BlocklistSource:
             await session.exec(select(BlocklistSource).where(BlocklistSource.location == key))
         ).first()
     if row is None:
-        raise NotFound(f"no subscription {key}")
+        raise NotFound("no subscription {key}", key=key)
     return row
 
 

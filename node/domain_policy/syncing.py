@@ -82,7 +82,7 @@ async def take_list(
     async with node.store.transaction() as session:
         row = await session.get(BlocklistSource, source_id)
         if row is None:
-            raise NotFound(f"no subscription {source_id}")
+            raise NotFound("no subscription {source_id}", source_id=source_id)
         before = await _entries(session, source_id)
         after = {e.domain: e for e in entries}
         same = before.keys() == after.keys() and all(before[d].same_policy(after[d]) for d in after)
@@ -110,7 +110,7 @@ async def take_changes(
     async with node.store.transaction() as session:
         row = await session.get(BlocklistSource, source_id)
         if row is None:
-            raise NotFound(f"no subscription {source_id}")
+            raise NotFound("no subscription {source_id}", source_id=source_id)
         # Taken back by name or by digest (an entry the source obfuscated since).
         gone = {e.domain for e in added} | set(removed)
         held = (

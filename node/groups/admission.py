@@ -111,7 +111,9 @@ async def _servers_federate(node: Node, actor: str, object_id: str) -> bool:
     for url in dict.fromkeys((actor, object_id)):
         decision = await node.policy.decide_url(url, node.clock())
         if decision.suspended:
-            raise Refused(f"the server of {url} is not federated with ({decision.why})")
+            raise Refused(
+                "the server of {url} is not federated with ({why})", url=url, why=decision.why
+            )
         keep_media = keep_media and not decision.reject_media
     return keep_media
 
@@ -130,8 +132,10 @@ async def may_post(
             version = await must_accept(session, group.id, membership.rules_accepted)
             if version is not None:
                 raise Refused(
-                    f"the rules of {group.name} changed: read and accept version {version}"
-                    " before posting again"
+                    "the rules of {group} changed: read and accept version {version}"
+                    " before posting again",
+                    group=group.name,
+                    version=version,
                 )
     member = membership is not None and membership.state == MembershipState.ACCEPTED
     moderator = member and membership is not None and membership.role in MODERATING
@@ -140,8 +144,8 @@ async def may_post(
         return
     if is_reply or policy == PostingPolicy.MEMBERS or group.members_only:
         if not member:
-            raise Refused(f"only members of {group.name} may post there")
+            raise Refused("only members of {group} may post there", group=group.name)
         if policy != PostingPolicy.MODERATORS or is_reply:
             return
     if not moderator:
-        raise Refused(f"only the moderators of {group.name} start threads there")
+        raise Refused("only the moderators of {group} start threads there", group=group.name)

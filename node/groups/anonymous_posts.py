@@ -167,7 +167,7 @@ async def author_of(node: Node, acting: Acting, post_uri: str) -> Authorship:
     async with node.store.session() as session:
         post = await post_at(session, post_uri)
         if post is None or post.group_id is None:
-            raise NotFound(f"no post {post_uri} in a group of this node")
+            raise NotFound("no post {post_uri} in a group of this node", post_uri=post_uri)
         group = await get_group_by_id(session, post.group_id)
         await require_group_moderator(session, acting, group)
     log.info("event=author_shown post=%s by=%s", post_uri, acting.uri)

@@ -53,14 +53,14 @@ def _words(text: str) -> list[str]:
 
 def _checked(query: str | None, before: int | None, after: int | None, limit: int) -> None:
     if query is not None and len(query) > MAX_QUERY:
-        raise Invalid(f"the search is longer than {MAX_QUERY} characters")
+        raise Invalid("the search is longer than {limit} characters", limit=MAX_QUERY)
     for name, cursor in (("before", before), ("after", after)):
         if cursor is not None and not 0 < cursor <= MAX_ID:
-            raise Invalid(f"{name} must be a positive group id")
+            raise Invalid("{name} must be a positive group id", name=name)
     if before is not None and after is not None:
         raise Invalid("give before or after, not both")
     if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid(f"limit must be from 1 to {MAX_LIMIT}")
+        raise Invalid("limit must be from 1 to {limit}", limit=MAX_LIMIT)
 
 
 @dataclass(frozen=True, slots=True)

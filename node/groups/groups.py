@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from federation.errors import Invalid, NotFound
 from node.actors.local import PublishedKeys, add_local_actor, normalise_username, published_keys
@@ -61,7 +62,9 @@ def parse_posting_policy(text: str) -> PostingPolicy:
         return PostingPolicy(text.strip().lower())
     except ValueError:
         choices = ", ".join(p.value for p in PostingPolicy)
-        raise Invalid(f"unknown posting policy {text!r}: use one of {choices}") from None
+        raise Invalid(
+            "unknown posting policy {text!r}: use one of {choices}", text=text, choices=choices
+        ) from None
 
 
 def _checked_title(title: str) -> str:
@@ -69,14 +72,14 @@ def _checked_title(title: str) -> str:
     if not title:
         raise Invalid("a group needs a title")
     if len(title) > MAX_TITLE:
-        raise Invalid(f"the title is longer than {MAX_TITLE} characters")
+        raise Invalid("the title is longer than {limit} characters", limit=MAX_TITLE)
     return title
 
 
 def _checked_summary(summary: str) -> str:
     summary = summary.strip()
     if len(summary) > MAX_SUMMARY:
-        raise Invalid(f"the summary is longer than {MAX_SUMMARY} characters")
+        raise Invalid("the summary is longer than {limit} characters", limit=MAX_SUMMARY)
     return summary
 
 
@@ -151,7 +154,7 @@ async def get_group(session: AsyncSession, name: str) -> GroupInfo:
     )
     row = found.first()
     if row is None:
-        raise NotFound(f"no group named {name!r} on this node")
+        raise NotFound("no group named {name!r} on this node", name=name)
     group, username = row
     return _info(group, username or "")
 
@@ -164,7 +167,7 @@ async def get_group_by_id(session: AsyncSession, group_id: int) -> GroupInfo:
     )
     row = found.first()
     if row is None:
-        raise NotFound(f"no group {group_id} on this node")
+        raise NotFound("no group {group_id} on this node", group_id=group_id)
     group, username = row
     return _info(group, username or "")
 
@@ -228,15 +231,24 @@ async def is_member(session: AsyncSession, group_id: int, actor_uri: str) -> boo
     return found.first() is not None
 
 
+def accepted_groups_here(account_id: int) -> SelectOfScalar[int]:
+    """The ids of the groups here a member here belongs to (accepted), as a query to nest."""
+    return select(Membership.group_id).where(
+        Membership.account_id == account_id, Membership.state == MembershipState.ACCEPTED
+    )
+
+
+def accepted_groups_elsewhere(account_id: int) -> SelectOfScalar[str]:
+    """The groups on other servers a member here belongs to (accepted), as a query to nest."""
+    return select(RemoteMembership.group_uri).where(
+        RemoteMembership.account_id == account_id,
+        RemoteMembership.state == MembershipState.ACCEPTED,
+    )
+
+
 async def groups_elsewhere(session: AsyncSession, account_id: int) -> set[str]:
     """The groups on other servers a member here belongs to (accepted)."""
-    found = await session.exec(
-        select(RemoteMembership.group_uri).where(
-            RemoteMembership.account_id == account_id,
-            RemoteMembership.state == MembershipState.ACCEPTED,
-        )
-    )
-    return set(found.all())
+    return set((await session.exec(accepted_groups_elsewhere(account_id))).all())
 
 
 async def hides_modlog_names(session: AsyncSession, group_id: int) -> bool:

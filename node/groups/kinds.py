@@ -25,19 +25,24 @@ def parse_kind(text: str) -> GroupKind:
         return GroupKind(text.strip().lower())
     except ValueError:
         choices = ", ".join(k.value for k in GroupKind)
-        raise Invalid(f"unknown group kind {text!r}: use one of {choices}") from None
+        raise Invalid(
+            "unknown group kind {text!r}: use one of {choices}", text=text, choices=choices
+        ) from None
 
 
 def normalise_topic(text: str) -> str:
     """One topic as it is stored and federated: no '#', lowercase."""
     topic = text.strip().lstrip("#").lower()
     if not topic:
-        raise Invalid(f"a topic needs at least one letter or digit: {text!r}")
+        raise Invalid("a topic needs at least one letter or digit: {text!r}", text=text)
     if len(topic) > MAX_TOPIC:
-        raise Invalid(f"the topic {topic!r} is longer than {MAX_TOPIC} characters")
+        raise Invalid(
+            "the topic {topic!r} is longer than {limit} characters", topic=topic, limit=MAX_TOPIC
+        )
     if not TOPIC_PATTERN.match(topic) or topic.strip("_-") == "":
         raise Invalid(
-            f"the topic {text!r} may hold only letters, digits, '_' and '-', like a hashtag"
+            "the topic {text!r} may hold only letters, digits, '_' and '-', like a hashtag",
+            text=text,
         )
     return topic
 
@@ -46,7 +51,11 @@ def normalise_topics(texts: Iterable[str]) -> list[str]:
     """Topics in the order given, each once."""
     topics = list(dict.fromkeys(normalise_topic(t) for t in texts))
     if len(topics) > MAX_TOPICS:
-        raise Invalid(f"a group has at most {MAX_TOPICS} topics ({len(topics)} given)")
+        raise Invalid(
+            "a group has at most {limit} topics ({count} given)",
+            limit=MAX_TOPICS,
+            count=len(topics),
+        )
     return topics
 
 

@@ -134,7 +134,11 @@ async def decide_follow(
     async with node.store.transaction() as session:
         membership = await admission.membership_of(session, group.id, actor_uri)
         if membership is None or membership.state != MembershipState.PENDING:
-            raise NotFound(f"no pending request from {actor_uri} to join {group_name}")
+            raise NotFound(
+                "no pending request from {actor_uri} to join {group}",
+                actor_uri=actor_uri,
+                group=group_name,
+            )
         move(
             membership,
             MembershipState.ACCEPTED if approve else MembershipState.REJECTED,

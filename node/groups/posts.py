@@ -18,11 +18,18 @@ from federation.errors import Invalid, NotFound
 from federation.httpsig.inbound import authority_of
 from federation.vocabulary import iso8601
 from federation.wire import WireObject
-from node.groups.groups import GroupInfo, groups_elsewhere, has_member_on, is_member
+from node.groups.groups import (
+    GroupInfo,
+    accepted_groups_elsewhere,
+    accepted_groups_here,
+    groups_elsewhere,
+    has_member_on,
+    is_member,
+)
 from node.members.person_blocks import hidden_authors
 from node.runtime import Node
-from node.store.states import MembershipState, PostKind, PostState, Visibility, advance
-from node.store.tables import Membership, Post, RemoteMembership
+from node.store.states import PostKind, PostState, Visibility, advance
+from node.store.tables import Post
 from node.text import html_to_plain, plain_to_html, sanitise_html
 from node.urls import Urls
 
@@ -277,13 +284,8 @@ async def member_feed(
     session: AsyncSession, account_id: int, hidden: Collection[str], limit: int
 ) -> list[PostInfo]:
     """Posts of the groups a member belongs to (accepted, here or elsewhere), newest first."""
-    elsewhere = select(RemoteMembership.group_uri).where(
-        RemoteMembership.account_id == account_id,
-        RemoteMembership.state == MembershipState.ACCEPTED,
-    )
-    here = select(Membership.group_id).where(
-        Membership.account_id == account_id, Membership.state == MembershipState.ACCEPTED
-    )
+    elsewhere = accepted_groups_elsewhere(account_id)
+    here = accepted_groups_here(account_id)
     found = await session.exec(
         select(Post)
         .where(
@@ -333,7 +335,7 @@ def checked_warning(text: str | None) -> str | None:
     """A content warning a member writes: None when blank; Invalid when too long."""
     warning = (text or "").strip()
     if len(warning) > MAX_CONTENT_WARNING:
-        raise Invalid(f"a content warning is at most {MAX_CONTENT_WARNING} characters")
+        raise Invalid("a content warning is at most {limit} characters", limit=MAX_CONTENT_WARNING)
     return warning or None
 
 

@@ -117,11 +117,13 @@ async def accept_rules(node: Node, group_name: str, actor_uri: str, version: int
         group = await get_group(session, group_name)
         current = await current_rules(session, group.id)
         if current is None:
-            raise NotFound(f"{group.name} has no rules to accept")
+            raise NotFound("{group} has no rules to accept", group=group.name)
         if version != current.version:
             raise Refused(
-                f"the rules of {group.name} are at version {current.version} now: read them"
-                " again and accept that version"
+                "the rules of {group} are at version {version} now: read them"
+                " again and accept that version",
+                group=group.name,
+                version=current.version,
             )
         membership = (
             await session.exec(
@@ -131,6 +133,6 @@ async def accept_rules(node: Node, group_name: str, actor_uri: str, version: int
             )
         ).first()
         if membership is None:
-            raise NotFound(f"not a member of {group.name}: join it first")
+            raise NotFound("not a member of {group}: join it first", group=group.name)
         membership.rules_accepted = version
         membership.updated_at = node.clock()

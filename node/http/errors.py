@@ -21,14 +21,30 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _answer(request: web.Request, status: int, reason: str) -> web.Response:
+def _answer(request: web.Request, error: CoveError) -> web.Response:
     if wants(request.headers.get("Accept")) is Representation.HTML:
-        answer = render_error(request, status, reason)
+        answer = render_error(request, error)
     else:
-        answer = json_response({"error": reason}, status=status)
+        answer = json_response({"error": error.reason}, status=error.status)
     # An error can depend on the Accept header and on who signed (authorized fetch).
     answer.headers["Vary"] = "Accept, Signature"
     return answer
+
+
+def _with_status(error: CoveError, status: int) -> CoveError:
+    error.status = status
+    return error
+
+
+def _said(request: web.Request, e: web.HTTPException) -> CoveError:
+    """What aiohttp's own refusals say (no route, no such method...), as an error of ours."""
+    if e.status == 404:
+        said = CoveError("nothing here")
+    elif e.status == 405:
+        said = CoveError("method {method} is not allowed here", method=request.method)
+    else:
+        said = CoveError(e.reason)
+    return _with_status(said, e.status)
 
 
 @web.middleware
@@ -36,7 +52,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except CoveError as e:
-        answer = _answer(request, e.status, e.reason)
+        answer = _answer(request, e)
         wait = getattr(e, "retry_after", None)  # a sender over its rate (429)
         if isinstance(wait, int):
             answer.headers["Retry-After"] = str(wait)
@@ -44,10 +60,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as e:
         if e.status < 400:
             raise
-        reason = e.reason if e.status != 404 else "nothing here"
-        if e.status == 405:
-            reason = f"method {request.method} is not allowed here"
-        answer = _answer(request, e.status, reason)
+        answer = _answer(request, _said(request, e))
         for header in ("Allow", "Retry-After"):
             if header in e.headers:
                 answer.headers[header] = e.headers[header]
@@ -56,13 +69,18 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if fault_of(e) is Fault.STORE:
             return _unavailable(request, e)
         log.exception("event=unhandled_error method=%s path=%s", request.method, request.path)
-        return _answer(request, 500, "internal error; the node's log has the details")
+        return _answer(
+            request, _with_status(CoveError("internal error; the node's log has the details"), 500)
+        )
 
 
 def _unavailable(request: web.Request, error: Exception) -> web.Response:
     # Not the request's fault and not for good: peers retry a 503 (Mastodon, Lemmy), so an
     # activity answered this is sent again. The tracker logs the outage once, not per request.
     request.app[OUTAGE].refused(error)
-    answer = _answer(request, 503, "the node's database is not answering; try again shortly")
+    answer = _answer(
+        request,
+        _with_status(CoveError("the node's database is not answering; try again shortly"), 503),
+    )
     answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return answer

@@ -48,13 +48,13 @@ def parse_role(text: str) -> AccountRole:
         return AccountRole(text.strip().lower())
     except ValueError:
         roles = ", ".join(r.value for r in AccountRole)
-        raise Invalid(f"unknown role {text!r}: use one of {roles}") from None
+        raise Invalid("unknown role {text!r}: use one of {roles}", text=text, roles=roles) from None
 
 
 def checked_display_name(text: str | None, username: str) -> str:
     name = (text or "").strip() or username
     if len(name) > MAX_DISPLAY_NAME:
-        raise Invalid(f"display name is longer than {MAX_DISPLAY_NAME} characters")
+        raise Invalid("display name is longer than {limit} characters", limit=MAX_DISPLAY_NAME)
     return name
 
 
@@ -64,9 +64,9 @@ def parse_email(text: str) -> tuple[str, str]:
     address = text.strip()
     local, at, domain = address.rpartition("@")
     if not at or not local or "." not in domain.strip(".") or any(c.isspace() for c in address):
-        raise Invalid(f"{address!r} is not an email address")
+        raise Invalid("{address!r} is not an email address", address=address)
     if len(address) > MAX_EMAIL:
-        raise Invalid(f"an email address is at most {MAX_EMAIL} characters long")
+        raise Invalid("an email address is at most {limit} characters long", limit=MAX_EMAIL)
     return address, address.casefold()
 
 
@@ -161,7 +161,7 @@ async def get_account(session: AsyncSession, username: str) -> AccountInfo:
     )
     row = found.first()
     if row is None:
-        raise NotFound(f"no account named {username!r} on this node")
+        raise NotFound("no account named {username!r} on this node", username=username)
     account, name = row
     return _info(account, name or "")
 
@@ -182,7 +182,7 @@ async def get_account_by_id(session: AsyncSession, account_id: int) -> AccountIn
     )
     row = found.first()
     if row is None:
-        raise NotFound(f"no account {account_id} on this node")
+        raise NotFound("no account {account_id} on this node", account_id=account_id)
     account, name = row
     return _info(account, name or "")
 
@@ -272,7 +272,7 @@ NOT_YET_IN_USE = frozenset(
 def in_use(account: AccountInfo) -> AccountInfo:
     """The account, if the node shows it to the world; NotFound for a sign-up never completed."""
     if account.state in NOT_YET_IN_USE:
-        raise NotFound(f"no account named {account.username!r} on this node")
+        raise NotFound("no account named {username!r} on this node", username=account.username)
     return account
 
 

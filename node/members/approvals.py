@@ -53,14 +53,19 @@ def _move(
 ) -> None:
     """Move an account by a staff action, or say (as a conflict) why it cannot."""
     if account.state == target:
-        raise Conflict(f"{username} is {target.value.replace('_', ' ')} already")
+        raise Conflict(
+            "{username} is {state} already", username=username, state=target.value.replace("_", " ")
+        )
     if account.state not in sources:
         if account.state == AccountState.UNCONFIRMED:
             raise Conflict(
-                f"{username} has not confirmed their email yet (`cove account confirm"
-                f" {username}` does it for them, if you know the address is theirs)"
+                "{username} has not confirmed their email yet (`cove account confirm"
+                " {username}` does it for them, if you know the address is theirs)",
+                username=username,
             )
-        raise Conflict(f"{username} is {account.state.value.replace('_', ' ')}")
+        raise Conflict(
+            "{username} is {state}", username=username, state=account.state.value.replace("_", " ")
+        )
     advance(account, target)
 
 
@@ -91,7 +96,7 @@ async def confirm_account(node: Node, acting: Acting, username: str) -> AccountI
     async with node.store.transaction() as session:
         account, info = await account_row(session, username)
         if account.email_confirmed_at is not None:
-            raise Conflict(f"{info.username}'s email is confirmed already")
+            raise Conflict("{username}'s email is confirmed already", username=info.username)
         await mark_confirmed(session, account, node.clock())
     log.info("event=account_confirmed account=%s by=%s", info.username, acting.name)
     return await _reread(node, info.id)

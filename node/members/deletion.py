@@ -45,7 +45,7 @@ async def delete_account(node: Node, account_id: int) -> None:
     async with node.store.transaction() as session:
         account = await session.get(Account, account_id)
         if account is None:
-            raise NotFound(f"no account {account_id}")
+            raise NotFound("no account {account_id}", account_id=account_id)
         if account.deleted_at is not None:
             raise Conflict("that account is deleted already")
         actor = await session.get(LocalActor, account.actor_id)

@@ -34,7 +34,6 @@ LIFETIME = {
 RESET_PAUSE = timedelta(minutes=10)
 MAX_TOKEN = 200
 PATHS = {EmailTokenPurpose.CONFIRM: "/auth/confirm", EmailTokenPurpose.RESET: "/auth/reset"}
-NO_MAIL = "this node cannot send mail"
 
 
 def link(node: Node, purpose: EmailTokenPurpose, secret: str) -> str:
@@ -132,7 +131,7 @@ async def resend_confirmation(node: Node, mailer: Mailer | None, login: str) -> 
     stops working. Nothing is said of an unknown or confirmed one: the answer would tell who
     has an account here."""
     if mailer is None:
-        raise Refused(f"{NO_MAIL}: ask its admin to confirm your account")
+        raise Refused("this node cannot send mail: ask its admin to confirm your account")
     async with node.store.session() as session:
         found = await find_by_login(session, login[:MAX_EMAIL])
     if found is None:
@@ -147,7 +146,7 @@ async def request_password_reset(node: Node, mailer: Mailer | None, email: str) 
     """Mail a reset link to the account with this address, if there is one (the answer is
     the same either way, so it tells no one who has an account here)."""
     if mailer is None:
-        raise Refused(f"{NO_MAIL}: ask its admin to set a new password for you")
+        raise Refused("this node cannot send mail: ask its admin to set a new password for you")
     now = node.clock()
     async with node.store.transaction() as session:
         found = await session.exec(select(Account).where(Account.email_key == email.casefold()))

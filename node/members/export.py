@@ -42,7 +42,7 @@ async def export_account(node: Node, account_id: int) -> dict[str, Any]:
     async with node.store.session() as session:
         account = await session.get(Account, account_id)
         if account is None or account.deleted_at is not None:
-            raise NotFound(f"no account {account_id}")
+            raise NotFound("no account {account_id}", account_id=account_id)
         actor = await session.get(LocalActor, account.actor_id)
         assert actor is not None and actor.username is not None
         return {

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.errors import Conflict, Invalid, NotFound, Refused
+from node.locale.languages import N_
 from node.members.accounts import get_account_by_id
 from node.moderators.roles import Acting, require_node_moderator
 from node.runtime import Node
@@ -45,11 +46,11 @@ def invite_url(node: Node, code: str) -> str:
 def invite_problem(invite: Invite, now: datetime) -> str | None:
     """Why an invite cannot be used now, or None."""
     if invite.revoked_at is not None:
-        return "this invite link was withdrawn"
+        return N_("this invite link was withdrawn")
     if invite.expires_at is not None and invite.expires_at <= now:
-        return "this invite link has expired"
+        return N_("this invite link has expired")
     if invite.max_uses is not None and invite.uses >= invite.max_uses:
-        return "this invite link has been used as often as it may be"
+        return N_("this invite link has been used as often as it may be")
     return None
 
 
@@ -97,9 +98,9 @@ async def create_invite(
     """A new invite link, from node staff."""
     require_node_moderator(acting)
     if max_uses is not None and not 1 <= max_uses <= MAX_USES:
-        raise Invalid(f"an invite's uses must be from 1 to {MAX_USES}")
+        raise Invalid("an invite's uses must be from 1 to {limit}", limit=MAX_USES)
     if days is not None and not 1 <= days <= MAX_DAYS:
-        raise Invalid(f"an invite lasts from 1 to {MAX_DAYS} days")
+        raise Invalid("an invite lasts from 1 to {limit} days", limit=MAX_DAYS)
     now = node.clock()
     async with node.store.transaction() as session:
         row = Invite(
@@ -130,9 +131,9 @@ async def revoke_invite(node: Node, acting: Acting, code: str) -> InviteInfo:
         found = await session.exec(select(Invite).where(Invite.code == code.strip()[:MAX_CODE]))
         row = found.first()
         if row is None:
-            raise NotFound(f"no invite {code!r}")
+            raise NotFound("no invite {code!r}", code=code)
         if row.revoked_at is not None:
-            raise Conflict(f"invite {code!r} was withdrawn already")
+            raise Conflict("invite {code!r} was withdrawn already", code=code)
         row.revoked_at = node.clock()
         info = await _info(session, node, row)
     log.info("event=invite_revoked id=%s by=%s", info.id, acting.name)

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.errors import CoveError, Refused, Unauthorized
+from node.locale.languages import N_
 from node.members.accounts import find_by_login
 from node.members.passwords import rehash_if_needed, verify_hash
 from node.members.two_factor import second_factor_holds
@@ -27,15 +28,27 @@ ACCOUNT_FAILURES = 5  # failed sign-ins for one account in the window
 ADDRESS_FAILURES = 20  # from one address, whatever the account (guessing many names)
 MAX_LOGIN = 320
 MAX_IP = 64  # as stored
-WRONG = "wrong username or password"  # one answer for both: it tells no one who is here
+WRONG = N_("wrong username or password")  # one answer for both: it tells no one who is here
 
 STATE_REFUSALS = {
-    AccountState.UNCONFIRMED: "confirm your email address first: follow the link we mailed you"
-    " (we can send it again)",
-    AccountState.AWAITING_APPROVAL: "your account is waiting for the node's staff to approve it:"
-    " you will get a mail when they have",
-    AccountState.REJECTED: "the node's staff did not approve this account",
-    AccountState.SUSPENDED: "this account is suspended by the node's staff",
+    AccountState.UNCONFIRMED: N_(
+        "confirm your email address first: follow the link we mailed you (we can send it again)"
+    ),
+    AccountState.AWAITING_APPROVAL: N_(
+        "your account is waiting for the node's staff to approve it:"
+        " you will get a mail when they have"
+    ),
+    AccountState.REJECTED: N_("the node's staff did not approve this account"),
+    AccountState.SUSPENDED: N_("this account is suspended by the node's staff"),
+}
+# Too many failures, from one address or for one account: when to try again.
+TOO_MANY = {
+    "address": N_(
+        "too many failed sign-ins for this address: try again after {at} UTC (in {minutes} minutes)"
+    ),
+    "account": N_(
+        "too many failed sign-ins for this account: try again after {at} UTC (in {minutes} minutes)"
+    ),
 }
 
 
@@ -49,8 +62,8 @@ class TooManyAttempts(CoveError):
 
     status = 429
 
-    def __init__(self, reason: str, retry_after: int) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: str, retry_after: int, **details: object) -> None:
+        super().__init__(reason, **details)
         self.retry_after = retry_after
 
 
@@ -113,9 +126,7 @@ async def _check_limit(
     again = oldest + WINDOW
     wait = max(1, int((again - now).total_seconds()) + 1)
     raise TooManyAttempts(
-        f"too many failed sign-ins for this {what}: try again after"
-        f" {again:%H:%M} UTC (in {-(-wait // 60)} minutes)",
-        retry_after=wait,
+        TOO_MANY[what], retry_after=wait, at=again.strftime("%H:%M"), minutes=-(-wait // 60)
     )
 
 

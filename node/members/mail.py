@@ -13,6 +13,7 @@ import aiosmtplib
 from federation.errors import CoveError
 from node.config_sections import MailSettings
 from node.locale import languages
+from node.locale.languages import N_
 
 log = logging.getLogger(__name__)
 
@@ -64,18 +65,15 @@ class SmtpMailer:
         except (aiosmtplib.SMTPException, OSError) as e:
             # The reason names the server, never the recipient (an address is personal).
             log.warning("event=mail_failed host=%s error=%s", s.host, type(e).__name__)
-            raise MailNotSent(f"the mail server {s.host} did not take the mail: {e}") from None
+            raise MailNotSent(
+                "the mail server {host} did not take the mail: {error}", host=s.host, error=str(e)
+            ) from None
         log.info("event=mail_sent host=%s subject=%r", s.host, mail.subject)
 
 
 def mailer_from_settings(settings: MailSettings) -> Mailer | None:
     """The node's mailer, or None when no mail server is configured."""
     return SmtpMailer(settings) if settings.configured else None
-
-
-def N_(text: str) -> str:
-    """Marks a mail's words for the catalogue; they are translated when the mail is made."""
-    return text
 
 
 def _letter(

@@ -70,7 +70,7 @@ async def add_node_rule(node: Node, acting: Acting, text: str) -> NodeRuleInfo:
     if not text:
         raise Invalid("a rule needs some text")
     if len(text) > MAX_RULE:
-        raise Invalid(f"a rule is at most {MAX_RULE} characters long")
+        raise Invalid("a rule is at most {limit} characters long", limit=MAX_RULE)
     async with node.store.transaction() as session:
         row = NodeRule(text=text, created_at=node.clock())
         session.add(row)
@@ -83,13 +83,13 @@ async def add_node_rule(node: Node, acting: Acting, text: str) -> NodeRuleInfo:
 async def remove_node_rule(node: Node, acting: Acting, rule_id: int) -> NodeRuleInfo:
     require_node_admin(acting, "the node's rules")
     if not 0 < rule_id <= MAX_ID:
-        raise NotFound(f"no rule {rule_id}")
+        raise NotFound("no rule {rule_id}", rule_id=rule_id)
     async with node.store.transaction() as session:
         row = await session.get(NodeRule, rule_id)
         if row is None:
-            raise NotFound(f"no rule {rule_id}")
+            raise NotFound("no rule {rule_id}", rule_id=rule_id)
         if row.removed_at is not None:
-            raise Conflict(f"rule {rule_id} was removed already")
+            raise Conflict("rule {rule_id} was removed already", rule_id=rule_id)
         row.removed_at = node.clock()
         info = _info(row)
     log.info("event=node_rule_removed id=%s by=%s", rule_id, acting.name)

@@ -61,7 +61,7 @@ async def join(
     await _require_federates(node, handle)
     group = await resolve_handle(node, client, handle)
     if group.type != "Group":
-        raise Invalid(f"{handle} is a {group.type}, not a group")
+        raise Invalid("{handle} is a {type}, not a group", handle=handle, type=group.type)
     follow_id = node.urls.activity(node.token())
     now = node.clock()
     async with node.store.transaction() as session:
@@ -106,7 +106,9 @@ async def _require_federates(node: Node, handle: str) -> None:
     host = urlsplit(handle).netloc if "://" in handle else handle.lstrip("@").partition("@")[2]
     decision = await node.policy.decide(host, node.clock())
     if decision.suspended:
-        raise Refused(f"{host} is not federated with by this node ({decision.why})")
+        raise Refused(
+            "{host} is not federated with by this node ({why})", host=host, why=decision.why
+        )
 
 
 async def _local_by_handle(node: Node, handle: str) -> GroupInfo | None:
@@ -119,7 +121,8 @@ async def _local_by_handle(node: Node, handle: str) -> GroupInfo | None:
     group = await groups.group_at(node, node.urls.group(name))
     if group is None and not host:
         raise NotFound(
-            f"no group named {name!r} on this node (a group elsewhere is @name@host or its URL)"
+            "no group named {name!r} on this node (a group elsewhere is @name@host or its URL)",
+            name=name,
         )
     return group
 
@@ -131,8 +134,9 @@ async def _join_local(
         current = await current_rules(session, group.id)
         if current is not None and current.rules and not accept_rules:
             raise Refused(
-                f"{group.name} has rules (version {current.version}): read them and accept"
-                " them to join"
+                "{group} has rules (version {version}): read them and accept them to join",
+                group=group.name,
+                version=current.version,
             )
         joined = await membership.ask_to_join(
             session,
@@ -339,7 +343,7 @@ async def _own_post(node: Node, account: AccountInfo, post_uri: str) -> Post:
     async with node.store.session() as session:
         post = (await session.exec(select(Post).where(Post.uri == post_uri))).first()
     if post is None or post.state == PostState.DELETED:
-        raise NotFound(f"no post {post_uri}")
+        raise NotFound("no post {post_uri}", post_uri=post_uri)
     if post.author_uri != node.urls.person(account.username):
         raise Refused("only the author may change a post")
     if post.group_uri is None:
@@ -418,7 +422,7 @@ async def like(node: Node, client: FederationClient, account: AccountInfo, post_
     async with node.store.session() as session:
         post = (await session.exec(select(Post).where(Post.uri == post_uri))).first()
     if post is None or post.group_uri is None:
-        raise NotFound(f"no post {post_uri} in a group")
+        raise NotFound("no post {post_uri} in a group", post_uri=post_uri)
     author = node.urls.person(account.username)
     to = await _destination(node, client, post.group_uri)
     told = await _told_directly(node, client, account, post.author_uri, to)

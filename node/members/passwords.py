@@ -31,9 +31,9 @@ _DECOY = "a password that no account has, only for timing"
 def check_length(password: str) -> str:
     """The password, if its length is acceptable."""
     if len(password) < MIN_LENGTH:
-        raise Invalid(f"a password must be at least {MIN_LENGTH} characters long")
+        raise Invalid("a password must be at least {limit} characters long", limit=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        raise Invalid(f"a password must be at most {MAX_LENGTH} characters long")
+        raise Invalid("a password must be at most {limit} characters long", limit=MAX_LENGTH)
     return password
 
 
@@ -90,7 +90,7 @@ async def set_password(
     async with node.store.transaction() as session:
         account = await session.get(Account, account_id)
         if account is None:
-            raise NotFound(f"no account {account_id}")
+            raise NotFound("no account {account_id}", account_id=account_id)
         account.password_hash = hashed
         await end_sessions(session, account_id, now, keep=keep_session_id)
     log.info("event=password_set account=%s", account_id)

@@ -56,17 +56,17 @@ async def person_named(
     if "://" in text:
         parts = urlsplit(text)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise Invalid(f"{name} is not an http(s) URL")
+            raise Invalid("{name} is not an http(s) URL", name=name)
         if parts.netloc.lower() != node.urls.domain:
             person = await _elsewhere(node, client, text)
         elif text.startswith(node.urls.person("")):
             person = await _here(node, text)
         else:
-            raise Invalid(f"{name} is not a person of this node")
+            raise Invalid("{name} is not a person of this node", name=name)
     else:
         user, _, host = text.lstrip("@").partition("@")
         if not user or "/" in user:
-            raise Invalid(f"{name!r} is not a person: give @user@host or their URL")
+            raise Invalid("{name!r} is not a person: give @user@host or their URL", name=name)
         if host and host.lower() != node.urls.domain:
             person = await _elsewhere(node, client, text, host)
         else:
@@ -82,8 +82,10 @@ async def _here(node: Node, uri: str) -> Person:
             return Person(uri, here=True)
     name = uri.removeprefix(node.urls.person(""))
     if await group_at(node, node.urls.group(name)) is not None:
-        raise Invalid(f"{name} is a group, not a person (a member leaves a group instead)")
-    raise NotFound(f"no member named {name!r} on this node")
+        raise Invalid(
+            "{name} is a group, not a person (a member leaves a group instead)", name=name
+        )
+    raise NotFound("no member named {name!r} on this node", name=name)
 
 
 async def _elsewhere(
@@ -92,13 +94,15 @@ async def _elsewhere(
     host = host or urlsplit(name).netloc
     decision = await node.policy.decide(host.lower(), node.clock())
     if decision.suspended:
-        raise Refused(f"{host} is not federated with by this node ({decision.why})")
+        raise Refused(
+            "{host} is not federated with by this node ({why})", host=host, why=decision.why
+        )
     try:
         actor = await resolve_handle(node, client, name)
     except FetchError as e:
-        raise NotFound(f"cannot look up {name}: {e.reason}") from None
+        raise NotFound("cannot look up {name}: {problem}", name=name, problem=e.reason) from None
     if actor.type in NOT_PEOPLE:
-        raise Invalid(f"{name} is a {actor.type}, not a person")
+        raise Invalid("{name} is a {type}, not a person", name=name, type=actor.type)
     return Person(actor.uri, here=False)
 
 
@@ -159,7 +163,15 @@ async def _keep_away(
     now = node.clock()
     async with node.store.transaction() as session:
         if await _row(session, account.id, person.uri, kind) is not None:
-            raise Conflict(f"{account.username} already {_verb(kind)}s {person.uri}")
+            if kind == PersonBlockKind.BLOCK:
+                raise Conflict(
+                    "{username} already blocks {person}",
+                    username=account.username,
+                    person=person.uri,
+                )
+            raise Conflict(
+                "{username} already mutes {person}", username=account.username, person=person.uri
+            )
         row = PersonBlock(account_id=account.id, person_uri=person.uri, kind=kind, created_at=now)
         if inbox is not None:
             me = node.urls.person(account.username)
@@ -181,7 +193,13 @@ async def _let_back(
     async with node.store.session() as session:
         row = await _row(session, account.id, person.uri, kind)
     if row is None:
-        raise NotFound(f"{account.username} does not {_verb(kind)} {person.uri}")
+        if kind == PersonBlockKind.BLOCK:
+            raise NotFound(
+                "{username} does not block {person}", username=account.username, person=person.uri
+            )
+        raise NotFound(
+            "{username} does not mute {person}", username=account.username, person=person.uri
+        )
     inbox = await _inbox(node, client, person) if row.activity_uri is not None else None
     now = node.clock()
     async with node.store.transaction() as session:
@@ -219,10 +237,6 @@ async def _row(
         )
     )
     return found.first()
-
-
-def _verb(kind: PersonBlockKind) -> str:
-    return "block" if kind == PersonBlockKind.BLOCK else "mute"
 
 
 async def blocks_of(node: Node, account_id: int) -> list[PersonBlockInfo]:

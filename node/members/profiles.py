@@ -26,9 +26,13 @@ async def update_profile(node: Node, account_id: int, profile: Profile) -> Accou
     """Change a member's own profile (the actor document follows at once: its cache is
     cleared by the write)."""
     if len(profile.summary) > MAX_SUMMARY:
-        raise Invalid(f"the bio is longer than {MAX_SUMMARY} characters")
+        raise Invalid("the bio is longer than {limit} characters", limit=MAX_SUMMARY)
     if profile.language is not None and profile.language not in LANGUAGES:
-        raise Invalid(f"unknown language {profile.language!r}: use one of {', '.join(LANGUAGES)}")
+        raise Invalid(
+            "unknown language {language!r}: use one of {languages}",
+            language=profile.language,
+            languages=", ".join(LANGUAGES),
+        )
     async with node.store.transaction() as session:
         account = await session.get(Account, account_id)
         assert account is not None

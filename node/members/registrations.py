@@ -8,8 +8,9 @@ import logging
 from dataclasses import dataclass
 
 from federation.errors import Invalid, Refused
-from moderation.crisis.places import language_problem
+from moderation.crisis.places import parse_language
 from node.actors.local import normalise_username
+from node.locale.languages import Sentence
 from node.members.accounts import (
     AccountInfo,
     add_account,
@@ -49,13 +50,13 @@ class Registered(AccountInfo):
     """The new account, and what the person should be told next."""
 
     confirmation_mailed: bool = False
-    next_step: str = ""
+    next_step: tuple[Sentence, ...] = ()
 
 
 def _reason(form: Registration, needed: bool) -> str | None:
     reason = (form.reason or "").strip()
     if len(reason) > MAX_REASON:
-        raise Invalid(f"the reason is at most {MAX_REASON} characters long")
+        raise Invalid("the reason is at most {limit} characters long", limit=MAX_REASON)
     if needed and not reason:
         raise Invalid(
             "say in a few words why you would like to join: the node's staff read it before"
@@ -68,10 +69,7 @@ def _language(text: str | None) -> str | None:
     code = (text or "").strip().lower()
     if not code:
         return None
-    problem = language_problem(code)
-    if problem:
-        raise Invalid(problem)
-    return code
+    return parse_language(code, anywhere=False)
 
 
 async def register(node: Node, mailer: Mailer | None, form: Registration) -> Registered:
@@ -126,16 +124,23 @@ async def register(node: Node, mailer: Mailer | None, form: Registration) -> Reg
     )
 
 
-def _next_step(mailer: Mailer | None, mailed: bool, approval: bool, address: str) -> str:
-    then = " Then the node's staff will look at your request." if approval else ""
+def _next_step(
+    mailer: Mailer | None, mailed: bool, approval: bool, address: str
+) -> tuple[Sentence, ...]:
     if mailed:
-        return f"We sent a link to {address}: open it to confirm your address.{then}"
-    if mailer is None:
-        return (
-            "This node cannot send mail, so one of its admins has to confirm your account:"
-            f" ask them to.{then}"
+        first = Sentence(
+            "We sent a link to {address}: open it to confirm your address.", {"address": address}
         )
-    return (
-        f"We could not send the mail to {address} just now: ask for the link again in a"
-        f" while.{then}"
-    )
+    elif mailer is None:
+        first = Sentence(
+            "This node cannot send mail, so one of its admins has to confirm your account:"
+            " ask them to."
+        )
+    else:
+        first = Sentence(
+            "We could not send the mail to {address} just now: ask for the link again in a while.",
+            {"address": address},
+        )
+    if not approval:
+        return (first,)
+    return (first, Sentence("Then the node's staff will look at your request."))

@@ -95,8 +95,9 @@ def parse_scopes(text: str) -> tuple[str, ...]:
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:
         raise Invalid(
-            f"unknown scope {unknown[0]!r}: use Mastodon's scope names, such as read, write,"
-            " write:reports, admin:read, admin:write:reports"
+            "unknown scope {scope!r}: use Mastodon's scope names, such as read, write,"
+            " write:reports, admin:read, admin:write:reports",
+            scope=unknown[0],
         )
     return scopes
 
@@ -114,7 +115,7 @@ def grants(scopes: frozenset[str], needed: str) -> bool:
 
 def require_scope(scopes: frozenset[str], needed: str) -> None:
     if not grants(scopes, needed):
-        raise Refused(f"this token does not carry the scope {needed}")
+        raise Refused("this token does not carry the scope {needed}", needed=needed)
 
 
 def digest(secret: str) -> str:
@@ -143,11 +144,15 @@ async def create_token(
     is kept."""
     own = issuer is None or (issuer.account is not None and issuer.account.username == username)
     if issuer is not None and issuer.role != AccountRole.ADMIN and not own:
-        raise Refused(f"{issuer.name} may not issue a token for {username}: only a node admin may")
+        raise Refused(
+            "{issuer} may not issue a token for {username}: only a node admin may",
+            issuer=issuer.name,
+            username=username,
+        )
     granted = parse_scopes(scopes)
     name = name.strip()
     if len(name) > MAX_NAME:
-        raise Invalid(f"the token's name is longer than {MAX_NAME} characters")
+        raise Invalid("the token's name is longer than {limit} characters", limit=MAX_NAME)
     # Three draws of the node's id source: 288 random bits, URL-safe, and test-controllable.
     secret = "".join(node.token() for _ in range(3))
     now = node.clock()
@@ -192,7 +197,9 @@ async def authenticate(node: Node, secret: str) -> tuple[AccountInfo, frozenset[
             raise Unauthorized("the bearer token has expired")
         account = await _owner(session, row.account_id)
         if account.state in STOPPED:
-            raise Unauthorized(f"this account is {account.state.value}: its tokens do not work")
+            raise Unauthorized(
+                "this account is {state}: its tokens do not work", state=account.state.value
+            )
         token_id, last_used, scopes = row.id, row.last_used_at, frozenset(row.scopes.split())
     if last_used is None or now - last_used >= LAST_USED_GRANULARITY:
         async with node.store.transaction() as session:
@@ -205,13 +212,13 @@ async def authenticate(node: Node, secret: str) -> tuple[AccountInfo, frozenset[
 async def revoke_token(node: Node, token_id: int) -> TokenInfo:
     now = node.clock()
     if not 0 < token_id <= MAX_ID:
-        raise NotFound(f"no token {token_id}")
+        raise NotFound("no token {token_id}", token_id=token_id)
     async with node.store.transaction() as session:
         row = await session.get(ApiToken, token_id)
         if row is None:
-            raise NotFound(f"no token {token_id}")
+            raise NotFound("no token {token_id}", token_id=token_id)
         if row.revoked_at is not None:
-            raise Conflict(f"token {token_id} is revoked already")
+            raise Conflict("token {token_id} is revoked already", token_id=token_id)
         row.revoked_at = now
         owner = await _owner(session, row.account_id)
         info = _info(row, owner.username)

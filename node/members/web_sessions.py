@@ -134,11 +134,11 @@ async def list_sessions(node: Node, account_id: int) -> list[WebSessionInfo]:
 async def end_session(node: Node, account_id: int, session_id: int) -> None:
     """End one of an account's sessions (signing out, or from the list of sessions)."""
     if not 0 < session_id <= MAX_ID:
-        raise NotFound(f"no session {session_id}")
+        raise NotFound("no session {session_id}", session_id=session_id)
     async with node.store.transaction() as session:
         row = await session.get(WebSession, session_id)
         if row is None or row.account_id != account_id or row.revoked_at is not None:
-            raise NotFound(f"no session {session_id} of this account is open")
+            raise NotFound("no session {session_id} of this account is open", session_id=session_id)
         row.revoked_at = node.clock()
     log.info("event=web_session_ended account=%s session=%s", account_id, session_id)
 

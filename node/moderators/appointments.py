@@ -49,7 +49,11 @@ async def set_moderator(
                 and membership.role in MODERATING
                 and membership.state == MembershipState.ACCEPTED
             ):
-                raise Conflict(f"{username} is already a moderator of {group.name}")
+                raise Conflict(
+                    "{username} is already a moderator of {group}",
+                    username=username,
+                    group=group.name,
+                )
             if membership is None:
                 membership = Membership(
                     group_id=group.id,
@@ -71,8 +75,14 @@ async def set_moderator(
         else:
             if membership is None or membership.role != GroupRole.MODERATOR:
                 if membership is not None and membership.role == GroupRole.OWNER:
-                    raise Refused(f"{username} owns {group.name}; an owner stays a moderator")
-                raise NotFound(f"{username} is not a moderator of {group.name}")
+                    raise Refused(
+                        "{username} owns {group}; an owner stays a moderator",
+                        username=username,
+                        group=group.name,
+                    )
+                raise NotFound(
+                    "{username} is not a moderator of {group}", username=username, group=group.name
+                )
             membership.role = GroupRole.MEMBER
             action = ModAction.REMOVE_MODERATOR
         membership.updated_at = now

@@ -25,6 +25,7 @@ from moderation.roles import MODERATING
 from node.groups import announcing
 from node.groups.groups import GroupInfo, get_group
 from node.groups.posts import mark_removed
+from node.locale.languages import N_
 from node.moderators import modlog
 from node.moderators.roles import Acting, group_role, require_group_moderator
 from node.moderators.roles import wire_actor as wire_actor_of
@@ -68,10 +69,30 @@ def suspended(table: dict[str, datetime | None], actor_uri: str, now: datetime) 
     return actor_uri in table and ban_policy.in_force(table[actor_uri], now)
 
 
-def ban_refusal(ban: Ban, where: str) -> Refused:
-    until = f" until {iso8601(ban.expires_at)}" if ban.expires_at else ""
-    reason = f": {ban.reason}" if ban.reason else ""
-    return Refused(f"banned from {where}{until}{reason}")
+# What a ban says, by (from this node, has an end, says why); the group is named otherwise.
+BANNED = {
+    (False, False, False): N_("banned from {group}"),
+    (False, True, False): N_("banned from {group} until {until}"),
+    (False, False, True): N_("banned from {group}: {why}"),
+    (False, True, True): N_("banned from {group} until {until}: {why}"),
+    (True, False, False): N_("banned from this node"),
+    (True, True, False): N_("banned from this node until {until}"),
+    (True, False, True): N_("banned from this node: {why}"),
+    (True, True, True): N_("banned from this node until {until}: {why}"),
+}
+
+
+def ban_refusal(ban: Ban, group: str | None) -> Refused:
+    """The refusal a ban gives: from the group named (its name or URI), or None: the node."""
+    details: dict[str, str] = {}
+    if group is not None:
+        details["group"] = group
+    if ban.expires_at:
+        details["until"] = iso8601(ban.expires_at)
+    if ban.reason:
+        details["why"] = ban.reason
+    wording = BANNED[(group is None, "until" in details, "why" in details)]
+    return Refused(wording, **details)
 
 
 async def check_not_banned(node: Node, group: GroupInfo, actor_uri: str) -> None:
@@ -82,11 +103,19 @@ async def check_not_banned(node: Node, group: GroupInfo, actor_uri: str) -> None
         for scope in (node.urls.group(group.name), None):
             ban = await ban_in_force(session, scope, actor_uri, now)
             if ban is not None:
-                raise ban_refusal(ban, group.name if scope else "this node")
+                raise ban_refusal(ban, group.name if scope else None)
         blocked = await group_domain_block(session, group.id, actor_uri)
         if blocked is not None:
-            reason = f": {blocked.reason}" if blocked.reason else ""
-            raise Refused(f"{blocked.domain} is kept out of {group.name}{reason}")
+            if blocked.reason:
+                raise Refused(
+                    "{domain} is kept out of {group}: {why}",
+                    domain=blocked.domain,
+                    group=group.name,
+                    why=blocked.reason,
+                )
+            raise Refused(
+                "{domain} is kept out of {group}", domain=blocked.domain, group=group.name
+            )
 
 
 async def group_domain_block(
@@ -176,7 +205,7 @@ async def ban(
     now = node.clock()
     expires_at = ban_policy.checked_expiry(expires_at, now)
     if not actor_uri.startswith(("https://", "http://")):
-        raise Invalid(f"give the actor's URL, not {actor_uri!r}")
+        raise Invalid("give the actor's URL, not {actor_uri!r}", actor_uri=actor_uri)
     async with node.store.transaction() as session:
         group = await get_group(session, group_name)
         await require_group_moderator(session, acting, group)
@@ -184,7 +213,11 @@ async def ban(
         if actor_uri == acting.uri:
             raise Refused("moderators cannot ban themselves")
         if await group_role(session, group.id, actor_uri) in MODERATING:
-            raise Refused(f"{actor_uri} is a moderator of {group.name}: remove the role first")
+            raise Refused(
+                "{actor_uri} is a moderator of {group}: remove the role first",
+                actor_uri=actor_uri,
+                group=group.name,
+            )
         row = await ban_in_force(session, group_uri, actor_uri, now)
         if row is None:
             row = Ban(
@@ -295,7 +328,9 @@ async def unban(
         group_uri = node.urls.group(group.name)
         row = await ban_in_force(session, group_uri, actor_uri, now)
         if row is None:
-            raise NotFound(f"{actor_uri} is not banned from {group.name}")
+            raise NotFound(
+                "{actor_uri} is not banned from {group}", actor_uri=actor_uri, group=group.name
+            )
         advance(row, BanState.LIFTED)
         row.updated_at = now
         modlog.record(session, group.id, ModAction.UNBAN, acting.uri, actor_uri, now)

@@ -60,7 +60,7 @@ async def block_domain(
             )
         )
         if found.first() is not None:
-            raise Conflict(f"{name} is kept out of {group.name} already")
+            raise Conflict("{name} is kept out of {group} already", name=name, group=group.name)
         row = GroupDomainBlock(
             group_id=group.id, domain=name, reason=reason, created_by=acting.uri, created_at=now
         )
@@ -100,7 +100,7 @@ async def unblock_domain(node: Node, acting: Acting, group_name: str, domain: st
             )
         ).first()
         if row is None:
-            raise NotFound(f"{name} is not kept out of {group.name}")
+            raise NotFound("{name} is not kept out of {group}", name=name, group=group.name)
         await session.delete(row)
         modlog.record(session, group.id, ModAction.UNBLOCK_DOMAIN, acting.uri, name, now)
 

@@ -103,7 +103,9 @@ async def log_read_by(
     async with node.store.session() as session:
         group = await get_group(session, group_name)
         if reader is None and group.members_only:
-            raise Unauthorized(f"the log of {group.name} is for its members: send a token")
+            raise Unauthorized(
+                "the log of {group} is for its members: send a token", group=group.name
+            )
         if reader is not None:
             await require_log_reader(session, reader, group)
         names = reader is not None and names_scope and await _moderates(session, reader, group)

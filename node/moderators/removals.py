@@ -18,6 +18,7 @@ from moderation.modlog import ModAction
 from node.groups import announcing
 from node.groups.groups import GroupInfo, get_group
 from node.groups.posts import mark_deleted, mark_removed, mark_restored
+from node.locale.languages import N_
 from node.moderators import modlog
 from node.moderators.roles import Acting, require_appointer, require_group_moderator
 from node.moderators.roles import wire_actor as wire_actor_of
@@ -39,7 +40,7 @@ async def _moderated_post(
         await session.exec(select(Post).where(Post.uri == post_uri, Post.group_id == group.id))
     ).first()
     if post is None or post.state == PostState.DELETED:
-        raise NotFound(f"no post {post_uri} in {group.name}")
+        raise NotFound("no post {post_uri} in {group}", post_uri=post_uri, group=group.name)
     return group, post
 
 
@@ -68,6 +69,14 @@ LOCK = Mark(
     "Lock", "locked_at", "locked", ModAction.LOCK_POST, ModAction.UNLOCK_POST, builders.lock
 )
 
+# Why a mark cannot be set (True) or taken off (False): it is, or is not, there already.
+ALREADY = {
+    ("removed", True): N_("{post_uri} is removed already"),
+    ("removed", False): N_("{post_uri} is not removed already"),
+    ("locked", True): N_("{post_uri} is locked already"),
+    ("locked", False): N_("{post_uri} is not locked already"),
+}
+
 
 async def _set_mark(
     node: Node,
@@ -85,7 +94,7 @@ async def _set_mark(
     async with node.store.transaction() as session:
         group, post = await _moderated_post(session, acting, group_name, post_uri)
         if (getattr(post, mark.column) is not None) == on:
-            raise Conflict(f"{post_uri} is {'' if on else 'not '}{mark.word} already")
+            raise Conflict(ALREADY[(mark.word, on)], post_uri=post_uri)
         if mark is not REMOVAL:
             setattr(post, mark.column, now if on else None)
         elif on:
@@ -182,7 +191,7 @@ async def purge(node: Node, acting: Acting, group_name: str, post_uri: str) -> i
     async with node.store.transaction() as session:
         group, post = await _moderated_post(session, acting, group_name, post_uri)
         if post.state != PostState.REMOVED:
-            raise Conflict(f"remove {post_uri} before purging it")
+            raise Conflict("remove {post_uri} before purging it", post_uri=post_uri)
         post.title, post.content_html = None, ""
         mark_deleted(post, now)
         carriers = list(

@@ -62,7 +62,7 @@ async def require_group_moderator(
     in the group."""
     role = await group_role(session, group.id, acting.uri)
     if not roles.may_moderate_group(acting.role, role):
-        raise Refused(f"{acting.name} is not a moderator of {group.name}")
+        raise Refused("{who} is not a moderator of {group}", who=acting.name, group=group.name)
     return role
 
 
@@ -73,31 +73,36 @@ async def require_log_reader(session: AsyncSession, acting: Acting, group: Group
         return
     if await group_role(session, group.id, acting.uri) is None:
         raise Refused(
-            f"{acting.name} is not a member of {group.name}, whose moderation log is for its"
-            " members only"
+            "{who} is not a member of {group}, whose moderation log is for its members only",
+            who=acting.name,
+            group=group.name,
         )
 
 
 def require_node_moderator(acting: Acting) -> None:
     if not roles.may_moderate_node(acting.role):
-        raise Refused(f"{acting.name} is not a moderator of this node")
+        raise Refused("{who} is not a moderator of this node", who=acting.name)
 
 
 def require_federation_admin(acting: Acting) -> None:
     if not roles.may_manage_federation(acting.role):
-        raise Refused(f"{acting.name} is not an admin of this node (domain policy is theirs)")
+        raise Refused(
+            "{who} is not an admin of this node (domain policy is theirs)", who=acting.name
+        )
 
 
 def require_node_admin(acting: Acting, what: str) -> None:
     """Refused unless a node admin acts; `what` names what is theirs, for the message."""
     if not roles.may_administer_node(acting.role):
-        raise Refused(f"{acting.name} is not an admin of this node ({what} are theirs)")
+        raise Refused(
+            "{who} is not an admin of this node ({what} are theirs)", who=acting.name, what=what
+        )
 
 
 async def require_appointer(session: AsyncSession, acting: Acting, group: GroupInfo) -> None:
     role = await group_role(session, group.id, acting.uri)
     if not roles.may_appoint(acting.role, role):
-        raise Refused(f"only the owner of {group.name} or a node admin may do that")
+        raise Refused("only the owner of {group} or a node admin may do that", group=group.name)
 
 
 async def wire_actor(

@@ -47,7 +47,7 @@ async def suspend(
     said = reason or "the author was suspended"
     async with node.store.transaction() as session:
         if await ban_in_force(session, None, actor_uri, now) is not None:
-            raise Conflict(f"{actor_uri} is suspended already")
+            raise Conflict("{actor_uri} is suspended already", actor_uri=actor_uri)
         row = Ban(
             actor_uri=actor_uri,
             state=BanState.ACTIVE,
@@ -104,7 +104,7 @@ async def unsuspend(node: Node, acting: Acting, actor_uri: str) -> None:
     async with node.store.transaction() as session:
         row = await ban_in_force(session, None, actor_uri, now)
         if row is None:
-            raise NotFound(f"{actor_uri} is not suspended")
+            raise NotFound("{actor_uri} is not suspended", actor_uri=actor_uri)
         advance(row, BanState.LIFTED)
         row.updated_at = now
         modlog.record(session, None, ModAction.UNSUSPEND, acting.uri, actor_uri, now)

@@ -34,7 +34,7 @@ def _cursor_id(name: str, value: str | None) -> int | None:
         return None
     # isdigit() alone admits "¹" and other digits int() refuses; ids are 32-bit on PostgreSQL.
     if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_ID:
-        raise Invalid(f"{name} must be a positive integer")
+        raise Invalid("{name} must be a positive integer", name=name)
     return int(value)
 
 

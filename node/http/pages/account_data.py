@@ -9,7 +9,7 @@ from aiohttp import web
 
 from federation.errors import CoveError, Invalid, Refused
 from node.http.pages.members import member_of
-from node.http.pages.render import render, visitor_of
+from node.http.pages.render import render, told, visitor_of
 from node.http.pages.sessions import forget_session
 from node.http.pages.visitors import VISITOR, anonymous, checked_form
 from node.http.state import NODE
@@ -61,7 +61,11 @@ async def delete_for_good(request: web.Request) -> web.Response:
         await deletion.delete_account(node, account.id)
     except CoveError as e:
         return render(
-            request, "delete_account.html", status=e.status, account=account, problem=e.reason
+            request,
+            "delete_account.html",
+            status=e.status,
+            account=account,
+            problem=told(request, e),
         )
     # The session ended with the account: the goodbye is said to nobody signed in.
     request[VISITOR] = anonymous(visitor_of(request).language)
@@ -76,6 +80,6 @@ async def _confirmed(request: web.Request, account: AccountInfo, form: dict[str,
     slip, nor from a browser left signed in."""
     typed = form.get("confirm", "").strip().lstrip("@").lower()
     if typed != account.username.lower():
-        raise Invalid(f"type your username, {account.username}, to confirm")
+        raise Invalid("type your username, {username}, to confirm", username=account.username)
     if not await passwords.check_password(request.app[NODE], account.id, form.get("password", "")):
         raise Refused("that is not your password; the account is not deleted")

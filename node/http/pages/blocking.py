@@ -7,7 +7,7 @@ from aiohttp import web
 
 from federation.errors import CoveError, Invalid
 from node.http.pages.members import member_of
-from node.http.pages.render import render
+from node.http.pages.render import render, told
 from node.http.pages.visitors import checked_form
 from node.http.state import CLIENT, NODE
 from node.members import person_blocks
@@ -64,7 +64,7 @@ async def keep_away(request: web.Request) -> web.StreamResponse:
         act = person_blocks.block if kind == PersonBlockKind.BLOCK else person_blocks.mute
         await act(node, request.app[CLIENT], account, person)
     except CoveError as e:
-        return await _people(request, account, e.status, person=person, problem=e.reason)
+        return await _people(request, account, e.status, person=person, problem=told(request, e))
     raise web.HTTPSeeOther(f"{PEOPLE}?done={kind.value}")
 
 
@@ -78,5 +78,5 @@ async def let_back(request: web.Request) -> web.StreamResponse:
         act = person_blocks.unblock if kind == PersonBlockKind.BLOCK else person_blocks.unmute
         await act(node, request.app[CLIENT], account, form.get("person", ""))
     except CoveError as e:
-        return await _people(request, account, e.status, problem=e.reason)
+        return await _people(request, account, e.status, problem=told(request, e))
     raise web.HTTPSeeOther(f"{PEOPLE}?done=un{kind.value}")

@@ -105,7 +105,9 @@ async def _group_page(request: web.Request, name: str, page: int) -> web.Respons
         newer_url=newer,
         older_url=older,
         rules=profile.rules,
-        modlog=[modlog_line(e, group_uri, hide_names=hide) for e in profile.modlog],
+        modlog=[
+            modlog_line(e, group_uri, visitor.language, hide_names=hide) for e in profile.modlog
+        ],
         modlog_url=node.urls.modlog(group_uri),
         group_url=group_uri,
         standing=await membership.standing(node, group, me) if me else None,

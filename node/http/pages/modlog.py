@@ -9,31 +9,56 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from federation.errors import Refused
-from moderation.modlog import DESCRIPTION, ModAction
-from node.http.pages.render import render
+from moderation.modlog import ModAction
+from node.http.pages.render import render, visitor_of
 from node.http.state import NODE
+from node.locale.languages import N_, word
 from node.moderators import modlog
 from node.store.paging import Cursor
 from node.store.tables import ModLogEntry
 
 MODLOG_PAGE_SIZE = 50
 
+# How each action reads on the group's web page: "<who> <what> <target>"; an action with no
+# moderator (a ban running out) reads without the "who".
+WHAT = {
+    ModAction.REMOVE_POST: N_("removed a post"),
+    ModAction.RESTORE_POST: N_("restored a post"),
+    ModAction.PURGE_POST: N_("purged a removed post"),
+    ModAction.LOCK_POST: N_("locked a thread"),
+    ModAction.UNLOCK_POST: N_("unlocked a thread"),
+    ModAction.PIN_POST: N_("pinned a post"),
+    ModAction.UNPIN_POST: N_("unpinned a post"),
+    ModAction.BAN: N_("banned"),
+    ModAction.UNBAN: N_("lifted the ban on"),
+    ModAction.BAN_EXPIRED: N_("the ban ran out for"),
+    ModAction.ADD_MODERATOR: N_("made a moderator:"),
+    ModAction.REMOVE_MODERATOR: N_("removed as moderator:"),
+    ModAction.CHANGE_RULES: N_("changed the rules"),
+    ModAction.SUSPEND: N_("suspended"),
+    ModAction.UNSUSPEND: N_("lifted the suspension of"),
+    ModAction.BLOCK_DOMAIN: N_("kept out of the group the server"),
+    ModAction.UNBLOCK_DOMAIN: N_("let back into the group the server"),
+}
+
 
 def _web_link(uri: str) -> bool:
     return uri.startswith(("https://", "http://"))
 
 
-def modlog_line(entry: ModLogEntry, group_uri: str, *, hide_names: bool) -> dict[str, Any]:
+def modlog_line(
+    entry: ModLogEntry, group_uri: str, language: str, *, hide_names: bool
+) -> dict[str, Any]:
     """One line of a group's moderation log as the group's web page shows it."""
     who = None
     if entry.moderator_uri is not None:
-        who = "A moderator" if hide_names else entry.moderator_uri
+        who = word(N_("A moderator"), language) if hide_names else entry.moderator_uri
     target = None if entry.target_uri == group_uri else entry.target_uri
     return {
         "when": entry.created_at.strftime("%Y-%m-%d %H:%M"),
         "who": who,
         "who_href": who if who and _web_link(who) else None,
-        "what": DESCRIPTION.get(ModAction(entry.action), entry.action),
+        "what": word(WHAT[ModAction(entry.action)], language),
         "target": target,
         "target_href": target if target and _web_link(target) else None,
         "reason": entry.reason,
@@ -50,8 +75,9 @@ async def modlog_page(request: web.Request) -> web.Response:
     log = await modlog.public_log(node, request.match_info["name"], cursor, MODLOG_PAGE_SIZE)
     group, page = log.group, log.page
     if group.members_only:
-        raise Refused(f"the moderation log of {group.name} is for its members only")
+        raise Refused("the moderation log of {group} is for its members only", group=group.name)
     group_uri = node.urls.group(group.name)
+    language = visitor_of(request).language
     older = None
     if page.has_older and page.oldest_id is not None:
         older = f"{node.urls.modlog(group_uri)}?{urlencode({'max_id': page.oldest_id})}"
@@ -60,6 +86,8 @@ async def modlog_page(request: web.Request) -> web.Response:
         "modlog.html",
         group=group,
         group_url=group_uri,
-        entries=[modlog_line(e, group_uri, hide_names=log.hide_names) for _, e in page.items],
+        entries=[
+            modlog_line(e, group_uri, language, hide_names=log.hide_names) for _, e in page.items
+        ],
         older_url=older,
     )

@@ -8,9 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.errors import CoveError
 from node.http.pages.visitors import VISITOR, Visitor, anonymous
 from node.http.state import NODE, TEMPLATES
 from node.locale import languages
+from node.locale.languages import Sentence
 
 STYLESHEET_VERSION = "3"  # raised with each change to static/ (its files are cached a year)
 
@@ -76,5 +78,14 @@ def page_links(here: str, page: int, more: bool) -> tuple[str | None, str | None
     return before, f"{here}?page={page + 1}" if more else None
 
 
-def render_error(request: web.Request, status: int, reason: str) -> web.Response:
-    return render(request, "error.html", status=status, status_code=status, reason=reason)
+def told(request: web.Request, *said: CoveError | Sentence) -> str:
+    """Reasons and sentences in the visitor's language, one after the other."""
+    language = visitor_of(request).language
+    return " ".join(languages.say(each, language) for each in said)
+
+
+def render_error(request: web.Request, error: CoveError) -> web.Response:
+    status = error.status
+    return render(
+        request, "error.html", status=status, status_code=status, reason=told(request, error)
+    )

@@ -10,9 +10,10 @@ from aiohttp import web
 
 from federation.errors import CoveError
 from node.http.pages.members import member_of
-from node.http.pages.render import render, visitor_of
+from node.http.pages.render import render, told, visitor_of
 from node.http.pages.visitors import checked_form
 from node.http.state import NODE
+from node.locale.languages import Sentence
 from node.members import passwords, profiles, two_factor, web_sessions
 from node.members.accounts import AccountInfo
 
@@ -61,7 +62,7 @@ async def save_profile(request: web.Request) -> web.Response:
     try:
         account = await profiles.update_profile(node, account.id, profile)
     except CoveError as e:
-        return await _settings(request, account, e.status, problem=e.reason)
+        return await _settings(request, account, e.status, problem=told(request, e))
     raise web.HTTPSeeOther("/settings?saved=profile")  # in the language just chosen
 
 
@@ -77,7 +78,7 @@ async def change_password(request: web.Request) -> web.Response:
     account = await member_of(request)
     form = await checked_form(request)
     if form.get("password", "") != form.get("again", ""):
-        problem = "the two new passwords are not the same"
+        problem = told(request, Sentence("the two new passwords are not the same"))
         return render(request, "password.html", status=400, problem=problem, saved=False)
     try:
         await passwords.change_password(
@@ -88,7 +89,9 @@ async def change_password(request: web.Request) -> web.Response:
             visitor_of(request).session_id,
         )
     except CoveError as e:
-        return render(request, "password.html", status=e.status, problem=e.reason, saved=False)
+        return render(
+            request, "password.html", status=e.status, problem=told(request, e), saved=False
+        )
     return render(request, "password.html", problem=None, saved=True)
 
 
@@ -140,7 +143,7 @@ async def confirm_two_factor(request: web.Request) -> web.Response:
         codes = await two_factor.confirm_two_factor(node, account.id, form.get("code", ""))
     except CoveError as e:
         setup = await two_factor.begin_two_factor(node, account.id)  # a new key: start again
-        return _two_factor(request, account, status=e.status, setup=setup, problem=e.reason)
+        return _two_factor(request, account, status=e.status, setup=setup, problem=told(request, e))
     return _two_factor(request, account, codes=codes)
 
 
@@ -152,7 +155,7 @@ async def two_factor_off(request: web.Request) -> web.Response:
     try:
         await two_factor.disable_two_factor(node, account.id, form.get("password", ""))
     except CoveError as e:
-        return _two_factor(request, account, status=e.status, problem=e.reason)
+        return _two_factor(request, account, status=e.status, problem=told(request, e))
     raise web.HTTPSeeOther("/settings/two-factor")
 
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from federation.errors import CoveError
-from node.http.pages.render import render, visitor_of
+from node.http.pages.render import render, told, visitor_of
 from node.http.pages.sessions import forget_session, keep_session
 from node.http.pages.visitors import checked_form
 from node.http.state import NODE
@@ -65,7 +65,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
             "sign_in.html",
             status=401,
             login=name,
-            problem=e.reason,
+            problem=told(request, e),
             ask_code=True,
             next_path=after,
         )
@@ -75,7 +75,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
             "sign_in.html",
             status=e.status,
             login=name,
-            problem=e.reason,
+            problem=told(request, e),
             ask_code=False,
             next_path=after,
         )

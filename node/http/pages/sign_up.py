@@ -8,9 +8,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from federation.errors import CoveError
-from node.http.pages.render import render, visitor_of
+from node.http.pages.render import render, told, visitor_of
 from node.http.pages.visitors import checked_form
 from node.http.state import NODE
+from node.locale.languages import Sentence
 from node.members import email_links, node_rules, registrations
 
 routes = web.RouteTableDef()
@@ -59,8 +60,8 @@ async def sign_up(request: web.Request) -> web.Response:
             ),
         )
     except CoveError as e:
-        return await _sign_up_form(request, e.status, e.reason, **given)
-    return render(request, "notice.html", kind="signed_up", message=done.next_step)
+        return await _sign_up_form(request, e.status, told(request, e), **given)
+    return render(request, "notice.html", kind="signed_up", message=told(request, *done.next_step))
 
 
 @routes.get("/auth/confirm")
@@ -106,10 +107,12 @@ async def reset(request: web.Request) -> web.Response:
     form = await checked_form(request)
     secret = form.get("token", "")
     if form.get("password", "") != form.get("again", ""):
-        problem = "the two passwords are not the same"
+        problem = told(request, Sentence("the two passwords are not the same"))
         return render(request, "reset.html", status=400, secret=secret, problem=problem)
     try:
         await email_links.reset_password(node, secret, form.get("password", ""))
     except CoveError as e:
-        return render(request, "reset.html", status=e.status, secret=secret, problem=e.reason)
+        return render(
+            request, "reset.html", status=e.status, secret=secret, problem=told(request, e)
+        )
     return render(request, "notice.html", kind="password_changed", message=None)

@@ -82,7 +82,9 @@ async def list_reports(
             )
             mine = tuple(moderated.all())
             if not mine:
-                raise Refused(f"{acting.name} moderates no group here and may not see reports")
+                raise Refused(
+                    "{who} moderates no group here and may not see reports", who=acting.name
+                )
             query = query.where(col(Report.group_id).in_(mine))
         found = await session.exec(
             query.order_by(col(Report.urgent).desc(), col(Report.id).desc()).limit(limit)
@@ -94,9 +96,11 @@ async def get_report(node: Node, acting: Acting, report_id: int) -> ReportInfo:
     async with node.store.session() as session:
         row = await session.get(Report, report_id)
         if row is None or row.direction != ReportDirection.RECEIVED:
-            raise NotFound(f"no report {report_id}")
+            raise NotFound("no report {report_id}", report_id=report_id)
         if not await _visible_to(session, acting, row):
-            raise Refused(f"{acting.name} may not see report {report_id}")
+            raise Refused(
+                "{who} may not see report {report_id}", who=acting.name, report_id=report_id
+            )
         events = await session.exec(
             select(ReportEventRow)
             .where(ReportEventRow.report_id == report_id)
@@ -133,12 +137,18 @@ async def decide(
     async with node.store.transaction() as session:
         row = await session.get(Report, report_id)
         if row is None or row.direction != ReportDirection.RECEIVED:
-            raise NotFound(f"no report {report_id}")
+            raise NotFound("no report {report_id}", report_id=report_id)
         await _may_handle(session, acting, row)
         if row.state == state:
-            raise Conflict(f"report {report_id} is {state.value} already")
+            raise Conflict(
+                "report {report_id} is {state} already", report_id=report_id, state=state.value
+            )
         if row.state != ReportState.OPEN and state != ReportState.OPEN:
-            raise Conflict(f"report {report_id} is {row.state.value}: reopen it first")
+            raise Conflict(
+                "report {report_id} is {state}: reopen it first",
+                report_id=report_id,
+                state=row.state.value,
+            )
         advance(row, state)
         row.updated_at = now
         if state != ReportState.OPEN:

@@ -134,7 +134,7 @@ async def test_unknown_actors_are_404_with_a_reason(served: ServedNode) -> None:
     status, ctype, body = await fetch(served, served.urls.group("nobody"))
     assert status == 404 and body == {"error": "no group named 'nobody' on this node"}
     status, ctype, page = await fetch(served, served.urls.person("nobody"), BROWSER)
-    assert status == 404 and ctype.startswith("text/html") and "no account named" in page
+    assert status == 404 and ctype.startswith("text/html") and "No account named" in page
     status, _, body = await fetch(served, f"{served.base}/no/such/path")
     assert status == 404 and body["error"]
 

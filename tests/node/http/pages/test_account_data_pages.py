@@ -93,7 +93,7 @@ async def test_deleting_needs_the_typed_name_and_the_password(served: ServedNode
         wrong_name = await kim.submit(
             "/settings/delete", {"confirm": "olive", "password": PASSWORD}
         )
-        assert wrong_name.status == 400 and "type your username, kim" in wrong_name.text
+        assert wrong_name.status == 400 and "Type your username, kim" in wrong_name.text
         wrong_password = await kim.submit(
             "/settings/delete", {"confirm": "kim", "password": "not my password"}
         )

@@ -62,7 +62,7 @@ async def test_sign_up_confirm_by_mail_then_sign_in_and_out(
         assert len(mail.mails) == 1
         token = mail.link(mail.mails[0], "/auth/confirm")
         await sign_in(person, "river", "a long enough secret")
-        assert person.last is not None and "confirm your email" in person.last.text
+        assert person.last is not None and "Confirm your email" in person.last.text
         confirmed = await person.get(f"/auth/confirm?token={token}")
         assert confirmed.status == 200 and "Your account is ready" in confirmed.text
         again = await person.get(f"/auth/confirm?token={token}")
@@ -81,16 +81,16 @@ async def test_sign_in_says_why_and_stops_guessing(node: Node, site: str) -> Non
         await sign_in(person, "kim", "not the password")
         wrong = person.last
         assert wrong is not None and wrong.status == 401
-        assert "wrong username or password" in wrong.text and 'value="kim"' in wrong.text
+        assert "Wrong username or password" in wrong.text and 'value="kim"' in wrong.text
         await sign_in(person, "nobody", "not the password")
-        assert person.last is not None and "wrong username or password" in person.last.text
+        assert person.last is not None and "Wrong username or password" in person.last.text
         for _ in range(4):
             await sign_in(person, "kim", "still not it")
         await sign_in(person, "kim")  # right, but too late: five failures in the window
         limited = person.last
         assert limited is not None and limited.status == 429
         assert (
-            "too many failed sign-ins" in limited.text and int(limited.headers["Retry-After"]) > 0
+            "Too many failed sign-ins" in limited.text and int(limited.headers["Retry-After"]) > 0
         )
         clock_of(node).advance(timedelta(minutes=16))
         await sign_in(person, "kim")

@@ -52,7 +52,7 @@ async def test_the_directory_lists_by_kind_topic_and_words(served: ServedNode) -
         nothing = (await person.get("/?q=knitting")).text
         assert "No listed group matches that." in nothing
         wrong = await person.get("/?kind=bogus")
-        assert wrong.status == 400 and "unknown group kind" in wrong.text
+        assert wrong.status == 400 and "Unknown group kind" in wrong.text
 
 
 async def test_a_groups_page_says_what_it_shares_before_joining(served: ServedNode) -> None:

@@ -182,12 +182,12 @@ async def olive_reads_kim(stage: Stage) -> bool:
 @pytest.mark.parametrize(
     ("fields", "status", "reason"),
     [
-        ({"person": "@nobody", "kind": "block"}, 404, "no member named"),
+        ({"person": "@nobody", "kind": "block"}, 404, "No member named"),
         ({"person": "olive", "kind": "mute"}, 400, "cannot block or mute themself"),
         ({"person": "grief", "kind": "block"}, 400, "is a group, not a person"),
-        ({"person": "", "kind": "block"}, 400, "name a person"),
+        ({"person": "", "kind": "block"}, 400, "Name a person"),
         ({"person": "ftp://x.example/u", "kind": "block"}, 400, "not an http(s) URL"),
-        ({"person": "ash", "kind": "ignore"}, 400, "choose to block or to mute"),
+        ({"person": "ash", "kind": "ignore"}, 400, "Choose to block or to mute"),
     ],
 )
 async def test_bad_input_is_a_page_with_its_reason(
@@ -261,7 +261,7 @@ async def test_a_block_by_handle_reaches_a_person_elsewhere_and_a_mute_does_not(
         assert [d["type"] for d in undo] == ["Block", "Undo"]  # the mute told no one
         assert undo[1]["object"]["type"] == "Block"
         unknown = await olive.submit(PEOPLE, {"person": f"@nobody@{host}", "kind": "block"})
-        assert unknown.status == 404 and "cannot look up" in unknown.text
+        assert unknown.status == 404 and "Cannot look up" in unknown.text
         club = mastodon.actor("club", kind="Group")
         group = await olive.submit(PEOPLE, {"person": club, "kind": "block"})
         assert group.status == 400 and "is a Group, not a person" in group.text
