@@ -90,6 +90,10 @@ async def what_olive_reads(olive: Browser, stage: Stage) -> set[str]:
     found |= {t for t in ("Kim saw the sea.", "Ash read this.", "Nobody knows who.") if t in kim}
     if ash.status == 200 and "Ash cannot sleep." in ash.text:
         found.add("Ash cannot sleep.")
+    # Ash's profile lists what ash wrote under their name, never the anonymous reply.
+    profile = await olive.get("/u/ash")
+    assert profile.status == 200 and "Nobody knows who." not in profile.text
+    found |= {f"profile: {t}" for t in ("Ash cannot sleep.", "Ash read this.") if t in profile.text}
     return found
 
 
@@ -100,6 +104,8 @@ EVERYTHING = {
     "Ash read this.",
     "Nobody knows who.",
     "Ash cannot sleep.",
+    "profile: Ash cannot sleep.",
+    "profile: Ash read this.",
 }
 WITHOUT_ASH = {"A good morning", "Kim saw the sea.", "Nobody knows who."}
 
@@ -266,3 +272,13 @@ async def test_a_block_by_handle_reaches_a_person_elsewhere_and_a_mute_does_not(
         group = await olive.submit(PEOPLE, {"person": club, "kind": "block"})
         assert group.status == 400 and "is a Group, not a person" in group.text
         assert len(mastodon.received("/users/")) == 2  # nothing sent for either
+
+
+async def test_a_profile_lists_what_its_person_wrote_under_their_name(stage: Stage) -> None:
+    async with browser(stage.served.base) as anyone:
+        profile = await anyone.get("/u/ash")
+        assert profile.status == 200
+        assert "Ash cannot sleep." in profile.text and "Ash read this." in profile.text
+        assert "Nobody knows who." not in profile.text  # written anonymously
+        assert f'href="{stage.served.base}{stage.ash_thread}"' in profile.text
+        assert "Nothing to show here." in (await anyone.get("/u/olive")).text
