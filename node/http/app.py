@@ -30,6 +30,7 @@ from node.http.api import (
 from node.http.errors import error_middleware
 from node.http.pages import (
     account_data,
+    admin,
     blocking,
     front,
     help,
@@ -155,6 +156,7 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         taking_part.routes,
         reporting.routes,
         inbox_pages.routes,
+        admin.routes,
         # The JSON APIs, one module a resource, as schemas/openapi/cove-api.json describes them.
         reports.routes,
         notifications.routes,

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import ClientSession, CookieJar
 
+from tests.node.members.conftest import PASSWORD as MEMBERS_PASSWORD
+
 HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 
@@ -79,3 +81,10 @@ async def browser(base: str, language: str = "en") -> AsyncIterator[Browser]:
     # unsafe: the node is at an IP address (127.0.0.1), whose cookies a default jar refuses
     async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as session:
         yield Browser(base, session, language)
+
+
+async def signed_in(person: Browser, name: str, password: str = MEMBERS_PASSWORD) -> None:
+    """Sign `person` in as `name` through the sign-in form (the test members' password)."""
+    await person.get("/auth/sign-in")
+    await person.submit("/auth/sign-in", {"login": name, "password": password, "next": "/"})
+    assert person.last is not None and "Sign out" in person.last.text, person.last

@@ -122,6 +122,7 @@ def rules(site: Site) -> dict[str, list[str]]:
         "/settings/delete": ["/settings/delete"],
         "/notifications": ["/notifications"],
         "/moderation/reports": ["/moderation/reports"],
+        "/admin": ["/admin"],
         "/api/v1/admin/reports": ["/api/v1/admin/reports", "/api/v1/admin/reports?resolved=true"],
         "/api/v1/admin/reports/{id}": [f"/api/v1/admin/reports/{i}" for i in site.report_ids],
         f"{cove}/reports/mine": [f"{cove}/reports/mine"],

@@ -16,7 +16,7 @@ from node.runtime import Node
 from node.store.states import PostingPolicy
 from tests.conftest import ServedNode, client_for, serving
 from tests.node.members.conftest import PASSWORD, NodeFactory, member
-from tests.support.browsing import Browser, browser
+from tests.support.browsing import browser, signed_in
 
 
 @pytest.fixture
@@ -39,12 +39,6 @@ async def served(node: Node) -> AsyncIterator[ServedNode]:
         await participation.publish(node, client, kim, group, "Said quietly.", anonymous=True)
     async with serving(node, workers=False) as it:
         yield it
-
-
-async def signed_in(person: Browser, name: str) -> None:
-    await person.get("/auth/sign-in")
-    await person.submit("/auth/sign-in", {"login": name, "password": PASSWORD, "next": "/"})
-    assert person.last is not None and "Sign out" in person.last.text, person.last
 
 
 async def test_a_member_downloads_their_own_data_and_no_one_elses(served: ServedNode) -> None:

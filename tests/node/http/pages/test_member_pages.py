@@ -19,8 +19,8 @@ from node.runtime import Node
 from node.store.states import PostingPolicy
 from node.store.tables import Activity, Report
 from tests.conftest import ServedNode, serving
-from tests.node.members.conftest import PASSWORD, NodeFactory, member
-from tests.support.browsing import Browser, browser
+from tests.node.members.conftest import NodeFactory, member
+from tests.support.browsing import browser, signed_in
 
 
 @pytest.fixture
@@ -32,12 +32,6 @@ async def node(make_node: NodeFactory) -> Node:
 async def served(node: Node) -> AsyncIterator[ServedNode]:
     async with serving(node, workers=False) as it:
         yield it
-
-
-async def signed_in(person: Browser, name: str) -> None:
-    await person.get("/auth/sign-in")
-    await person.submit("/auth/sign-in", {"login": name, "password": PASSWORD, "next": "/"})
-    assert person.last is not None and "Sign out" in person.last.text, person.last
 
 
 async def test_a_member_joins_posts_replies_edits_deletes_and_reports(

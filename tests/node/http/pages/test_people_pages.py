@@ -18,8 +18,8 @@ from node.members import participation
 from node.runtime import Node
 from node.store.states import PostingPolicy
 from tests.conftest import ServedNode, client_for, serving
-from tests.node.members.conftest import PASSWORD, NodeFactory, member
-from tests.support.browsing import Browser, browser
+from tests.node.members.conftest import NodeFactory, member
+from tests.support.browsing import Browser, browser, signed_in
 from tests.support.hostile_peer import HostilePeer, deliveries_done, start_hostile_peer
 
 PEOPLE = "/settings/people"
@@ -70,12 +70,6 @@ async def stage(node: Node) -> AsyncIterator[Stage]:
                 served.base
             ),
         )
-
-
-async def signed_in(person: Browser, name: str) -> None:
-    await person.get("/auth/sign-in")
-    await person.submit("/auth/sign-in", {"login": name, "password": PASSWORD, "next": "/"})
-    assert person.last is not None and "Sign out" in person.last.text, person.last
 
 
 def cards(page_text: str) -> list[str]:
