@@ -37,16 +37,24 @@ def _like(text: str) -> str:
 
 
 async def accounts_page(
-    node: Node, acting: Acting, search: str = "", page: int = 1, size: int = PAGE_SIZE
+    node: Node,
+    acting: Acting,
+    search: str = "",
+    page: int = 1,
+    size: int = PAGE_SIZE,
+    state: AccountState | None = None,
 ) -> AccountsPage:
-    """Live accounts by username, `size` to a page (from 1), those whose username or display
-    name holds `search` (any case) when it is given. Node staff only: states are theirs."""
+    """Live accounts by username, `size` to a page (from 1): those whose username or display
+    name holds `search` (any case) when it is given, those in `state` when it is. Node staff
+    only: states are theirs."""
     require_node_moderator(acting)
     query = (
         select(Account, LocalActor.username)
         .join(LocalActor, col(Account.actor_id) == col(LocalActor.id))
         .where(col(Account.deleted_at).is_(None))
     )
+    if state is not None:
+        query = query.where(Account.state == state)
     wanted = search.strip().lstrip("@").lower()[:MAX_SEARCH]
     if wanted:
         pattern = _like(wanted)
