@@ -23,6 +23,7 @@ class ModAction(StrEnum):
     UNSUSPEND = "unsuspend"
     BLOCK_DOMAIN = "block_domain"  # a group's moderators keep a server out of the group
     UNBLOCK_DOMAIN = "unblock_domain"
+    CHANGE_ROLE = "change_role"  # node-level: a local account given another node role
 
 
 # How each action appears to other software reading the log collection (ActivityStreams types).
@@ -44,4 +45,5 @@ ACTIVITY_TYPE = {
     ModAction.UNSUSPEND: "Undo",
     ModAction.BLOCK_DOMAIN: "Block",
     ModAction.UNBLOCK_DOMAIN: "Undo",
+    ModAction.CHANGE_ROLE: "Update",
 }

@@ -38,6 +38,17 @@ class DatabaseSettings:
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
 
+    @property
+    def where(self) -> str:
+        """Where the data lives, to tell an admin: the SQLite file, or the PostgreSQL server
+        and database (host:port/name). Never the user or the password the URL may carry."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.url)
+        if self.is_sqlite:
+            return url.database or ":memory:"
+        return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
 
 @dataclass(frozen=True, slots=True)
 class PrivacySettings:

@@ -68,6 +68,11 @@ def add_commands(commands: Any, common: Parser) -> Any:
         move.add_argument("name")
         acting_option(move)
         move.set_defaults(run=cmd_account_move, verb=verb)
+    arole = account.add_parser("role", parents=[common], help="give an account another role")
+    arole.add_argument("name")
+    arole.add_argument("role", choices=[r.value for r in AccountRole])
+    acting_option(arole)
+    arole.set_defaults(run=cmd_account_role)
     export = account.add_parser("export", parents=[common], help="a member's own data, as JSON")
     export.add_argument("name", help="the account's username")
     export.add_argument("--out", type=Path, help="write it to this file (default: print it)")
@@ -196,6 +201,21 @@ async def cmd_account_move(inv: Invocation) -> None:
             account = await moves[a.verb](node, acting, a.name)
         state = account.state.value.replace("_", " ")
         emit(inv, _account_data(node, account), f"{account.username} is now {state}")
+
+    await with_node(inv, work)
+
+
+async def cmd_account_role(inv: Invocation) -> None:
+    from node.members import accounts
+    from node.members.account_roles import set_role
+    from node.moderators.roles import acting_as
+
+    a = inv.args
+    role = accounts.parse_role(a.role)
+
+    async def work(node: Node) -> None:
+        account = await set_role(node, await acting_as(node, a.as_account), a.name, role)
+        emit(inv, _account_data(node, account), f"{account.username} is now {account.role.value}")
 
     await with_node(inv, work)
 

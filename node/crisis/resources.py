@@ -225,6 +225,11 @@ async def _row(session: AsyncSession, resource_id: int) -> CrisisResource:
     return row
 
 
+async def get_resource(node: Node, resource_id: int) -> Resource:
+    async with node.store.session() as session:
+        return _from_row(await _row(session, resource_id))
+
+
 async def edit_resource(
     node: Node, acting: Acting, resource_id: int, changes: dict[str, str | None]
 ) -> Resource:

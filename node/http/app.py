@@ -31,6 +31,11 @@ from node.http.errors import error_middleware
 from node.http.pages import (
     account_data,
     admin,
+    admin_accounts,
+    admin_crisis,
+    admin_health,
+    admin_invites,
+    admin_suspensions,
     blocking,
     front,
     help,
@@ -157,6 +162,11 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         reporting.routes,
         inbox_pages.routes,
         admin.routes,
+        admin_accounts.routes,
+        admin_suspensions.routes,
+        admin_invites.routes,
+        admin_health.routes,
+        admin_crisis.routes,
         # The JSON APIs, one module a resource, as schemas/openapi/cove-api.json describes them.
         reports.routes,
         notifications.routes,

@@ -1,21 +1,27 @@
 """Node-level suspensions of remote actors: suspend (their follows end, their posts here are
-removed and each group that shared one tells its followers), unsuspend, the list in force."""
+removed and each group that shared one tells its followers), unsuspend, the list in force; and
+suspending whomever a moderator names, a member here or an actor elsewhere."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlmodel import col, select
 
 from federation.client import FederationClient
 from federation.errors import Conflict, Invalid, NotFound
+from federation.properties import is_http_url
 from moderation import bans as ban_policy
 from moderation.modlog import ModAction
+from node.actors.remote import resolve_handle
 from node.groups import announcing
 from node.groups.groups import GroupInfo, get_group_by_id
 from node.groups.posts import mark_removed
+from node.members import approvals
 from node.moderators import modlog
 from node.moderators.bans import BanInfo, ban_in_force, ban_info
 from node.moderators.removals import REMOVAL, logged_mark
@@ -126,3 +132,63 @@ async def list_suspensions(node: Node, acting: Acting) -> list[BanInfo]:
 async def is_suspended(node: Node, actor_uri: str) -> bool:
     async with node.store.session() as session:
         return await ban_in_force(session, None, actor_uri, node.clock()) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """Whom a moderator named: a member of this node (by username), or an actor elsewhere."""
+
+    local: bool
+    name: str  # a username here, or an actor's URL elsewhere
+
+
+async def named(node: Node, client: FederationClient, who: str) -> Named:
+    """Read `who`: a member here (`name`, `@name`, `@name@this-domain` or their profile's
+    URL), or an actor elsewhere (`@user@host`, looked up by WebFinger, or their URL, taken
+    as it is: a server that is down can still be cut off)."""
+    text = who.strip()
+    if not text:
+        raise Invalid("name someone: a member's name here, @user@host, or their URL")
+    if "://" in text:
+        if not is_http_url(text):
+            raise Invalid("{who} is not an http(s) URL", who=who)
+        if urlsplit(text).netloc.lower() != node.urls.domain:
+            return Named(False, text)
+        if not text.startswith(node.urls.person("")):
+            raise Invalid("{who} is not a person of this node", who=who)
+        return Named(True, text.removeprefix(node.urls.person("")).strip("/"))
+    user, _, host = text.lstrip("@").partition("@")
+    if not user or "/" in user:
+        raise Invalid("{who!r} is not a person: give @user@host or their URL", who=who)
+    if host and host.lower() != node.urls.domain:
+        return Named(False, (await resolve_handle(node, client, text)).uri)
+    return Named(True, user.lower())
+
+
+async def suspend_named(
+    node: Node,
+    client: FederationClient,
+    acting: Acting,
+    who: str,
+    reason: str,
+    expires_at: datetime | None,
+) -> Named:
+    """Suspend whom `who` names: a member here has their account suspended (a reason and an
+    end are for actors elsewhere: an account stays suspended until it is restored)."""
+    require_node_moderator(acting)
+    target = await named(node, client, who)
+    if target.local:
+        await approvals.suspend_account(node, acting, target.name)
+    else:
+        await suspend(node, client, acting, target.name, reason, expires_at)
+    return target
+
+
+async def lift_named(node: Node, client: FederationClient, acting: Acting, who: str) -> Named:
+    require_node_moderator(acting)
+    target = await named(node, client, who)
+    if target.local:
+        await approvals.unsuspend_account(node, acting, target.name)
+    else:
+        await unsuspend(node, acting, target.name)
+    return target

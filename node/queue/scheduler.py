@@ -1,6 +1,7 @@
 """Periodic jobs (APScheduler), each run by one process at a time: on PostgreSQL, where
 several worker processes share a database, a job runs only under its advisory lock. A job the
-infrastructure failed is told to the outage tracker and runs again at its next interval."""
+infrastructure failed is told to the outage tracker and runs again at its next interval. Each
+run's start, end and outcome are kept in the store (node.queue.job_runs) for the admins."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from node.domain_policy import blocks, syncing
 from node.faults import Fault, fault_of, summary
 from node.moderators import bans
 from node.outage import OutageTracker
-from node.queue import retention
+from node.queue import job_runs, retention
 from node.runtime import Node, federation_client
-from node.store.states import DeliveryState
+from node.store.states import DeliveryState, JobOutcome
 from node.store.tables import Delivery
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,15 @@ async def run_job(
             if not held:
                 log.info("event=job_skipped job=%s reason=held_elsewhere", name)
                 return None
-            result = await job(node)
+            # Recorded while the lock is held, so that runs in other processes do not mix.
+            await job_runs.started(node, name)
+            try:
+                result = await job(node)
+            except Exception as e:
+                failed = JobOutcome.FAILED if fault_of(e) is None else JobOutcome.PUT_OFF
+                await job_runs.ended(node, name, failed, error=e)
+                raise
+            await job_runs.ended(node, name, JobOutcome.DONE, result)
     except Exception as e:
         fault = fault_of(e)
         if fault is None:

@@ -90,6 +90,15 @@ class DeliveryState(StrEnum):
     CANCELLED = "cancelled"  # no longer owed (the peer was suspended, say)
 
 
+class JobOutcome(StrEnum):
+    """How a periodic job's last run went (node.queue.job_runs keeps one row a job)."""
+
+    RUNNING = "running"  # started, not yet ended (or its process died meanwhile)
+    DONE = "done"
+    PUT_OFF = "put_off"  # the database or a peer failed: it runs again at its next interval
+    FAILED = "failed"  # a bug: the log has its trace
+
+
 class ReportDirection(StrEnum):
     RECEIVED = "received"  # about content or members here: this node's moderators handle it
     SENT = "sent"  # a member here reported something elsewhere; its outcome comes back

@@ -39,6 +39,7 @@ WHAT = {
     ModAction.UNSUSPEND: N_("lifted the suspension of"),
     ModAction.BLOCK_DOMAIN: N_("kept out of the group the server"),
     ModAction.UNBLOCK_DOMAIN: N_("let back into the group the server"),
+    ModAction.CHANGE_ROLE: N_("changed the node role of"),
 }
 
 

@@ -39,7 +39,7 @@ from node.store.tables.members import (
     WebSession,
 )
 from node.store.tables.moderation import Ban, ModLogEntry, Report, ReportEvent
-from node.store.tables.queue import Activity, ChangeCounter, Delivery, PeerServer
+from node.store.tables.queue import Activity, ChangeCounter, Delivery, JobRun, PeerServer
 
 __all__ = [
     "DOMAIN_LENGTH",
@@ -66,6 +66,7 @@ __all__ = [
     "GroupDomainBlock",
     "Instance",
     "Invite",
+    "JobRun",
     "LocalActor",
     "LoginFailure",
     "Membership",

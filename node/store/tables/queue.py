@@ -1,5 +1,6 @@
 """The store as a queue: the activity log (received and sent, and every actor's outbox),
-deliveries, what is known of peer servers, and the change counters."""
+deliveries, what is known of peer servers, the change counters, and the periodic jobs' last
+runs."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from node.store.states import (
     ActivityState,
     DeliveryState,
     Direction,
+    JobOutcome,
     Software,
     Visibility,
 )
@@ -110,3 +112,17 @@ class ChangeCounter(SQLModel, table=True):
 
     topic: str = Field(primary_key=True, max_length=32)
     serial: int = Field(default=0)
+
+
+class JobRun(SQLModel, table=True):
+    """The last run of one periodic job, written by whichever process ran it: on PostgreSQL
+    several worker processes share the jobs, so only the database knows them all."""
+
+    __tablename__ = "job_run"
+
+    name: str = Field(primary_key=True, max_length=64)
+    started_at: datetime = moment()
+    ended_at: datetime | None = moment(nullable=True)
+    outcome: JobOutcome = Field(sa_type=enum_type(JobOutcome, "job_outcome"))
+    result: int | None = None  # what the job counted (deliveries pruned, bans expired...)
+    error: str | None = Field(default=None, max_length=500)

@@ -194,3 +194,24 @@ def test_sign_up_requests_invites_and_rules_from_the_console(folder: Path) -> No
     assert run("node-rules", "list") == []
     refused(cove(folder, "node-rules", "remove", "99"), "no rule 99")
     refused(cove(folder, "node-rules", "remove", "one"), "invalid int value")
+
+
+def test_an_admin_changes_roles_from_the_console_but_never_the_last_admins(folder: Path) -> None:
+    def run(*args: str) -> Any:
+        return as_json(cove(folder, *args, "--json"))
+
+    ok(cove(folder, "account", "create", "ada", "--role", "admin"))
+    ok(cove(folder, "account", "create", "mel"))
+    assert run("account", "role", "mel", "moderator")["role"] == "moderator"
+    refused(cove(folder, "account", "role", "mel", "admin", "--as", "mel"), "not an admin")
+    refused(cove(folder, "account", "role", "mel", "moderator"), "is moderator already")
+    refused(cove(folder, "account", "role", "mel", "owner"), "invalid choice")
+    refused(cove(folder, "account", "role", "nobody", "member"), "no account named")
+    last = cove(folder, "account", "role", "ada", "member")
+    refused(last, "ada is the node's last admin")
+    assert last.returncode == 4
+    assert run("account", "role", "mel", "admin")["role"] == "admin"
+    demoted = cove(folder, "account", "role", "ada", "member", "--as", "mel")
+    assert "ada is now member" in ok(demoted)
+    roles = {a["username"]: a["role"] for a in run("account", "list")}
+    assert roles == {"ada": "member", "mel": "admin"}

@@ -8,8 +8,10 @@ import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import col, select
 
+from federation.errors import Unanswered
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
 from moderation.modlog import ModAction
@@ -20,10 +22,11 @@ from node.groups import groups
 from node.groups.groups import NewGroup
 from node.moderators import bans
 from node.moderators.roles import Acting
+from node.queue import job_runs
 from node.queue.delivery import queue
 from node.queue.scheduler import JOBS, periodic_jobs, prune_deliveries, run_job
 from node.runtime import Node, open_node
-from node.store.states import BanState, DeliveryState, Visibility
+from node.store.states import BanState, DeliveryState, JobOutcome, Visibility
 from node.store.tables import Ban, Delivery, ModLogEntry
 from tests.conftest import MovableClock, client_for
 
@@ -129,3 +132,44 @@ async def test_domain_blocks_expire_on_the_schedule_beside_the_blocklist_sync(no
     clock.advance(timedelta(hours=2))
     assert await run_job(timed, name, expire) == 1
     assert await blocks.list_blocks(timed) == []
+
+
+async def test_each_jobs_last_run_is_kept_with_its_outcome(node: Node) -> None:
+    clock = MovableClock()
+    timed = dataclasses.replace(node, clock=clock)
+
+    async def counts(who: Node) -> int:
+        clock.advance(timedelta(seconds=3))  # the run takes a while
+        return 4
+
+    async def peer_away(who: Node) -> int:
+        raise Unanswered("no answer from lists.example")
+
+    async def bug(who: Node) -> int:
+        raise KeyError("oops")
+
+    assert await run_job(timed, "counting", counts) == 4
+    assert await run_job(timed, "syncing", peer_away) is None
+    with pytest.raises(KeyError):
+        await run_job(timed, "buggy", bug)
+    runs = await job_runs.last_runs(timed)
+    assert set(runs) == {"counting", "syncing", "buggy"}
+    counted = runs["counting"]
+    assert (counted.outcome, counted.result, counted.error) == (JobOutcome.DONE, 4, None)
+    assert counted.ended_at is not None
+    assert counted.ended_at - counted.started_at >= timedelta(seconds=3)
+    assert runs["syncing"].outcome == JobOutcome.PUT_OFF
+    assert runs["syncing"].error == "Unanswered: no answer from lists.example"
+    assert runs["buggy"].outcome == JobOutcome.FAILED and "KeyError" in str(runs["buggy"].error)
+
+    # The next run starts afresh: while it runs, it is running, with no end.
+    seen: list[job_runs.LastRun] = []
+
+    async def looks(who: Node) -> int:
+        seen.append((await job_runs.last_runs(who))["counting"])
+        return 0
+
+    assert await run_job(timed, "counting", looks) == 0
+    assert seen[0].outcome == JobOutcome.RUNNING and seen[0].ended_at is None
+    assert seen[0].result is None and seen[0].started_at > counted.started_at
+    assert (await job_runs.last_runs(timed))["counting"].outcome == JobOutcome.DONE

@@ -76,6 +76,7 @@ ALL_TABLES = {
     "invite",
     "node_rule",
     "change_counter",
+    "job_run",
     "crisis_assessment",
     "moderator_duty",
     "crisis_webhook",
