@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.errors import Conflict
+from moderation import roles
 from node.members.accounts import AccountInfo, account_row, get_account_by_id
 from node.members.mail import Mailer, MailNotSent, approved_mail
 from node.members.notifications import NotificationKind, notify_staff
@@ -162,8 +163,10 @@ async def _staff_move(
 
 
 async def account_requests(node: Node, acting: Acting) -> list[AccountRequest]:
-    """Sign-ups waiting for staff, oldest first."""
+    """Sign-ups waiting for staff, oldest first; their email addresses for admins alone (a
+    moderator lets people in on their reason, and an address is shown to no one else)."""
     require_node_moderator(acting)
+    admin = roles.may_administer_node(acting.role)
     async with node.store.session() as session:
         found = await session.exec(
             select(Account, LocalActor.username)
@@ -172,7 +175,9 @@ async def account_requests(node: Node, acting: Acting) -> list[AccountRequest]:
             .order_by(col(Account.created_at))
         )
         return [
-            AccountRequest(name or "", a.email, a.sign_up_reason, a.language, a.created_at)
+            AccountRequest(
+                name or "", a.email if admin else None, a.sign_up_reason, a.language, a.created_at
+            )
             for a, name in found.all()
         ]
 
