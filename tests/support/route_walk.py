@@ -143,7 +143,10 @@ def rules(site: Site) -> dict[str, list[str]]:
             f"/admin/federation/export?format={f}" for f in ("mastodon", "gotosocial", "x")
         ],
         "/admin/federation/subscriptions": ["/admin/federation/subscriptions"],
-        "/admin/federation/mode": ["/admin/federation/mode"],
+        "/admin/federation/mode": [
+            "/admin/federation/mode",
+            "/admin/federation/mode?preview=allowlist",
+        ],
         "/admin/federation/shared": ["/admin/federation/shared"],
         "/api/v1/admin/reports": ["/api/v1/admin/reports", "/api/v1/admin/reports?resolved=true"],
         "/api/v1/admin/reports/{id}": [f"/api/v1/admin/reports/{i}" for i in site.report_ids],

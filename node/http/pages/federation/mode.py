@@ -33,13 +33,18 @@ async def _mode_page(
     configured = node.config.federation.mode
     in_force = await mode.mode_in_force(node)
     pending = configured != in_force
-    switch = await mode.preview(node, configured if pending else _other(in_force))
+    other = _other(in_force)
+    # Counting what a switch cuts reads every follower, post and delivery held: done for the
+    # switch the configuration asks for, and for the other mode only when asked.
+    asked = pending or request.query.get("preview") == other.value
+    switch = await mode.preview(node, configured if pending else other) if asked else None
     return render(
         request,
         "federation/mode.html",
         status=status,
         in_force=in_force,
         configured=configured,
+        other=other,
         pending=pending,
         switch=switch,
         problem=problem,

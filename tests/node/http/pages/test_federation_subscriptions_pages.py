@@ -157,7 +157,10 @@ async def test_the_mode_page_says_what_the_other_mode_would_cut(served: ServedNo
         page = await ada.get("/admin/federation/mode")
         assert "This node runs in blocklist mode." in page.text
         assert "What switching to allowlist mode would cut now" in page.text
+        assert "Work it out" in page.text and FOLLOWER.split("/")[2] not in page.text
+        page = await ada.get("/admin/federation/mode?preview=allowlist")
         assert FOLLOWER.split("/")[2] in page.text and 'name="domains"' not in page.text
+        assert "1 follower of the groups here is removed (grief: 1)" in page.text
         assert 'federation.mode = "allowlist"' in page.text.replace("&#34;", '"')
         refused = await ada.submit("/admin/federation/mode", {"domains": "followers.example"})
         assert refused.status == 409
