@@ -80,7 +80,11 @@ class BlockEntry:
 @dataclass(frozen=True, slots=True)
 class Skipped:
     line: int  # 1-based line (or item) number in the file
-    reason: str
+    problem: Invalid  # why, as an error: the pages say it in the reader's language
+
+    @property
+    def reason(self) -> str:
+        return self.problem.reason
 
 
 @dataclass
@@ -136,8 +140,12 @@ def _first_of_each(parsed: Parsed) -> Parsed:
     seen: dict[str, int] = {}
     for line, entry in zip(parsed.lines, parsed.entries, strict=True):
         if entry.domain in seen:
-            reason = f"{entry.domain} is listed already (line {seen[entry.domain]})"
-            kept.skipped.append(Skipped(line, reason))
+            twice = Invalid(
+                "{domain} is listed already (line {line})",
+                domain=entry.domain,
+                line=seen[entry.domain],
+            )
+            kept.skipped.append(Skipped(line, twice))
             continue
         seen[entry.domain] = line
         kept.take(line, entry)
@@ -183,7 +191,7 @@ def _mastodon(text: str) -> Parsed:
         try:
             parsed.take(number, _mastodon_row(values))
         except Invalid as error:
-            parsed.skipped.append(Skipped(number, error.reason))
+            parsed.skipped.append(Skipped(number, error))
     return parsed
 
 
@@ -213,7 +221,7 @@ def _gotosocial(text: str) -> Parsed:
         try:
             parsed.take(number, _gotosocial_item(item))
         except Invalid as error:
-            parsed.skipped.append(Skipped(number, error.reason))
+            parsed.skipped.append(Skipped(number, error))
     return parsed
 
 
@@ -255,7 +263,7 @@ def _plain(text: str) -> Parsed:
         try:
             parsed.take(number, BlockEntry(domain=normalise_domain(domain)))
         except Invalid as error:
-            parsed.skipped.append(Skipped(number, error.reason))
+            parsed.skipped.append(Skipped(number, error))
     return parsed
 
 

@@ -86,7 +86,15 @@ async def ensure_instance(node: Node) -> tuple[InstanceInfo, bool]:
         now = node.clock()
         actor = await add_local_actor(session, ActorKind.APPLICATION, None, keys, now)
         assert actor.id is not None
-        session.add(Instance(actor_id=actor.id, base_url=node.urls.base, created_at=now))
+        # A new node holds nothing another mode would cut: the configured mode is in force.
+        session.add(
+            Instance(
+                actor_id=actor.id,
+                base_url=node.urls.base,
+                federation_mode=node.config.federation.mode,
+                created_at=now,
+            )
+        )
     log.info("event=instance_created base_url=%s", node.urls.base)
     return await get_instance(node), True
 

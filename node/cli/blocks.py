@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from federation.errors import Invalid
 from moderation.blocklists import MAX_FILE_BYTES, BlockEntry, FileFormat
-from moderation.domains import labels_of, normalise_domain, parse_severity
+from moderation.domains import FederationMode, labels_of, normalise_domain, parse_severity
 from node.cli.console import (
     Invocation,
     Parser,
@@ -97,8 +97,17 @@ def add_commands(blocks: Any, common: Parser) -> None:
         help="apply a changed federation.mode: says what it cuts, then cuts it",
     )
     mode.add_argument("--dry-run", action="store_true", help="only say what would be cut")
+    mode.add_argument(
+        "--to",
+        choices=[m.value for m in FederationMode],
+        help="with --dry-run: what switching to this mode would cut (whatever the config says)",
+    )
     acting_option(mode)
     mode.set_defaults(run=cmd_switch_mode)
+
+    blocks.add_parser(
+        "shared", parents=[common], help="the policy this node shares, and who follows it"
+    ).set_defaults(run=cmd_shared)
 
 
 # The node's policy ------------------------------------------------------------------------------
@@ -338,13 +347,20 @@ async def cmd_why(inv: Invocation) -> None:
 
 async def cmd_switch_mode(inv: Invocation) -> None:
     from node.domain_policy import mode
-    from node.moderators.roles import acting_as
+    from node.moderators.roles import acting_as, require_federation_admin
 
     a = inv.args
 
+    if a.to and not a.dry_run:
+        raise Invalid("--to only goes with --dry-run: a switch goes to the configured mode")
+
     async def work(node: Node) -> None:
         acting = await acting_as(node, a.as_account)
-        done = await mode.switch_mode(node, acting, dry_run=a.dry_run)
+        if a.to:
+            require_federation_admin(acting)
+            done = await mode.preview(node, FederationMode(a.to))
+        else:
+            done = await mode.switch_mode(node, acting, dry_run=a.dry_run)
         cut = done.impact.describe() if done.impact.anything else "nothing"
         names = ", ".join(done.domains[:20]) + (" ..." if len(done.domains) > 20 else "")
         verb = "would switch" if a.dry_run else "switched"
@@ -360,5 +376,20 @@ async def cmd_switch_mode(inv: Invocation) -> None:
             f"{verb} from {done.previous.value} to {done.mode.value} mode; "
             f"cuts {len(done.domains)} domains ({names or 'none'}): {cut}",
         )
+
+    await with_node(inv, work)
+
+
+async def cmd_shared(inv: Invocation) -> None:
+    from node.domain_policy import publishing
+
+    async def work(node: Node) -> None:
+        found = await publishing.shared_policy(node)
+        state = "shared" if found.shared else "kept to this node (federation.expose_blocklist)"
+        lines = [f"{found.collection}: {found.entries:,} entries, {state}"]
+        lines += [f"  followed by {f.actor_uri} since {f.since:%Y-%m-%d}" for f in found.followers]
+        if not found.followers:
+            lines.append("  no node follows it")
+        emit(inv, found.as_json(), "\n".join(lines))
 
     await with_node(inv, work)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -192,7 +193,7 @@ def cmd_serve(inv: Invocation) -> None:
             # Pins the base URL on a fresh database (`cove db upgrade` then `cove serve`), and
             # refuses to serve as another origin than the stored one.
             await ensure_instance(node)
-            await require_applied_mode(node)
+            await say_pending_mode(node)
         except BaseException:
             await node.store.close()
             raise
@@ -221,18 +222,22 @@ def cmd_serve(inv: Invocation) -> None:
         ) from None
 
 
-async def require_applied_mode(node: Node) -> None:
-    """A changed federation.mode that would cut something is applied only on purpose."""
+async def say_pending_mode(node: Node) -> None:
+    """A changed federation.mode that would cut something is applied only on purpose: until an
+    admin switches, the node serves in the mode last applied, and says so."""
     from node.domain_policy import mode
 
     pending = await mode.mode_mismatch(node)
-    if pending is not None:
-        raise CliError(
-            f"federation.mode is {pending.mode.value} but this node runs in"
-            f" {pending.previous.value} mode; switching cuts {len(pending.domains)} servers"
-            f" ({pending.impact.describe()}): run `cove blocks switch-mode --dry-run` to see"
-            " them, then `cove blocks switch-mode`"
-        )
+    if pending is None:
+        return
+    said = (
+        f"federation.mode is {pending.mode.value} but this node runs in {pending.previous.value}"
+        f" mode until an admin switches; switching cuts {len(pending.domains)} servers"
+        f" ({pending.impact.describe()}): see /admin/federation/mode, or run"
+        " `cove blocks switch-mode --dry-run`, then `cove blocks switch-mode`"
+    )
+    logging.getLogger("node").warning("event=federation_mode_pending %s", said)
+    print(f"Note: {said}", file=sys.stderr, flush=True)
 
 
 async def cmd_worker(inv: Invocation) -> None:
@@ -250,7 +255,7 @@ async def cmd_worker(inv: Invocation) -> None:
     async def work(node: Node, client: FederationClient) -> None:
         # `with_client` has checked the identity; this pins it on a fresh database.
         await ensure_instance(node)
-        await require_applied_mode(node)
+        await say_pending_mode(node)
         print(f"Cove {__version__} worker for {node.urls.base} (Ctrl-C stops)", flush=True)
         await Workers(node, client).run_forever(stop)
 

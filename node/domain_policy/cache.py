@@ -1,6 +1,6 @@
 """This process's copy of the domain policy in force, read from the store once and again only
-when an entry changes (in any process: the change feed), so that every request's lookup is a
-few dictionary probes and never a query."""
+when an entry or the federation mode changes (in any process: the change feed), so that every
+request's lookup is a few dictionary probes and never a query."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from moderation.domains import (
 )
 from node.store.changes import DOMAIN_POLICY
 from node.store.db import Store
-from node.store.tables import DomainAllow, DomainBlock
+from node.store.tables import DomainAllow, DomainBlock, Instance
 
 log = logging.getLogger(__name__)
 BLOCKS: sa.Table = SQLModel.metadata.tables[DomainBlock.__tablename__]
@@ -32,11 +32,11 @@ class PolicyCache:
     def __init__(
         self,
         store: Store,
-        mode: FederationMode,
+        configured: FederationMode,
         own_host: str,
     ) -> None:
         self._store = store
-        self._mode = mode
+        self._configured = configured  # in force only before the node is set up
         self._own = host_of(own_host)
         self._table: PolicyTable | None = None
         self._loading: asyncio.Future[PolicyTable] | None = None
@@ -46,10 +46,6 @@ class PolicyCache:
     def clear(self) -> None:
         self._table = None
         self._generation += 1
-
-    @property
-    def mode(self) -> FederationMode:
-        return self._mode
 
     async def table(self) -> PolicyTable:
         if self._table is not None:
@@ -65,6 +61,10 @@ class PolicyCache:
             connection = await session.connection()
             blocks = (await connection.execute(sa.select(BLOCKS))).mappings().all()
             allows = (await session.exec(select(col(DomainAllow.domain)))).all()
+            # The mode last applied, not the configured one: a change of federation.mode
+            # waits until an admin has read what it cuts and switched (node.domain_policy.mode).
+            applied = (await session.exec(select(col(Instance.federation_mode)))).first()
+        mode = FederationMode(applied) if applied is not None else self._configured
         rules = [
             DomainRule(
                 domain=row["domain"],
@@ -79,7 +79,7 @@ class PolicyCache:
             )
             for row in blocks
         ]
-        table = PolicyTable.build(rules, allows, self._mode, [self._own] if self._own else [])
+        table = PolicyTable.build(rules, allows, mode, [self._own] if self._own else [])
         log.info("event=domain_policy_loaded entries=%s allows=%s", len(table), len(allows))
         if generation == self._generation:
             self._table = table  # not when cleared meanwhile: what was read may be stale

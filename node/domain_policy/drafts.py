@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -63,14 +64,27 @@ def _draft_info(row: DomainDraft) -> DraftInfo:
     )
 
 
-async def list_drafts(node: Node) -> list[DraftInfo]:
+async def list_drafts(node: Node, limit: int | None = None) -> list[DraftInfo]:
+    """The drafts waiting, oldest first (the first `limit` of them, when given: a source in
+    draft mode can leave thousands)."""
     async with node.store.session() as session:
         rows = await session.exec(
             select(DomainDraft)
             .where(DomainDraft.state == DraftState.PENDING)
             .order_by(col(DomainDraft.id))
+            .limit(limit)
         )
         return [_draft_info(r) for r in rows.all()]
+
+
+async def drafts_waiting(node: Node) -> int:
+    async with node.store.session() as session:
+        found = await session.exec(
+            select(func.count())
+            .select_from(DomainDraft)
+            .where(DomainDraft.state == DraftState.PENDING)
+        )
+        return int(found.one())
 
 
 async def _pending(session: AsyncSession, draft_id: int) -> DomainDraft:
@@ -84,6 +98,12 @@ async def _pending(session: AsyncSession, draft_id: int) -> DomainDraft:
             state=DraftState(row.state).value,
         )
     return row
+
+
+async def waiting_draft(node: Node, draft_id: int) -> DraftInfo:
+    """A draft still waiting for an admin (NotFound, or Conflict once decided)."""
+    async with node.store.session() as session:
+        return _draft_info(await _pending(session, draft_id))
 
 
 async def accept_draft(node: Node, acting: Acting, draft_id: int) -> tuple[DraftInfo, Impact]:

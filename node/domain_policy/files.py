@@ -1,8 +1,11 @@
 """Blocklist files: an import says the diff it makes (and what it would cut) and applies it in
-one transaction unless a dry run; an export writes the entries in force."""
+one transaction unless a dry run, or refuses when the diff is no longer the one a dry run
+showed; an export writes the entries in force."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from federation.errors import Conflict
 from moderation.blocklists import BlockEntry, Diff, FileFormat, Parsed, diff, parse, write
 from moderation.domains import Severity
 from node.domain_policy.blocks import entry_of, fill_block, list_blocks
@@ -34,6 +38,34 @@ class ImportReport:
     watched: dict[str, int]  # domain -> followers and members here (what the admin should know)
     applied: bool
 
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.diff)
+
+
+def fingerprint(changes: Diff) -> str:
+    """What an import would write, in a few characters: the same for the same diff, so a dry
+    run shown to an admin can be applied only while it is still what applying does."""
+    said = {
+        "add": [_said(e) for e in changes.add],
+        "change": [[_said(before), _said(after)] for before, after in changes.change],
+    }
+    return hashlib.sha256(json.dumps(said, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _said(entry: BlockEntry) -> list[Any]:
+    return [
+        entry.domain,
+        entry.by_digest,
+        entry.severity.value,
+        entry.reject_media,
+        entry.reject_reports,
+        entry.obfuscate,
+        entry.public_comment,
+        entry.private_comment,
+        list(entry.labels),
+    ]
+
 
 Progress = Callable[[int, int], None]  # done, total
 IMPORT_CHUNK = 500
@@ -47,10 +79,12 @@ async def import_list(
     *,
     dry_run: bool,
     progress: Progress | None = None,
+    expect: str | None = None,
 ) -> ImportReport:
     """Import a blocklist file: the diff it makes (added, changed, unchanged, skipped with the
     line and why, and which domains have followers or members here), applied in one
-    transaction unless `dry_run`."""
+    transaction unless `dry_run`. With `expect` (a dry run's fingerprint), Conflict instead
+    when the blocks in force changed since and the diff is no longer that one."""
     require_federation_admin(acting)
     parsed = parse(text, file_format)
     now = node.clock()
@@ -61,6 +95,11 @@ async def import_list(
         return ImportReport(parsed, changes, found, dict(found.by_domain), applied=False)
     async with node.store.transaction() as session:
         changes, newly_suspended, rows = await _import_diff(session, parsed)
+        if expect is not None and fingerprint(changes) != expect:
+            raise Conflict(
+                "the blocks changed since the dry run, so this import would now do something "
+                "else: nothing was imported; read the new dry run"
+            )
         watched = await would_cut(session, node, newly_suspended)
         total = len(changes.add) + len(changes.change)
         for _, entry in changes.change:

@@ -1,5 +1,7 @@
-"""The federation mode (blocklist or allowlist) the database is brought to: the domains a
-switch no longer federates with and what cutting them removes, said first, then done."""
+"""The federation mode (blocklist or allowlist): the one in force is the one last applied here
+(the database); federation.mode in the configuration names the one the admins want, and a
+switch to it says first the domains it no longer federates with and what cutting them
+removes, then does it (from `cove blocks switch-mode` or the federation page)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from urllib.parse import urlsplit
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation.errors import NotFound
+from federation.errors import Conflict, NotFound
 from moderation import domains as policy
 from moderation.domains import FederationMode, host_of
 from node.domain_policy.cuts import Impact, cut_off, would_cut
@@ -52,23 +54,45 @@ class ModeSwitch:
     applied: bool
 
 
-async def switch_mode(node: Node, acting: Acting, *, dry_run: bool) -> ModeSwitch:
+async def mode_in_force(node: Node) -> FederationMode:
+    async with node.store.session() as session:
+        return await applied_mode(session)
+
+
+async def preview(node: Node, wanted: FederationMode) -> ModeSwitch:
+    """What switching to `wanted` would cut now, said without changing anything (for either
+    mode, whatever the configuration names: an admin reads it before changing it)."""
+    async with node.store.session() as session:
+        previous = await applied_mode(session)
+        domains = await not_federating(node, session, wanted)
+        found = await would_cut(session, node, domains)
+    return ModeSwitch(wanted, previous, sorted(found.by_domain), found, applied=False)
+
+
+async def switch_mode(
+    node: Node, acting: Acting, *, dry_run: bool, expect: list[str] | None = None
+) -> ModeSwitch:
     """Bring the database to the configured federation mode: first say what it cuts (the
     domains no longer federating, their followers, posts and deliveries), then, unless a dry
-    run, cut it and record the mode."""
+    run, cut it and record the mode, which every process then applies. With `expect` (the
+    domains a dry run showed), Conflict instead when the switch is not pending any more or
+    would now cut other domains than those."""
     require_federation_admin(acting)
     wanted = node.config.federation.mode
     if dry_run:
-        async with node.store.session() as session:
-            previous = await applied_mode(session)
-            domains = await not_federating(node, session, wanted)
-            found = await would_cut(session, node, domains)
-        return ModeSwitch(wanted, previous, sorted(found.by_domain), found, applied=False)
+        return await preview(node, wanted)
     async with node.store.transaction() as session:
         previous = await applied_mode(session)
-        domains = await not_federating(node, session, wanted)
-        found = await cut_off(session, node, domains)
+        if expect is not None and previous == wanted:
+            raise Conflict("this node runs in {mode} mode already", mode=wanted.value)
+        found = await cut_off(session, node, await not_federating(node, session, wanted))
         domains = sorted(found.by_domain)
+        if expect is not None and domains != sorted(expect):
+            # Raised inside the transaction: what was cut is put back.
+            raise Conflict(
+                "since you read what the switch cuts, it changed: nothing was switched; "
+                "read it again"
+            )
         row = (await session.exec(select(Instance))).first()
         if row is None:
             raise NotFound("the node is not set up: run `cove init` first")

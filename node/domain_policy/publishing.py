@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -160,6 +161,45 @@ async def published_entry(node: Node, key: str) -> dict[str, Any] | None:
 
 
 # Followers ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyFollowerInfo:
+    actor_uri: str
+    since: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {"actor": self.actor_uri, "since": iso8601(self.since)}
+
+
+@dataclass(frozen=True, slots=True)
+class SharedPolicy:
+    """What this node shares of its domain policy, and with whom."""
+
+    shared: bool  # federation.expose_blocklist: published and sent, or kept to itself
+    collection: str  # where other nodes read it
+    entries: int  # entries published (obfuscated ones by digest only)
+    followers: list[PolicyFollowerInfo]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "shared": self.shared,
+            "collection": self.collection,
+            "entries": self.entries,
+            "followers": [f.as_json() for f in self.followers],
+        }
+
+
+async def shared_policy(node: Node) -> SharedPolicy:
+    """The node's published policy and the nodes following it (oldest first)."""
+    from sqlalchemy import func
+
+    async with node.store.session() as session:
+        total = int((await session.exec(select(func.count()).select_from(PolicyPublished))).one())
+        rows = await session.exec(select(PolicyFollower).order_by(col(PolicyFollower.created_at)))
+        followers = [PolicyFollowerInfo(r.actor_uri, r.created_at) for r in rows.all()]
+    shared = node.config.federation.expose_blocklist
+    return SharedPolicy(shared, node.urls.domain_policy(), total, followers)
 
 
 async def add_follower(

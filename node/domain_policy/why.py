@@ -12,6 +12,7 @@ from federation.vocabulary import iso8601
 from moderation import domains as policy
 from moderation.domains import FederationMode, Severity, covering, digest
 from node.domain_policy.blocks import BlockInfo, block_info
+from node.domain_policy.mode import applied_mode
 from node.runtime import Node
 from node.store.states import DraftState
 from node.store.tables import (
@@ -151,6 +152,7 @@ async def explain(node: Node, domain: str) -> Why:
             )
         )
         waiting = [{"id": d.id, "proposed": d.proposed} for d in drafts.all()]
+        mode = await applied_mode(session)
     return Why(
         name,
         decision,
@@ -158,5 +160,5 @@ async def explain(node: Node, domain: str) -> Why:
         allowed,
         sources,
         waiting,
-        node.config.federation.mode,
+        mode,
     )

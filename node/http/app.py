@@ -48,6 +48,10 @@ from node.http.pages import (
     taking_part,
     thread,
 )
+from node.http.pages.federation import blocks as federation_blocks
+from node.http.pages.federation import files as federation_files
+from node.http.pages.federation import mode as federation_mode
+from node.http.pages.federation import subscriptions as federation_subscriptions
 from node.http.pages.page_cache import PageCache
 from node.http.pages.sessions import find_session
 from node.http.pages.templating import Templates
@@ -167,6 +171,10 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         admin_invites.routes,
         admin_health.routes,
         admin_crisis.routes,
+        federation_blocks.routes,
+        federation_files.routes,
+        federation_subscriptions.routes,
+        federation_mode.routes,
         # The JSON APIs, one module a resource, as schemas/openapi/cove-api.json describes them.
         reports.routes,
         notifications.routes,

@@ -36,7 +36,8 @@ TOPICS: dict[str, frozenset[str]] = {
         }
     ),
     BANS: frozenset({"ban"}),
-    DOMAIN_POLICY: frozenset({"domain_block", "domain_allow"}),
+    # The instance row holds the federation mode in force.
+    DOMAIN_POLICY: frozenset({"domain_block", "domain_allow", "instance"}),
     # The front, group, thread and help pages: groups, their posts, followers, moderators,
     # rules and log, the bylines (accounts here, actors elsewhere), the crisis lines.
     PAGES: frozenset(

@@ -7,14 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from moderation.blocklists import BlockEntry
+from moderation.domains import Severity
 from moderation.rules import parse_rules
+from node.domain_policy import blocks as domain_blocks
 from node.groups import groups, rules, threads
 from node.groups.groups import NewGroup
-from node.members import accounts, participation
+from node.members import accounts, participation, web_sessions
 from node.moderators import appointments, bans, removals
 from node.moderators.roles import Acting
 from node.runtime import Node, federation_client
-from node.store.states import GroupKind
+from node.store.states import AccountRole, GroupKind
 
 # The [node] settings of the sample node.
 NODE_SETTINGS: dict[str, object] = {
@@ -178,3 +181,28 @@ async def fill(node: Node) -> SamplePages:
         sign_in=f"{node.urls.base}/auth/sign-in",
         sign_up=f"{node.urls.base}/auth/sign-up",
     )
+
+
+async def admin_session(node: Node) -> str:
+    """An admin of the sample node, signed in (the session cookie's secret), and the domain
+    policy an admin of such a node might keep: what the federation page shows."""
+    ada = await accounts.create_account(node, "ada", AccountRole.ADMIN, display_name="Ada")
+    admin = Acting.member(node, ada)
+    for entry, expires in (
+        (BlockEntry("spam-farm.example", public_comment="Bots posting adverts"), None),
+        (
+            BlockEntry(
+                "loud.example",
+                Severity.SILENCE,
+                reject_media=True,
+                public_comment="Graphic images without warnings",
+                private_comment="Asked their admins twice",
+            ),
+            node.clock() + timedelta(days=90),
+        ),
+        (BlockEntry("hate.example", reject_reports=True, obfuscate=True), None),
+    ):
+        await domain_blocks.set_block(node, admin, entry, expires)
+    await domain_blocks.allow(node, admin, "sister-node.example", "Our sister community")
+    secret, _ = await web_sessions.start_session(node, ada.id, "127.0.0.1", "screenshots")
+    return secret

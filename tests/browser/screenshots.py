@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
+from node.http.pages.visitors import SESSION_COOKIE
 from node.runtime import open_node
 from node.store import migrate
 from node.store.db import open_store
@@ -38,6 +39,10 @@ SHOTS: list[tuple[str, str, Literal["light", "dark"]]] = [
     ("thread-dark", "thread", "dark"),
     ("help", "help", "light"),
     ("sign-up", "sign_up", "light"),
+]
+# Pages only an admin sees, shown signed in as one: (file name, path, colour scheme).
+ADMIN_SHOTS: list[tuple[str, str, Literal["light", "dark"]]] = [
+    ("federation", "/admin/federation", "light"),
 ]
 
 
@@ -64,13 +69,20 @@ async def take(out: Path) -> list[Path]:
         try:
             async with serving(node, workers=False), chromium(path) as browser:
                 pages = (await community.fill(node)).all()
-                for name, page_name, scheme in SHOTS:
+                secret = await community.admin_session(node)
+                shots: list[tuple[str, str, Literal["light", "dark"], str | None]]
+                shots = [(n, pages[p], s, None) for n, p, s in SHOTS]
+                shots += [(n, node.urls.base + p, s, secret) for n, p, s in ADMIN_SHOTS]
+                for name, url, scheme, session in shots:
                     for size, (width, height) in WIDTHS.items():
                         context = await browser.new_context(
                             viewport={"width": width, "height": height}, color_scheme=scheme
                         )
+                        if session is not None:
+                            cookie = {"name": SESSION_COOKIE, "value": session, "url": url}
+                            await context.add_cookies([cookie])
                         page = await context.new_page()
-                        await page.goto(pages[page_name])
+                        await page.goto(url)
                         file = out / f"{name}-{size}.png"
                         await page.screenshot(path=str(file), full_page=True)
                         await context.close()

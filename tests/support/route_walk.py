@@ -134,6 +134,31 @@ def rules(site: Site) -> dict[str, list[str]]:
         "/admin/health": ["/admin/health"],
         "/admin/crisis-resources": ["/admin/crisis-resources"],
         "/admin/crisis-resources/{id}": ["/admin/crisis-resources/1", "/admin/crisis-resources/x"],
+        "/admin/federation": [
+            "/admin/federation",
+            "/admin/federation?page=2",
+            "/admin/federation?done=imported&added=3&changed=x",
+        ],
+        "/admin/federation/block": [
+            "/admin/federation/block",
+            "/admin/federation/block?domain=evil.example",
+            "/admin/federation/block?domain=not%20a%20domain",
+        ],
+        "/admin/federation/why": [
+            "/admin/federation/why",
+            "/admin/federation/why?domain=evil.example",
+            "/admin/federation/why?domain=http%3A%2F%2Fx",
+        ],
+        "/admin/federation/import": ["/admin/federation/import"],
+        "/admin/federation/export": [
+            f"/admin/federation/export?format={f}" for f in ("mastodon", "gotosocial", "x")
+        ],
+        "/admin/federation/subscriptions": ["/admin/federation/subscriptions"],
+        "/admin/federation/mode": [
+            "/admin/federation/mode",
+            "/admin/federation/mode?preview=allowlist",
+        ],
+        "/admin/federation/shared": ["/admin/federation/shared"],
         "/api/v1/admin/reports": ["/api/v1/admin/reports", "/api/v1/admin/reports?resolved=true"],
         "/api/v1/admin/reports/{id}": [f"/api/v1/admin/reports/{i}" for i in site.report_ids],
         f"{cove}/reports/mine": [f"{cove}/reports/mine"],

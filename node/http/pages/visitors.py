@@ -56,15 +56,24 @@ def same_origin(request: web.Request, base_url: str) -> bool:
 
 async def checked_form(request: web.Request) -> dict[str, str]:
     """A posted form's fields, once its token is checked: a form from elsewhere is refused."""
-    visitor = request.get(VISITOR)
-    if not same_origin(request, request[ORIGIN]):
-        raise Refused("this form was sent from another site; go back and try again")
+    require_same_origin(request)
     data = await request.post()
     fields = {k: v for k, v in data.items() if isinstance(v, str)}
+    require_token(request, fields)
+    return fields
+
+
+def require_same_origin(request: web.Request) -> None:
+    if not same_origin(request, request[ORIGIN]):
+        raise Refused("this form was sent from another site; go back and try again")
+
+
+def require_token(request: web.Request, fields: dict[str, str]) -> None:
+    """The form's token (taken out of `fields`) is the visitor's, or the form is refused."""
+    visitor = request.get(VISITOR)
     given = fields.pop(FORM_FIELD, "")
     if visitor is None or not hmac.compare_digest(given.encode(), visitor.form_token.encode()):
         raise Refused("this form has expired; go back, reload the page and try again")
-    return fields
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -1,22 +1,27 @@
 """Allowlist mode: only allowed domains federate, on every path; switching to it with data
-present says first what it cuts (`cove serve` refuses until `cove blocks switch-mode` is run),
-then cuts it."""
+present says first what it cuts, then cuts it. A changed federation.mode is in force nowhere
+until an admin switches: the node serves on in the mode last applied, and says so."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import io
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from federation.errors import PolicyRefused
-from node.config import Config
+from moderation.domains import FederationMode
+from node.cli.serve import say_pending_mode
+from node.config import Config, load_config
 from node.domain_policy import blocks, mode
 from node.groups.groups import NewGroup, create_group
 from node.moderators.roles import Acting
-from node.runtime import Node
+from node.runtime import Node, open_node
 from node.store.states import MembershipState
-from node.store.tables import Membership
+from node.store.tables import Instance, Membership
 from tests.conftest import add_follower, client_for, cove_in_process, make_config
 from tests.node.cli.test_cli import ok
 
@@ -33,6 +38,10 @@ async def test_switching_to_allowlist_mode_says_what_it_cuts_then_cuts_it(node: 
     from node.actors.instance import ensure_instance
 
     await ensure_instance(node)
+    async with node.store.transaction() as session:  # it ran in blocklist mode until now
+        instance = (await session.exec(select(Instance))).one()
+        instance.federation_mode = FederationMode.BLOCKLIST
+    assert (await node.policy.decide("strangers.example", node.clock())).federates
     group = await create_group(node, NewGroup(name="grief", title="Grief"))
     async with node.store.transaction() as session:
         for uri in ("https://friends.example/u/a", "https://strangers.example/u/b"):
@@ -61,7 +70,7 @@ async def test_switching_to_allowlist_mode_says_what_it_cuts_then_cuts_it(node: 
             await client.get_json("https://anywhere.example/u/x", None)
 
 
-def test_serve_refuses_a_mode_change_that_would_cut_until_it_is_applied(tmp_path: Path) -> None:
+def test_a_changed_mode_waits_until_an_admin_switches(tmp_path: Path) -> None:
     ok(cove_in_process(tmp_path, "init"))  # the demo group
     ok(cove_in_process(tmp_path, "blocks", "allow", "friends.example"))
     import sqlite3
@@ -77,15 +86,31 @@ def test_serve_refuses_a_mode_change_that_would_cut_until_it_is_applied(tmp_path
             " created_at, updated_at) VALUES (1, 'https://strangers.example/u/b', 1, 'member',"
             " 'accepted', '2026-01-01', '2026-01-01')"
         )
+    asked = ok(cove_in_process(tmp_path, "blocks", "switch-mode", "--dry-run", "--to", "allowlist"))
+    assert "would switch from blocklist to allowlist" in asked and "strangers.example" in asked
     config = tmp_path / "cove.toml"
     allowlist = config.read_text().replace("[federation]\n", '[federation]\nmode = "allowlist"\n')
     config.write_text(allowlist)
-    refused = cove_in_process(tmp_path, "serve")
-    assert refused.returncode == 1
-    assert "switching cuts 1 servers (1 follower of 1 group, 0 posts)" in refused.stderr
-    assert "cove blocks switch-mode" in refused.stderr
+
+    said = asyncio.run(_starting(config))  # what `cove serve` and `cove worker` do at start
+    assert "runs in blocklist mode until an admin switches" in said
+    assert "switching cuts 1 servers (1 follower of 1 group, 0 posts)" in said
     preview = ok(cove_in_process(tmp_path, "blocks", "switch-mode", "--dry-run"))
     assert "would switch from blocklist to allowlist" in preview and "strangers.example" in preview
     ok(cove_in_process(tmp_path, "blocks", "switch-mode"))
     again = cove_in_process(tmp_path, "blocks", "switch-mode", "--dry-run")
     assert "cuts 0 domains" in again.stdout
+    refused = cove_in_process(tmp_path, "blocks", "switch-mode", "--to", "blocklist")
+    assert refused.returncode != 0 and "--to only goes with --dry-run" in refused.stderr
+
+
+async def _starting(config: Path) -> str:
+    """What a process starting on `config` says; and the mode last applied stays in force."""
+    node = open_node(load_config(config, {}))
+    try:
+        with contextlib.redirect_stderr(io.StringIO()) as said:
+            await say_pending_mode(node)
+        assert (await node.policy.decide("strangers.example", node.clock())).federates
+    finally:
+        await node.store.close()
+    return said.getvalue()

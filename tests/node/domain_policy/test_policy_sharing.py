@@ -6,18 +6,28 @@ entries travel as digests only and still match; an Add from anyone else changes 
 from __future__ import annotations
 
 import json
+import sqlite3
+from pathlib import Path
 
 from sqlmodel import select
 
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity, digest
 from node.actors.signers import local_signer
-from node.domain_policy import blocks, sharing, sources
+from node.domain_policy import blocks, publishing, sharing, sources
 from node.domain_policy.why import explain
 from node.moderators.roles import Acting
 from node.store.states import Direction, SourceKind
 from node.store.tables import Activity, PolicyFollower
-from tests.conftest import PeerFactory, ServedNode, client_for, eventually, signed_get
+from tests.conftest import (
+    PeerFactory,
+    ServedNode,
+    client_for,
+    cove_in_process,
+    eventually,
+    signed_get,
+)
+from tests.node.cli.test_cli import as_json, ok
 
 
 async def test_one_node_follows_anothers_domain_policy_and_its_changes(
@@ -63,6 +73,9 @@ async def test_one_node_follows_anothers_domain_policy_and_its_changes(
             return bool((await session.exec(select(PolicyFollower))).all())
 
     await eventually(followed)
+    shared_by_a = await publishing.shared_policy(a.node)
+    assert shared_by_a.shared and shared_by_a.entries == 2
+    assert [f.actor_uri for f in shared_by_a.followers] == [b.urls.instance_actor()]
     # A's changes reach B signed, one Add or Remove each.
     await blocks.set_block(
         a.node, by_a, BlockEntry("new.example", Severity.NOOP, reject_media=True)
@@ -174,3 +187,25 @@ async def test_a_node_that_keeps_its_blocks_to_itself_shares_them_with_no_one(
         sent = (await session.exec(select(Activity).where(Activity.type == "Add"))).all()
     assert sent == []
     assert await blocks.list_blocks(b.node) == []
+
+
+def test_cove_blocks_shared_says_what_is_published_and_who_follows_it(tmp_path: Path) -> None:
+    ok(cove_in_process(tmp_path, "init"))
+    ok(cove_in_process(tmp_path, "blocks", "add", "evil.example", "--obfuscate"))
+    alone = as_json(cove_in_process(tmp_path, "blocks", "shared", "--json"))
+    assert alone["shared"] and alone["entries"] == 1 and alone["followers"] == []
+    assert "no node follows it" in ok(cove_in_process(tmp_path, "blocks", "shared"))
+    with sqlite3.connect(tmp_path / "data" / "cove.db") as db:
+        db.execute(
+            "INSERT INTO remote_actor (uri, type, domain, inbox, document, fetched_at, created_at)"
+            " VALUES ('https://friend.example/actor', 'Application', 'friend.example',"
+            " 'https://friend.example/inbox', '{}', '2026-01-01', '2026-01-01')"
+        )
+        db.execute(
+            "INSERT INTO policy_follower (actor_uri, remote_actor_id, inbox, follow_uri,"
+            " created_at) VALUES ('https://friend.example/actor', 1,"
+            " 'https://friend.example/inbox', 'https://friend.example/f/1', '2026-02-03')"
+        )
+    said = ok(cove_in_process(tmp_path, "blocks", "shared"))
+    assert "1 entries, shared" in said
+    assert "followed by https://friend.example/actor since 2026-02-03" in said
