@@ -33,13 +33,14 @@ from node.moderators.reports.info import (
 from node.moderators.roles import (
     Acting,
     group_role,
+    moderated_group_ids,
     require_group_moderator,
     require_node_moderator,
 )
 from node.queue.delivery import inbox_of, queue
 from node.runtime import Node
-from node.store.states import MembershipState, ReportDirection, Visibility, advance
-from node.store.tables import Membership, Post, RemoteActor, Report
+from node.store.states import ReportDirection, Visibility, advance
+from node.store.tables import Post, RemoteActor, Report
 from node.store.tables import ReportEvent as ReportEventRow
 
 log = logging.getLogger(__name__)
@@ -66,28 +67,25 @@ async def list_reports(
     acting: Acting,
     states: Collection[ReportState] = (ReportState.OPEN,),
     limit: int = 100,
+    offset: int = 0,
 ) -> list[ReportInfo]:
-    """The reports an actor may handle, urgent ones first, then newest first. Refused to
-    someone who moderates neither the node nor any group, as Mastodon answers 403."""
+    """The reports an actor may handle, urgent ones first, then newest first (`offset` of
+    them skipped: the pages' queue goes a page at a time). Refused to someone who moderates
+    neither the node nor any group, as Mastodon answers 403."""
     async with node.store.session() as session:
         query = select(Report).where(Report.direction == ReportDirection.RECEIVED)
         query = query.where(col(Report.state).in_(tuple(states)))
-        if not may_moderate_node(acting.role):
-            moderated = await session.exec(
-                select(Membership.group_id).where(
-                    Membership.actor_uri == acting.uri,
-                    Membership.state == MembershipState.ACCEPTED,
-                    col(Membership.role).in_(tuple(MODERATING)),
-                )
-            )
-            mine = tuple(moderated.all())
+        mine = await moderated_group_ids(session, acting)
+        if mine is not None:
             if not mine:
                 raise Refused(
                     "{who} moderates no group here and may not see reports", who=acting.name
                 )
             query = query.where(col(Report.group_id).in_(mine))
         found = await session.exec(
-            query.order_by(col(Report.urgent).desc(), col(Report.id).desc()).limit(limit)
+            query.order_by(col(Report.urgent).desc(), col(Report.id).desc())
+            .offset(offset)
+            .limit(limit)
         )
         return [report_info(r) for r in found.all()]
 
