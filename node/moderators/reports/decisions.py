@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -92,32 +93,41 @@ async def list_reports(
 
 async def get_report(node: Node, acting: Acting, report_id: int) -> ReportInfo:
     async with node.store.session() as session:
-        row = await session.get(Report, report_id)
-        if row is None or row.direction != ReportDirection.RECEIVED:
-            raise NotFound("no report {report_id}", report_id=report_id)
-        if not await _visible_to(session, acting, row):
-            raise Refused(
-                "{who} may not see report {report_id}", who=acting.name, report_id=report_id
+        return (await report_shown(session, acting, report_id)).info
+
+
+@dataclass(frozen=True, slots=True)
+class ShownReport:
+    row: Report
+    info: ReportInfo  # with its history and what its post says
+    post: Post | None  # the reported post's row, kept here
+
+
+async def report_shown(session: AsyncSession, acting: Acting, report_id: int) -> ShownReport:
+    """A report as one who may see it sees it, and its rows (for a page that shows more of
+    them in the same session); NotFound or Refused as `get_report`."""
+    row = await session.get(Report, report_id)
+    if row is None or row.direction != ReportDirection.RECEIVED:
+        raise NotFound("no report {report_id}", report_id=report_id)
+    if not await _visible_to(session, acting, row):
+        raise Refused("{who} may not see report {report_id}", who=acting.name, report_id=report_id)
+    events = await session.exec(
+        select(ReportEventRow)
+        .where(ReportEventRow.report_id == report_id)
+        .order_by(col(ReportEventRow.id))
+    )
+    history = tuple(ReportEvent(e.action, e.actor_uri, e.note, e.created_at) for e in events.all())
+    post, found = None, None
+    if row.target_is_post:
+        found = (await session.exec(select(Post).where(Post.uri == row.target_uri))).first()
+        if found is not None:
+            post = ReportedPost(
+                found.title,
+                found.content_html,
+                removed=found.removed_at is not None,
+                deleted=found.deleted_at is not None,
             )
-        events = await session.exec(
-            select(ReportEventRow)
-            .where(ReportEventRow.report_id == report_id)
-            .order_by(col(ReportEventRow.id))
-        )
-        history = tuple(
-            ReportEvent(e.action, e.actor_uri, e.note, e.created_at) for e in events.all()
-        )
-        post = None
-        if row.target_is_post:
-            found = (await session.exec(select(Post).where(Post.uri == row.target_uri))).first()
-            if found is not None:
-                post = ReportedPost(
-                    found.title,
-                    found.content_html,
-                    removed=found.removed_at is not None,
-                    deleted=found.deleted_at is not None,
-                )
-        return report_info(row, history, post)
+    return ShownReport(row, report_info(row, history, post), found)
 
 
 async def decide(

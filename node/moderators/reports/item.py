@@ -87,15 +87,14 @@ class ReportItem:
 async def report_item(node: Node, acting: Acting, report_id: int, *, words: bool) -> ReportItem:
     """The report (refused to whoever may not see it, as `get_report` refuses), its post's
     words only when `words` asks for them: what a moderator reads is theirs to choose."""
-    info = await decisions.get_report(node, acting, report_id)
-    has_words = info.post is not None and bool(info.post.content_html or info.post.title)
-    if not (words and has_words):  # a purged post has none left to show
-        info = replace(info, post=None, text_hidden=has_words)
     async with node.store.session() as session:
-        row = await session.get(Report, report_id)
-        assert row is not None
+        shown = await decisions.report_shown(session, acting, report_id)
+        row, info = shown.row, shown.info
+        has_words = info.post is not None and bool(info.post.content_html or info.post.title)
+        if not (words and has_words):  # a purged post has none left to show
+            info = replace(info, post=None, text_hidden=has_words)
         group = await get_group_by_id(session, row.group_id) if row.group_id else None
-        post = await _standing(session, node, group, info) if info.target_is_post else None
+        post = await _standing(session, node, group, shown.post) if shown.post else None
         person = info.target_account_uri
         ban, kept_out, server = None, False, _other_server(node, person)
         titles = await rule_titles(session, group.id) if group is not None else {}
@@ -139,11 +138,8 @@ def _other_server(node: Node, person: str | None) -> str | None:
 
 
 async def _standing(
-    session: AsyncSession, node: Node, group: GroupInfo | None, info: ReportInfo
-) -> PostStanding | None:
-    post = (await session.exec(select(Post).where(Post.uri == info.target_uri))).first()
-    if post is None:
-        return None
+    session: AsyncSession, node: Node, group: GroupInfo | None, post: Post
+) -> PostStanding:
     root = post
     for _ in range(DEEPEST):
         if root.in_reply_to_uri is None:
