@@ -1,5 +1,6 @@
 """Pictures of the node's pages for the documentation: serves the sample community on
-loopback and writes PNGs of its main pages, phone and desktop wide, into docs/screenshots/.
+loopback and writes PNGs of its main pages, phone and desktop wide, into docs/screenshots/
+(the moderators' queue as the grief group's owner sees it, signed in).
 
     .venv/bin/python -m tests.browser.screenshots [--out FOLDER]
 """
@@ -14,7 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
-from node.runtime import open_node
+from node.members import accounts, web_sessions
+from node.runtime import Node, open_node
 from node.store import migrate
 from node.store.db import open_store
 from tests.browser import community
@@ -38,6 +40,10 @@ SHOTS: list[tuple[str, str, Literal["light", "dark"]]] = [
     ("thread-dark", "thread", "dark"),
     ("help", "help", "light"),
     ("sign-up", "sign_up", "light"),
+]
+# Pages for someone signed in: (file name, page, colour scheme), seen by the sample's moderator.
+SIGNED_IN_SHOTS: list[tuple[str, str, Literal["light", "dark"]]] = [
+    ("queue", "queue", "light"),
 ]
 
 
@@ -63,12 +69,24 @@ async def take(out: Path) -> list[Path]:
         node = open_node(config)
         try:
             async with serving(node, workers=False), chromium(path) as browser:
-                pages = (await community.fill(node)).all()
-                for name, page_name, scheme in SHOTS:
+                sample = await community.fill(node)
+                pages = sample.all()
+                signed_in = await _session_of(node, sample.moderator)
+                shots: list[tuple[str, str, Literal["light", "dark"], str | None]] = [
+                    (*shot, None) for shot in SHOTS
+                ]
+                shots += [(name, shown, look, signed_in) for name, shown, look in SIGNED_IN_SHOTS]
+                pages["queue"] = sample.queue
+                for name, page_name, scheme, session in shots:
                     for size, (width, height) in WIDTHS.items():
                         context = await browser.new_context(
                             viewport={"width": width, "height": height}, color_scheme=scheme
                         )
+                        if session is not None:
+                            url = pages[page_name]
+                            await context.add_cookies(
+                                [{"name": "cove_session", "value": session, "url": url}]
+                            )
                         page = await context.new_page()
                         await page.goto(pages[page_name])
                         file = out / f"{name}-{size}.png"
@@ -78,6 +96,13 @@ async def take(out: Path) -> list[Path]:
         finally:
             await node.store.close()
     return written
+
+
+async def _session_of(node: Node, username: str) -> str:
+    """A web session's secret for the account, as signing in would give its cookie."""
+    account = await accounts.get_account_by_name(node, username)
+    secret, _ = await web_sessions.start_session(node, account.id, "127.0.0.1", "screenshots")
+    return secret
 
 
 def main(argv: list[str] | None = None) -> int:
