@@ -16,7 +16,7 @@ from node.cli.console import (
     with_client,
     with_node,
 )
-from node.cli.group_argument import GROUP_HERE_HELP, local_group
+from node.cli.group_argument import GROUP_HERE_HELP, acting_on, local_group
 from node.store.states import GroupKind, PostingPolicy
 
 if TYPE_CHECKING:
@@ -73,9 +73,11 @@ def add_commands(group: Any, common: Parser) -> None:
         decide = group.add_parser(verb, parents=[common], help=helptext)
         decide.add_argument("name", help=GROUP_HERE_HELP)
         decide.add_argument("actor", help="the actor URL that asked to join")
+        acting_option(decide)
         decide.set_defaults(run=cmd_group_decide, approve=verb == "approve")
     pending = group.add_parser("pending", parents=[common], help="list pending requests to join")
     pending.add_argument("name", help=GROUP_HERE_HELP)
+    acting_option(pending)
     pending.set_defaults(run=cmd_group_pending)
 
 
@@ -216,13 +218,13 @@ async def cmd_group_show(inv: Invocation) -> None:
 
 
 async def cmd_group_decide(inv: Invocation) -> None:
-    from node.groups import membership
+    from node.moderators import join_requests
 
     a = inv.args
 
     async def work(node: Node, client: FederationClient) -> None:
-        name = local_group(node, a.name)
-        await membership.decide_follow(node, client, name, a.actor, approve=a.approve)
+        acting, name = await acting_on(node, a.as_account, a.name)
+        await join_requests.decide(node, client, acting, name, a.actor, approve=a.approve)
         verdict = "approved" if a.approve else "rejected"
         emit(
             inv,
@@ -234,10 +236,13 @@ async def cmd_group_decide(inv: Invocation) -> None:
 
 
 async def cmd_group_pending(inv: Invocation) -> None:
-    from node.groups import membership
+    from node.moderators import join_requests
+
+    a = inv.args
 
     async def work(node: Node) -> None:
-        actors = await membership.pending_follows(node, local_group(node, inv.args.name))
+        acting, name = await acting_on(node, a.as_account, a.name)
+        actors = await join_requests.pending_in(node, acting, name)
         emit(inv, actors, "\n".join(actors) or "(none)")
 
     await with_node(inv, work)

@@ -16,7 +16,7 @@ from node.groups.groups import GroupInfo
 from node.moderators.roles import Acting, group_role
 from node.runtime import Node
 from node.store.states import DutyState, MembershipState
-from node.store.tables import Account, LocalActor, Membership, ModeratorDuty
+from node.store.tables import Account, CommunityGroup, LocalActor, Membership, ModeratorDuty
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +113,52 @@ async def duty_roster(node: Node, group: GroupInfo | None) -> list[DutyInfo]:
             )
             for row, name in found.all()
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class DutyScope:
+    """Somewhere an account can be on duty, and whether it is."""
+
+    group: str | None  # the group's name; None: the node
+    title: str | None  # the group's title
+    on: bool
+    since: datetime | None  # when it last changed; None: never on duty here
+
+
+async def duty_of(node: Node, acting: Acting) -> list[DutyScope]:
+    """Where the account can be on duty (the node, for its staff; each group it moderates)
+    and whether it is now. Refused to someone who can be on duty nowhere."""
+    if acting.account is None:
+        raise Refused("duty is for an account: give --as ACCOUNT")
+    async with node.store.session() as session:
+        moderated = await session.exec(
+            select(CommunityGroup, LocalActor.username)
+            .join(Membership, col(Membership.group_id) == col(CommunityGroup.id))
+            .join(LocalActor, col(LocalActor.id) == col(CommunityGroup.actor_id))
+            .where(
+                Membership.actor_uri == acting.uri,
+                Membership.state == MembershipState.ACCEPTED,
+                col(Membership.role).in_(MODERATING),
+            )
+            .order_by(col(LocalActor.username))
+        )
+        scopes: list[tuple[int | None, str | None, str | None]] = [
+            (g.id, name, g.title) for g, name in moderated.all()
+        ]
+        if acting.role in STAFF:
+            scopes.insert(0, (None, None, None))
+        if not scopes:
+            raise Refused("{who} moderates no group here", who=acting.name)
+        rows = await session.exec(
+            select(ModeratorDuty).where(ModeratorDuty.account_id == acting.account.id)
+        )
+        now = {r.group_id: r for r in rows.all()}
+    return [
+        DutyScope(
+            name,
+            title,
+            group_id in now and now[group_id].state == DutyState.ON,
+            now[group_id].changed_at if group_id in now else None,
+        )
+        for group_id, name, title in scopes
+    ]

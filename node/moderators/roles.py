@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.errors import Refused
@@ -53,6 +53,21 @@ async def group_role(session: AsyncSession, group_id: int, actor_uri: str) -> Gr
     )
     membership = found.first()
     return membership.role if membership is not None else None
+
+
+async def moderated_group_ids(session: AsyncSession, acting: Acting) -> tuple[int, ...] | None:
+    """The groups whose reports, posts and members the actor moderates: None for node staff,
+    who moderate every group (`roles.may_moderate_group`)."""
+    if roles.may_moderate_node(acting.role):
+        return None
+    found = await session.exec(
+        select(Membership.group_id).where(
+            Membership.actor_uri == acting.uri,
+            Membership.state == MembershipState.ACCEPTED,
+            col(Membership.role).in_(tuple(roles.MODERATING)),
+        )
+    )
+    return tuple(found.all())
 
 
 async def require_group_moderator(

@@ -1,6 +1,6 @@
 """A small sample community that the browser tests and the screenshots look at: a node with
-groups, members, rules, posts, a pin, a removal and a ban, made through the node's own
-functions, and the addresses of the pages that show them."""
+groups, members, rules, posts, a pin, a removal and a ban, a report and a crisis post held for
+review, made through the node's own functions, and the addresses of the pages that show them."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
 from moderation.rules import parse_rules
 from node.domain_policy import blocks as domain_blocks
+from node.crisis import holds
 from node.groups import groups, rules, threads
 from node.groups.groups import NewGroup
 from node.members import accounts, participation, web_sessions
 from node.moderators import appointments, bans, removals
+from node.moderators.reports.filed import file_report
 from node.moderators.roles import Acting
 from node.runtime import Node, federation_client
 from node.store.states import AccountRole, GroupKind
@@ -41,6 +43,10 @@ class SamplePages:
     help: str
     sign_in: str
     sign_up: str
+    # The moderators' pages: for olive, who owns the grief group (not in `all`: they answer
+    # someone signed in, and no one else).
+    queue: str
+    moderator: str
 
     def all(self) -> dict[str, str]:
         return {
@@ -67,6 +73,8 @@ async def fill(node: Node) -> SamplePages:
     )
     sam = await accounts.create_account(node, "sam", display_name="Sam Okafor")
     rae = await accounts.create_account(node, "rae", display_name="Rae")
+    wren = await accounts.create_account(node, "wren", display_name="Wren")
+    jo = await accounts.create_account(node, "jo", display_name="Jo")
     await groups.create_group(
         node,
         NewGroup(
@@ -105,7 +113,17 @@ async def fill(node: Node) -> SamplePages:
     group_uri = node.urls.group("grief")
     async with federation_client(node) as client:
         await appointments.set_moderator(node, client, owner, "grief", "sam", moderator=True)
-        await participation.join(node, client, rae, "grief", accept_rules=True)
+        for person in (rae, wren, jo):
+            await participation.join(node, client, person, "grief", accept_rules=True)
+        # An acute post waits, held, for a moderator: the queue's urgent item.
+        await holds.set_hold(node, owner, "grief", True)
+        await participation.publish(
+            node,
+            client,
+            wren,
+            group_uri,
+            "I can't keep going. I have the pills saved up and tonight is the night. Goodbye.",
+        )
         welcome = await participation.publish(
             node,
             client,
@@ -156,6 +174,9 @@ async def fill(node: Node) -> SamplePages:
             ),
             needs_acceptance=True,
         )
+        await file_report(
+            node, client, jo, advert, category="violation", rules=(2,), comment="Selling again."
+        )
         await removals.set_pinned(node, client, owner, "grief", welcome, pinned=True)
         await removals.set_removed(
             node, client, owner, "grief", advert, "rule 2: no selling", removed=True
@@ -180,6 +201,8 @@ async def fill(node: Node) -> SamplePages:
         help=f"{node.urls.base}/help?country=GB",
         sign_in=f"{node.urls.base}/auth/sign-in",
         sign_up=f"{node.urls.base}/auth/sign-up",
+        queue=f"{node.urls.base}/moderation/reports",
+        moderator="olive",
     )
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Literal
 
 from node.http.pages.visitors import SESSION_COOKIE
-from node.runtime import open_node
+from node.members import accounts, web_sessions
+from node.runtime import Node, open_node
 from node.store import migrate
 from node.store.db import open_store
 from tests.browser import community
@@ -40,7 +41,11 @@ SHOTS: list[tuple[str, str, Literal["light", "dark"]]] = [
     ("help", "help", "light"),
     ("sign-up", "sign_up", "light"),
 ]
-# Pages only an admin sees, shown signed in as one: (file name, path, colour scheme).
+# Pages for someone signed in: (file name, path, colour scheme), seen by the sample's
+# moderator and by an admin.
+MODERATOR_SHOTS: list[tuple[str, str, Literal["light", "dark"]]] = [
+    ("queue", "/moderation/reports", "light"),
+]
 ADMIN_SHOTS: list[tuple[str, str, Literal["light", "dark"]]] = [
     ("federation", "/admin/federation", "light"),
 ]
@@ -68,10 +73,13 @@ async def take(out: Path) -> list[Path]:
         node = open_node(config)
         try:
             async with serving(node, workers=False), chromium(path) as browser:
-                pages = (await community.fill(node)).all()
+                sample = await community.fill(node)
+                pages = sample.all()
                 secret = await community.admin_session(node)
+                moderator = await _session_of(node, sample.moderator)
                 shots: list[tuple[str, str, Literal["light", "dark"], str | None]]
                 shots = [(n, pages[p], s, None) for n, p, s in SHOTS]
+                shots += [(n, node.urls.base + p, s, moderator) for n, p, s in MODERATOR_SHOTS]
                 shots += [(n, node.urls.base + p, s, secret) for n, p, s in ADMIN_SHOTS]
                 for name, url, scheme, session in shots:
                     for size, (width, height) in WIDTHS.items():
@@ -90,6 +98,13 @@ async def take(out: Path) -> list[Path]:
         finally:
             await node.store.close()
     return written
+
+
+async def _session_of(node: Node, username: str) -> str:
+    """A web session's secret for the account, as signing in would give its cookie."""
+    account = await accounts.get_account_by_name(node, username)
+    secret, _ = await web_sessions.start_session(node, account.id, "127.0.0.1", "screenshots")
+    return secret
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -121,7 +121,14 @@ def rules(site: Site) -> dict[str, list[str]]:
         "/settings/export": ["/settings/export"],
         "/settings/delete": ["/settings/delete"],
         "/notifications": ["/notifications"],
-        "/moderation/reports": ["/moderation/reports"],
+        "/moderation/reports": ["/moderation/reports", "/moderation/reports?state=decided"],
+        "/moderation/reports/{report_id}": [
+            f"/moderation/reports/{i}{shown}"
+            for i in site.report_ids
+            for shown in ("", "?words=shown")
+        ],
+        "/moderation/join-requests": ["/moderation/join-requests"],
+        "/moderation/duty": ["/moderation/duty"],
         "/admin": ["/admin"],
         "/admin/accounts": [
             "/admin/accounts",

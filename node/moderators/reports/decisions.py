@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -33,13 +34,14 @@ from node.moderators.reports.info import (
 from node.moderators.roles import (
     Acting,
     group_role,
+    moderated_group_ids,
     require_group_moderator,
     require_node_moderator,
 )
 from node.queue.delivery import inbox_of, queue
 from node.runtime import Node
-from node.store.states import MembershipState, ReportDirection, Visibility, advance
-from node.store.tables import Membership, Post, RemoteActor, Report
+from node.store.states import ReportDirection, Visibility, advance
+from node.store.tables import Post, RemoteActor, Report
 from node.store.tables import ReportEvent as ReportEventRow
 
 log = logging.getLogger(__name__)
@@ -66,60 +68,66 @@ async def list_reports(
     acting: Acting,
     states: Collection[ReportState] = (ReportState.OPEN,),
     limit: int = 100,
+    offset: int = 0,
 ) -> list[ReportInfo]:
-    """The reports an actor may handle, urgent ones first, then newest first. Refused to
-    someone who moderates neither the node nor any group, as Mastodon answers 403."""
+    """The reports an actor may handle, urgent ones first, then newest first (`offset` of
+    them skipped: the pages' queue goes a page at a time). Refused to someone who moderates
+    neither the node nor any group, as Mastodon answers 403."""
     async with node.store.session() as session:
         query = select(Report).where(Report.direction == ReportDirection.RECEIVED)
         query = query.where(col(Report.state).in_(tuple(states)))
-        if not may_moderate_node(acting.role):
-            moderated = await session.exec(
-                select(Membership.group_id).where(
-                    Membership.actor_uri == acting.uri,
-                    Membership.state == MembershipState.ACCEPTED,
-                    col(Membership.role).in_(tuple(MODERATING)),
-                )
-            )
-            mine = tuple(moderated.all())
+        mine = await moderated_group_ids(session, acting)
+        if mine is not None:
             if not mine:
                 raise Refused(
                     "{who} moderates no group here and may not see reports", who=acting.name
                 )
             query = query.where(col(Report.group_id).in_(mine))
         found = await session.exec(
-            query.order_by(col(Report.urgent).desc(), col(Report.id).desc()).limit(limit)
+            query.order_by(col(Report.urgent).desc(), col(Report.id).desc())
+            .offset(offset)
+            .limit(limit)
         )
         return [report_info(r) for r in found.all()]
 
 
 async def get_report(node: Node, acting: Acting, report_id: int) -> ReportInfo:
     async with node.store.session() as session:
-        row = await session.get(Report, report_id)
-        if row is None or row.direction != ReportDirection.RECEIVED:
-            raise NotFound("no report {report_id}", report_id=report_id)
-        if not await _visible_to(session, acting, row):
-            raise Refused(
-                "{who} may not see report {report_id}", who=acting.name, report_id=report_id
+        return (await report_shown(session, acting, report_id)).info
+
+
+@dataclass(frozen=True, slots=True)
+class ShownReport:
+    row: Report
+    info: ReportInfo  # with its history and what its post says
+    post: Post | None  # the reported post's row, kept here
+
+
+async def report_shown(session: AsyncSession, acting: Acting, report_id: int) -> ShownReport:
+    """A report as one who may see it sees it, and its rows (for a page that shows more of
+    them in the same session); NotFound or Refused as `get_report`."""
+    row = await session.get(Report, report_id)
+    if row is None or row.direction != ReportDirection.RECEIVED:
+        raise NotFound("no report {report_id}", report_id=report_id)
+    if not await _visible_to(session, acting, row):
+        raise Refused("{who} may not see report {report_id}", who=acting.name, report_id=report_id)
+    events = await session.exec(
+        select(ReportEventRow)
+        .where(ReportEventRow.report_id == report_id)
+        .order_by(col(ReportEventRow.id))
+    )
+    history = tuple(ReportEvent(e.action, e.actor_uri, e.note, e.created_at) for e in events.all())
+    post, found = None, None
+    if row.target_is_post:
+        found = (await session.exec(select(Post).where(Post.uri == row.target_uri))).first()
+        if found is not None:
+            post = ReportedPost(
+                found.title,
+                found.content_html,
+                removed=found.removed_at is not None,
+                deleted=found.deleted_at is not None,
             )
-        events = await session.exec(
-            select(ReportEventRow)
-            .where(ReportEventRow.report_id == report_id)
-            .order_by(col(ReportEventRow.id))
-        )
-        history = tuple(
-            ReportEvent(e.action, e.actor_uri, e.note, e.created_at) for e in events.all()
-        )
-        post = None
-        if row.target_is_post:
-            found = (await session.exec(select(Post).where(Post.uri == row.target_uri))).first()
-            if found is not None:
-                post = ReportedPost(
-                    found.title,
-                    found.content_html,
-                    removed=found.removed_at is not None,
-                    deleted=found.deleted_at is not None,
-                )
-        return report_info(row, history, post)
+    return ShownReport(row, report_info(row, history, post), found)
 
 
 async def decide(

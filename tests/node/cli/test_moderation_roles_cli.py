@@ -38,6 +38,8 @@ CAST = {
     "bea": "member",  # beta's owner
     "bo": "member",  # beta's moderator (appointed), not its owner
     "cy": "member",  # a plain member outside beta, until the last tests appoint and remove her
+    "pat": "member",  # waits to join beta: the refused decisions aim at her request
+    "quin": "member",  # waits to join beta until beta's moderator lets him in
 }
 
 
@@ -90,6 +92,8 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Stage:
     run("group", "mod", "add", "beta", "bo")
     run("member", "join", "mel", BETA)
     run("group", "approve", "beta", person("mel"))
+    for waiting in ("pat", "quin"):
+        run("member", "join", waiting, BETA)
 
     def post(author: str, group: str, title: str) -> str:
         return str(
@@ -159,6 +163,9 @@ MODERATING: dict[str, tuple[str, ...]] = {
     "group-ban": ("group", "ban", "beta", PEST, "--reason", "spam"),
     "group-unban": ("group", "unban", "beta", TROLL),
     "group-bans": ("group", "bans", "beta"),
+    "group-pending": ("group", "pending", "beta"),
+    "group-approve": ("group", "approve", "beta", person("pat")),
+    "group-reject": ("group", "reject", "beta", person("pat")),
     "report-resolve": ("report", "resolve", "{open_report}", "--note", "removed"),
     "report-dismiss": ("report", "dismiss", "{open_report}"),
     "report-reopen": ("report", "reopen", "{closed_report}"),
@@ -300,6 +307,13 @@ def test_a_groups_moderator_or_a_node_admin_moderates_it(
         ("restore_post", p),
         ("remove_post", p),
     ]
+
+
+def test_a_groups_moderator_lets_someone_in(stage: Stage) -> None:
+    assert stage.act("bo", "group", "pending", "beta") == [person("pat"), person("quin")]
+    said = stage.act("bo", "group", "approve", "beta", person("quin"))
+    assert said == {"group": "beta", "actor": person("quin"), "decision": "approved"}
+    assert stage.act("bo", "group", "pending", "beta") == [person("pat")]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,212 @@
+"""What a moderator does from a report's page: decide it (the reporter hears the note), act on
+its post (remove, restore, purge, lock its thread, pin, release it when held) and on its person
+(ban from the group for a while or for good, keep their server out of the group). Each is the
+domain function the CLI calls, checked against the same role; the post and the person are the
+report's, never a form's."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from aiohttp import web
+
+from federation.errors import CoveError, Invalid, NotFound
+from moderation.bans import parse_duration
+from moderation.reports import ReportState
+from node.crisis import holds
+from node.groups.groups import GroupInfo
+from node.http.pages.render import told
+from node.http.pages.report_queue import item_page, report_id_of, report_path
+from node.http.pages.staff import acting_of
+from node.http.pages.visitors import checked_form
+from node.http.state import CLIENT, NODE
+from node.moderators import bans, group_domain_blocks, removals
+from node.moderators.reports import decisions
+from node.moderators.reports import item as items
+from node.moderators.reports.item import PostStanding, ReportItem
+from node.moderators.roles import Acting
+
+routes = web.RouteTableDef()
+ITEM = "/moderation/reports/{report_id}"
+MAX_REASON = 1000
+VERDICTS = {
+    "resolve": (ReportState.RESOLVED, "resolved"),
+    "dismiss": (ReportState.DISMISSED, "dismissed"),
+    "reopen": (ReportState.OPEN, "reopened"),
+}
+# The lengths offered as choices, as the CLI's --for writes them; "other" reads a typed one.
+LENGTHS = ("1d", "7d", "30d")
+
+Action = Callable[[web.Request, Acting, ReportItem, dict[str, str]], Awaitable[str]]
+
+
+async def _act(request: web.Request, action: Action) -> web.StreamResponse:
+    """Check the form, find the report as the one acting may see it, do the action; back to
+    the report's page with what was done, or with why not."""
+    acting = await acting_of(request)
+    form = await checked_form(request)
+    report_id = report_id_of(request)
+    item = await items.report_item(request.app[NODE], acting, report_id, words=False)
+    try:
+        done = await action(request, acting, item, form)
+    except CoveError as e:
+        problem = told(request, e)
+        return await item_page(
+            request, acting, report_id, status=e.status, problem=problem, form=form
+        )
+    raise web.HTTPSeeOther(f"{report_path(report_id)}?done={done}")
+
+
+def _reason(form: dict[str, str], field: str = "reason") -> str:
+    reason = form.get(field, "").strip()
+    if len(reason) > MAX_REASON:
+        raise Invalid("a reason is at most {limit} characters", limit=MAX_REASON)
+    return reason
+
+
+def _post_of(item: ReportItem) -> tuple[GroupInfo, PostStanding]:
+    if item.group is None or item.post is None or item.post.gone:
+        raise NotFound("this report is about no post kept in a group here")
+    return item.group, item.post
+
+
+def _person_of(item: ReportItem) -> tuple[GroupInfo, str]:
+    if item.group is None or item.person is None:
+        raise NotFound("this report is about no one in a group here")
+    return item.group, item.person
+
+
+def ban_end(now: datetime, form: dict[str, str]) -> datetime | None:
+    """When a ban chosen on the form ends: None for one without end."""
+    chosen = form.get("length", "")
+    if chosen == "forever":
+        return None
+    if chosen == "other":
+        typed = form.get("other_length", "").strip()
+        if not typed:
+            raise Invalid("write how long the ban lasts: 30m, 12h, 7d or 2w")
+        return now + parse_duration(typed)
+    if chosen not in LENGTHS:
+        raise Invalid("choose how long the ban lasts")
+    return now + parse_duration(chosen)
+
+
+async def _decide(
+    request: web.Request, acting: Acting, item: ReportItem, form: dict[str, str]
+) -> str:
+    verdict = VERDICTS.get(form.get("verdict", ""))
+    if verdict is None:
+        raise Invalid("choose to resolve, dismiss or reopen the report")
+    state, done = verdict
+    await decisions.decide(request.app[NODE], acting, item.report.id, state, form.get("note", ""))
+    return done
+
+
+async def _on_post(
+    request: web.Request, acting: Acting, item: ReportItem, form: dict[str, str]
+) -> str:
+    node, client = request.app[NODE], request.app[CLIENT]
+    group, post = _post_of(item)
+    verb, reason = form.get("act", ""), _reason(form)
+    if verb in ("remove", "restore"):
+        removed = verb == "remove"
+        await removals.set_removed(
+            node, client, acting, group.name, post.uri, reason, removed=removed
+        )
+        return "removed" if removed else "restored"
+    if verb in ("lock", "unlock"):
+        locked = verb == "lock"
+        # A thread is locked at the post it starts with: no reply anywhere under it.
+        await removals.set_locked(
+            node, client, acting, group.name, post.thread_uri, reason, locked=locked
+        )
+        return "locked" if locked else "unlocked"
+    if verb in ("pin", "unpin"):
+        pinned = verb == "pin"
+        await removals.set_pinned(node, client, acting, group.name, post.uri, pinned=pinned)
+        return "pinned" if pinned else "unpinned"
+    if verb == "purge":
+        await removals.purge(node, acting, group.name, post.uri)
+        return "purged"
+    raise Invalid("choose what to do with the post")
+
+
+async def _release(
+    request: web.Request, acting: Acting, item: ReportItem, form: dict[str, str]
+) -> str:
+    _, post = _post_of(item)
+    resources = form.get("with_resources") == "yes"
+    await holds.release(
+        request.app[NODE], request.app[CLIENT], acting, post.uri, with_resources=resources
+    )
+    return "released"
+
+
+async def _ban(request: web.Request, acting: Acting, item: ReportItem, form: dict[str, str]) -> str:
+    node = request.app[NODE]
+    group, person = _person_of(item)
+    ends = ban_end(node.clock(), form)
+    await bans.ban(
+        node,
+        request.app[CLIENT],
+        acting,
+        group.name,
+        person,
+        _reason(form),
+        ends,
+        remove_content=form.get("remove_content") == "yes",
+    )
+    return "banned"
+
+
+async def _unban(
+    request: web.Request, acting: Acting, item: ReportItem, form: dict[str, str]
+) -> str:
+    group, person = _person_of(item)
+    await bans.unban(request.app[NODE], request.app[CLIENT], acting, group.name, person)
+    return "unbanned"
+
+
+def _server_of(item: ReportItem) -> tuple[GroupInfo, str]:
+    group, _ = _person_of(item)
+    if item.person_server is None:
+        raise Invalid("they are a member of this node: ban them instead")
+    return group, item.person_server
+
+
+async def _keep_out(
+    request: web.Request, acting: Acting, item: ReportItem, form: dict[str, str]
+) -> str:
+    group, server = _server_of(item)
+    await group_domain_blocks.block_domain(
+        request.app[NODE], acting, group.name, server, _reason(form)
+    )
+    return "kept_out"
+
+
+async def _let_in(
+    request: web.Request, acting: Acting, item: ReportItem, form: dict[str, str]
+) -> str:
+    group, server = _server_of(item)
+    await group_domain_blocks.unblock_domain(request.app[NODE], acting, group.name, server)
+    return "let_in"
+
+
+ACTIONS: dict[str, Action] = {
+    "decide": _decide,
+    "post": _on_post,
+    "release": _release,
+    "ban": _ban,
+    "unban": _unban,
+    "keep-out": _keep_out,
+    "let-in": _let_in,
+}
+
+
+@routes.post(ITEM + "/{action}")
+async def act(request: web.Request) -> web.StreamResponse:
+    action = ACTIONS.get(request.match_info["action"])
+    if action is None:
+        raise NotFound("nothing here")
+    return await _act(request, action)
