@@ -10,8 +10,8 @@ from datetime import timedelta
 from moderation.blocklists import BlockEntry
 from moderation.domains import Severity
 from moderation.rules import parse_rules
-from node.domain_policy import blocks as domain_blocks
 from node.crisis import holds
+from node.domain_policy import blocks as domain_blocks
 from node.groups import groups, rules, threads
 from node.groups.groups import NewGroup
 from node.members import accounts, participation, web_sessions
