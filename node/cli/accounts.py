@@ -60,6 +60,13 @@ def add_commands(commands: Any, common: Parser) -> Any:
     apassword.add_argument("name")
     password_stdin_option(apassword)
     apassword.set_defaults(run=cmd_account_password)
+    role = account.add_parser(
+        "role", parents=[common], help="give an account a node role (organizers start groups)"
+    )
+    role.add_argument("name")
+    role.add_argument("role", choices=[r.value for r in AccountRole])
+    acting_option(role)
+    role.set_defaults(run=cmd_account_role)
     requests = account.add_parser("requests", parents=[common], help="sign-ups awaiting approval")
     acting_option(requests)
     requests.set_defaults(run=cmd_account_requests)
@@ -153,6 +160,24 @@ async def cmd_account_create(inv: Invocation) -> None:
             inv,
             _account_data(node, account),
             f"created {account.role.value} account {local_handle(node, account.username)}",
+        )
+
+    await with_node(inv, work)
+
+
+async def cmd_account_role(inv: Invocation) -> None:
+    from node.members import accounts, node_roles
+    from node.moderators.roles import acting_as
+
+    a = inv.args
+
+    async def work(node: Node) -> None:
+        acting = await acting_as(node, a.as_account)
+        account = await node_roles.set_role(node, acting, a.name, accounts.parse_role(a.role))
+        emit(
+            inv,
+            _account_data(node, account),
+            f"{account.username} is now {account.role.value} of this node",
         )
 
     await with_node(inv, work)
