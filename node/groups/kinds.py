@@ -43,6 +43,11 @@ def normalise_topic(text: str) -> str:
     return topic
 
 
+def topics_in(text: str) -> list[str]:
+    """The topics a person typed in one line, between commas or spaces ("grief, #loss")."""
+    return [t for t in re.split(r"[,\s]+", text) if t.strip("#")]
+
+
 def normalise_topics(texts: Iterable[str]) -> list[str]:
     """Topics in the order given, each once."""
     topics = list(dict.fromkeys(normalise_topic(t) for t in texts))

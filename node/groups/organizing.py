@@ -140,6 +140,14 @@ class GroupSettings:
     hold_words: str | None
 
 
+async def group_to_organize(node: Node, acting: Acting, name: str) -> GroupInfo:
+    """The group, for those who may change how it works: its owner or a node admin."""
+    async with node.store.session() as session:
+        group = await get_group(session, name)
+        await require_appointer(session, acting, group)
+        return group
+
+
 async def settings_of(node: Node, acting: Acting, name: str) -> GroupSettings:
     async with node.store.session() as session:
         group = await get_group(session, name)
