@@ -128,7 +128,16 @@ async def test_only_the_owner_or_an_admin_opens_a_groups_pages(site: Site) -> No
         assert forged.status == 403 and "This form has expired" in forged.text
 
 
+async def actor_name(site: Site) -> str:
+    headers = {"Accept": "application/activity+json"}
+    async with site.served.client.get(site.node.urls.group("grief"), headers=headers) as answer:
+        return str((await answer.json())["name"])
+
+
 async def test_the_owner_changes_the_group_and_anonymous_posts_go_away(site: Site) -> None:
+    async with browser(site.served.base) as visitor:  # kept for visitors, and the actor too
+        assert "<h1>Grief support</h1>" in (await visitor.get("/g/grief")).text
+        assert await actor_name(site) == "Grief support"
     async with browser(site.served.base) as olive:
         await signed_in(olive, "olive")
         await olive.get("/g/grief/settings")
@@ -147,6 +156,9 @@ async def test_the_owner_changes_the_group_and_anonymous_posts_go_away(site: Sit
         assert saved.url.endswith("/g/grief/settings?done=saved") and "Saved." in saved.text
         group = await olive.get("/g/grief")
         assert "<h1>Grief circle</h1>" in group.text
+        async with browser(site.served.base) as visitor:  # what was kept went with the change
+            assert "<h1>Grief circle</h1>" in (await visitor.get("/g/grief")).text
+            assert await actor_name(site) == "Grief circle"
         assert "this group takes no anonymous posts" in group.text
         assert "A moderator approves each new member." in group.text
 
