@@ -137,6 +137,16 @@ def update(activity_id: str, actor: str, obj: Mapping[str, Any]) -> Document:
     )
 
 
+def actor_update(
+    activity_id: str, actor: Mapping[str, Any], followers: str, public: bool
+) -> Document:
+    """An actor's Update of itself (its whole document), to its followers: how Mastodon sends
+    a changed profile, and reads one (only from the actor it describes)."""
+    to = [AS_PUBLIC] if public else [followers]
+    cc = [followers] if public else []
+    return _activity(activity_id, "Update", str(actor["id"]), _without_context(actor), to, cc)
+
+
 def delete(activity_id: str, actor: str, object_id: str, group: str) -> Document:
     return _activity(activity_id, "Delete", actor, object_id, [group, AS_PUBLIC], audience=group)
 

@@ -1,4 +1,5 @@
-"""Who may moderate: node roles (admin, moderator, member) and group roles (owner, moderator)."""
+"""Who may moderate: node roles (admin, moderator, organizer, member) and group roles (owner,
+moderator)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ class AccountRole(StrEnum):
 
     ADMIN = "admin"
     MODERATOR = "moderator"
+    # Starts groups (and owns those it starts), with no power over the rest of the node.
+    ORGANIZER = "organizer"
     MEMBER = "member"
 
 
@@ -34,6 +37,13 @@ def may_moderate_group(node_role: AccountRole | None, group_role: GroupRole | No
 def may_appoint(node_role: AccountRole | None, group_role: GroupRole | None) -> bool:
     """Add or remove a group's moderators, and change its rules: its owner or a node admin."""
     return node_role == AccountRole.ADMIN or group_role == GroupRole.OWNER
+
+
+def may_found_group(node_role: AccountRole | None) -> bool:
+    """Create a group, becoming its owner: node admins, and the organizers they name (people
+    trusted to start communities, who need no say over the node's other groups, reports or
+    federation)."""
+    return node_role in (AccountRole.ADMIN, AccountRole.ORGANIZER)
 
 
 def may_moderate_node(node_role: AccountRole | None) -> bool:

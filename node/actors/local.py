@@ -9,12 +9,14 @@ from datetime import datetime
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from federation.actors import AssertionKey, PublicKey
 from federation.errors import Conflict, Invalid, NotFound
 from federation.keys import KeyPair
 from federation.proofs import generate_ed25519_keypair, load_ed25519_public_key, multikey
 from node.runtime import Node
 from node.store.states import ActorKind, KeyState
 from node.store.tables import LocalActor, SigningKey
+from node.urls import Urls
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_]{1,30}$")
 # Names a person would mistake for the node itself, or that peers treat specially.
@@ -136,6 +138,16 @@ class PublishedKeys:
 
     signature_pem: str
     proof_multikey: str | None
+
+    def public_key(self, urls: Urls, actor_id: str) -> PublicKey:
+        return PublicKey(
+            id=urls.key_id(actor_id), owner=actor_id, public_key_pem=self.signature_pem
+        )
+
+    def assertion_key(self, urls: Urls, actor_id: str) -> AssertionKey | None:
+        if self.proof_multikey is None:
+            return None
+        return AssertionKey(urls.proof_key_id(actor_id), actor_id, self.proof_multikey)
 
 
 async def published_keys(session: AsyncSession, actor_id: int) -> PublishedKeys:

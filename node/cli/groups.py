@@ -1,5 +1,6 @@
-"""The `cove group` commands for the groups themselves: create, list, show, and the requests
-to join a group that approves its members."""
+"""The `cove group` commands for the groups themselves: create (node admins and organizers),
+change (its owner or an admin; kind and topics its moderators too), list, show, and the
+requests to join a group that approves its members."""
 
 from __future__ import annotations
 
@@ -48,19 +49,32 @@ def add_commands(group: Any, common: Parser) -> None:
     create.add_argument(
         "--discoverable", action="store_true", help="let directories and search list the group"
     )
-    create.add_argument("--owner", help="username of the local account that owns the group")
-    _description_options(create)
-    create.set_defaults(run=cmd_group_create)
-    describe = group.add_parser(
-        "set", parents=[common], help="change what a group gathers around: its kind and topics"
+    create.add_argument(
+        "--no-anonymous-posts",
+        action="store_true",
+        help="members may not post as the group (they may by default)",
     )
-    describe.add_argument("name", help=GROUP_HERE_HELP)
-    _description_options(describe)
-    describe.add_argument(
+    create.add_argument(
+        "--owner", help="username of the local account that owns the group (default: --as)"
+    )
+    _description_options(create)
+    acting_option(create)
+    create.set_defaults(run=cmd_group_create)
+    change = group.add_parser(
+        "set", parents=[common], help="change a group: what it is, and how it works"
+    )
+    change.add_argument("name", help=GROUP_HERE_HELP)
+    change.add_argument("--title", help="the group's display name")
+    change.add_argument("--summary", help="what the group is for (plain text)")
+    change.add_argument("--posting", choices=[p.value for p in PostingPolicy], help="who may post")
+    for option, helptext in SWITCHES.items():
+        change.add_argument(option, choices=["on", "off"], help=helptext)
+    _description_options(change)
+    change.add_argument(
         "--no-topics", action="store_true", help="clear the group's topics (with no --topic)"
     )
-    acting_option(describe)
-    describe.set_defaults(run=cmd_group_set)
+    acting_option(change)
+    change.set_defaults(run=cmd_group_set)
     group.add_parser("list", parents=[common], help="list groups").set_defaults(run=cmd_group_list)
     show = group.add_parser("show", parents=[common], help="show one group")
     show.add_argument("name", help=GROUP_HERE_HELP)
@@ -81,6 +95,15 @@ def add_commands(group: Any, common: Parser) -> None:
     pending.set_defaults(run=cmd_group_pending)
 
 
+# The switches of `cove group set`, each on or off.
+SWITCHES = {
+    "--approve-members": "moderators approve each join request",
+    "--members-only": "posts visible to members only (on implies --approve-members on)",
+    "--discoverable": "let directories and search list the group",
+    "--anonymous-posts": "members may post as the group, their name known to moderators only",
+}
+
+
 def _description_options(parser: Any) -> None:
     parser.add_argument(
         "--kind",
@@ -96,7 +119,8 @@ def _description_options(parser: Any) -> None:
 
 
 async def cmd_group_create(inv: Invocation) -> None:
-    from node.groups import groups, kinds
+    from node.groups import groups, kinds, organizing
+    from node.moderators.roles import acting_as
 
     a = inv.args
     new = groups.NewGroup(
@@ -110,10 +134,12 @@ async def cmd_group_create(inv: Invocation) -> None:
         owner=a.owner,
         kind=kinds.parse_kind(a.kind or GroupKind.GENERAL.value),
         topics=tuple(kinds.normalise_topics(a.topic)),
+        anonymous_posts=not a.no_anonymous_posts,
     )
 
     async def work(node: Node) -> None:
-        group = await groups.create_group(node, new)
+        acting = await acting_as(node, a.as_account)
+        group = await organizing.found_group(node, acting, new)
         emit(inv, _group_data(node, group), f"created group {local_handle(node, group.name)}")
 
     await with_node(inv, work)
@@ -121,22 +147,31 @@ async def cmd_group_create(inv: Invocation) -> None:
 
 async def cmd_group_set(inv: Invocation) -> None:
     from federation.errors import Invalid
-    from node.groups import kinds
-    from node.moderators.roles import acting_as
+    from node.groups import kinds, organizing
 
     a = inv.args
+
+    def switch(option: str) -> bool | None:
+        given = getattr(a, option.removeprefix("--").replace("-", "_"))
+        return None if given is None else given == "on"
 
     async def work(node: Node) -> None:
         # Checked once the node is open: a command run as another origin says that first.
         if a.no_topics and a.topic:
             raise Invalid("give --topic or --no-topics, not both")
-        if a.kind is None and not a.topic and not a.no_topics:
-            raise Invalid("say what to change: --kind, --topic or --no-topics")
-        kind = kinds.parse_kind(a.kind) if a.kind is not None else None
-        topics = kinds.normalise_topics(a.topic) if a.topic or a.no_topics else None
-        acting = await acting_as(node, a.as_account)
-        name = local_group(node, a.name)
-        group = await kinds.describe_group(node, acting, name, kind=kind, topics=topics)
+        changes = organizing.GroupChanges(
+            title=a.title,
+            summary=a.summary,
+            kind=kinds.parse_kind(a.kind) if a.kind is not None else None,
+            topics=tuple(a.topic) if a.topic or a.no_topics else None,
+            posting_policy=PostingPolicy(a.posting) if a.posting is not None else None,
+            approves_members=switch("--approve-members"),
+            members_only=switch("--members-only"),
+            discoverable=switch("--discoverable"),
+            anonymous_posts=switch("--anonymous-posts"),
+        )
+        acting, name = await acting_on(node, a.as_account, a.name)
+        group = await organizing.change_group(node, acting, name, changes)
         topics_text = ", ".join(f"#{t}" for t in group.topics) or "no topics"
         emit(
             inv,
@@ -181,6 +216,7 @@ def _flags(group: GroupInfo) -> str:
             ("members-only", group.members_only),
             ("approval", group.approves_members),
             ("discoverable", group.discoverable),
+            ("no-anonymous", not group.anonymous_posts),
         )
         if on
     ]
@@ -205,6 +241,7 @@ async def cmd_group_show(inv: Invocation) -> None:
                 f"  members only: {'yes' if group.members_only else 'no'}",
                 f"  approval:     {'yes' if group.approves_members else 'no'}",
                 f"  discoverable: {'yes' if group.discoverable else 'no'}",
+                f"  anonymous:    {'yes' if group.anonymous_posts else 'no'}",
                 f"  kind:         {group.kind.value}",
                 f"  topics:       {' '.join('#' + t for t in group.topics) or '(none)'}",
                 f"  moderators:   {', '.join(moderators) or '(none)'}",

@@ -38,6 +38,11 @@ def add_commands(commands: Any, group: Any, common: Parser) -> None:
     show = rule_cmds.add_parser("show", parents=[common], help="the rules in force")
     show.add_argument("group", help=GROUP_HERE_HELP)
     show.set_defaults(run=cmd_rules_show)
+    history = rule_cmds.add_parser(
+        "history", parents=[common], help="every version of the rules, newest first"
+    )
+    history.add_argument("group", help=GROUP_HERE_HELP)
+    history.set_defaults(run=cmd_rules_history)
     set_ = rule_cmds.add_parser(
         "set", parents=[common], help="write a new version (one rule a paragraph: title line, text)"
     )
@@ -106,8 +111,25 @@ async def cmd_rules_show(inv: Invocation) -> None:
     await with_node(inv, work)
 
 
-async def cmd_rules_set(inv: Invocation) -> None:
+async def cmd_rules_history(inv: Invocation) -> None:
     from node.groups import rules
+
+    async def work(node: Node) -> None:
+        _group, versions = await rules.rule_versions(node, local_group(node, inv.args.group))
+        human = "\n\n".join(
+            f"version {v.version}, {v.created_at:%Y-%m-%d %H:%M}"
+            + (" (members asked to accept)" if v.needs_acceptance else "")
+            + ":\n"
+            + as_plain_text(v.rules)
+            for v in versions
+        )
+        emit(inv, [v.as_json() for v in versions], human or "(no rules yet)")
+
+    await with_node(inv, work)
+
+
+async def cmd_rules_set(inv: Invocation) -> None:
+    from node.groups import organizing
 
     a = inv.args
 
@@ -120,10 +142,8 @@ async def cmd_rules_set(inv: Invocation) -> None:
         else:
             text = a.text
         parsed = parse_rules_text(text)
-        if not parsed:
-            raise Invalid("no rules given")
         acting, group = await acting_on(node, a.as_account, a.group)
-        written = await rules.set_rules(
+        written = await organizing.write_rules(
             node, acting, group, parsed, needs_acceptance=a.needs_acceptance
         )
         emit(

@@ -10,7 +10,7 @@ from typing import Any
 
 from federation import builders
 from federation.client import FederationClient
-from federation.errors import NotFound
+from federation.errors import NotFound, Refused
 from moderation.crisis.levels import Level
 from moderation.crisis.reading import read_text
 from node.actors import integrity
@@ -39,8 +39,14 @@ async def publish(
     in_reply_to: str | None,
     content_warning: str | None = None,
 ) -> str:
-    """Post as the group; replies thread as usual (inReplyTo names the post's id). Returns
-    the post's id."""
+    """Post as the group, in a group that takes anonymous posts; replies thread as usual
+    (inReplyTo names the post's id). Returns the post's id."""
+    if not group.anonymous_posts:
+        raise Refused(
+            "{group} does not take anonymous posts: its owner turned them off."
+            " You can post under your own name",
+            group=group.title,
+        )
     author = node.urls.person(account.username)
     await admission.may_post(node, group, author, bool(in_reply_to), in_reply_to)
     words = "\n".join(p for p in (content_warning, title, text) if p)

@@ -17,12 +17,11 @@ REPORT_WINDOW = timedelta(days=30)
 
 @dataclass(frozen=True, slots=True)
 class GroupFacts:
-    """What a group shares, and with whom (anonymous posting is open in every group here: there
-    is no setting for it, so it is not a fact about one group). `member_list_hidden`: other
-    servers and visitors
-    see how many belong, not who: the followers collection shows only its count unless the
-    node publishes followers (privacy.expose_followers) and the group is not members-only.
-    The moderators themselves are always public (the moderators collection)."""
+    """What a group shares, and with whom. `anonymous_posts`: members here may post as the
+    group, their name known to its moderators alone. `member_list_hidden`: other servers and
+    visitors see how many belong, not who: the followers collection shows only its count
+    unless the node publishes followers (privacy.expose_followers) and the group is not
+    members-only. The moderators themselves are always public (the moderators collection)."""
 
     name: str
     title: str
@@ -34,6 +33,7 @@ class GroupFacts:
     approves_members: bool
     posting_policy: PostingPolicy
     member_list_hidden: bool
+    anonymous_posts: bool
 
 
 async def group_facts(node: Node, name: str) -> GroupFacts:
@@ -55,6 +55,7 @@ async def group_facts(node: Node, name: str) -> GroupFacts:
         approves_members=group.approves_members,
         posting_policy=group.posting_policy,
         member_list_hidden=member_list_hidden(node, group),
+        anonymous_posts=group.anonymous_posts,
     )
 
 

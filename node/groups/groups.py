@@ -39,6 +39,7 @@ class GroupInfo:
     created_at: datetime
     kind: GroupKind = GroupKind.GENERAL
     topics: tuple[str, ...] = ()
+    anonymous_posts: bool = True  # members here may post as the group
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class NewGroup:
     owner: str | None = None  # username of a local account
     kind: GroupKind = GroupKind.GENERAL
     topics: tuple[str, ...] = ()  # normalised (node.groups.kinds.normalise_topics)
+    anonymous_posts: bool = True
 
 
 def parse_posting_policy(text: str) -> PostingPolicy:
@@ -67,7 +69,7 @@ def parse_posting_policy(text: str) -> PostingPolicy:
         ) from None
 
 
-def _checked_title(title: str) -> str:
+def checked_title(title: str) -> str:
     title = title.strip()
     if not title:
         raise Invalid("a group needs a title")
@@ -76,7 +78,7 @@ def _checked_title(title: str) -> str:
     return title
 
 
-def _checked_summary(summary: str) -> str:
+def checked_summary(summary: str) -> str:
     summary = summary.strip()
     if len(summary) > MAX_SUMMARY:
         raise Invalid("the summary is longer than {limit} characters", limit=MAX_SUMMARY)
@@ -86,8 +88,8 @@ def _checked_summary(summary: str) -> str:
 async def create_group(node: Node, new: NewGroup) -> GroupInfo:
     """Create a group (a Group actor with its own key pair), with its owner if one is named."""
     name = normalise_username(new.name)
-    title = _checked_title(new.title)
-    summary = _checked_summary(new.summary)
+    title = checked_title(new.title)
+    summary = checked_summary(new.summary)
     if new.owner is not None:
         async with node.store.session() as session:
             owner = await get_account(session, new.owner)
@@ -107,6 +109,7 @@ async def create_group(node: Node, new: NewGroup) -> GroupInfo:
             discoverable=new.discoverable and not new.members_only,
             kind=new.kind,
             topics=list(new.topics),
+            anonymous_posts=new.anonymous_posts,
             created_at=now,
         )
         session.add(group)
@@ -143,6 +146,7 @@ def _info(group: CommunityGroup, name: str) -> GroupInfo:
         created_at=group.created_at,
         kind=group.kind,
         topics=tuple(group.topics),
+        anonymous_posts=group.anonymous_posts,
     )
 
 

@@ -1,5 +1,5 @@
-"""What a group gathers around: its kind and topics, read from what an organizer types, and
-changed later (the actor document, cached, follows through the change feed)."""
+"""What a group gathers around: its kind and topics, read from what an organizer types (they
+are changed with the group's other settings: node.groups.organizing)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,7 @@ import re
 from collections.abc import Iterable
 
 from federation.errors import Invalid
-from node.groups.groups import GroupInfo, get_group, get_group_by_id
-from node.moderators.roles import Acting, require_group_moderator
-from node.runtime import Node
 from node.store.states import GroupKind
-from node.store.tables import CommunityGroup
 
 MAX_TOPICS = 10
 MAX_TOPIC = 40
@@ -47,6 +43,11 @@ def normalise_topic(text: str) -> str:
     return topic
 
 
+def topics_in(text: str) -> list[str]:
+    """The topics a person typed in one line, between commas or spaces ("grief, #loss")."""
+    return [t for t in re.split(r"[,\s]+", text) if t.strip("#")]
+
+
 def normalise_topics(texts: Iterable[str]) -> list[str]:
     """Topics in the order given, each once."""
     topics = list(dict.fromkeys(normalise_topic(t) for t in texts))
@@ -57,26 +58,3 @@ def normalise_topics(texts: Iterable[str]) -> list[str]:
             count=len(topics),
         )
     return topics
-
-
-async def describe_group(
-    node: Node,
-    acting: Acting,
-    name: str,
-    *,
-    kind: GroupKind | None = None,
-    topics: list[str] | None = None,
-) -> GroupInfo:
-    """Set a group's kind, its topics (normalised), or both (None leaves one as it is): for
-    its moderators and the node's staff."""
-    async with node.store.transaction() as session:
-        group = await get_group(session, name)
-        await require_group_moderator(session, acting, group)
-        row = await session.get(CommunityGroup, group.id)
-        assert row is not None
-        if kind is not None:
-            row.kind = kind
-        if topics is not None:
-            row.topics = normalise_topics(topics)
-    async with node.store.session() as session:
-        return await get_group_by_id(session, group.id)

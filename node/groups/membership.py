@@ -171,11 +171,13 @@ async def pending_follows(node: Node, group_name: str) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class Standing:
     """Where a person stands with a group here, as its page shows them: a member or not,
-    waiting for a moderator, moderating, or with newer rules to accept before taking part."""
+    waiting for a moderator, moderating or owning it, or with newer rules to accept before
+    taking part."""
 
     state: MembershipState | None
     moderates: bool
     rules_to_accept: int | None
+    owns: bool = False
 
     @property
     def member(self) -> bool:
@@ -188,4 +190,5 @@ async def standing(node: Node, group: GroupInfo, actor_uri: str) -> Standing:
         if found is None:
             return Standing(None, False, None)
         pending = await must_accept(session, group.id, found.rules_accepted)
-    return Standing(found.state, found.role in MODERATING, pending)
+    owns = found.role == GroupRole.OWNER and found.state == MembershipState.ACCEPTED
+    return Standing(found.state, found.role in MODERATING, pending, owns)

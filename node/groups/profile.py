@@ -1,17 +1,13 @@
-"""A group as others see it: what its actor document says of it (keys, rules), and the
-figures its page shows (followers, moderators, rules, the latest lines of its log)."""
+"""The figures a group's page shows: followers, moderators, rules, the latest lines of its
+log (what its actor document says is node.groups.actor)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from moderation.rules import Rule
-from node.actors.local import PublishedKeys
 from node.groups.groups import (
     GroupInfo,
     follower_count,
-    get_group,
-    group_public_keys,
     hides_modlog_names,
     moderator_uris,
 )
@@ -19,23 +15,6 @@ from node.groups.rules import GroupRules, current_rules
 from node.moderators import modlog
 from node.runtime import Node
 from node.store.tables import ModLogEntry
-
-
-@dataclass(frozen=True, slots=True)
-class GroupActor:
-    """What a group's actor document is made of."""
-
-    group: GroupInfo
-    keys: PublishedKeys
-    rules: tuple[Rule, ...]
-
-
-async def group_actor(node: Node, name: str) -> GroupActor:
-    async with node.store.session() as session:
-        group = await get_group(session, name)
-        keys = await group_public_keys(session, group)
-        current = await current_rules(session, group.id)
-    return GroupActor(group, keys, current.rules if current else ())
 
 
 @dataclass(frozen=True, slots=True)

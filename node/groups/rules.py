@@ -58,6 +58,19 @@ async def current_rules(session: AsyncSession, group_id: int) -> GroupRules | No
     return _rules(row) if row is not None else None
 
 
+async def rule_versions(node: Node, group_name: str) -> tuple[GroupInfo, list[GroupRules]]:
+    """Every version of a group's rules, newest first: a new version never replaces an old
+    one."""
+    async with node.store.session() as session:
+        group = await get_group(session, group_name)
+        found = await session.exec(
+            select(RuleSet)
+            .where(RuleSet.group_id == group.id)
+            .order_by(col(RuleSet.version).desc())
+        )
+        return group, [_rules(row) for row in found.all()]
+
+
 async def rules_of(node: Node, group_name: str) -> tuple[GroupInfo, GroupRules | None]:
     async with node.store.session() as session:
         group = await get_group(session, group_name)

@@ -5,32 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from federation.actors import Actor, AssertionKey, PublicKey
+from federation.actors import Actor
 from federation.credentials import WireCredential, badge_terms
 from federation.objects import PostObject
 from federation.vocabulary import iso8601
 from moderation.modlog import ACTIVITY_TYPE, ModAction
-from moderation.rules import Rule, as_plain_text
 from node.actors.instance import InstanceInfo
 from node.actors.local import PublishedKeys
 from node.config import Config
 from node.groups.groups import GroupInfo
 from node.groups.posts import PostInfo
 from node.members.accounts import AccountInfo
-from node.store.states import PostingPolicy, PostKind, Visibility
+from node.store.states import PostKind, Visibility
 from node.store.tables import ModLogEntry
 from node.text import plain_to_html
 from node.urls import Urls
-
-
-def _key(urls: Urls, actor_id: str, keys: PublishedKeys) -> PublicKey:
-    return PublicKey(id=urls.key_id(actor_id), owner=actor_id, public_key_pem=keys.signature_pem)
-
-
-def _proof_key(urls: Urls, actor_id: str, keys: PublishedKeys) -> AssertionKey | None:
-    if keys.proof_multikey is None:
-        return None
-    return AssertionKey(urls.proof_key_id(actor_id), actor_id, keys.proof_multikey)
 
 
 def instance_actor(urls: Urls, config: Config, info: InstanceInfo, keys: PublishedKeys) -> Actor:
@@ -45,8 +34,8 @@ def instance_actor(urls: Urls, config: Config, info: InstanceInfo, keys: Publish
         inbox=urls.inbox(actor_id),
         outbox=urls.outbox(actor_id),
         shared_inbox=urls.shared_inbox(),
-        public_key=_key(urls, actor_id, keys),
-        assertion_key=_proof_key(urls, actor_id, keys),
+        public_key=keys.public_key(urls, actor_id),
+        assertion_key=keys.assertion_key(urls, actor_id),
         published=info.created_at,
         webfinger=f"{urls.domain}@{urls.domain}",
         # Mastodon marks its instance actor locked: nobody follows a server (but other Cove
@@ -55,49 +44,6 @@ def instance_actor(urls: Urls, config: Config, info: InstanceInfo, keys: Publish
         extensions={"domainPolicy": urls.domain_policy()}
         if config.federation.expose_blocklist
         else {},
-    )
-
-
-def group_actor(
-    urls: Urls, group: GroupInfo, keys: PublishedKeys, rules: Sequence[Rule] = ()
-) -> Actor:
-    actor_id = urls.group(group.name)
-    summary = group.summary
-    if rules:
-        # Software that knows no `rules` property shows the summary: the rules go there too.
-        summary = f"{summary}\n\nRules:\n{as_plain_text(rules)}".strip()
-    return Actor(
-        id=actor_id,
-        type="Group",
-        preferred_username=group.name,
-        name=group.title,
-        summary_html=plain_to_html(summary),
-        url=actor_id,
-        inbox=urls.inbox(actor_id),
-        outbox=urls.outbox(actor_id),
-        shared_inbox=urls.shared_inbox(),
-        public_key=_key(urls, actor_id, keys),
-        assertion_key=_proof_key(urls, actor_id, keys),
-        published=group.created_at,
-        webfinger=f"{group.name}@{urls.domain}",
-        followers=urls.followers(actor_id),
-        featured=urls.featured(actor_id),
-        moderators=urls.moderators(actor_id),
-        manually_approves_followers=group.approves_members,
-        discoverable=group.discoverable,
-        indexable=False,
-        posting_restricted_to_mods=group.posting_policy == PostingPolicy.MODERATORS,
-        extensions={
-            # Topics as Mastodon writes a profile's hashtags and WordPress a blog's tags.
-            "tag": [
-                {"type": "Hashtag", "name": f"#{t}", "href": urls.topic(t)} for t in group.topics
-            ],
-            "groupKind": group.kind.value,
-            "postingPolicy": group.posting_policy.value,
-            "membersOnly": group.members_only,
-            "modlog": urls.modlog(actor_id),
-            **({"rules": [{"name": r.title, "content": r.text} for r in rules]} if rules else {}),
-        },
     )
 
 
@@ -118,8 +64,8 @@ def person_actor(
         inbox=urls.inbox(actor_id),
         outbox=urls.outbox(actor_id),
         shared_inbox=urls.shared_inbox(),
-        public_key=_key(urls, actor_id, keys),
-        assertion_key=_proof_key(urls, actor_id, keys),
+        public_key=keys.public_key(urls, actor_id),
+        assertion_key=keys.assertion_key(urls, actor_id),
         published=account.created_at,
         webfinger=f"{account.username}@{urls.domain}",
         followers=urls.followers(actor_id),

@@ -14,7 +14,7 @@ from node.actors.instance import get_instance
 from node.actors.local import keys_of
 from node.crisis import professionals
 from node.domain_policy import publishing
-from node.groups import profile
+from node.groups.actor import group_document as group_actor_document
 from node.http import presenters
 from node.http.pages import front, group, person
 from node.http.responses import activity_body_response, activity_response, encode
@@ -61,9 +61,7 @@ async def group_actor(request: web.Request) -> web.StreamResponse:
         return await group.group_page(request, name)
 
     async def load() -> bytes:
-        found = await profile.group_actor(node, name)
-        actor = presenters.group_actor(node.urls, found.group, found.keys, found.rules)
-        return encode(actor_document(actor, _context(node)))
+        return encode(await group_actor_document(node, name))
 
     body = await request.app[ACTOR_DOCUMENTS].get(f"/g/{name}", load)
     return activity_body_response(request, body)

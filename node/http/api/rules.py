@@ -6,7 +6,7 @@ from aiohttp import web
 
 from federation.errors import Invalid
 from moderation.rules import parse_rules
-from node.groups import rules
+from node.groups import organizing, rules
 from node.http.api import auth, params
 from node.http.api.paths import COVE, routes_on
 from node.http.responses import json_response
@@ -34,7 +34,7 @@ async def put_group_rules(request: web.Request) -> web.Response:
     items = fields.values.get("rules")
     if not isinstance(items, list):
         raise Invalid("rules must be a list of {title, text}")
-    written = await rules.set_rules(
+    written = await organizing.write_rules(
         request.app[NODE],
         caller.acting,
         params.group_name(request),

@@ -33,6 +33,7 @@ MAX_NAME = 100  # a username as a form gives it (the domain checks it properly)
 ROLE_NAMES = {
     AccountRole.ADMIN: N_("admin"),
     AccountRole.MODERATOR: N_("moderator"),
+    AccountRole.ORGANIZER: N_("organizer"),
     AccountRole.MEMBER: N_("member"),
 }
 STATE_NAMES = {
@@ -52,7 +53,7 @@ def staff_pages(request: web.Request, acting: Acting, here: str) -> dict[str, An
     return {
         "here": here,
         "is_admin": roles.may_administer_node(acting.role),
-        "role_names": {r.value: word(ROLE_NAMES.get(r, r.value), language) for r in AccountRole},
+        "role_names": {r.value: word(ROLE_NAMES[r], language) for r in AccountRole},
         "state_names": {s.value: word(t, language) for s, t in STATE_NAMES.items()},
     }
 

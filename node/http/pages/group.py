@@ -10,6 +10,7 @@ from functools import partial
 from aiohttp import web
 from babel.dates import format_timedelta
 
+from moderation import roles
 from node.groups import before_joining, groups, membership, posts
 from node.groups.before_joining import GroupFacts
 from node.groups.bylines import Byline, bylines
@@ -89,6 +90,7 @@ async def _group_page(request: web.Request, name: str, page: int) -> web.Respons
     me = node.urls.person(visitor.account.username) if visitor.account else None
     # Newest first: the page before holds newer threads, the page after older ones.
     newer, older = page_links(here, page, len(listing.found) > THREADS_PER_PAGE)
+    standing = await membership.standing(node, group, me) if me else None
     return render(
         request,
         "group.html",
@@ -110,7 +112,9 @@ async def _group_page(request: web.Request, name: str, page: int) -> web.Respons
         ],
         modlog_url=node.urls.modlog(group_uri),
         group_url=group_uri,
-        standing=await membership.standing(node, group, me) if me else None,
+        standing=standing,
+        organizes=visitor.account is not None
+        and (roles.may_administer_node(visitor.account.role) or bool(standing and standing.owns)),
         facts=facts,
         usual_response=_spoken(facts.report_response.median, visitor.language),
     )

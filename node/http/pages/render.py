@@ -14,7 +14,7 @@ from node.http.state import NODE, TEMPLATES
 from node.locale import languages
 from node.locale.languages import Sentence
 
-STYLESHEET_VERSION = "4"  # raised with each change to static/ (its files are cached a year)
+STYLESHEET_VERSION = "5"  # raised with each change to static/ (its files are cached a year)
 
 
 def visitor_of(request: web.Request) -> Visitor:

@@ -43,6 +43,8 @@ class CommunityGroup(SQLModel, table=True):
     topics: list[str] = Field(
         default_factory=list, sa_type=JSONDocument, sa_column_kwargs={"server_default": "[]"}
     )
+    # Whether members here may post through the group as the group (node.groups.anonymous_posts).
+    anonymous_posts: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     # Lemmy's hide_modlog_mod_names: the public log says "a moderator", not who.
     hide_modlog_names: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # Crisis care: an acute post waits unannounced for a moderator; professionals are paged

@@ -11,8 +11,9 @@ from pyld import jsonld
 
 from federation.errors import Invalid, Refused
 from federation.jsonld import offline_loader
-from node.groups import directory, groups, kinds
+from node.groups import directory, groups, kinds, organizing
 from node.groups.groups import NewGroup
+from node.groups.organizing import GroupChanges
 from node.members import accounts
 from node.moderators.roles import Acting
 from node.runtime import Node
@@ -96,11 +97,12 @@ async def test_kind_and_topics_are_in_the_actor_document_and_follow_each_change(
 
     # The group's owner changes them; the cached document goes with the write.
     lead = Acting.member(node, await accounts.get_account_by_name(node, "lead"))
-    await kinds.describe_group(node, lead, "after", kind=GroupKind.GENERAL, topics=["#Widows"])
+    changes = GroupChanges(kind=GroupKind.GENERAL, topics=("#Widows",))
+    await organizing.change_group(node, lead, "after", changes)
     doc = await actor_of(served, "after")
     assert doc["groupKind"] == "general"
     assert [t["name"] for t in doc["tag"]] == ["#widows"]
-    await kinds.describe_group(node, lead, "after", topics=[])
+    await organizing.change_group(node, lead, "after", GroupChanges(topics=()))
     doc = await actor_of(served, "after")
     assert doc["tag"] == [] and doc["groupKind"] == "general"
 
@@ -110,12 +112,15 @@ async def test_only_the_groups_moderators_change_its_kind(node: Node) -> None:
     walker = await accounts.create_account(node, "walker")
     await groups.create_group(node, NewGroup(name="walks", title="Walks", owner="lead"))
     with pytest.raises(Refused, match="not a moderator of walks"):
-        await kinds.describe_group(
-            node, Acting.member(node, walker), "walks", kind=GroupKind.LIFESTYLE
+        await organizing.change_group(
+            node, Acting.member(node, walker), "walks", GroupChanges(kind=GroupKind.LIFESTYLE)
         )
     with pytest.raises(Invalid, match="at most 10"):
-        await kinds.describe_group(
-            node, Acting.operator(node), "walks", topics=[f"t{i}" for i in range(11)]
+        await organizing.change_group(
+            node,
+            Acting.operator(node),
+            "walks",
+            GroupChanges(topics=tuple(f"t{i}" for i in range(11))),
         )
     assert (await groups.group_named(node, "walks")).kind is GroupKind.GENERAL
 

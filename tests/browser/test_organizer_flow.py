@@ -1,0 +1,113 @@
+"""An organizer starts a group in Chromium, writes its rules and looks over its settings and
+its moderators; then a member reads the rules, accepts them and joins. In the light and the
+dark colour scheme every new page passes axe-core; in the light one, it is usable by
+keyboard alone."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Page
+
+from bench.loopback import free_port
+from node.runtime import open_node
+from node.store.states import AccountRole
+from tests.browser.accessibility import check_accessible, check_keyboard_use, check_reflow
+from tests.conftest import MovableClock, ServedNode, make_config, serving
+from tests.node.members.conftest import CHEAP_HASHES, PASSWORD, member
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def site(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[ServedNode]:
+    """A node with an organizer (olive) and a member (kim), and no group yet."""
+    shutil.copy(sqlite_template, tmp_path / "cove.db")
+    config = make_config(
+        tmp_path,
+        f"sqlite+aiosqlite:///{tmp_path / 'cove.db'}",
+        free_port(),
+        registrations={"mode": "open"},
+        passwords=CHEAP_HASHES,
+    )
+    node = dataclasses.replace(open_node(config), clock=MovableClock())
+    try:
+        await member(node, "olive", AccountRole.ORGANIZER)
+        await member(node, "kim")
+        async with serving(node, workers=False) as served:
+            yield served
+    finally:
+        await node.store.close()
+
+
+async def sign_in(page: Page, site: ServedNode, login: str) -> None:
+    await page.goto(site.base + "/auth/sign-in")
+    await page.locator("#login").fill(login)
+    await page.locator("#password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    assert await page.get_by_role("button", name="Sign out").count() == 1
+
+
+async def checked(page: Page, heading: str, scheme: str) -> None:
+    """The page says what it is and passes axe; in the light scheme, it is usable by keyboard
+    alone too (once is enough: what Tab reaches does not change with the colours, and the
+    focus outline is one rule of the stylesheet in both)."""
+    assert (await page.locator("h1").first.inner_text()).strip() == heading, await page.title()
+    await check_accessible(page)
+    if scheme == "light":
+        await check_keyboard_use(page)
+
+
+async def test_an_organizer_starts_a_group_with_rules_and_a_member_accepts_them(
+    site: ServedNode, page: Page, scheme: str
+) -> None:
+    await sign_in(page, site, "olive")
+    await page.get_by_role("link", name="Start a group").click()
+    await checked(page, "Start a group", scheme)
+    await check_reflow(page)
+    await page.get_by_label("Address").fill("circle")
+    await page.get_by_label("Title").fill("Evening circle")
+    await page.get_by_label("What the group is for").fill("For anyone who finds nights hard.")
+    await page.get_by_label("Topics").fill("sleep, worry")
+    await page.get_by_label("A moderator approves each new member").uncheck()
+    await page.get_by_role("button", name="Start the group").click()
+
+    # The rules next: the second rule typed is put first by its place in the list.
+    await checked(page, "Rules of Evening circle", scheme)
+    assert await page.get_by_role("status").inner_text() == (
+        "The group is started. Write its rules now: people read them before they join."
+    )
+    await page.locator("#title_0").fill("Listen first")
+    await page.locator("#text_0").fill("Ask before giving advice.")
+    await page.locator("#position_0").fill("2")
+    await page.locator("#title_1").fill("Be kind")
+    await page.locator("#position_1").fill("1")
+    await page.get_by_role("button", name="Save as a new version").click()
+    assert "Saved as version 1" in await page.get_by_role("status").inner_text()
+    assert await page.locator("#title_0").input_value() == "Be kind"
+
+    await page.get_by_role("link", name="Group settings").click()
+    await checked(page, "Settings of Evening circle", scheme)
+    assert await page.get_by_label("Members may post anonymously").is_checked()
+    await page.get_by_role("link", name="Moderators").first.click()
+    await checked(page, "Moderators of Evening circle", scheme)
+    await page.get_by_role("button", name="Sign out").click()
+
+    # A member reads the rules on the group's page, accepts them and joins.
+    await sign_in(page, site, "kim")
+    await page.goto(site.base + "/g/circle")
+    assert await page.locator("ol.rules li").all_inner_texts() == [
+        "Be kind",
+        "Listen first\nAsk before giving advice.",
+    ]
+    await page.get_by_label("I have read this group's rules and accept them").check()
+    await page.get_by_role("button", name="Join").click()
+    assert await page.get_by_text("You are a member of this group.").count() == 1
+    await check_accessible(page)
+    # Not theirs to run: no way to the group's settings.
+    assert await page.get_by_role("link", name="Group settings").count() == 0
