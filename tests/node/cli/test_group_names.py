@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import cove_in_process, free_port
 from tests.node.actors.test_identity import start
-from tests.node.cli.test_cli import cove, ok, wait_for
+from tests.node.cli.test_cli import ok, wait_for
 
 HERE = "http://127.0.0.1:8080"  # what `cove init` pins with the config it writes
 FORMS = ["calm", "@calm@127.0.0.1:8080", f"{HERE}/g/calm"]
@@ -150,13 +150,14 @@ def test_a_handle_on_a_server_that_does_not_answer_is_one_line(node_with_calm: P
 
 @pytest.fixture
 def node_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Another node, served by `cove serve` on its own port, with a group and a person."""
+    """Another node, served by `cove serve` (a real process) on its own port, with a group and
+    a person."""
     folder = tmp_path_factory.mktemp("elsewhere")
     port = free_port()
     env = {"COVE_HTTP__PORT": str(port)}
-    ok(cove(folder, "init", "--no-demo", env=env))
-    ok(cove(folder, "group", "create", "calm", "--title", "Calm elsewhere", env=env))
-    ok(cove(folder, "account", "create", "bob", env=env))
+    ok(cove_in_process(folder, "init", "--no-demo", env=env))
+    ok(cove_in_process(folder, "group", "create", "calm", "--title", "Calm elsewhere", env=env))
+    ok(cove_in_process(folder, "account", "create", "bob", env=env))
     process = start(folder, ["serve"], env)
     try:
         base = f"http://127.0.0.1:{port}"
