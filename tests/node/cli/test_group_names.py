@@ -5,6 +5,7 @@ group argument that names nothing usable is one line and a non-zero exit, never 
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import time
@@ -38,14 +39,16 @@ def refused(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
-@pytest.fixture
-def node_with_calm(tmp_path: Path) -> Path:
-    """A node with a group that approves its members, its owner, and two members."""
-    run(tmp_path, "init", "--no-demo")
+@pytest.fixture(scope="module")
+def calm_as_set_up(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A node with a group that approves its members, its owner, and two members: set up once,
+    each test taking a copy of it (the commands that set it up are tested in test_cli.py)."""
+    folder = tmp_path_factory.mktemp("calm")
+    run(folder, "init", "--no-demo")
     for name in ("lead", "ann", "bo"):
-        run(tmp_path, "account", "create", name)
+        run(folder, "account", "create", name)
     run(
-        tmp_path,
+        folder,
         "group",
         "create",
         "calm",
@@ -55,6 +58,13 @@ def node_with_calm(tmp_path: Path) -> Path:
         "--owner",
         "lead",
     )
+    return folder
+
+
+@pytest.fixture
+def node_with_calm(calm_as_set_up: Path, tmp_path: Path) -> Path:
+    """The node above, as it was set up: the test's own copy (config and database)."""
+    shutil.copytree(calm_as_set_up, tmp_path, dirs_exist_ok=True)
     return tmp_path
 
 
