@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import dataclasses
 import io
+import logging
 import os
 import shutil
 import socket
@@ -399,11 +400,19 @@ async def serving_app(
 
 
 @contextlib.contextmanager
-def _console(folder: Path) -> Iterator[tuple[io.StringIO, io.StringIO]]:
-    """The command's working directory, its own output, and no COVE_ settings from the test
-    run's environment (as tests/node/cli/test_cli.py gives its processes)."""
+def _console(folder: Path, env: dict[str, str]) -> Iterator[tuple[io.StringIO, io.StringIO]]:
+    """The command's working directory, its own output (with its warnings, logged as `cove`
+    logs them), and of the COVE_ settings only `env` (as tests/node/cli/test_cli.py gives its
+    processes)."""
+    from node.cli.main import LOG_FORMAT
+
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("COVE_")}
+    os.environ.update(env)
     out, err = io.StringIO(), io.StringIO()
+    logged = logging.StreamHandler(err)
+    logged.setLevel(logging.WARNING)
+    logged.setFormatter(logging.Formatter(LOG_FORMAT))
+    logging.getLogger().addHandler(logged)
     try:
         with (
             contextlib.chdir(folder),
@@ -412,16 +421,22 @@ def _console(folder: Path) -> Iterator[tuple[io.StringIO, io.StringIO]]:
         ):
             yield out, err
     finally:
+        logging.getLogger().removeHandler(logged)
+        for key in env:
+            os.environ.pop(key, None)
         os.environ.update(saved)
 
 
-def cove_in_process(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`cove ARGS` run in `folder`, answered as a finished process would be."""
-    with _console(folder) as (out, err):
+def cove_in_process(
+    folder: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`cove ARGS` run in `folder` through the command's own entry point, in this process (a
+    new one costs a second of imports), answered as the finished process would be."""
+    with _console(folder, env or {}) as (out, err):
         try:
             from node.cli.main import main
 
             code = main(list(args))
-        except SystemExit as stop:  # argparse's usage errors
-            code = stop.code if isinstance(stop.code, int) else 2
+        except SystemExit as stop:  # argparse: usage errors (2), --help and --version (0)
+            code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
     return subprocess.CompletedProcess(["cove", *args], code, out.getvalue(), err.getvalue())

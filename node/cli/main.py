@@ -40,6 +40,7 @@ from node.cli import (
 from node.cli.console import CliError, Invocation, Parser
 
 DEFAULT_CONFIG = "cove.toml"
+LOG_FORMAT = "%(levelname)s %(name)s %(message)s"  # warnings and errors, on stderr
 
 
 def build_parser() -> Parser:
@@ -123,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         json=getattr(args, "json", False),
         args=args,
     )
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
     # Every command that runs opens the store: its errors are known once the parser is done.
     from sqlalchemy.exc import DBAPIError
 

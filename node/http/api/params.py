@@ -33,10 +33,14 @@ class Fields:
             if not isinstance(value, str):
                 raise Invalid(f"{key} must be text, not a file")
             check_text([key, value])
-            if key.endswith("[]"):
-                values.setdefault(key[:-2], []).append(value)
+            listed, name = key.endswith("[]"), key.removesuffix("[]")
+            if name in values and isinstance(values[name], list) != listed:
+                # `x=1&x[]=2`: which the client meant cannot be told (schemathesis sent it).
+                raise Invalid(f"the field {name!r} is given both as one value and as a list")
+            if listed:
+                values.setdefault(name, []).append(value)
             else:
-                values[key] = value
+                values[name] = value
         return cls(values)
 
     def text(self, name: str, default: str = "") -> str:

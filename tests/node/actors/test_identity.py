@@ -22,7 +22,7 @@ from node.actors.instance import IdentityMismatch, check_identity, ensure_instan
 from node.config import Config
 from node.runtime import Node, open_node
 from tests.conftest import cove_in_process, free_port, make_config, serving
-from tests.node.cli.test_cli import cove, ok, wait_for
+from tests.node.cli.test_cli import cove_process, ok, wait_for
 
 STORED = "http://127.0.0.1:8080"  # what `cove init` pins with the config it writes
 OTHER_PORT = 18080
@@ -146,22 +146,23 @@ def test_a_database_before_setup_is_set_up_by_init_and_migrations_run_whatever_t
     ok(cove_in_process(tmp_path, "db", "upgrade"))
 
 
-# Real processes, configured from the environment ----------------------------------------------
+# Configured from the environment: a command here, serve and worker as real processes ----------
 
 
 @pytest.fixture(scope="module")
 def pinned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """A node set up on a free port, a post in a group on it, and the environment it was set
-    up with (each test compares the database before and after, so they can share it)."""
+    up with (each test compares the database before and after, so they can share it). Set up
+    in this process: the processes are the tests'."""
     tmp_path = tmp_path_factory.mktemp("pinned-processes")
     port = free_port()
     env = {"COVE_HTTP__PORT": str(port)}
     group = f"http://127.0.0.1:{port}/g/calm"
-    ok(cove(tmp_path, "init", "--no-demo", env=env))
-    ok(cove(tmp_path, "account", "create", "ann", env=env))
-    ok(cove(tmp_path, "group", "create", "calm", "--title", "Calm", env=env))
-    ok(cove(tmp_path, "member", "join", "ann", "calm", env=env))
-    ok(cove(tmp_path, "member", "post", "ann", group, "--text", "queued work", env=env))
+    ok(cove_in_process(tmp_path, "init", "--no-demo", env=env))
+    ok(cove_in_process(tmp_path, "account", "create", "ann", env=env))
+    ok(cove_in_process(tmp_path, "group", "create", "calm", "--title", "Calm", env=env))
+    ok(cove_in_process(tmp_path, "member", "join", "ann", "calm", env=env))
+    ok(cove_in_process(tmp_path, "member", "post", "ann", group, "--text", "queued work", env=env))
     return tmp_path, env
 
 
@@ -173,11 +174,13 @@ def test_a_command_with_another_base_url_in_the_environment_refuses(
     before = database_rows(folder)
     wrong = env | {"COVE_NODE__BASE_URL": OTHER}
     assert_refused(
-        cove(folder, "group", "create", "grief", "--title", "Grief", env=wrong), stored, OTHER
+        cove_in_process(folder, "group", "create", "grief", "--title", "Grief", env=wrong),
+        stored,
+        OTHER,
     )
     assert database_rows(folder) == before
     right = env | {"COVE_NODE__BASE_URL": stored}
-    ok(cove(folder, "group", "create", "grief", "--title", "Grief", env=right))
+    ok(cove_in_process(folder, "group", "create", "grief", "--title", "Grief", env=right))
 
 
 @pytest.mark.parametrize(
@@ -190,7 +193,7 @@ def test_serve_and_worker_with_another_base_url_refuse_to_start(
     stored = f"http://127.0.0.1:{env['COVE_HTTP__PORT']}"
     before = database_rows(folder)
     # Before the pin, these started and ran as the other origin: the timeout is that failure.
-    result = cove(folder, *command, env=env | {"COVE_NODE__BASE_URL": OTHER}, timeout=30)
+    result = cove_process(folder, *command, env=env | {"COVE_NODE__BASE_URL": OTHER}, timeout=30)
     assert_refused(result, stored, OTHER)
     assert "serving" not in result.stdout and "worker for" not in result.stdout
     assert database_rows(folder) == before

@@ -1,4 +1,7 @@
-"""The `cove` command as a person runs it: real processes, a real database, real output."""
+"""The `cove` command as a person runs it, on a real database with its real output: through its
+own entry point in this process (`cove`: a new process costs a second of imports before the
+command starts), and as a real process where the process is the point (`cove_process`: `init`
+in an empty folder, `serve` and its signals, the exit status a script sees)."""
 
 from __future__ import annotations
 
@@ -14,10 +17,11 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import cove_in_process as cove
 from tests.conftest import free_port, postgres_url
 
 
-def cove(
+def cove_process(
     cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("COVE_")}
@@ -43,7 +47,7 @@ def as_json(result: subprocess.CompletedProcess[str]) -> Any:
 
 
 def test_init_sets_up_a_node_once_and_is_idempotent(tmp_path: Path) -> None:
-    first = ok(cove(tmp_path, "init"))
+    first = ok(cove_process(tmp_path, "init"))
     assert "config: cove.toml (written)" in first
     assert "instance actor: http://127.0.0.1:8080/actor (created)" in first
     assert "demo group: http://127.0.0.1:8080/g/demo (created)" in first
@@ -136,6 +140,20 @@ def test_bad_arguments_give_one_clear_line_and_a_nonzero_exit(
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["group", "create", "grief", "--title", "Again"], 4), (["group", "frobnicate"], 2)],
+)
+def test_a_refusal_is_the_exit_status_of_a_real_process_and_its_one_line(
+    node_with_a_group: Path, args: list[str], code: int
+) -> None:
+    """The cases above run through `main` here: the process a script runs exits with the same
+    status (a domain refusal, and argparse's own exit) and says nothing more on its way out."""
+    result = cove_process(node_with_a_group, *args)
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 def test_refused_commands_changed_nothing(node_with_a_group: Path) -> None:
@@ -253,7 +271,7 @@ def test_serve_runs_a_node_on_the_configured_port_and_stops_cleanly(tmp_path: Pa
 
 
 def test_serve_refuses_an_unmigrated_database_in_one_line(tmp_path: Path) -> None:
-    result = cove(tmp_path, "serve", env={"COVE_HTTP__PORT": str(free_port())})
+    result = cove_process(tmp_path, "serve", env={"COVE_HTTP__PORT": str(free_port())})
     assert result.returncode == 1
     assert "run `cove db upgrade`" in result.stderr
     assert "Traceback" not in result.stderr
@@ -267,7 +285,7 @@ def test_serve_reports_a_busy_port_in_one_line(tmp_path: Path) -> None:
         busy.listen()
         port = busy.getsockname()[1]
         ok(cove(tmp_path, "init", env={"COVE_HTTP__PORT": str(port)}))
-        result = cove(tmp_path, "serve", env={"COVE_HTTP__PORT": str(port)})
+        result = cove_process(tmp_path, "serve", env={"COVE_HTTP__PORT": str(port)})
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr

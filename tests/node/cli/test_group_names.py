@@ -5,6 +5,7 @@ group argument that names nothing usable is one line and a non-zero exit, never 
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import time
@@ -16,7 +17,7 @@ import pytest
 
 from tests.conftest import cove_in_process, free_port
 from tests.node.actors.test_identity import start
-from tests.node.cli.test_cli import cove, ok, wait_for
+from tests.node.cli.test_cli import ok, wait_for
 
 HERE = "http://127.0.0.1:8080"  # what `cove init` pins with the config it writes
 FORMS = ["calm", "@calm@127.0.0.1:8080", f"{HERE}/g/calm"]
@@ -38,14 +39,16 @@ def refused(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
-@pytest.fixture
-def node_with_calm(tmp_path: Path) -> Path:
-    """A node with a group that approves its members, its owner, and two members."""
-    run(tmp_path, "init", "--no-demo")
+@pytest.fixture(scope="module")
+def calm_as_set_up(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A node with a group that approves its members, its owner, and two members: set up once,
+    each test taking a copy of it (the commands that set it up are tested in test_cli.py)."""
+    folder = tmp_path_factory.mktemp("calm")
+    run(folder, "init", "--no-demo")
     for name in ("lead", "ann", "bo"):
-        run(tmp_path, "account", "create", name)
+        run(folder, "account", "create", name)
     run(
-        tmp_path,
+        folder,
         "group",
         "create",
         "calm",
@@ -55,6 +58,13 @@ def node_with_calm(tmp_path: Path) -> Path:
         "--owner",
         "lead",
     )
+    return folder
+
+
+@pytest.fixture
+def node_with_calm(calm_as_set_up: Path, tmp_path: Path) -> Path:
+    """The node above, as it was set up: the test's own copy (config and database)."""
+    shutil.copytree(calm_as_set_up, tmp_path, dirs_exist_ok=True)
     return tmp_path
 
 
@@ -150,13 +160,14 @@ def test_a_handle_on_a_server_that_does_not_answer_is_one_line(node_with_calm: P
 
 @pytest.fixture
 def node_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Another node, served by `cove serve` on its own port, with a group and a person."""
+    """Another node, served by `cove serve` (a real process) on its own port, with a group and
+    a person."""
     folder = tmp_path_factory.mktemp("elsewhere")
     port = free_port()
     env = {"COVE_HTTP__PORT": str(port)}
-    ok(cove(folder, "init", "--no-demo", env=env))
-    ok(cove(folder, "group", "create", "calm", "--title", "Calm elsewhere", env=env))
-    ok(cove(folder, "account", "create", "bob", env=env))
+    ok(cove_in_process(folder, "init", "--no-demo", env=env))
+    ok(cove_in_process(folder, "group", "create", "calm", "--title", "Calm elsewhere", env=env))
+    ok(cove_in_process(folder, "account", "create", "bob", env=env))
     process = start(folder, ["serve"], env)
     try:
         base = f"http://127.0.0.1:{port}"

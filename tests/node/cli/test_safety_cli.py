@@ -1,11 +1,14 @@
-"""`cove safety check` and `cove safety eval` as a person runs them: no config, no database."""
+"""`cove safety check` and `cove safety eval` as a person runs them: no config, no database.
+Run through the command's entry point in this process: a new one would compile the crisis
+lists again (seconds) before the command starts."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from tests.node.cli.test_cli import as_json, cove, ok
+from tests.conftest import cove_in_process as cove
+from tests.node.cli.test_cli import as_json, ok
 
 
 def test_check_prints_the_level_and_the_phrases_behind_it(tmp_path: Path) -> None:

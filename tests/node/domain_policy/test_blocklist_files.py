@@ -20,7 +20,7 @@ from node.domain_policy import blocks, files
 from node.moderators.roles import Acting
 from node.runtime import Node
 from tests.conftest import add_follower, cove_in_process
-from tests.node.cli.test_cli import as_json, cove, ok
+from tests.node.cli.test_cli import as_json, ok
 
 MASTODON_CSV = """#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate
 bumfaces.net,suspend,false,false,big jerks,false
@@ -141,10 +141,11 @@ async def test_the_dry_run_says_what_would_change_and_who_is_followed_here(
 def test_twenty_thousand_rows_import_from_the_command_line_with_a_progress_bar(
     tmp_path: Path,
 ) -> None:
-    ok(cove(tmp_path, "init", "--no-demo"))
+    ok(cove_in_process(tmp_path, "init", "--no-demo"))
     rows = [f"spam{n}.example,suspend,false,false,,false" for n in range(20_000)]
     (tmp_path / "big.csv").write_text(MASTODON_CSV.splitlines()[0] + "\n" + "\n".join(rows))
-    # stderr on a terminal (a pseudo-terminal here), as an admin running it would have it.
+    # A real process, its stderr on a terminal (a pseudo-terminal here), as an admin running it
+    # would have it.
     main, replica = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COVE_")}
     done = subprocess.run(
@@ -163,7 +164,7 @@ def test_twenty_thousand_rows_import_from_the_command_line_with_a_progress_bar(
     assert done.returncode == 0, shown
     assert "20,000 to add" in done.stdout
     assert "importing [" in shown and "20,000/20,000" in shown
-    listed = as_json(cove(tmp_path, "blocks", "list", "--json"))
+    listed = as_json(cove_in_process(tmp_path, "blocks", "list", "--json"))
     assert len(listed) == 20_000
 
 

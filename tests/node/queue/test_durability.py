@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ from node.config import Config, load_config
 from node.runtime import open_node
 from node.store.states import ActivityState, Direction, Software
 from node.store.tables import Activity, PeerServer, Post
-from tests.conftest import add_follower, free_port, serving_app
+from tests.conftest import add_follower, cove_in_process, free_port, serving_app
 
 AP = "application/activity+json"
 
@@ -99,14 +100,11 @@ class NodeProcess:
         self.process: subprocess.Popen[str] | None = None
 
     def cove(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "node.cli.main", *args],
-            cwd=self.folder,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        """A command that sets the node up, run in this process (the processes under test are
+        `serve` and `worker`): in a thread, as its event loop cannot be the test's."""
+        settings = {k: v for k, v in self.env.items() if k.startswith("COVE_")}
+        with ThreadPoolExecutor(1) as thread:
+            result = thread.submit(cove_in_process, self.folder, *args, env=settings).result()
         assert result.returncode == 0, result.stderr
         return result.stdout
 

@@ -220,3 +220,16 @@ async def test_the_follows_measure_counts_who_is_followed_from_there(
         ("instance_follows", "3"),
         ("active_users", "0"),
     ]
+
+
+async def test_a_field_given_both_as_one_value_and_as_a_list_is_refused(
+    api: ApiClient, admin: str
+) -> None:
+    # A form with `keys=…&keys[]=…` was a 500 (schemathesis sent one to the measures).
+    for form in (
+        [("keys", "active_users"), ("keys[]", "active_users")],
+        [("keys[]", "active_users"), ("keys", "active_users")],
+    ):
+        answer = await api.post(f"{M}/admin/measures", admin, form=form)
+        assert answer.status == 400, answer.body
+        assert "'keys' is given both as one value and as a list" in answer.body["error"]
