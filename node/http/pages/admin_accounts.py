@@ -12,7 +12,7 @@ from aiohttp import web
 
 from federation.errors import CoveError, Invalid
 from moderation import roles
-from node.http.pages.render import page_number, render, told, visitor_of
+from node.http.pages.render import done_of, page_number, render, told, visitor_of
 from node.http.pages.staff import admin_of, staff_of
 from node.http.pages.visitors import checked_form
 from node.http.state import NODE
@@ -115,13 +115,12 @@ async def change_role(request: web.Request) -> web.Response:
 async def _sign_ups(
     request: web.Request, acting: Acting, status: int = 200, problem: str | None = None
 ) -> web.Response:
-    done = request.query.get("done")
     return render(
         request,
         "admin_sign_ups.html",
         status=status,
         requests=await approvals.account_requests(request.app[NODE], acting),
-        done=done if done in ("approved", "rejected") and problem is None else None,
+        done=done_of(request, ("approved", "rejected"), problem),
         name=request.query.get("name", "")[:MAX_NAME],
         problem=problem,
         **staff_pages(request, acting, SIGN_UPS),

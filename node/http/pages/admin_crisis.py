@@ -9,7 +9,7 @@ from aiohttp import web
 
 from federation.errors import CoveError, NotFound
 from node.crisis import resources
-from node.http.pages.render import render, told
+from node.http.pages.render import done_of, render, told
 from node.http.pages.staff import admin_of
 from node.http.pages.visitors import checked_form
 from node.http.state import NODE
@@ -32,14 +32,13 @@ async def _resources(
     given: dict[str, str] | None = None,
     problem: str | None = None,
 ) -> web.Response:
-    done = request.query.get("done")
     return render(
         request,
         "admin_crisis.html",
         status=status,
         resources=await resources.list_resources(request.app[NODE]),
         given=given or dict.fromkeys(FIELDS, ""),
-        done=done if done in DONE and problem is None else None,
+        done=done_of(request, DONE, problem),
         problem=problem,
     )
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from federation.errors import CoveError, Invalid
 from node.http.pages.admin_accounts import staff_pages
-from node.http.pages.render import render, told
+from node.http.pages.render import done_of, render, told
 from node.http.pages.staff import staff_of
 from node.http.pages.visitors import checked_form
 from node.http.state import CLIENT, NODE
@@ -38,7 +38,6 @@ async def _suspensions(
     problem: str | None = None,
 ) -> web.Response:
     node = request.app[NODE]
-    done = request.query.get("done")
     members = await account_roles.accounts_page(
         node, acting, size=SHOWN, state=AccountState.SUSPENDED
     )
@@ -51,7 +50,7 @@ async def _suspensions(
         durations=DURATIONS,
         who=who,
         reason=reason,
-        done=done if done in ("suspended", "lifted") and problem is None else None,
+        done=done_of(request, ("suspended", "lifted"), problem),
         name=request.query.get("name", "")[:MAX_WHO],
         problem=problem,
         **staff_pages(request, acting, SUSPENSIONS),

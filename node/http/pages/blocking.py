@@ -7,7 +7,7 @@ from aiohttp import web
 
 from federation.errors import CoveError, Invalid
 from node.http.pages.members import member_of
-from node.http.pages.render import render, told
+from node.http.pages.render import done_of, render, told
 from node.http.pages.visitors import checked_form
 from node.http.state import CLIENT, NODE
 from node.members import person_blocks
@@ -27,7 +27,6 @@ async def _people(
     person: str = "",
     problem: str | None = None,
 ) -> web.Response:
-    done = request.query.get("done")
     return render(
         request,
         "people.html",
@@ -35,7 +34,7 @@ async def _people(
         kept_away=await person_blocks.blocks_of(request.app[NODE], account.id),
         person=person,
         problem=problem,
-        done=done if done in DONE and problem is None else None,
+        done=done_of(request, DONE, problem),
         local_prefix=request.app[NODE].urls.person(""),
     )
 

@@ -8,7 +8,7 @@ from aiohttp import web
 from federation.errors import CoveError, Invalid
 from node.crisis import duty
 from node.groups.groups import group_named
-from node.http.pages.render import render, told
+from node.http.pages.render import done_of, render, told
 from node.http.pages.staff import acting_of
 from node.http.pages.visitors import checked_form
 from node.http.state import NODE
@@ -22,14 +22,13 @@ DONE = ("on", "off")
 async def _duty_page(
     request: web.Request, acting: Acting, status: int = 200, problem: str | None = None
 ) -> web.Response:
-    done = request.query.get("done")
     return render(
         request,
         "duty.html",
         status=status,
         scopes=await duty.duty_of(request.app[NODE], acting),
         problem=problem,
-        done=done if done in DONE and problem is None else None,
+        done=done_of(request, DONE, problem),
     )
 
 

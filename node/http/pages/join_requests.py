@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from federation.errors import CoveError, Invalid
-from node.http.pages.render import render, told
+from node.http.pages.render import done_of, render, told
 from node.http.pages.staff import acting_of
 from node.http.pages.visitors import checked_form
 from node.http.state import CLIENT, NODE
@@ -21,14 +21,13 @@ DONE = ("approved", "rejected")
 async def _requests_page(
     request: web.Request, acting: Acting, status: int = 200, problem: str | None = None
 ) -> web.Response:
-    done = request.query.get("done")
     return render(
         request,
         "join_requests.html",
         status=status,
         waiting=await join_requests.waiting(request.app[NODE], acting),
         problem=problem,
-        done=done if done in DONE and problem is None else None,
+        done=done_of(request, DONE, problem),
     )
 
 

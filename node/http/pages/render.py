@@ -4,6 +4,7 @@ which language, the form token, the way to help)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from aiohttp import web
@@ -70,6 +71,13 @@ CONTENT_SECURITY_POLICY = (
 def page_number(text: str | None) -> int:
     """A ?page= number as given, from 1 (anything else: the first page)."""
     return max(1, int(text)) if text and text.isdigit() and len(text) < 6 else 1
+
+
+def done_of(request: web.Request, known: Collection[str], problem: object = None) -> str | None:
+    """What a form just did, from the ?done= its redirect carried, when the page knows that
+    word and has no problem to show instead (anything else: nothing to say)."""
+    done = request.query.get("done")
+    return done if done in known and problem is None else None
 
 
 def page_links(here: str, page: int, more: bool) -> tuple[str | None, str | None]:

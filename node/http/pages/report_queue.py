@@ -10,7 +10,7 @@ from aiohttp import web
 
 from federation.errors import NotFound
 from moderation.reports import ReportState
-from node.http.pages.render import page_number, render
+from node.http.pages.render import done_of, page_number, render
 from node.http.pages.staff import acting_of
 from node.http.state import NODE
 from node.moderators.reports import item as items
@@ -96,7 +96,6 @@ async def item_page(
     node = request.app[NODE]
     words = request.query.get("words") == "shown" and problem is None
     shown = await items.report_item(node, acting, report_id, words=words)
-    done = request.query.get("done")
     return render(
         request,
         "report_item.html",
@@ -105,7 +104,7 @@ async def item_page(
         report=shown.report,
         here=report_path(report_id),
         problem=problem,
-        done=done if done in DONE and problem is None else None,
+        done=done_of(request, DONE, problem),
         form=form or {},
     )
 

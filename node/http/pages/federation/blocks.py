@@ -14,7 +14,7 @@ from moderation.blocklists import MAX_COMMENT, BlockEntry
 from moderation.domains import labels_of, normalise_domain, parse_severity
 from node.domain_policy import blocks, drafts, mode, why
 from node.domain_policy.blocks import BlockInfo
-from node.http.pages.render import page_links, page_number, render, told
+from node.http.pages.render import done_of, page_links, page_number, render, told
 from node.http.pages.staff import admin_of
 from node.http.pages.visitors import checked_form
 from node.http.state import NODE
@@ -42,7 +42,6 @@ async def overview(
     page = page_number(request.query.get("page"))
     found, total = await blocks.blocks_page(node, page, PER_PAGE)
     before, after = page_links(HOME, page, page * PER_PAGE < total)
-    done = request.query.get("done") if problem is None else None
     return render(
         request,
         "federation/blocks.html",
@@ -55,7 +54,7 @@ async def overview(
         mode=await mode.mode_in_force(node),
         configured=node.config.federation.mode,
         drafts_waiting=await drafts.drafts_waiting(node),
-        done=done if done in DONE else None,
+        done=done_of(request, DONE, problem),
         imported=(_count(request, "added"), _count(request, "changed")),
         problem=problem,
         allow_domain=allow_domain,

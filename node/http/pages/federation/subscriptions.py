@@ -10,7 +10,7 @@ from aiohttp import web
 from federation.errors import CoveError, Invalid
 from moderation.domains import Severity, parse_severity
 from node.domain_policy import cuts, drafts, sharing, sources, syncing
-from node.http.pages.render import render, told
+from node.http.pages.render import done_of, render, told
 from node.http.pages.staff import admin_of
 from node.http.pages.visitors import checked_form
 from node.http.state import CLIENT, NODE
@@ -44,7 +44,6 @@ async def _page(
 ) -> web.Response:
     node = request.app[NODE]
     found = await sources.list_sources(node)
-    done = request.query.get("done") if problem is None else None
     return render(
         request,
         "federation/subscriptions.html",
@@ -54,7 +53,7 @@ async def _page(
         drafts=await drafts.list_drafts(node, limit=DRAFTS_SHOWN),
         waiting=await drafts.drafts_waiting(node),
         excludes=await drafts.list_excludes(node),
-        done=done if done in DONE else None,
+        done=done_of(request, DONE, problem),
         problem=problem,
         form={name: (form or {}).get(name, "") for name in FIELDS},
         exclude={name: (exclude or {}).get(name, "") for name in ("domain", "source", "reason")},
