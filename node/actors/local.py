@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -131,6 +132,17 @@ async def find_by_username(session: AsyncSession, username: str) -> LocalActor |
     return found.first()
 
 
+class ActorAddresses(TypedDict):
+    """The `Actor` fields every local actor's document fills the same way."""
+
+    id: str
+    inbox: str
+    outbox: str
+    shared_inbox: str
+    public_key: PublicKey
+    assertion_key: AssertionKey | None
+
+
 @dataclass(frozen=True, slots=True)
 class PublishedKeys:
     """What an actor document says of an actor's keys: the RSA key for HTTP signatures, and
@@ -148,6 +160,17 @@ class PublishedKeys:
         if self.proof_multikey is None:
             return None
         return AssertionKey(urls.proof_key_id(actor_id), actor_id, self.proof_multikey)
+
+    def addresses(self, urls: Urls, actor_id: str) -> ActorAddresses:
+        """Where a local actor is and how it signs: its id, inboxes, outbox and keys."""
+        return {
+            "id": actor_id,
+            "inbox": urls.inbox(actor_id),
+            "outbox": urls.outbox(actor_id),
+            "shared_inbox": urls.shared_inbox(),
+            "public_key": self.public_key(urls, actor_id),
+            "assertion_key": self.assertion_key(urls, actor_id),
+        }
 
 
 async def published_keys(session: AsyncSession, actor_id: int) -> PublishedKeys:

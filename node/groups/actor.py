@@ -51,17 +51,12 @@ def actor_of(urls: Urls, group: GroupInfo, keys: PublishedKeys, rules: Sequence[
         # Software that knows no `rules` property shows the summary: the rules go there too.
         summary = f"{summary}\n\nRules:\n{as_plain_text(rules)}".strip()
     return Actor(
-        id=actor_id,
+        **keys.addresses(urls, actor_id),
         type="Group",
         preferred_username=group.name,
         name=group.title,
         summary_html=plain_to_html(summary),
         url=actor_id,
-        inbox=urls.inbox(actor_id),
-        outbox=urls.outbox(actor_id),
-        shared_inbox=urls.shared_inbox(),
-        public_key=keys.public_key(urls, actor_id),
-        assertion_key=keys.assertion_key(urls, actor_id),
         published=group.created_at,
         webfinger=f"{group.name}@{urls.domain}",
         followers=urls.followers(actor_id),

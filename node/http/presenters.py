@@ -25,17 +25,12 @@ from node.urls import Urls
 def instance_actor(urls: Urls, config: Config, info: InstanceInfo, keys: PublishedKeys) -> Actor:
     actor_id = urls.instance_actor()
     return Actor(
-        id=actor_id,
+        **keys.addresses(urls, actor_id),
         type="Application",
         preferred_username=urls.domain,
         name=config.node.name,
         summary_html=plain_to_html(config.node.description),
         url=urls.root(),
-        inbox=urls.inbox(actor_id),
-        outbox=urls.outbox(actor_id),
-        shared_inbox=urls.shared_inbox(),
-        public_key=keys.public_key(urls, actor_id),
-        assertion_key=keys.assertion_key(urls, actor_id),
         published=info.created_at,
         webfinger=f"{urls.domain}@{urls.domain}",
         # Mastodon marks its instance actor locked: nobody follows a server (but other Cove
@@ -55,17 +50,12 @@ def person_actor(
 ) -> Actor:
     actor_id = urls.person(account.username)
     return Actor(
-        id=actor_id,
+        **keys.addresses(urls, actor_id),
         type="Person",
         preferred_username=account.username,
         name=account.display_name,
         summary_html=plain_to_html(account.summary),
         url=actor_id,
-        inbox=urls.inbox(actor_id),
-        outbox=urls.outbox(actor_id),
-        shared_inbox=urls.shared_inbox(),
-        public_key=keys.public_key(urls, actor_id),
-        assertion_key=keys.assertion_key(urls, actor_id),
         published=account.created_at,
         webfinger=f"{account.username}@{urls.domain}",
         followers=urls.followers(actor_id),
