@@ -40,39 +40,33 @@ def language_problem(code: str) -> str | None:
 def parse_country(text: str, *, anywhere: bool = True) -> str:
     """A country code as given (any case), or "*" for anywhere when that is allowed."""
     code = text.strip().upper()
-    if anywhere and code == ANYWHERE:
+    if code in COUNTRIES or (anywhere and code == ANYWHERE):
         return code
-    if country_problem(code) and anywhere:
+    if anywhere:
         raise Invalid(
             "{code!r} is not an ISO 3166 country code (two letters, such as US, GB or DE),"
             ' or "*" for anywhere',
             code=code,
         )
-    if country_problem(code):
-        raise Invalid(
-            "{code!r} is not an ISO 3166 country code (two letters, such as US, GB or DE)",
-            code=code,
-        )
-    return code
+    raise Invalid(
+        "{code!r} is not an ISO 3166 country code (two letters, such as US, GB or DE)", code=code
+    )
 
 
 def parse_language(text: str, *, anywhere: bool = True) -> str:
     """The primary language of a BCP 47 tag as given (`fr-CA` is `fr`), or "*" for any."""
     code = text.strip().replace("_", "-").split("-", 1)[0].lower()
-    if anywhere and code == ANYWHERE:
+    if language_problem(code) is None or (anywhere and code == ANYWHERE):
         return code
-    if language_problem(code) and anywhere:
+    if anywhere:
         raise Invalid(
             "{code!r} is not a language code (two or three letters, such as en, es or de),"
             ' or "*" for any',
             code=code,
         )
-    if language_problem(code):
-        raise Invalid(
-            "{code!r} is not a language code (two or three letters, such as en, es or de)",
-            code=code,
-        )
-    return code
+    raise Invalid(
+        "{code!r} is not a language code (two or three letters, such as en, es or de)", code=code
+    )
 
 
 def primary_language(tag: str | None) -> str | None:
