@@ -39,6 +39,13 @@ class InviteInfo:
     created_at: datetime
 
 
+def invite_code(node: Node) -> str:
+    """A new code: unguessable, and never starting with "-", which a command line would read
+    as an option (`cove invite revoke -x…`)."""
+    code = node.token()
+    return "i" + code[1:] if code.startswith("-") else code
+
+
 def invite_url(node: Node, code: str) -> str:
     return f"{node.urls.base}/auth/sign-up?invite={quote(code)}"
 
@@ -104,7 +111,7 @@ async def create_invite(
     now = node.clock()
     async with node.store.transaction() as session:
         row = Invite(
-            code=node.token(),
+            code=invite_code(node),
             created_by_id=acting.account.id if acting.account is not None else None,
             max_uses=max_uses,
             expires_at=now + timedelta(days=days) if days is not None else None,

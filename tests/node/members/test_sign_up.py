@@ -3,6 +3,7 @@ the address confirmed by a link read from the mail the node sent through a real 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -187,6 +188,14 @@ async def test_closed_sign_up_takes_invites_within_their_uses_and_days(
         await create_invite(node, operator, max_uses=0)
     listed = {i.code: i.uses for i in await list_invites(node, operator)}
     assert listed == {once.code: 1, weekly.code: 0, open_ended.code: 0}
+
+
+async def test_an_invite_code_never_starts_like_an_option(make_node: NodeFactory) -> None:
+    # `cove invite revoke CODE` would read a code such as "-x9" as an option.
+    node = dataclasses.replace(await make_node(mode="closed"), token=lambda: "-Ab3_")
+    invite = await create_invite(node, Acting.operator(node))
+    assert invite.code == "iAb3_"
+    assert (await revoke_invite(node, Acting.operator(node), invite.code)).code == "iAb3_"
 
 
 async def test_an_invite_skips_approval(make_node: NodeFactory, mail: MailCatcher) -> None:
