@@ -11,7 +11,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, select
 
 from federation.httpsig.inbound import authority_of
@@ -79,13 +78,16 @@ async def store_inbound(node: Node, batch: Sequence[Inbound]) -> set[str]:
     if not batch:
         return set()
     now = node.clock()
-    insert = postgresql.insert if node.store.dialect == "postgresql" else sqlite.insert
     # One compiled statement for any batch size: executemany ("insertmanyvalues") with the
     # rows as parameters, rather than a VALUES list compiled anew for each size.
     # The table itself, not the ORM class: the ORM's bulk-insert layer costs more than the
     # statement here, and no ORM object is wanted back.
     table = ACTIVITY_TABLE
-    statement = insert(table).on_conflict_do_nothing(index_elements=["uri"]).returning(table.c.uri)
+    statement = (
+        node.store.insert_or_else(table)
+        .on_conflict_do_nothing(index_elements=["uri"])
+        .returning(table.c.uri)
+    )
     async with node.store.transaction() as session:
         connection = await session.connection()
         result = await connection.execute(statement, [item.row(now) for item in batch])

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 
 from node.faults import summary
@@ -78,8 +77,7 @@ async def ended(
 def _upsert(node: Node, keep: tuple[str, ...] = (), **values: Any) -> Any:
     """Insert the job's row, or update the one there (two processes may both write it on an
     SQLite node run by hand beside its server); the `keep` columns of a row there stay."""
-    insert = postgresql.insert if node.store.dialect == "postgresql" else sqlite.insert
-    statement = insert(JobRun).values(**values)
+    statement = node.store.insert_or_else(JobRun).values(**values)
     changed = {k: statement.excluded[k] for k in values if k != "name" and k not in keep}
     return statement.on_conflict_do_update(index_elements=["name"], set_=changed)
 

@@ -88,6 +88,12 @@ class ChangeFeed:
         return {t for t in counters.keys() | previous.keys() if counters.get(t) != previous.get(t)}
 
 
+def insert_or_else(dialect: str, table: Any) -> Any:
+    """An INSERT into `table` that can say what to do on a conflict (ON CONFLICT), as the
+    database in use (PostgreSQL or SQLite) writes it."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 class StoreSession(SQLModelSession):
     """The store's sessions: writes to watched tables bump their topics (see `_watch`)."""
 
@@ -95,10 +101,8 @@ class StoreSession(SQLModelSession):
 def _bump(session: Session, tables: Iterable[str]) -> None:
     changed: set[str] = session.info.setdefault(_CHANGED, set())
     for topic in topics_of(tables) - changed:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = (
-            insert(ChangeCounter)
+            insert_or_else(session.get_bind().dialect.name, ChangeCounter)
             .values(topic=topic, serial=1)
             .on_conflict_do_update(
                 index_elements=["topic"], set_={"serial": col(ChangeCounter.serial) + 1}

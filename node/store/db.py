@@ -18,7 +18,14 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from node.config import DatabaseSettings
-from node.store.changes import POLL_SECONDS, ChangeFeed, StoreSession, read_counters, session_info
+from node.store.changes import (
+    POLL_SECONDS,
+    ChangeFeed,
+    StoreSession,
+    insert_or_else,
+    read_counters,
+    session_info,
+)
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +105,10 @@ class Store:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def insert_or_else(self, table: Any) -> Any:
+        """An INSERT that can say what to do on a conflict, in this database's words."""
+        return insert_or_else(self.dialect, table)
 
     async def close(self) -> None:
         await self.engine.dispose()
