@@ -6,7 +6,6 @@ loop_scope="session")`."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, Page
 
 from node.runtime import open_node
-from tests.browser import community
+from tests.browser import community, sites
 from tests.browser.chromium import NoChromium, chromium, chromium_path
 from tests.conftest import ServedNode, free_port, make_config, serving
 
@@ -50,18 +49,11 @@ async def browser() -> AsyncIterator[Browser]:
         yield launched
 
 
-def _database(folder: Path, template: Path) -> str:
-    """A copy of the migrated SQLite template in `folder`, by its URL."""
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(template, folder / "cove.db")
-    return f"sqlite+aiosqlite:///{folder / 'cove.db'}"
-
-
 @asynccontextmanager
 async def _served_node(
     folder: Path, template: Path, node_settings: dict[str, object] | None = None
 ) -> AsyncIterator[ServedNode]:
-    database = _database(folder, template)
+    database = sites.database_in(folder, template)
     config = make_config(folder, database, free_port(), node=node_settings or {})
     node = open_node(config)
     try:

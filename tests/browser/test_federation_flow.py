@@ -6,27 +6,24 @@ and the dark colour scheme."""
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Literal
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, FilePayload, Page
+from playwright.async_api import Browser, FilePayload
 from sqlmodel import select
 
-from bench.loopback import free_port
 from moderation.domains import FederationMode
 from node.domain_policy import blocks, mode
 from node.groups.groups import NewGroup, create_group
 from node.moderators.roles import Acting
-from node.runtime import open_node
 from node.store.states import AccountRole
 from node.store.tables import Instance
-from tests.browser.accessibility import check_accessible, check_keyboard_use
-from tests.conftest import MovableClock, ServedNode, add_follower, make_config, serving
-from tests.node.members.conftest import CHEAP_HASHES, PASSWORD, member
+from tests.browser import sites
+from tests.browser.accessibility import check_keyboard_use
+from tests.conftest import ServedNode, add_follower, serving
+from tests.node.members.conftest import member
 from tests.support.list_server import ListServer, list_server
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -52,16 +49,7 @@ async def site(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Site]:
     """A node configured for allowlist mode that has run in blocklist mode until now, with an
     admin, a group followed from an allowed server and from another, and a blocklist served
     on loopback."""
-    shutil.copy(sqlite_template, tmp_path / "cove.db")
-    config = make_config(
-        tmp_path,
-        f"sqlite+aiosqlite:///{tmp_path / 'cove.db'}",
-        free_port(),
-        passwords=CHEAP_HASHES,
-        federation={"mode": "allowlist"},
-    )
-    node = dataclasses.replace(open_node(config), clock=MovableClock())
-    try:
+    async with sites.own_node(tmp_path, sqlite_template, federation={"mode": "allowlist"}) as node:
         await member(node, "ada", AccountRole.ADMIN)
         group = await create_group(node, NewGroup(name="grief", title="Grief"))
         async with node.store.transaction() as session:
@@ -74,20 +62,6 @@ async def site(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Site]:
                 instance.federation_mode = FederationMode.BLOCKLIST
             lists.files["list.csv"] = SUBSCRIBED
             yield Site(served, lists)
-    finally:
-        await node.store.close()
-
-
-async def checked(page: Page, heading: str, *, axe: bool = True) -> None:
-    """The page says what it is, and (the first time a kind of page is shown, or with
-    different parts) passes axe in both colour schemes."""
-    assert (await page.locator("h1").first.inner_text()).strip() == heading, await page.title()
-    if not axe:
-        return
-    schemes: tuple[Literal["dark", "light"], ...] = ("dark", "light")
-    for scheme in schemes:
-        await page.emulate_media(color_scheme=scheme)
-        await check_accessible(page)
 
 
 async def test_an_admin_imports_accepts_a_draft_and_switches_to_allowlist_mode(
@@ -97,30 +71,26 @@ async def test_an_admin_imports_accepts_a_draft_and_switches_to_allowlist_mode(
     context = await browser.new_context()
     page = await context.new_page()
     try:
-        await page.goto(site.url("/auth/sign-in"))
-        await page.fill("#login", "ada")
-        await page.fill("#password", PASSWORD)
-        async with page.expect_navigation():
-            await page.press("#password", "Enter")
+        await sites.sign_in(page, site.served.base, "ada")
 
         await page.goto(site.url("/admin/federation"))
-        await checked(page, "Federation")
+        await sites.checked(page, "Federation")
         assert "The configuration asks for allowlist mode" in await page.inner_text("main")
 
         # A blocklist, imported after reading its dry run.
         await page.click("text=Import and export")
-        await checked(page, "Import and export")
+        await sites.checked(page, "Import and export")
         await page.set_input_files(
             "#file",
             files=[FilePayload(name="list.csv", mimeType="text/csv", buffer=IMPORTED.encode())],
         )
         await page.click("text=See what it would change")
-        await checked(page, "What this list would change")
+        await sites.checked(page, "What this list would change")
         said = await page.inner_text("main")
         assert "1 block to add," in said and "spam.example" in said
         assert await blocks.list_blocks(node) == []
         await page.click("text=Apply exactly this")
-        await checked(page, "Federation")  # now with a block, and the notice
+        await sites.checked(page, "Federation")  # now with a block, and the notice
         assert "The list is imported: 1 blocks added, 0 changed." in await page.inner_text("main")
         assert [b.domain for b in await blocks.list_blocks(node)] == ["spam.example"]
 
@@ -128,21 +98,21 @@ async def test_an_admin_imports_accepts_a_draft_and_switches_to_allowlist_mode(
         await page.click("text=Subscriptions")
         await page.fill("#location", site.lists.url("list.csv"))
         await page.click("button:text-is('Subscribe')")
-        await checked(page, "Subscriptions")
+        await sites.checked(page, "Subscriptions")
         assert "trolls.example" in await page.inner_text("#drafts + p + ul")
         await page.click("text=Accept the draft for trolls.example")
-        await checked(page, "Subscriptions", axe=False)
+        await sites.checked(page, "Subscriptions", schemes=())
         assert "The draft is accepted and in force." in await page.inner_text("main")
         assert (await node.policy.decide("trolls.example", node.clock())).suspended
 
         # Allowlist mode, switched to after reading what it cuts.
         await page.click("text=Federation mode")
-        await checked(page, "Federation mode")
+        await sites.checked(page, "Federation mode")
         await check_keyboard_use(page)
         cut = await page.inner_text("#cut-domains")
         assert "strangers.example" in cut and "friends.example" not in cut
         await page.click("text=Switch to allowlist mode and cut this")
-        await checked(page, "Federation", axe=False)
+        await sites.checked(page, "Federation", schemes=())
         assert "runs in allowlist mode" in await page.inner_text("main")
         assert await mode.mode_in_force(node) == FederationMode.ALLOWLIST
         now = node.clock()
@@ -152,15 +122,15 @@ async def test_an_admin_imports_accepts_a_draft_and_switches_to_allowlist_mode(
         # The other federation pages pass axe too: a block's form, the question before a
         # suspension that cuts, why a domain is treated as it is, the shared policy.
         await page.click("text=Block a domain")
-        await checked(page, "Block a domain")
+        await sites.checked(page, "Block a domain")
         await page.fill("#domain", "friends.example")
         await page.click("text=Save the block")
-        await checked(page, "Suspending friends.example cuts what this node holds of it")
+        await sites.checked(page, "Suspending friends.example cuts what this node holds of it")
         await page.click("text=Go back without suspending")
         await page.goto(site.url("/admin/federation/why?domain=www.spam.example"))
-        await checked(page, "How www.spam.example is treated")
+        await sites.checked(page, "How www.spam.example is treated")
         await page.click("text=Shared policy")
-        await checked(page, "Shared policy")
+        await sites.checked(page, "Shared policy")
         assert [b.domain for b in await blocks.list_blocks(node)] == [
             "spam.example",
             "trolls.example",

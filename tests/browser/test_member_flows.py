@@ -6,7 +6,6 @@ moderator finding the report in the queue. Every page on the way passes axe-core
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,17 +15,17 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page
 
-from bench.loopback import free_port
 from moderation.rules import parse_rules
 from node.groups import groups, rules
 from node.groups.groups import NewGroup
 from node.members import participation
 from node.moderators.roles import Acting
-from node.runtime import Node, open_node
+from node.runtime import Node
 from node.store.states import PostingPolicy
+from tests.browser import sites
 from tests.browser.accessibility import check_accessible, check_keyboard_use, check_reflow
-from tests.conftest import MovableClock, ServedNode, client_for, make_config, serving
-from tests.node.members.conftest import CHEAP_HASHES, PASSWORD, member
+from tests.conftest import MovableClock, ServedNode, client_for, serving
+from tests.node.members.conftest import PASSWORD, member
 from tests.support.mail_catcher import MailCatcher, mail_catcher
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -49,52 +48,42 @@ class Site:
 async def site(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Site]:
     """A node that mails through a real SMTP server on loopback, with a group whose rules
     must be accepted, its owner, and a post by another member."""
-    shutil.copy(sqlite_template, tmp_path / "cove.db")
-    async with mail_catcher() as mail:
-        config = make_config(
-            tmp_path,
-            f"sqlite+aiosqlite:///{tmp_path / 'cove.db'}",
-            free_port(),
-            registrations={"mode": "open"},
-            mail=mail.settings(),
-            passwords=CHEAP_HASHES,
+    async with (
+        mail_catcher() as mail,
+        sites.own_node(
+            tmp_path, sqlite_template, registrations={"mode": "open"}, mail=mail.settings()
+        ) as node,
+    ):
+        owner = await member(node, "olive", email="olive@mail.test")
+        ash = await member(node, "ash", email="ash@mail.test")
+        await groups.create_group(
+            node,
+            NewGroup(
+                name="grief",
+                title="Grief support",
+                owner="olive",
+                posting_policy=PostingPolicy.MEMBERS,
+            ),
         )
-        node = dataclasses.replace(open_node(config), clock=MovableClock())
-        try:
-            owner = await member(node, "olive", email="olive@mail.test")
-            ash = await member(node, "ash", email="ash@mail.test")
-            await groups.create_group(
+        await rules.set_rules(
+            node,
+            Acting.member(node, owner),
+            "grief",
+            parse_rules([{"title": "Be gentle", "text": "No advice unless asked."}]),
+            needs_acceptance=True,
+        )
+        async with client_for(node) as client:
+            await participation.join(node, client, ash, node.urls.group("grief"), accept_rules=True)
+            await participation.publish(
                 node,
-                NewGroup(
-                    name="grief",
-                    title="Grief support",
-                    owner="olive",
-                    posting_policy=PostingPolicy.MEMBERS,
-                ),
+                client,
+                ash,
+                node.urls.group("grief"),
+                "I don't see the point of anything any more.",
+                title="Tonight",
             )
-            await rules.set_rules(
-                node,
-                Acting.member(node, owner),
-                "grief",
-                parse_rules([{"title": "Be gentle", "text": "No advice unless asked."}]),
-                needs_acceptance=True,
-            )
-            async with client_for(node) as client:
-                await participation.join(
-                    node, client, ash, node.urls.group("grief"), accept_rules=True
-                )
-                await participation.publish(
-                    node,
-                    client,
-                    ash,
-                    node.urls.group("grief"),
-                    "I don't see the point of anything any more.",
-                    title="Tonight",
-                )
-            async with serving(node, workers=False) as served:
-                yield Site(served, mail)
-        finally:
-            await node.store.close()
+        async with serving(node, workers=False) as served:
+            yield Site(served, mail)
 
 
 async def checked(page: Page, heading: str) -> None:

@@ -5,28 +5,25 @@ pass axe-core in the light and the dark colour scheme, and can be used by keyboa
 
 from __future__ import annotations
 
-import dataclasses
-import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser
 from sqlmodel import select
 
-from bench.loopback import free_port
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.members import participation
 from node.moderators.reports.filed import file_report
-from node.runtime import open_node
 from node.store.states import BanState
 from node.store.tables import Ban
-from tests.browser.accessibility import check_accessible, check_keyboard_use
-from tests.conftest import MovableClock, ServedNode, client_for, make_config, serving
-from tests.node.members.conftest import CHEAP_HASHES, PASSWORD, member
+from tests.browser import sites
+from tests.browser.accessibility import check_keyboard_use
+from tests.conftest import ServedNode, client_for, serving
+from tests.node.members.conftest import member
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -38,15 +35,7 @@ QUEUE = "/moderation/reports"
 async def site(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[ServedNode]:
     """Olive owns the grief group; kim's acute post there is in its queue, Cove's report on
     top of ash's report of an advert."""
-    shutil.copy(sqlite_template, tmp_path / "cove.db")
-    config = make_config(
-        tmp_path,
-        f"sqlite+aiosqlite:///{tmp_path / 'cove.db'}",
-        free_port(),
-        passwords=CHEAP_HASHES,
-    )
-    node = dataclasses.replace(open_node(config), clock=MovableClock())
-    try:
+    async with sites.own_node(tmp_path, sqlite_template) as node:
         await member(node, "olive")
         kim = await member(node, "kim")
         ash = await member(node, "ash")
@@ -60,16 +49,6 @@ async def site(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[ServedNod
             await participation.publish(node, client, kim, group, ACUTE)
         async with serving(node, workers=False) as served:
             yield served
-    finally:
-        await node.store.close()
-
-
-async def checked(page: Page, heading: str) -> None:
-    """The page says what it is, and passes axe in the light and the dark scheme."""
-    assert (await page.locator("h1").first.inner_text()).strip() == heading, await page.title()
-    for scheme in ("dark", "light"):
-        await page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
-        await check_accessible(page)
 
 
 async def test_a_moderator_decides_an_urgent_report_then_bans_for_7_days(
@@ -77,17 +56,14 @@ async def test_a_moderator_decides_an_urgent_report_then_bans_for_7_days(
 ) -> None:
     context = await browser.new_context()
     page = await context.new_page()
-    await page.goto(site.base + "/auth/sign-in")
-    await page.get_by_label("Username or email", exact=False).fill("olive")
-    await page.locator("#password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    # The site's links lead node staff to the queue; a group's moderator finds it at the group.
-    assert await page.get_by_role("link", name="Moderation", exact=True).count() == 0
+    await sites.sign_in(page, site.base, "olive")
+    # The site's links lead the group's moderator to the queue, and so does the group's page.
+    assert await page.get_by_role("link", name="Moderation", exact=True).count() == 1
     await page.goto(site.base + "/g/grief")
     await page.get_by_role("link", name="Reports to handle").click()
 
     # The urgent crisis report is on top, with why Cove flagged it; its words are not shown.
-    await checked(page, "Reports to handle")
+    await sites.checked(page, "Reports to handle")
     await check_keyboard_use(page)
     first = page.locator("main li.card").first
     assert await first.get_by_role("link", name="Someone may be in crisis").count() == 1
@@ -97,7 +73,7 @@ async def test_a_moderator_decides_an_urgent_report_then_bans_for_7_days(
     assert "pills saved up and tonight" not in await page.locator("main").inner_text()
 
     await first.get_by_role("link", name="Open the report").click()
-    await checked(page, "Someone may be in crisis")
+    await sites.checked(page, "Someone may be in crisis")
     await check_keyboard_use(page)
     assert "these words may be heavy" in await page.locator("main").inner_text()
     await page.get_by_role("link", name="Show the words").click()
@@ -117,7 +93,7 @@ async def test_a_moderator_decides_an_urgent_report_then_bans_for_7_days(
     await page.get_by_role("button", name="Ban", exact=True).click()
     assert await page.get_by_role("status").inner_text() == "Banned from the group."
     assert "Banned from this group until" in await page.locator("main").inner_text()
-    await checked(page, "Someone may be in crisis")
+    await sites.checked(page, "Someone may be in crisis")
     await context.close()
 
     async with site.node.store.session() as session:

@@ -5,8 +5,6 @@ keyboard alone."""
 
 from __future__ import annotations
 
-import dataclasses
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,12 +12,11 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Page
 
-from bench.loopback import free_port
-from node.runtime import open_node
 from node.store.states import AccountRole
+from tests.browser import sites
 from tests.browser.accessibility import check_accessible, check_keyboard_use, check_reflow
-from tests.conftest import MovableClock, ServedNode, make_config, serving
-from tests.node.members.conftest import CHEAP_HASHES, PASSWORD, member
+from tests.conftest import ServedNode, serving
+from tests.node.members.conftest import member
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -27,46 +24,26 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 @pytest_asyncio.fixture(loop_scope="session")
 async def site(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[ServedNode]:
     """A node with an organizer (olive) and a member (kim), and no group yet."""
-    shutil.copy(sqlite_template, tmp_path / "cove.db")
-    config = make_config(
-        tmp_path,
-        f"sqlite+aiosqlite:///{tmp_path / 'cove.db'}",
-        free_port(),
-        registrations={"mode": "open"},
-        passwords=CHEAP_HASHES,
-    )
-    node = dataclasses.replace(open_node(config), clock=MovableClock())
-    try:
+    async with sites.own_node(tmp_path, sqlite_template, registrations={"mode": "open"}) as node:
         await member(node, "olive", AccountRole.ORGANIZER)
         await member(node, "kim")
         async with serving(node, workers=False) as served:
             yield served
-    finally:
-        await node.store.close()
 
 
-async def sign_in(page: Page, site: ServedNode, login: str) -> None:
-    await page.goto(site.base + "/auth/sign-in")
-    await page.locator("#login").fill(login)
-    await page.locator("#password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    assert await page.get_by_role("button", name="Sign out").count() == 1
-
-
-async def checked(page: Page, heading: str, scheme: str) -> None:
+async def checked(page: Page, heading: str, scheme: sites.Scheme) -> None:
     """The page says what it is and passes axe; in the light scheme, it is usable by keyboard
     alone too (once is enough: what Tab reaches does not change with the colours, and the
     focus outline is one rule of the stylesheet in both)."""
-    assert (await page.locator("h1").first.inner_text()).strip() == heading, await page.title()
-    await check_accessible(page)
+    await sites.checked(page, heading, (scheme,))
     if scheme == "light":
         await check_keyboard_use(page)
 
 
 async def test_an_organizer_starts_a_group_with_rules_and_a_member_accepts_them(
-    site: ServedNode, page: Page, scheme: str
+    site: ServedNode, page: Page, scheme: sites.Scheme
 ) -> None:
-    await sign_in(page, site, "olive")
+    await sites.sign_in(page, site.base, "olive")
     await page.get_by_role("link", name="Start a group").click()
     await checked(page, "Start a group", scheme)
     await check_reflow(page)
@@ -99,7 +76,7 @@ async def test_an_organizer_starts_a_group_with_rules_and_a_member_accepts_them(
     await page.get_by_role("button", name="Sign out").click()
 
     # A member reads the rules on the group's page, accepts them and joins.
-    await sign_in(page, site, "kim")
+    await sites.sign_in(page, site.base, "kim")
     await page.goto(site.base + "/g/circle")
     assert await page.locator("ol.rules li").all_inner_texts() == [
         "Be kind",

@@ -5,25 +5,22 @@ of it. Every page on the way passes axe-core in the light and the dark colour sc
 
 from __future__ import annotations
 
-import dataclasses
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, Page
+from playwright.async_api import Browser
 
-from bench.loopback import free_port
 from node.members import approvals
 from node.members.accounts import get_account_by_name
 from node.members.registrations import Registration, register
 from node.moderators.roles import Acting
-from node.runtime import open_node
 from node.store.states import AccountRole, AccountState
-from tests.browser.accessibility import check_accessible, check_keyboard_use
-from tests.conftest import MovableClock, ServedNode, make_config, serving
-from tests.node.members.conftest import CHEAP_HASHES, PASSWORD, member
+from tests.browser import sites
+from tests.browser.accessibility import check_keyboard_use
+from tests.conftest import ServedNode, serving
+from tests.node.members.conftest import PASSWORD, member
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -34,16 +31,9 @@ REASON = "My sister died in the spring and I have nobody to talk to about it."
 async def site(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[ServedNode]:
     """A node where staff approve sign-ups: ada (admin), mo (moderator), and river's sign-up
     waiting, with the reason they gave."""
-    shutil.copy(sqlite_template, tmp_path / "cove.db")
-    config = make_config(
-        tmp_path,
-        f"sqlite+aiosqlite:///{tmp_path / 'cove.db'}",
-        free_port(),
-        registrations={"mode": "approval"},
-        passwords=CHEAP_HASHES,
-    )
-    node = dataclasses.replace(open_node(config), clock=MovableClock())
-    try:
+    async with sites.own_node(
+        tmp_path, sqlite_template, registrations={"mode": "approval"}
+    ) as node:
         await member(node, "ada", AccountRole.ADMIN)
         await member(node, "mo", AccountRole.MODERATOR)
         form = Registration("river", "river@mail.test", PASSWORD, True, reason=REASON)
@@ -51,53 +41,31 @@ async def site(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[ServedNod
         await approvals.confirm_account(node, Acting.operator(node), "river")
         async with serving(node, workers=False) as served:
             yield served
-    finally:
-        await node.store.close()
-
-
-async def accessible(page: Page, heading: str) -> None:
-    """The page says what it is, and passes axe in both colour schemes."""
-    assert (await page.locator("h1").first.inner_text()).strip() == heading, await page.title()
-    for scheme in ("dark", "light"):
-        await page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
-        await check_accessible(page)
-
-
-async def signed_in(browser: Browser, site: ServedNode, name: str) -> BrowserContext:
-    context = await browser.new_context()
-    page = await context.new_page()
-    await page.goto(site.base + "/auth/sign-in")
-    await page.get_by_label("Username or email").fill(name)
-    await page.locator("#password").fill(PASSWORD)
-    async with page.expect_navigation():
-        await page.locator("#password").press("Enter")
-    assert await page.get_by_role("button", name="Sign out").count() == 1
-    await page.close()
-    return context
 
 
 async def test_an_admin_lets_a_sign_up_in_and_adds_a_crisis_line_a_moderator_is_refused(
     browser: Browser, site: ServedNode
 ) -> None:
-    context = await signed_in(browser, site, "ada")
+    context = await browser.new_context()
     page = await context.new_page()
+    await sites.sign_in(page, site.base, "ada")
     await page.goto(site.base + "/admin")
     await page.get_by_role("link", name="Accounts").click()
-    await accessible(page, "Accounts")
+    await sites.checked(page, "Accounts")
     await check_keyboard_use(page)
     await page.get_by_role("link", name="1 sign-up is waiting for approval.").click()
-    await accessible(page, "Sign-ups waiting")
+    await sites.checked(page, "Sign-ups waiting")
     assert await page.get_by_text(REASON).count() == 1
     await page.get_by_role("button", name="Approve river").click()
     assert await page.get_by_role("status").inner_text() == "river is in: they can sign in now."
     for link, heading in (("Suspensions", "Suspensions"), ("Invites", "Invites")):
         await page.get_by_role("link", name=link, exact=True).click()
-        await accessible(page, heading)
+        await sites.checked(page, heading)
     await page.get_by_role("button", name="Make the link").click()
     assert "invite=" in await page.get_by_label("The new invite link").input_value()
 
     await page.goto(site.base + "/admin/crisis-resources")
-    await accessible(page, "Crisis resources")
+    await sites.checked(page, "Crisis resources")
     await page.get_by_label("Country").fill("GB")
     await page.get_by_label("Language").fill("en")
     await page.get_by_label("Name of the service").fill("Harbour Night Line")
@@ -105,15 +73,16 @@ async def test_an_admin_lets_a_sign_up_in_and_adds_a_crisis_line_a_moderator_is_
     await page.get_by_role("button", name="Add it").click()
     assert "Added." in await page.get_by_role("status").inner_text()
     await page.get_by_role("link", name="Edit Harbour Night Line").click()
-    await accessible(page, "Edit Harbour Night Line")  # the same fields, filled in
+    await sites.checked(page, "Edit Harbour Night Line")  # the same fields, filled in
     await page.goto(site.base + "/help?country=GB")
     assert await page.get_by_text("Harbour Night Line").count() == 1
     await page.goto(site.base + "/admin/health")
-    await accessible(page, "Health")
+    await sites.checked(page, "Health")
     await context.close()
 
-    context = await signed_in(browser, site, "mo")
+    context = await browser.new_context()
     page = await context.new_page()
+    await sites.sign_in(page, site.base, "mo")
     answer = await page.goto(site.base + "/admin/accounts")
     assert answer is not None and answer.status == 403
     assert await page.locator("h1").inner_text() == "Not allowed"
