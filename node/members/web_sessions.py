@@ -8,16 +8,17 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import exists, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.errors import NotFound
+from moderation.roles import MODERATING
 from node.members.accounts import AccountInfo, account_info, get_account_by_id
 from node.members.tokens import digest
 from node.runtime import Node
-from node.store.states import AccountState
-from node.store.tables import MAX_ID, Account, LocalActor, WebSession
+from node.store.states import AccountState, MembershipState
+from node.store.tables import MAX_ID, Account, LocalActor, Membership, WebSession
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,11 @@ class WebSessionInfo:
     ip: str
     created_at: datetime
     last_seen_at: datetime
+    # Owns or moderates a group here (the pages then show the way to the moderation queue).
+    moderates_a_group: bool = False
 
 
-def _info(row: WebSession, account: AccountInfo) -> WebSessionInfo:
+def _info(row: WebSession, account: AccountInfo, moderates: bool = False) -> WebSessionInfo:
     assert row.id is not None
     return WebSessionInfo(
         id=row.id,
@@ -50,6 +53,7 @@ def _info(row: WebSession, account: AccountInfo) -> WebSessionInfo:
         ip=row.ip,
         created_at=row.created_at,
         last_seen_at=row.last_seen_at,
+        moderates_a_group=moderates,
     )
 
 
@@ -90,8 +94,17 @@ async def session_for(node: Node, secret: str) -> WebSessionInfo | None:
     now = node.clock()
     async with node.store.session() as session:
         # One round trip: a signed-in member's every page asks this first.
+        moderates = (
+            exists()
+            .where(
+                col(Membership.account_id) == col(WebSession.account_id),
+                col(Membership.state) == MembershipState.ACCEPTED,
+                col(Membership.role).in_(tuple(MODERATING)),
+            )
+            .correlate(WebSession)
+        )
         found = await session.exec(
-            select(WebSession, Account, LocalActor.username)
+            select(WebSession, Account, LocalActor.username, moderates.label("moderates"))
             .join(Account, col(Account.id) == col(WebSession.account_id))
             .join(LocalActor, col(Account.actor_id) == col(LocalActor.id))
             .where(WebSession.secret_digest == digest(secret))
@@ -99,13 +112,13 @@ async def session_for(node: Node, secret: str) -> WebSessionInfo | None:
         row = found.first()
     if row is None:
         return None
-    web_session, stored, username = row
+    web_session, stored, username, moderates_a_group = row
     if web_session.revoked_at is not None or web_session.last_seen_at + _lifetime(node) <= now:
         return None
     account = account_info(stored, username or "")
     if account.state != AccountState.ACTIVE:
         return None
-    info = _info(web_session, account)
+    info = _info(web_session, account, bool(moderates_a_group))
     if now - info.last_seen_at >= LAST_SEEN_GRANULARITY:
         async with node.store.transaction() as session:
             await session.exec(

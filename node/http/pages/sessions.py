@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from moderation.roles import may_moderate_node
 from node.http.pages.visitors import SESSION_COOKIE, Visitor
 from node.http.state import NODE
 from node.locale import languages
@@ -18,7 +19,8 @@ async def find_session(request: web.Request, secret: str) -> Visitor | None:
     if found is None:
         return None
     language = languages.choose(found.account.language, request.headers.get("Accept-Language"))
-    return Visitor(language, found.csrf_secret, found.account, found.id)
+    moderates = found.moderates_a_group or may_moderate_node(found.account.role)
+    return Visitor(language, found.csrf_secret, found.account, found.id, moderates=moderates)
 
 
 def keep_session(request: web.Request, response: web.StreamResponse, secret: str) -> None:

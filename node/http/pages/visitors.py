@@ -33,6 +33,7 @@ class Visitor:
     account: AccountInfo | None = None
     session_id: int | None = None
     new_form_cookie: bool = False
+    moderates: bool = False  # node staff, or a group's owner or moderator: the queue is theirs
 
 
 VISITOR = web.RequestKey("visitor", Visitor)

@@ -115,6 +115,8 @@ async def test_the_queue_puts_the_crisis_on_top_says_why_and_keeps_the_words_bac
 ) -> None:
     group = await olive.get("/g/grief")  # not node staff: the group leads olive to it
     assert re.search(r'You moderate it\.\s*<a href="/moderation/reports">', group.text)
+    home = await olive.get("/")  # and so does the site's navigation, on every page
+    assert '<li><a href="/moderation/reports">' in home.text
     queue = await olive.get(QUEUE)
     assert queue.status == 200
     crisis, spam = (queue.text.index(f'id="r{i}"') for i in (moderated.crisis, moderated.spam))
