@@ -1,6 +1,8 @@
 """Pages: a group's page (20 of its 200 threads) and a thread's page (20 of its 200 replies) as
 a browser asks for them, logged out at full load (req/s beside a bare aiohttp GET in the same
-run) and as a signed-in member at a fixed 200 requests a second (p50/p99).
+run) and as a signed-in member at a fixed 200 requests a second (p50/p99); and the pages the
+node's staff work from at the same pace, signed in as an admin: the moderation queue (60 open
+reports), one report, the federation page (2,000 domain blocks) and the node's health.
 
     python -m bench.pages [--databases sqlite,postgresql] [--seconds 10]
 """
@@ -31,6 +33,8 @@ SCENARIO = "pages"
 GROUP = "bench"
 THREADS = 200
 REPLIES = 200
+REPORTS = 60
+BLOCKED_DOMAINS = 2_000
 LOGGED_OUT_TARGET = ">= 0.25 of bare aiohttp GET"
 LOGGED_OUT_RATIO = 0.25
 MEMBER_RATE = 200.0
@@ -49,6 +53,8 @@ class Seeded:
     group_path: str
     thread_path: str
     session_secret: str
+    admin_secret: str
+    report_path: str
 
 
 async def seed(node: NodeUnderTest) -> Seeded:
@@ -56,30 +62,50 @@ async def seed(node: NodeUnderTest) -> Seeded:
     the members' own way in (as the pages' forms do), and a web session for the member. Run
     from this process, as any `cove` command would write to the node's database."""
     from node.config import load_config
+    from node.domain_policy.files import import_list
     from node.groups.threads import row_of
     from node.members import accounts, participation, web_sessions
+    from node.moderators.reports.filed import file_report
+    from node.moderators.roles import Acting
     from node.runtime import federation_client, open_node
+    from node.store.states import AccountRole
 
     here = open_node(load_config(node.workdir / "cove.toml", node.environment()))
     try:
         member = await accounts.create_account(here, "reader", display_name="A Reader")
+        keeper = await accounts.create_account(here, "keeper", AccountRole.ADMIN)
         group = here.urls.group(GROUP)
         async with federation_client(here) as client:
             await participation.join(here, client, member, group)
-            first = ""
+            await participation.join(here, client, keeper, group)
+            posts = []
             for n in range(THREADS):
                 uri = await participation.publish(
                     here, client, member, group, f"Thread {n}: how the week went.", title=f"#{n}"
                 )
-                first = first or uri
+                posts.append(uri)
             for n in range(REPLIES):
                 text = f"Reply {n}: thank you for writing this."
-                await participation.publish(here, client, member, group, text, in_reply_to=first)
+                await participation.publish(here, client, member, group, text, in_reply_to=posts[0])
+            for n in range(REPORTS):
+                category = "self_harm" if n % 10 == 0 else "spam"
+                report = await file_report(
+                    here, client, keeper, posts[n], category=category, comment=f"report {n}"
+                )
+        blocklist = "\n".join(f"blocked-{n}.example" for n in range(BLOCKED_DOMAINS))
+        await import_list(here, Acting.operator(here), blocklist, dry_run=False)
         secret, _ = await web_sessions.start_session(here, member.id, "127.0.0.1", USER_AGENT)
-        thread = here.urls.thread(GROUP, await row_of(here, first))
+        admin, _ = await web_sessions.start_session(here, keeper.id, "127.0.0.1", USER_AGENT)
+        thread = here.urls.thread(GROUP, await row_of(here, posts[0]))
     finally:
         await here.store.close()
-    return Seeded(urlsplit(group).path, urlsplit(thread).path, secret)
+    return Seeded(
+        urlsplit(group).path,
+        urlsplit(thread).path,
+        secret,
+        admin,
+        f"/moderation/reports/{report.id}",
+    )
 
 
 def page_request(base: str, path: str, session: str | None) -> bytes:
@@ -96,6 +122,10 @@ def request_files(run: Run, base: str, seeded: Seeded) -> dict[str, Path]:
         "thread, logged out": page_request(base, seeded.thread_path, None),
         "group, member": page_request(base, seeded.group_path, seeded.session_secret),
         "thread, member": page_request(base, seeded.thread_path, seeded.session_secret),
+        "moderation queue, admin": page_request(base, "/moderation/reports", seeded.admin_secret),
+        "one report, admin": page_request(base, seeded.report_path, seeded.admin_secret),
+        "federation, admin": page_request(base, "/admin/federation", seeded.admin_secret),
+        "health, admin": page_request(base, "/admin/health", seeded.admin_secret),
     }
     files: dict[str, Path] = {}
     for n, (kind, raw) in enumerate(kinds.items()):
@@ -111,7 +141,7 @@ async def _loads(
     details: dict[str, dict[str, object]] = {}
     async with ProcessMeter(node.pid) as meter:
         for kind, path in files.items():
-            paced = kind.endswith("member")
+            paced = kind.endswith(("member", "admin"))
             cpu = CpuWindow(node.pid, node.postgres_database)
             cpu.start()
             profile = run.profile_path(f"pages-{kind.replace(', ', '-')}", backend)
