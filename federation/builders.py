@@ -147,6 +147,19 @@ def actor_update(
     return _activity(activity_id, "Update", str(actor["id"]), _without_context(actor), to, cc)
 
 
+def group_update_by(
+    activity_id: str, editor: str, group: Mapping[str, Any], followers: str, public: bool
+) -> Document:
+    """A group's whole document updated by a person of its own server, as Lemmy and PieFed
+    write a community's change (to be announced by the group: Lemmy 0.19 and Mbin take a
+    group's change only so, from a person)."""
+    group_id = str(group["id"])
+    to = [group_id, AS_PUBLIC] if public else [group_id, followers]
+    return _activity(
+        activity_id, "Update", editor, _without_context(group), to, [group_id], audience=group_id
+    )
+
+
 def delete(activity_id: str, actor: str, object_id: str, group: str) -> Document:
     return _activity(activity_id, "Delete", actor, object_id, [group, AS_PUBLIC], audience=group)
 

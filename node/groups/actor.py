@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation import builders
 from federation.actors import Actor, actor_document
@@ -17,10 +18,11 @@ from moderation.rules import Rule, as_plain_text
 from node.actors.local import PublishedKeys
 from node.groups.groups import GroupInfo, get_group, group_public_keys
 from node.groups.rules import current_rules
+from node.moderators.roles import Acting
 from node.queue.delivery import queue
 from node.runtime import Node
-from node.store.states import MembershipState, PostingPolicy, Visibility
-from node.store.tables import Membership, RemoteActor
+from node.store.states import GroupRole, MembershipState, PostingPolicy, Visibility
+from node.store.tables import CommunityGroup, Membership, RemoteActor
 from node.text import plain_to_html
 from node.urls import Urls
 
@@ -87,11 +89,13 @@ async def group_document(node: Node, name: str) -> dict[str, Any]:
     return actor_document(actor, cove_context(node.urls.vocabulary()))
 
 
-async def tell_followers(node: Node, name: str) -> None:
-    """Send the group's followers' servers its actor as it is now: an Update of the Group from
-    the group itself, as Mastodon sends a changed profile (every follower's server, whatever
-    its software: none needs a shape of its own to refresh its copy). A members-only group
-    addresses it to its members alone."""
+async def tell_followers(node: Node, name: str, acting: Acting | None = None) -> None:
+    """Send the group's followers' servers its actor as it is now, in the two shapes the
+    fediverse reads a group's change in: an Update of the Group from the group itself (as
+    Mastodon sends a changed profile; Mastodon, PieFed and Lemmy 1.0 read it), and the
+    group's Announce of an Update by a person of this node (as Lemmy and PieFed send a
+    community's change; Lemmy 0.19, Mbin and PieFed read it; see `_editor` for who). A
+    members-only group addresses both to its members alone."""
     document = await group_document(node, name)
     async with node.store.transaction() as session:
         group = await get_group(session, name)
@@ -102,12 +106,49 @@ async def tell_followers(node: Node, name: str) -> None:
         )
         inboxes = sorted({shared or inbox for inbox, shared in found.all()})
         group_uri = node.urls.group(group.name)
-        update = builders.actor_update(
-            node.urls.activity(node.token()),
-            document,
-            node.urls.followers(group_uri),
-            public=not group.members_only,
-        )
+        followers = node.urls.followers(group_uri)
+        public = not group.members_only
         shown = Visibility.MEMBERS_ONLY if group.members_only else Visibility.UNLISTED
-        await queue(session, group.actor_id, update, shown, inboxes, node.clock())
-    log.info("event=group_updated group=%s servers=%d", group.name, len(inboxes))
+        now = node.clock()
+        update = builders.actor_update(
+            node.urls.activity(node.token()), document, followers, public
+        )
+        await queue(session, group.actor_id, update, shown, inboxes, now)
+        editor = await _editor(session, group, acting)
+        if editor is not None:
+            by = builders.group_update_by(
+                node.urls.activity(node.token()), editor, document, followers, public
+            )
+            announce = builders.announce_activity(
+                node.urls.activity(node.token()), group_uri, by, followers, public
+            )
+            await queue(session, group.actor_id, announce, shown, inboxes, now)
+    log.info(
+        "event=group_updated group=%s servers=%d announced=%s",
+        group.name,
+        len(inboxes),
+        editor is not None,
+    )
+
+
+async def _editor(session: AsyncSession, group: GroupInfo, acting: Acting | None) -> str | None:
+    """Who the announced Update names as having made the change: the group's owner, whose
+    the settings are (never the moderator who made it when the group keeps its moderators'
+    names out of its public log), else the person who made it when the group names them;
+    None (no announced shape: those servers see the change at their next read of the
+    group) when the change came from the node's console with no owner to name."""
+    owner = await session.exec(
+        select(Membership.actor_uri).where(
+            Membership.group_id == group.id,
+            Membership.role == GroupRole.OWNER,
+            Membership.state == MembershipState.ACCEPTED,
+            col(Membership.account_id).is_not(None),
+        )
+    )
+    found = owner.first()
+    if found is not None:
+        return found
+    if acting is None or acting.account is None:
+        return None
+    row = await session.get(CommunityGroup, group.id)
+    return None if row is None or row.hide_modlog_names else acting.uri

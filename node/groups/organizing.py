@@ -96,7 +96,7 @@ async def change_group(node: Node, acting: Acting, name: str, changes: GroupChan
         after = await get_group_by_id(session, before.id)
     log.info("event=group_changed group=%s by=%s what=%s", after.name, acting.uri, ",".join(given))
     if _seen_elsewhere(before) != _seen_elsewhere(after):
-        await actor.tell_followers(node, after.name)
+        await actor.tell_followers(node, after.name, acting)
     return after
 
 
@@ -125,7 +125,7 @@ async def write_rules(
             await require_appointer(session, acting, await get_group(session, name))
         raise Invalid("give at least one rule")
     version = await rules.set_rules(node, acting, name, written, needs_acceptance=needs_acceptance)
-    await actor.tell_followers(node, name)
+    await actor.tell_followers(node, name, acting)
     return version
 
 

@@ -18,7 +18,7 @@ from federation.wire import Activity, WireObject
 from node.actors import integrity
 from node.actors.signers import instance_signer
 from node.groups.posts import keeps_media, mark_deleted, take_content
-from node.inbound import remote_moderation
+from node.inbound import actor_updates, remote_moderation
 from node.moderators.bans import ban_in_force
 from node.runtime import Node
 from node.store.states import MembershipState, PostKind, Visibility
@@ -70,7 +70,11 @@ async def _apply_shared(
 ) -> None:
     """Apply an activity a group shares (FEP-1b12 leaves trust in the wrapped activity to the
     receiver; Lemmy fetches it from its origin too)."""
-    if inner.type in ("Create", "Update"):
+    if inner.type == "Update" and inner.object_id == group_uri:
+        # The group itself changed (Lemmy's shape: a moderator's Update, announced): read
+        # again from the group's own server.
+        await actor_updates.refresh_known(node, client, group_uri)
+    elif inner.type in ("Create", "Update"):
         await _keep(node, group_uri, await _authored(node, client, group_uri, inner), public)
     elif inner.type == "Delete":
         await _delete_shared(node, client, group_uri, inner)

@@ -13,6 +13,7 @@ from federation.errors import Refused
 from federation.wire import Activity, WireBan, WireObject
 from node.inbound import (
     actor_deletions,
+    actor_updates,
     announces,
     answers,
     flags,
@@ -48,7 +49,7 @@ OBJECT = "object"  # an embedded object
 REFERENCE = "reference"  # an object given by its URL only
 ACTIVITY = "activity"  # an embedded activity
 UNKNOWN = "unknown"  # an answer to nothing this node sent
-SELF = "self"  # the sender itself: an account deleted at its home server
+SELF = "self"  # the sender itself: an account deleted at its home server, or changed
 ANY = "any"  # whatever the object: the route reads it (a Flag's list, an Announce's shapes)
 
 Key = tuple[str, str]
@@ -77,6 +78,7 @@ TABLE: Mapping[Key, Route] = {
     ("Update", CONTENT): _change,
     ("Delete", CONTENT): _change,
     ("Delete", SELF): Route(actor_deletions.receive_actor_deleted),
+    ("Update", SELF): Route(actor_updates.receive_actor_update),
     ("Like", CONTENT): _vote,
     ("Dislike", CONTENT): _vote,
     ("Announce", ANY): Route(announces.receive_announce),
@@ -119,7 +121,7 @@ async def _acts_on(node: Node, activity: Activity) -> str:
                 here = node.urls.base + "/"
                 return ACTOR if activity.group.startswith(here) else BAN
             return PERSON if _person_here(node, activity.object_id) else ACTOR
-        case "Delete" if activity.object_id == activity.actor:
+        case "Delete" | "Update" if activity.object_id == activity.actor:
             return SELF
         case "Update" | "Delete" | "Like" | "Dislike":
             return CONTENT

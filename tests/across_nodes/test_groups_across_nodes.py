@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from node.groups import groups
+from node.groups import groups, organizing
 from node.groups.groups import NewGroup
+from node.groups.organizing import GroupChanges
 from node.groups.posts import PostInfo
 from node.members import accounts, participation
-from node.store.states import MembershipState
-from node.store.tables import Membership, Post, RemoteMembership
+from node.moderators.roles import Acting
+from node.store.states import AccountRole, ActivityState, Direction, MembershipState
+from node.store.tables import Activity, Membership, Post, RemoteActor, RemoteMembership
 from tests.conftest import PeerFactory, ServedNode, client_for, eventually
 
 
@@ -104,3 +106,49 @@ async def test_a_post_from_one_node_reaches_members_on_another_through_the_group
     await eventually(gone_from_c)
     async with a.node.store.session() as session:
         assert (await session.exec(select(Post).where(Post.uri == post_id))).one().deleted_at
+
+
+async def test_a_groups_change_reaches_the_nodes_of_its_members(
+    served: ServedNode, peer_node: PeerFactory
+) -> None:
+    # The group sends its Update and announces its owner's: the node of a member reads the
+    # group again from its own server, whichever arrives, and applies both without a fault.
+    a = served
+    olive = await accounts.create_account(a.node, "olive", role=AccountRole.ORGANIZER)
+    owner = Acting.member(a.node, olive)
+    await organizing.found_group(a.node, owner, NewGroup(name="walkers", title="Walkers"))
+    b = await peer_node()
+    bea = await accounts.create_account(b.node, "bea")
+    async with client_for(b.node) as client:
+        await participation.join(b.node, client, bea, a.urls.group("walkers"))
+
+    async def accepted() -> bool:
+        return await membership_state(b, "bea") == "accepted"
+
+    await eventually(accepted)
+    group_uri = a.urls.group("walkers")
+    await organizing.change_group(a.node, owner, "walkers", GroupChanges(title="Evening walkers"))
+
+    async def renamed() -> bool:
+        async with b.node.store.session() as session:
+            row = (
+                await session.exec(select(RemoteActor).where(RemoteActor.uri == group_uri))
+            ).one()
+        return row.name == "Evening walkers"
+
+    await eventually(renamed)
+
+    async def both_applied() -> list[str]:
+        async with b.node.store.session() as session:
+            found = await session.exec(
+                select(Activity.type, Activity.state).where(
+                    Activity.direction == Direction.INBOUND, Activity.actor_uri == group_uri
+                )
+            )
+            rows = found.all()
+        kinds = sorted(t for t, s in rows if t in ("Update", "Announce"))
+        assert all(s != ActivityState.REJECTED for _, s in rows), rows
+        done = all(s == ActivityState.PROCESSED for t, s in rows if t in ("Update", "Announce"))
+        return kinds if done and len(kinds) == 2 else []
+
+    assert await eventually(both_applied) == ["Announce", "Update"]

@@ -5,6 +5,7 @@ group implies."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from node.groups import organizing
 from node.groups.groups import NewGroup, moderator_uris
 from node.groups.organizing import GroupChanges
 from node.members import accounts
+from node.moderators import removals
 from node.moderators.roles import Acting
 from node.runtime import Node
 from node.store.states import AccountRole
@@ -45,12 +47,12 @@ async def test_admins_and_organizers_start_groups_and_own_them(node: Node) -> No
             assert await moderator_uris(session, group.id) == [node.urls.person(name)]
 
 
-async def _updates(node: Node) -> list[tuple[dict[str, Any], list[str]]]:
-    """The Updates the node sent, oldest first, with the inboxes each goes to."""
+async def _updates(node: Node, kind: str = "Update") -> list[tuple[dict[str, Any], list[str]]]:
+    """The activities of a kind the node sent, oldest first, with the inboxes each goes to."""
     async with node.store.session() as session:
         sent = (
             await session.exec(
-                select(Activity).where(Activity.type == "Update").order_by(col(Activity.id))
+                select(Activity).where(Activity.type == kind).order_by(col(Activity.id))
             )
         ).all()
         found = []
@@ -97,6 +99,14 @@ async def test_followers_servers_are_sent_the_group_as_it_is_after_a_change(node
     assert retitled["object"]["type"] == "Group" and retitled["object"]["name"] == "Tea and talk"
     assert retitled["to"] == ["https://www.w3.org/ns/activitystreams#Public"]
     assert ruled["object"]["rules"] == [{"name": "Be kind", "content": ""}]
+    # And as Lemmy and PieFed send a community's change (Lemmy 0.19 and Mbin read only this):
+    # the group announces an Update by a person of its server, its owner.
+    (announced, announced_to), _ = await _updates(node, "Announce")
+    assert announced_to == inboxes and announced["actor"] == group_uri
+    by = announced["object"]
+    assert by["type"] == "Update" and by["actor"] == node.urls.person("olive")
+    assert by["object"] == retitled["object"] and by["audience"] == group_uri
+    assert by["to"] == [group_uri, "https://www.w3.org/ns/activitystreams#Public"]
 
     closed = await organizing.change_group(
         node, acting, "tea", GroupChanges(members_only=True, discoverable=True)
@@ -105,3 +115,28 @@ async def test_followers_servers_are_sent_the_group_as_it_is_after_a_change(node
     *_, (private, _) = await _updates(node)
     assert private["to"] == [node.urls.followers(group_uri)]  # its members alone
     assert private["object"]["membersOnly"] is True
+    *_, (announced, _) = await _updates(node, "Announce")
+    assert "https://www.w3.org/ns/activitystreams#Public" not in json.dumps(announced)
+    assert announced["object"]["to"] == [group_uri, node.urls.followers(group_uri)]
+
+
+async def test_the_announced_change_names_no_moderator_the_group_keeps_unnamed(
+    node: Node,
+) -> None:
+    # A group started from the console has no owner: the admin who changes it is named,
+    # unless the group keeps its moderators' names out of its public log.
+    admin = Acting.member(node, await accounts.create_account(node, "ada", role=AccountRole.ADMIN))
+    for name in ("named", "unnamed"):
+        group = await organizing.found_group(node, Acting.operator(node), NewGroup(name, "G"))
+        async with node.store.transaction() as session:
+            inbox = f"https://{name}.example/inbox"
+            await add_follower(
+                session, group.id, f"https://{name}.example/u/a", inbox, None, node.clock()
+            )
+    await removals.set_modlog_names_hidden(node, admin, "unnamed", hidden=True)
+    for name in ("named", "unnamed"):
+        await organizing.change_group(node, admin, name, GroupChanges(title="Changed"))
+    await organizing.change_group(node, Acting.operator(node), "named", GroupChanges(title="Again"))
+    assert len(await _updates(node)) == 3  # every change goes out as the group's own Update
+    announced = await _updates(node, "Announce")
+    assert [a["object"]["actor"] for a, _ in announced] == [node.urls.person("ada")]
