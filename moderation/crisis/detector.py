@@ -57,12 +57,10 @@ def assess(text: str, language: str | None = None) -> Assessment:
     return _judge(normalised, found, codes)
 
 
-def prepare(languages: Iterable[str] | None = None) -> None:
-    """Read and compile the lists of `languages` now (every shipped one when None; most of a
-    second of work each), so that the first post a worker reads is not the one that waits
-    for it. A list not compiled here is compiled when a post first needs it."""
-    lexicons = shipped()
-    for code in lexicons if languages is None else [c for c in languages if c in lexicons]:
+def prepare() -> None:
+    """Read and compile every list now (about a second of work), so that the first post a
+    worker reads is not the one that waits for it."""
+    for code in shipped():
         _matcher(code)
     _normaliser()
 

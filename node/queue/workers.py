@@ -48,12 +48,9 @@ class Workers:
         return applied + await self.sender.deliver_round()
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        # The crisis lists compile once per process: the node's own language's in a thread,
-        # before the first post, so the event loop keeps answering while it happens (each
-        # other language's when a post first needs it: compiling them all costs seconds of
-        # CPU at every start, most of it for lists a node may never read).
-        language = self.node.config.crisis.default_language
-        await asyncio.get_running_loop().run_in_executor(None, detector.prepare, (language,))
+        # The crisis lists compile once per process: in a thread, before the first post, so
+        # the event loop keeps answering while it happens.
+        await asyncio.get_running_loop().run_in_executor(None, detector.prepare)
         try:
             await self.release_stale_leases()
         except Exception as e:  # the leases run out instead
