@@ -56,6 +56,7 @@ class PostInfo:
     gone_at: datetime | None = None  # deleted, or removed (kept for the moderators)
     professional_note: bool = False
     held: bool = False  # waiting for a moderator (crisis hold): shown to no one yet
+    removed: bool = False  # by a moderator: shown to the group's moderators alone
     id: int | None = None  # its row here (the pages' links use it)
 
 
@@ -79,6 +80,7 @@ def info_of(post: Post) -> PostInfo:
         gone_at=post.deleted_at or post.removed_at,
         professional_note=post.professional_note,
         held=post.state == PostState.HELD,
+        removed=post.state == PostState.REMOVED,
         id=post.id,
     )
 

@@ -50,16 +50,20 @@ async def thread(
     return await shown_to(node, viewer, await thread_rows(node, group_name, post_id, page))
 
 
-async def thread_rows(node: Node, group_name: str, post_id: int, page: int = 1) -> ThreadRows:
+async def thread_rows(
+    node: Node, group_name: str, post_id: int, page: int = 1, *, removed: bool = False
+) -> ThreadRows:
     """A page of the thread that `post_id` starts or sits in, as stored: NotFound when the
-    post is not in this group."""
+    post is not in this group. With `removed` (for the group's moderators alone), the replies
+    moderators removed are in it too, with the replies beneath them."""
     async with node.store.session() as session:
         group = await get_group(session, group_name)
         row = await session.get(Post, post_id)
         if row is None or row.group_id != group.id:
             raise NotFound("no such post")
         post = info_of(row)
-        reply_ids = await _replies_below(session, row.uri, row.group_id)
+        states = (PostState.LIVE, PostState.REMOVED) if removed else (PostState.LIVE,)
+        reply_ids = await _replies_below(session, row.uri, row.group_id, states)
         page = max(1, page)
         start = (page - 1) * REPLIES_PER_PAGE
         wanted = reply_ids[start : start + REPLIES_PER_PAGE + 1]
@@ -69,19 +73,25 @@ async def thread_rows(node: Node, group_name: str, post_id: int, page: int = 1) 
     return ThreadRows(group, post, replies, page, len(wanted) > REPLIES_PER_PAGE)
 
 
-async def shown_to(node: Node, viewer: Viewer, rows: ThreadRows) -> Thread:
-    """What `viewer` sees of a page of a thread: NotFound when they may not see its post."""
+async def shown_to(
+    node: Node, viewer: Viewer, rows: ThreadRows, *, removed: bool = False
+) -> Thread:
+    """What `viewer` sees of a page of a thread: NotFound when they may not see its post.
+    With `removed` (for the group's moderators alone), a removed first post is shown too."""
     shown = visible_to(node, viewer)
     post = rows.post
-    if post.gone_at is not None or not await shown.sees(post):
+    gone = post.gone_at is not None and not (removed and post.removed)
+    if gone or not await shown.sees(post):
         raise NotFound("no such post")
     replies = [r for r in rows.replies if await shown.sees(r)]
     answered = {post.uri: post.id or 0} | {r.uri: r.id for r in replies if r.id is not None}
     return Thread(rows.group, post, replies, rows.page, rows.more, answered)
 
 
-async def _replies_below(session: AsyncSession, uri: str, group_id: int | None) -> list[int]:
-    """The ids of the live replies under a post at every depth, oldest first."""
+async def _replies_below(
+    session: AsyncSession, uri: str, group_id: int | None, states: tuple[PostState, ...]
+) -> list[int]:
+    """The ids of the replies in these states under a post at every depth, oldest first."""
     found: list[tuple[int, datetime]] = []
     level = [uri]
     for _ in range(DEEPEST):
@@ -92,7 +102,7 @@ async def _replies_below(session: AsyncSession, uri: str, group_id: int | None) 
                 select(Post.id, Post.uri, Post.published).where(
                     col(Post.in_reply_to_uri).in_(level),
                     Post.group_id == group_id,
-                    Post.state == PostState.LIVE,
+                    col(Post.state).in_(states),
                 )
             )
         ).all()

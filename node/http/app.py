@@ -39,6 +39,7 @@ from node.http.pages import (
     blocking,
     duty,
     front,
+    group_moderation,
     group_rules,
     group_team,
     help,
@@ -54,6 +55,7 @@ from node.http.pages import (
     static_files,
     taking_part,
     thread,
+    thread_moderation,
 )
 from node.http.pages.federation import blocks as federation_blocks
 from node.http.pages.federation import files as federation_files
@@ -176,6 +178,8 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
         report_actions.routes,
         join_requests.routes,
         duty.routes,
+        thread_moderation.routes,
+        group_moderation.routes,
         admin.routes,
         admin_accounts.routes,
         admin_suspensions.routes,

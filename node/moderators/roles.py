@@ -81,6 +81,16 @@ async def require_group_moderator(
     return role
 
 
+async def moderates(node: Node, acting: Acting, group: GroupInfo) -> bool:
+    """Whether the actor moderates this group (node staff moderate every group): what a page
+    asks once to offer a moderator's controls; each control checks again when used."""
+    if roles.may_moderate_node(acting.role):
+        return True
+    async with node.store.session() as session:
+        role = await group_role(session, group.id, acting.uri)
+    return roles.may_moderate_group(acting.role, role)
+
+
 async def require_log_reader(session: AsyncSession, acting: Acting, group: GroupInfo) -> None:
     """A members-only group's moderation log is for its members and the node's staff; any
     other group's log is public."""

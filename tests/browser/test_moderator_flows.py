@@ -1,7 +1,9 @@
 """A moderator's night, in Chromium: the queue with the urgent crisis report on top and why
 Cove flagged it, the words shown only when asked for (and warned of first), the report resolved
-with a note, then its author banned from the group for 7 days. The queue and the report's page
-pass axe-core in the light and the dark colour scheme, and can be used by keyboard alone."""
+with a note, then its author banned from the group for 7 days, the ban listed on the group's
+moderation page, and a thread's posts with their "Moderate" controls. The queue and the
+report's page pass axe-core in the light and the dark colour scheme, and can be used by
+keyboard alone."""
 
 from __future__ import annotations
 
@@ -94,6 +96,19 @@ async def test_a_moderator_decides_an_urgent_report_then_bans_for_7_days(
     assert await page.get_by_role("status").inner_text() == "Banned from the group."
     assert "Banned from this group until" in await page.locator("main").inner_text()
     await sites.checked(page, "Someone may be in crisis")
+
+    # Outside any report: the group's moderation page lists the ban, and each post of a
+    # thread has a "Moderate" disclosure for its moderators.
+    await page.goto(site.base + "/g/grief")
+    await page.get_by_role("link", name="Bans, servers kept out, held posts").click()
+    await sites.checked(page, "Moderating Grief")
+    assert "Lift the ban on kim" in await page.locator("main").inner_text()
+    await page.goto(site.base + "/g/grief")
+    await page.get_by_role("link", name="Read and reply").first.click()
+    moderate = page.locator("details.moderate").first
+    await moderate.get_by_text("Moderate", exact=True).click()
+    assert await moderate.get_by_role("button", name="Remove the post").is_visible()
+    await sites.checked(page, "A post in Grief", schemes=("light",))
     await context.close()
 
     async with site.node.store.session() as session:

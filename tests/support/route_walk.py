@@ -129,6 +129,8 @@ def rules(site: Site) -> dict[str, list[str]]:
         ],
         "/moderation/join-requests": ["/moderation/join-requests"],
         "/moderation/duty": ["/moderation/duty"],
+        "/moderation/groups": ["/moderation/groups"],
+        "/g/{name}/moderation": _each(site.groups, "/g/{name}/moderation"),
         "/admin": ["/admin"],
         "/admin/accounts": [
             "/admin/accounts",

@@ -7,21 +7,20 @@ report's, never a form's."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 from aiohttp import web
 
 from federation.errors import CoveError, Invalid, NotFound
-from moderation.bans import parse_duration
 from moderation.reports import ReportState
 from node.crisis import holds
 from node.groups.groups import GroupInfo
+from node.http.pages.moderator_forms import act_on_post, ban_from_form, keep_server_out
 from node.http.pages.render import told
 from node.http.pages.report_queue import item_page, report_id_of, report_path
 from node.http.pages.staff import acting_of
 from node.http.pages.visitors import checked_form
 from node.http.state import CLIENT, NODE
-from node.moderators import bans, group_domain_blocks, removals
+from node.moderators import bans, group_domain_blocks
 from node.moderators.reports import decisions
 from node.moderators.reports import item as items
 from node.moderators.reports.item import PostStanding, ReportItem
@@ -29,14 +28,11 @@ from node.moderators.roles import Acting
 
 routes = web.RouteTableDef()
 ITEM = "/moderation/reports/{report_id}"
-MAX_REASON = 1000
 VERDICTS = {
     "resolve": (ReportState.RESOLVED, "resolved"),
     "dismiss": (ReportState.DISMISSED, "dismissed"),
     "reopen": (ReportState.OPEN, "reopened"),
 }
-# The lengths offered as choices, as the CLI's --for writes them; "other" reads a typed one.
-LENGTHS = ("1d", "7d", "30d")
 
 Action = Callable[[web.Request, Acting, ReportItem, dict[str, str]], Awaitable[str]]
 
@@ -58,13 +54,6 @@ async def _act(request: web.Request, action: Action) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"{report_path(report_id)}?done={done}")
 
 
-def _reason(form: dict[str, str], field: str = "reason") -> str:
-    reason = form.get(field, "").strip()
-    if len(reason) > MAX_REASON:
-        raise Invalid("a reason is at most {limit} characters", limit=MAX_REASON)
-    return reason
-
-
 def _post_of(item: ReportItem) -> tuple[GroupInfo, PostStanding]:
     if item.group is None or item.post is None or item.post.gone:
         raise NotFound("this report is about no post kept in a group here")
@@ -75,21 +64,6 @@ def _person_of(item: ReportItem) -> tuple[GroupInfo, str]:
     if item.group is None or item.person is None:
         raise NotFound("this report is about no one in a group here")
     return item.group, item.person
-
-
-def ban_end(now: datetime, form: dict[str, str]) -> datetime | None:
-    """When a ban chosen on the form ends: None for one without end."""
-    chosen = form.get("length", "")
-    if chosen == "forever":
-        return None
-    if chosen == "other":
-        typed = form.get("other_length", "").strip()
-        if not typed:
-            raise Invalid("write how long the ban lasts: 30m, 12h, 7d or 2w")
-        return now + parse_duration(typed)
-    if chosen not in LENGTHS:
-        raise Invalid("choose how long the ban lasts")
-    return now + parse_duration(chosen)
 
 
 async def _decide(
@@ -106,30 +80,9 @@ async def _decide(
 async def _on_post(
     request: web.Request, acting: Acting, item: ReportItem, form: dict[str, str]
 ) -> str:
-    node, client = request.app[NODE], request.app[CLIENT]
     group, post = _post_of(item)
-    verb, reason = form.get("act", ""), _reason(form)
-    if verb in ("remove", "restore"):
-        removed = verb == "remove"
-        await removals.set_removed(
-            node, client, acting, group.name, post.uri, reason, removed=removed
-        )
-        return "removed" if removed else "restored"
-    if verb in ("lock", "unlock"):
-        locked = verb == "lock"
-        # A thread is locked at the post it starts with: no reply anywhere under it.
-        await removals.set_locked(
-            node, client, acting, group.name, post.thread_uri, reason, locked=locked
-        )
-        return "locked" if locked else "unlocked"
-    if verb in ("pin", "unpin"):
-        pinned = verb == "pin"
-        await removals.set_pinned(node, client, acting, group.name, post.uri, pinned=pinned)
-        return "pinned" if pinned else "unpinned"
-    if verb == "purge":
-        await removals.purge(node, acting, group.name, post.uri)
-        return "purged"
-    raise Invalid("choose what to do with the post")
+    node, client = request.app[NODE], request.app[CLIENT]
+    return await act_on_post(node, client, acting, group.name, post.uri, post.thread_uri, form)
 
 
 async def _release(
@@ -144,20 +97,9 @@ async def _release(
 
 
 async def _ban(request: web.Request, acting: Acting, item: ReportItem, form: dict[str, str]) -> str:
-    node = request.app[NODE]
     group, person = _person_of(item)
-    ends = ban_end(node.clock(), form)
-    await bans.ban(
-        node,
-        request.app[CLIENT],
-        acting,
-        group.name,
-        person,
-        _reason(form),
-        ends,
-        remove_content=form.get("remove_content") == "yes",
-    )
-    return "banned"
+    node, client = request.app[NODE], request.app[CLIENT]
+    return await ban_from_form(node, client, acting, group.name, person, form)
 
 
 async def _unban(
@@ -179,10 +121,7 @@ async def _keep_out(
     request: web.Request, acting: Acting, item: ReportItem, form: dict[str, str]
 ) -> str:
     group, server = _server_of(item)
-    await group_domain_blocks.block_domain(
-        request.app[NODE], acting, group.name, server, _reason(form)
-    )
-    return "kept_out"
+    return await keep_server_out(request.app[NODE], acting, group.name, server, form)
 
 
 async def _let_in(

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from moderation.domains import host_of
 from moderation.modlog import ModAction
 from moderation.reports import ReportCategory, ReportState
 from node.crisis.readings import CrisisReading, readings_of
@@ -24,11 +22,11 @@ from node.moderators.reports import decisions
 from node.moderators.reports.info import ReportInfo
 from node.moderators.reports.queue import rule_titles
 from node.moderators.roles import Acting
+from node.moderators.thread_moderation import server_elsewhere, thread_start
 from node.runtime import Node
 from node.store.states import PostState, ReportDirection
 from node.store.tables import ModLogEntry, Post, Report
 
-DEEPEST = 50  # a reply chain is short; the walk up to its thread's start must still end
 RELATED = 10  # other reports about the same post or person, newest first
 
 
@@ -96,7 +94,7 @@ async def report_item(node: Node, acting: Acting, report_id: int, *, words: bool
         group = await get_group_by_id(session, row.group_id) if row.group_id else None
         post = await _standing(session, node, group, shown.post) if shown.post else None
         person = info.target_account_uri
-        ban, kept_out, server = None, False, _other_server(node, person)
+        ban, kept_out, server = None, False, server_elsewhere(node, person)
         titles = await rule_titles(session, group.id) if group is not None else {}
         if group is not None and person is not None:
             found = await ban_in_force(session, node.urls.group(group.name), person, node.clock())
@@ -130,28 +128,10 @@ async def report_item(node: Node, acting: Acting, report_id: int, *, words: bool
     )
 
 
-def _other_server(node: Node, person: str | None) -> str | None:
-    if person is None:
-        return None
-    host = host_of(urlsplit(person).netloc)
-    return None if host is None or host == host_of(node.urls.domain) else host
-
-
 async def _standing(
     session: AsyncSession, node: Node, group: GroupInfo | None, post: Post
 ) -> PostStanding:
-    root = post
-    for _ in range(DEEPEST):
-        if root.in_reply_to_uri is None:
-            break
-        parent = (
-            await session.exec(
-                select(Post).where(Post.uri == root.in_reply_to_uri, Post.group_id == post.group_id)
-            )
-        ).first()
-        if parent is None:
-            break
-        root = parent
+    root = await thread_start(session, post)
     gone, live = post.state == PostState.DELETED, post.state == PostState.LIVE
     return PostStanding(
         uri=post.uri,

@@ -76,7 +76,11 @@ async def test_a_member_joins_posts_replies_edits_deletes_and_reports(
         await signed_in(ash, "ash")
         await ash.get(group)
         await ash.submit(group + "/join", {"accept_rules": "yes"})
-        await ash.get(here)
+        to_reply = await ash.get(here)
+        # The reply form is the page's, under the thread: not lost inside its <title>.
+        head, main = to_reply.text.split("<main", 1)
+        assert "<form" not in head.split("<title>", 1)[1].split("</title>", 1)[0]
+        assert f'action="{served.base}{here}/reply"' in main and 'for="text"' in main
         replied = await ash.submit(
             here + "/reply", {"text": "Thinking of you.", "anonymous": "yes"}
         )
