@@ -30,6 +30,7 @@ from node.cli import (
     person_blocks,
     posts,
     professionals,
+    profiles,
     reports,
     safety,
     safety_resources,
@@ -67,6 +68,7 @@ def build_parser() -> Parser:
     professionals.add_commands(member, group, common)
     account = accounts.add_commands(commands, common)
     sign_in.add_commands(commands, account, common)
+    profiles.add_commands(account, common)
     posts.add_commands(commands, group, common)
     reports.add_commands(commands, common)
     moderators.add_commands(commands, group, common)

@@ -239,6 +239,19 @@ def refusals() -> list[Any]:
         ("report", "list"),
         "mel moderates no group here and may not see reports",
     )
+    # A member's profile and web sessions are theirs: not another member's, nor a node admin's
+    # (the operator at the console, acting for the node, may change them).
+    for who, other in (("mel", "al"), ("ada", "mel")):
+        for action, args in (
+            ("profile", ("account", "profile", other, "--summary", "changed")),
+            ("sessions", ("account", "sessions", other, "--end-all")),
+        ):
+            case(
+                who,
+                f"{action}-of-{other}",
+                args,
+                f"{who} may change only their own profile and web sessions, not {other}'s",
+            )
     # A token speaks for its account: a member or a group moderator issues none for another.
     for who, other in (("mel", "al"), ("al", "mel")):
         case(
