@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import cove_in_process as cove
+from tests.conftest import free_port
 from tests.node.cli.test_cli import as_json, ok
 
 BASE = "http://127.0.0.1:8080"
@@ -180,7 +181,9 @@ APPOINTING: dict[str, tuple[str, ...]] = {
 # What only the node's staff (its admins and moderators) do.
 NODE_WIDE: dict[str, tuple[str, ...]] = {
     "actor-suspend": ("actor", "suspend", INTRUDER, "--reason", "spam"),
+    "actor-suspend-member": ("actor", "suspend", "quin"),
     "actor-unsuspend": ("actor", "unsuspend", SPAMMER),
+    "actor-suspended": ("actor", "suspended"),
 }
 
 
@@ -419,3 +422,40 @@ def test_a_node_admin_issues_a_token_for_another_account(stage: Stage) -> None:
 def test_a_member_issues_a_token_for_herself(stage: Stage) -> None:
     token = stage.act("mel", "token", "create", "mel", "--scopes", "read write:reports")
     assert (token["account"], token["scopes"]) == ("mel", ["read", "write:reports"])
+
+
+def test_node_staff_suspend_a_member_here_by_name_and_lift_it_by_handle(stage: Stage) -> None:
+    ok(stage.run("account", "create", "spammy"))
+    said = stage.act("nora", "actor", "suspend", "spammy", "--reason", "ads")
+    assert said == {"actor": person("spammy"), "account": "spammy", "suspended": True}
+    listed = stage.act("nora", "actor", "suspended")
+    assert listed["members"] == ["spammy"]
+    elsewhere = {b["actor"] for b in listed["elsewhere"]}  # as other tests left them
+    assert elsewhere and elsewhere <= {SPAMMER, INTRUDER}
+    accounts = as_json(stage.run("account", "list", "--json"))
+    assert {a["username"]: a["state"] for a in accounts}["spammy"] == "suspended"
+    lifted = stage.act("nora", "actor", "unsuspend", "@spammy@127.0.0.1:8080")
+    assert lifted == {"actor": person("spammy"), "account": "spammy", "suspended": False}
+    assert stage.act("nora", "actor", "suspended")["members"] == []
+
+
+@pytest.mark.parametrize(
+    ("target", "code", "message"),
+    [
+        ("ftp://elsewhere.example/u/x", 2, "is not an http(s) URL"),
+        ("@spam@127.0.0.1:CLOSED", 3, "cannot look up @spam@127.0.0.1:CLOSED"),
+        ("nobody", 3, "no account named 'nobody'"),
+        (ALPHA, 2, f"{ALPHA} is not a person of this node"),
+        ("", 2, "name someone"),
+    ],
+)
+def test_a_suspension_that_would_match_no_one_is_refused_and_nothing_is_kept(
+    stage: Stage, target: str, code: int, message: str
+) -> None:
+    closed = str(free_port())  # a server that does not answer
+    target, message = target.replace("CLOSED", closed), message.replace("CLOSED", closed)
+    before = stored_rows(stage.folder)
+    result = stage.run("actor", "suspend", target, "--reason", "spam")
+    assert result.returncode == code and message in result.stderr, result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert changed(before, stored_rows(stage.folder)) == {}
