@@ -25,6 +25,7 @@ from node.cli import (
     care,
     crisis,
     groups,
+    health,
     members,
     moderators,
     person_blocks,
@@ -60,6 +61,7 @@ def build_parser() -> Parser:
     commands.required = True
 
     serve.add_commands(commands, common)
+    health.add_commands(commands, common)
     group = _family(commands, "group", "community groups")
     groups.add_commands(group, common)
     member = _family(commands, "member", "act as a local member in groups here or elsewhere")

@@ -6,19 +6,25 @@ each, and `tests/node/cli/test_cli.py` already runs `cove` as real processes.)""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from node import __version__
+from node.queue.scheduler import run_job
 from tests.conftest import cove_in_process as cove
 from tests.conftest import free_port
+from tests.node.cli.test_accounts_cli import run_on_node
 from tests.node.cli.test_cli import as_json, ok
+from tests.node.http.pages.test_admin_health import failing, received
 
 BASE = "http://127.0.0.1:8080"
 ALPHA = f"{BASE}/g/alpha"
@@ -184,6 +190,7 @@ NODE_WIDE: dict[str, tuple[str, ...]] = {
     "actor-suspend-member": ("actor", "suspend", "quin"),
     "actor-unsuspend": ("actor", "unsuspend", SPAMMER),
     "actor-suspended": ("actor", "suspended"),
+    "queue-status": ("queue", "status"),
 }
 
 
@@ -459,3 +466,44 @@ def test_a_suspension_that_would_match_no_one_is_refused_and_nothing_is_kept(
     assert result.returncode == code and message in result.stderr, result.stderr
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
     assert changed(before, stored_rows(stage.folder)) == {}
+
+
+def test_node_staff_read_the_nodes_health_as_the_page_shows_it(stage: Stage) -> None:
+    async def troubled(node: Any) -> None:
+        await failing(node, "down.example", 7, timedelta(minutes=30))
+        await failing(node, "flaky.example", 2, None)
+        await received(node, "busy.example", 2)
+
+        async def prune(who: Any) -> int:
+            return 3
+
+        await run_job(node, "prune_deliveries", prune)
+
+    run_on_node(stage.folder, troubled)
+    health = stage.act("nora", "queue", "status")
+    down, flaky = health["failing_hosts"]
+    assert (down["host"], down["failures"], down["breaker"], down["pending"]) == (
+        "down.example",
+        7,
+        "open",
+        0,
+    )
+    assert (flaky["host"], flaky["breaker"], flaky["until"]) == ("flaky.example", "closed", None)
+    assert health["backlog"] == [{"host": "busy.example", "received": 2}]
+    assert health["inbound"]["received"] == 2 and "due_now" in health and "deliveries" in health
+    [prune] = [job for job in health["jobs"] if job["name"] == "prune_deliveries"]
+    assert (prune["every_seconds"], prune["last"]["outcome"], prune["last"]["result"]) == (
+        3600,
+        "done",
+        3,
+    )
+    assert (health["version"], health["database"]) == (__version__, "sqlite")
+    assert health["database_at"] == str(stage.folder / "data" / "cove.db")
+
+    text = ok(stage.run("queue", "status", who="ada"))
+    assert f"Cove {__version__}; database: SQLite, the file {stage.folder}" in text
+    assert re.search(r"down\.example +7 +paused +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +0\n", text)
+    assert re.search(r"flaky\.example +2 +still trying +- +0\n", text)
+    assert re.search(r"busy\.example +2\n", text)
+    assert re.search(r"prune_deliveries +3600 s +[-0-9: ]+ done \(counted 3\)\n", text)
+    assert re.search(r"expire_bans +60 s +not run yet", text)
