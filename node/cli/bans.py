@@ -5,6 +5,7 @@ doing it, whose roles are then checked."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from node.cli.console import (
@@ -23,7 +24,12 @@ from node.cli.group_argument import GROUP_HERE_HELP, acting_on
 
 if TYPE_CHECKING:
     from federation.client import FederationClient
+    from node.moderators.suspensions import Named
     from node.runtime import Node
+
+
+WHO_HELP = "their URL, @user@host (looked up), or the name of a member here"
+SHOWN = 200  # suspended members listed, as on the page (the actors elsewhere are all listed)
 
 
 def add_commands(commands: Any, group: Any, common: Parser) -> None:
@@ -66,20 +72,27 @@ def add_commands(commands: Any, group: Any, common: Parser) -> None:
     acting_option(kept_out)
     kept_out.set_defaults(run=cmd_group_blocked)
 
-    actor = commands.add_parser("actor", help="remote actors").add_subparsers(
+    actor = commands.add_parser("actor", help="suspensions from the whole node").add_subparsers(
         dest="actor_command", metavar="COMMAND", parser_class=Parser
     )
     actor.required = True
     suspend = actor.add_parser("suspend", parents=[common], help="cut off from the whole node")
-    suspend.add_argument("actor")
+    suspend.add_argument("actor", help=WHO_HELP)
     reason_option(suspend)
-    suspend.add_argument("--for", dest="duration", help="how long: 30m, 12h, 7d, 2w")
+    suspend.add_argument(
+        "--for", dest="duration", help="how long: 30m, 12h, 7d, 2w (actors elsewhere)"
+    )
     acting_option(suspend)
     suspend.set_defaults(run=cmd_suspend, suspend=True)
     unsuspend = actor.add_parser("unsuspend", parents=[common], help="lift a suspension")
-    unsuspend.add_argument("actor")
+    unsuspend.add_argument("actor", help=WHO_HELP)
     acting_option(unsuspend)
     unsuspend.set_defaults(run=cmd_suspend, suspend=False)
+    suspended = actor.add_parser(
+        "suspended", parents=[common], help="the members here and actors elsewhere suspended"
+    )
+    acting_option(suspended)
+    suspended.set_defaults(run=cmd_suspended)
 
 
 async def cmd_ban(inv: Invocation) -> None:
@@ -189,6 +202,8 @@ async def cmd_group_blocked(inv: Invocation) -> None:
 
 
 async def cmd_suspend(inv: Invocation) -> None:
+    """As the admins' suspensions page: a member here has their account suspended, an actor
+    elsewhere (named by URL, or by @user@host looked up by WebFinger) is cut off."""
     from node.moderators import suspensions
     from node.moderators.roles import acting_as
 
@@ -196,13 +211,59 @@ async def cmd_suspend(inv: Invocation) -> None:
 
     async def work(node: Node, client: FederationClient) -> None:
         acting = await acting_as(node, a.as_account)
-        if a.suspend:
-            info = await suspensions.suspend(
-                node, client, acting, a.actor, a.reason, ends_at(node, a.duration, None)
+        if not a.suspend:
+            target = await suspensions.lift_named(node, client, acting, a.actor)
+            said = f"the account {target.name} may sign in again" if target.local else None
+            emit(
+                inv,
+                _target_data(node, target, False),
+                said or f"lifted the suspension of {target.name}",
             )
-            emit(inv, info.as_json(), f"suspended {a.actor}")
-        else:
-            await suspensions.unsuspend(node, acting, a.actor)
-            emit(inv, {"actor": a.actor, "suspended": False}, f"lifted the suspension of {a.actor}")
+            return
+        ends = ends_at(node, a.duration, None)
+        target = await suspensions.suspend_named(node, client, acting, a.actor, a.reason, ends)
+        if target.ban is not None:
+            emit(inv, target.ban.as_json(), f"suspended {target.name}")
+            return
+        emit(
+            inv,
+            _target_data(node, target, True),
+            f"suspended the account {target.name} here: no sign-in until `cove actor unsuspend`"
+            + (" (--for is for actors elsewhere)" if ends is not None else ""),
+        )
 
     await with_client(inv, work)
+
+
+async def cmd_suspended(inv: Invocation) -> None:
+    """What the admins' suspensions page lists: the members here first (at most 200, as
+    there), then the actors elsewhere."""
+    from node.members.account_roles import accounts_page
+    from node.moderators import suspensions
+    from node.moderators.roles import acting_as
+    from node.store.states import AccountState
+
+    async def work(node: Node) -> None:
+        acting = await acting_as(node, inv.args.as_account)
+        members = await accounts_page(node, acting, size=SHOWN, state=AccountState.SUSPENDED)
+        elsewhere = await suspensions.list_suspensions(node, acting)
+        here = [a.username for a in members.accounts]
+        rows = [[f"{name} (a member here)", "when restored", ""] for name in here]
+        rows += [[b.actor_uri, _day(b.expires_at), b.reason] for b in elsewhere]
+        emit(
+            inv,
+            {"members": here, "elsewhere": [b.as_json() for b in elsewhere]},
+            table(["WHO", "ENDS", "REASON"], rows),
+        )
+
+    await with_node(inv, work)
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment is not None else "never"
+
+
+def _target_data(node: Node, target: Named, suspended: bool) -> dict[str, Any]:
+    if not target.local:
+        return {"actor": target.name, "suspended": suspended}
+    return {"actor": node.urls.person(target.name), "account": target.name, "suspended": suspended}

@@ -25,11 +25,13 @@ from node.cli import (
     care,
     crisis,
     groups,
+    health,
     members,
     moderators,
     person_blocks,
     posts,
     professionals,
+    profiles,
     reports,
     safety,
     safety_resources,
@@ -59,6 +61,7 @@ def build_parser() -> Parser:
     commands.required = True
 
     serve.add_commands(commands, common)
+    health.add_commands(commands, common)
     group = _family(commands, "group", "community groups")
     groups.add_commands(group, common)
     member = _family(commands, "member", "act as a local member in groups here or elsewhere")
@@ -67,6 +70,7 @@ def build_parser() -> Parser:
     professionals.add_commands(member, group, common)
     account = accounts.add_commands(commands, common)
     sign_in.add_commands(commands, account, common)
+    profiles.add_commands(account, common)
     posts.add_commands(commands, group, common)
     reports.add_commands(commands, common)
     moderators.add_commands(commands, group, common)

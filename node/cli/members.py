@@ -43,7 +43,14 @@ def add_commands(member: Any, common: Parser) -> None:
     edit = member.add_parser("edit", parents=[common], help="edit one of your posts")
     edit.add_argument("account")
     edit.add_argument("post", help="the post's URL")
-    edit.add_argument("--text", required=True)
+    edit.add_argument("--text", required=True, help="the post's words, all of them")
+    edit.add_argument("--title", help="a new title (a thread's first post; default: as it is)")
+    edit.add_argument(
+        "--content-warning",
+        "--cw",
+        dest="cw",
+        help='a new content warning ("" takes it off; default: as it is)',
+    )
     edit.set_defaults(run=cmd_member_edit)
     for verb, helptext in (("delete", "delete one of your posts"), ("like", "like a post")):
         act = member.add_parser(verb, parents=[common], help=helptext)
@@ -113,7 +120,15 @@ async def cmd_member_edit(inv: Invocation) -> None:
 
     async def work(node: Node, client: FederationClient) -> None:
         account = await accounts.get_account_by_name(node, a.account)
-        await participation.edit(node, client, account, a.post, a.text)
+        await participation.edit(
+            node,
+            client,
+            account,
+            a.post,
+            a.text,
+            title=(a.title or "").strip() or None,
+            content_warning=a.cw,
+        )
         emit(inv, {"post": a.post, "edited": True}, f"edited {a.post}")
 
     await with_client(inv, work)
@@ -146,6 +161,7 @@ async def cmd_member_feed(inv: Invocation) -> None:
                 "group": p.group_uri,
                 "author": p.author_uri if not p.anonymous else p.group_uri,
                 "title": p.title,
+                "content_warning": p.content_warning,
                 "content_html": p.content_html,
                 "published": p.published,
             }

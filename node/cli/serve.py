@@ -1,5 +1,5 @@
-"""The `cove` commands that set a node up and run it: init, serve, worker, the queue figures and
-the database migrations."""
+"""The `cove` commands that set a node up and run it: init, serve, worker and the
+database migrations."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import asyncio
 import logging
 import signal
 import sys
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from node import __version__
@@ -20,7 +19,6 @@ from node.cli.console import (
     redacted,
     require_current_schema,
     with_client,
-    with_node,
 )
 
 if TYPE_CHECKING:
@@ -49,13 +47,6 @@ def add_commands(commands: Any, common: Parser) -> None:
         "worker", parents=[common], help="apply received activities and deliver, without HTTP"
     )
     worker.set_defaults(run=cmd_worker)
-    queue = commands.add_parser("queue", help="the inbox and delivery queues").add_subparsers(
-        dest="queue_command", metavar="COMMAND", parser_class=Parser
-    )
-    queue.required = True
-    queue.add_parser("status", parents=[common], help="queue figures").set_defaults(
-        run=cmd_queue_status
-    )
 
     db = commands.add_parser("db", help="database migrations").add_subparsers(
         dest="db_command", metavar="COMMAND", parser_class=Parser
@@ -260,32 +251,6 @@ async def cmd_worker(inv: Invocation) -> None:
         await Workers(node, client).run_forever(stop)
 
     await with_client(inv, work)
-
-
-async def cmd_queue_status(inv: Invocation) -> None:
-    from node.queue import delivery
-
-    async def work(node: Node) -> None:
-        async with node.store.session() as session:
-            figures = await delivery.queue_figures(session, node.clock())
-        data = asdict(figures)
-        lines = [
-            "inbox:      "
-            + (", ".join(f"{k} {v}" for k, v in sorted(figures.inbound.items())) or "empty"),
-            "deliveries: "
-            + (", ".join(f"{k} {v}" for k, v in sorted(figures.deliveries.items())) or "none"),
-            f"due now:    {figures.due_now}",
-            "oldest pending: "
-            + (figures.oldest_pending.isoformat() if figures.oldest_pending else "-"),
-        ]
-        for host, failures, until in figures.dead_hosts:
-            lines.append(
-                f"dead host:  {host} ({failures} failures in a row, next probe "
-                f"{until.isoformat() if until else 'now'})"
-            )
-        emit(inv, data, "\n".join(lines))
-
-    await with_node(inv, work)
 
 
 def setup_logging(level: str) -> None:

@@ -49,7 +49,12 @@ def add_commands(commands: Any, account: Any, common: Parser) -> None:
 
     sessions = account.add_parser("sessions", parents=[common], help="an account's web sessions")
     sessions.add_argument("name")
-    sessions.add_argument("--end-all", action="store_true", help="sign them out everywhere")
+    ending = sessions.add_mutually_exclusive_group()
+    ending.add_argument("--end-all", action="store_true", help="sign them out everywhere")
+    ending.add_argument(
+        "--end", type=int, metavar="ID", help="sign out one session (its ID from the list)"
+    )
+    acting_option(sessions)
     sessions.set_defaults(run=cmd_account_sessions)
     two_factor = account.add_parser(
         "two-factor", parents=[common], help="turn someone's two-factor sign-in off"
@@ -154,13 +159,24 @@ async def cmd_rules_remove(inv: Invocation) -> None:
 
 async def cmd_account_sessions(inv: Invocation) -> None:
     from node.members.accounts import get_account_by_name
-    from node.members.web_sessions import end_other_sessions, list_sessions
+    from node.members.web_sessions import end_other_sessions, end_session, list_sessions
+    from node.moderators.roles import acting_as, require_own_account
+
+    a = inv.args
 
     async def work(node: Node) -> None:
-        account = await get_account_by_name(node, inv.args.name)
-        if inv.args.end_all:
+        acting = await acting_as(node, a.as_account)
+        account = await get_account_by_name(node, a.name)
+        require_own_account(acting, account)
+        if a.end_all:
             ended = await end_other_sessions(node, account.id, None)
             emit(inv, {"ended": ended}, f"{ended} web sessions of {account.username} ended")
+            return
+        if a.end is not None:
+            await end_session(node, account.id, a.end)
+            emit(
+                inv, {"ended": 1, "session": a.end}, f"session {a.end} of {account.username} ended"
+            )
             return
         found = await list_sessions(node, account.id)
         data = [

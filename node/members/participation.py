@@ -372,6 +372,8 @@ async def edit(
 ) -> None:
     """New words for a member's own post; its title and content warning stay unless given
     (an empty content warning takes it off)."""
+    if not text.strip():
+        raise Invalid("a post needs some text")
     post = await _own_post(node, account, post_uri)
     warning = post.content_warning if content_warning is None else checked_warning(content_warning)
     assert post.group_uri is not None

@@ -43,6 +43,18 @@ async def acting_as(node: Node, username: str | None) -> Acting:
         return Acting.member(node, await get_account(session, username))
 
 
+def require_own_account(acting: Acting, account: AccountInfo) -> None:
+    """A member's profile and web sessions are theirs alone to change (the pages change only
+    the signed-in member's); the node's operator at its console may change anyone's, as they
+    may set anyone's password."""
+    if acting.account is not None and acting.account.id != account.id:
+        raise Refused(
+            "{who} may change only their own profile and web sessions, not {whose}'s",
+            who=acting.name,
+            whose=account.username,
+        )
+
+
 async def group_role(session: AsyncSession, group_id: int, actor_uri: str) -> GroupRole | None:
     found = await session.exec(
         select(Membership).where(

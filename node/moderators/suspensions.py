@@ -5,7 +5,7 @@ suspending whomever a moderator names, a member here or an actor elsewhere."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,6 +47,10 @@ async def suspend(
     require_node_moderator(acting)
     now = node.clock()
     expires_at = ban_policy.checked_expiry(expires_at, now)
+    if not is_http_url(actor_uri):  # a handle or a name would match no activity, ever
+        raise Invalid(
+            "{actor_uri!r} is not an http(s) URL: name the actor by their URL", actor_uri=actor_uri
+        )
     if actor_uri.startswith(node.urls.base + "/"):
         raise Invalid("suspension is for actors on other servers")
     shared: list[tuple[GroupInfo, str, dict[str, Any]]] = []
@@ -140,6 +144,7 @@ class Named:
 
     local: bool
     name: str  # a username here, or an actor's URL elsewhere
+    ban: BanInfo | None = None  # the suspension of an actor elsewhere, once made
 
 
 async def named(node: Node, client: FederationClient, who: str) -> Named:
@@ -179,9 +184,9 @@ async def suspend_named(
     target = await named(node, client, who)
     if target.local:
         await approvals.suspend_account(node, acting, target.name)
-    else:
-        await suspend(node, client, acting, target.name, reason, expires_at)
-    return target
+        return target
+    ban = await suspend(node, client, acting, target.name, reason, expires_at)
+    return replace(target, ban=ban)
 
 
 async def lift_named(node: Node, client: FederationClient, acting: Acting, who: str) -> Named:

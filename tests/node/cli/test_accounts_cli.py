@@ -215,3 +215,76 @@ def test_an_admin_changes_roles_from_the_console_but_never_the_last_admins(folde
     assert "ada is now member" in ok(demoted)
     roles = {a["username"]: a["role"] for a in run("account", "list")}
     assert roles == {"ada": "member", "mel": "admin"}
+
+
+def test_a_member_changes_their_own_profile_and_sessions_the_operator_anyones(
+    folder: Path,
+) -> None:
+    def run(*args: str) -> Any:
+        return as_json(cove(folder, *args, "--json"))
+
+    for name, role in (("mel", "member"), ("ada", "admin")):
+        ok(cove(folder, "account", "create", name, "--role", role))
+    shown = run("account", "profile", "mel", "--as", "mel")
+    assert (shown["display_name"], shown["summary"], shown["language"]) == ("mel", "", None)
+    changed = run(
+        "account", "profile", "mel", "--display-name", "Mel B.", "--summary", "Here to listen.",
+        "--not-discoverable", "--language", "es", "--as", "mel",
+    )  # fmt: skip
+    assert changed == {
+        "account": "mel",
+        "handle": "@mel@127.0.0.1:8080",
+        "display_name": "Mel B.",
+        "summary": "Here to listen.",
+        "discoverable": False,
+        "language": "es",
+    }
+    # What is not given stays; "" is the browser's language, as on the settings page.
+    assert run("account", "profile", "mel", "--summary", "Here to listen.")["discoverable"] is False
+    kept = run("account", "profile", "mel", "--discoverable", "--language", "")
+    assert (kept["display_name"], kept["discoverable"], kept["language"]) == ("Mel B.", True, None)
+    said = ok(cove(folder, "account", "profile", "mel"))
+    assert "display name: Mel B.\n" in said and said.endswith("bio:\nHere to listen.\n")
+
+    # Another member, a node admin included, neither reads nor changes it; bad values are told.
+    for who in ("ada", "ghost"):
+        refused(cove(folder, "account", "profile", "mel", "--summary", "x", "--as", who), "")
+    refused(
+        cove(folder, "account", "profile", "mel", "--as", "ada"),
+        "ada may change only their own profile and web sessions, not mel's",
+    )
+    refused(cove(folder, "account", "profile", "mel", "--language", "fr"), "unknown language 'fr'")
+    refused(cove(folder, "account", "profile", "mel", "--summary", "x" * 2001), "longer than 2000")
+    refused(cove(folder, "account", "profile", "nobody"), "no account named 'nobody'")
+    refused(cove(folder, "account", "profile", "mel", "--discoverable", "--not-discoverable"), "")
+    assert run("account", "profile", "mel")["summary"] == "Here to listen."
+
+    # Ending one web session, as the sessions page does.
+    ok(cove(folder, "account", "password", "mel", "--password-stdin", stdin=PASSWORD + "\n"))
+    ok(cove(folder, "account", "create", "bo", "--password-stdin", stdin=PASSWORD + "\n"))
+    for _ in range(2):
+        signs_in(folder, "mel", PASSWORD)
+    signs_in(folder, "bo", PASSWORD)
+    first, second = (s["id"] for s in run("account", "sessions", "mel", "--as", "mel"))
+    [theirs] = (s["id"] for s in run("account", "sessions", "bo"))
+
+    refused(
+        cove(folder, "account", "sessions", "mel", "--end", str(first), "--as", "bo"),
+        "bo may change only their own profile and web sessions, not mel's",
+    )
+    refused(
+        cove(folder, "account", "sessions", "mel", "--end", str(theirs)),
+        f"no session {theirs} of this account is open",
+    )
+    refused(cove(folder, "account", "sessions", "mel", "--end", "0"), "no session 0")
+    refused(cove(folder, "account", "sessions", "mel", "--end", "one"), "invalid int value")
+    refused(cove(folder, "account", "sessions", "mel", "--end", "1", "--end-all"), "not allowed")
+    assert len(run("account", "sessions", "mel")) == 2
+
+    ended = run("account", "sessions", "mel", "--end", str(first), "--as", "mel")
+    assert ended == {"ended": 1, "session": first}
+    assert [s["id"] for s in run("account", "sessions", "mel")] == [second]
+    refused(cove(folder, "account", "sessions", "mel", "--end", str(first)), "no session")
+    assert "session" in ok(cove(folder, "account", "sessions", "mel", "--end", str(second)))
+    assert run("account", "sessions", "mel") == []
+    assert [s["id"] for s in run("account", "sessions", "bo")] == [theirs]

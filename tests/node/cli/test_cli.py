@@ -350,3 +350,44 @@ def test_a_member_joins_a_group_here_by_its_bare_name(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert "no group named 'nowhere' on this node" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_author_edits_a_posts_title_and_content_warning_as_the_page_does(
+    tmp_path: Path,
+) -> None:
+    def run(*args: str) -> Any:
+        return as_json(cove(tmp_path, *args, "--json"))
+
+    def shown(post: str) -> tuple[str | None, str | None, str]:
+        [found] = [p for p in run("member", "feed", "ash") if p["post"] == post]
+        return found["title"], found["content_warning"], found["content_html"]
+
+    ok(cove(tmp_path, "init", "--no-demo"))
+    for name in ("ash", "bo"):
+        ok(cove(tmp_path, "account", "create", name))
+    ok(cove(tmp_path, "group", "create", "grief", "--title", "Grief"))
+    for name in ("ash", "bo"):
+        run("member", "join", name, "grief")
+    post = run(
+        "member", "post", "ash", "grief", "--text", "Missing her", "--title", "A day",
+        "--cw", "loss",
+    )["post"]  # fmt: skip
+
+    edit = ("member", "edit", "ash", post)
+    run(*edit, "--text", "Missing her today", "--title", "A hard day", "--content-warning", "death")
+    assert shown(post) == ("A hard day", "death", "<p>Missing her today</p>")
+    run(*edit, "--text", "Still missing her")  # the title and the warning stay
+    assert shown(post) == ("A hard day", "death", "<p>Still missing her</p>")
+    run(*edit, "--text", "Still missing her", "--content-warning", "", "--title", " ")
+    assert shown(post) == ("A hard day", None, "<p>Still missing her</p>")
+
+    for args, code, message in (
+        (("member", "edit", "bo", post, "--text", "mine now"), 1, "only the author may change"),
+        ((*edit, "--text", "  "), 2, "a post needs some text"),
+        ((*edit, "--text", "x", "--cw", "w" * 501), 2, "a content warning is at most 500"),
+        ((*edit, "--title", "no words"), 2, "the following arguments are required: --text"),
+    ):
+        result = cove(tmp_path, *args)
+        assert result.returncode == code and message in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert shown(post) == ("A hard day", None, "<p>Still missing her</p>")

@@ -195,3 +195,8 @@ def test_members_name_a_group_elsewhere_by_handle_or_url(
     assert nobody.returncode == 3 and f"@nobody@{host}" in nobody.stderr
     moderated = refused(tmp_path, "group", "show", f"@calm@{host}")
     assert moderated.returncode == 2 and "not a group of this node" in moderated.stderr
+    # A person elsewhere is found the same way, and suspended by the URL WebFinger gave.
+    suspended = as_json(tmp_path, "actor", "suspend", f"@bob@{host}", "--reason", "spam")
+    assert (suspended["actor"], suspended["state"]) == (f"http://{host}/u/bob", "active")
+    lifted = as_json(tmp_path, "actor", "unsuspend", f"@bob@{host}")
+    assert lifted == {"actor": f"http://{host}/u/bob", "suspended": False}

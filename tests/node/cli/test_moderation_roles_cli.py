@@ -6,18 +6,25 @@ each, and `tests/node/cli/test_cli.py` already runs `cove` as real processes.)""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from node import __version__
+from node.queue.scheduler import run_job
 from tests.conftest import cove_in_process as cove
+from tests.conftest import free_port
+from tests.node.cli.test_accounts_cli import run_on_node
 from tests.node.cli.test_cli import as_json, ok
+from tests.node.http.pages.test_admin_health import failing, received
 
 BASE = "http://127.0.0.1:8080"
 ALPHA = f"{BASE}/g/alpha"
@@ -180,7 +187,10 @@ APPOINTING: dict[str, tuple[str, ...]] = {
 # What only the node's staff (its admins and moderators) do.
 NODE_WIDE: dict[str, tuple[str, ...]] = {
     "actor-suspend": ("actor", "suspend", INTRUDER, "--reason", "spam"),
+    "actor-suspend-member": ("actor", "suspend", "quin"),
     "actor-unsuspend": ("actor", "unsuspend", SPAMMER),
+    "actor-suspended": ("actor", "suspended"),
+    "queue-status": ("queue", "status"),
 }
 
 
@@ -239,6 +249,19 @@ def refusals() -> list[Any]:
         ("report", "list"),
         "mel moderates no group here and may not see reports",
     )
+    # A member's profile and web sessions are theirs: not another member's, nor a node admin's
+    # (the operator at the console, acting for the node, may change them).
+    for who, other in (("mel", "al"), ("ada", "mel")):
+        for action, args in (
+            ("profile", ("account", "profile", other, "--summary", "changed")),
+            ("sessions", ("account", "sessions", other, "--end-all")),
+        ):
+            case(
+                who,
+                f"{action}-of-{other}",
+                args,
+                f"{who} may change only their own profile and web sessions, not {other}'s",
+            )
     # A token speaks for its account: a member or a group moderator issues none for another.
     for who, other in (("mel", "al"), ("al", "mel")):
         case(
@@ -406,3 +429,81 @@ def test_a_node_admin_issues_a_token_for_another_account(stage: Stage) -> None:
 def test_a_member_issues_a_token_for_herself(stage: Stage) -> None:
     token = stage.act("mel", "token", "create", "mel", "--scopes", "read write:reports")
     assert (token["account"], token["scopes"]) == ("mel", ["read", "write:reports"])
+
+
+def test_node_staff_suspend_a_member_here_by_name_and_lift_it_by_handle(stage: Stage) -> None:
+    ok(stage.run("account", "create", "spammy"))
+    said = stage.act("nora", "actor", "suspend", "spammy", "--reason", "ads")
+    assert said == {"actor": person("spammy"), "account": "spammy", "suspended": True}
+    listed = stage.act("nora", "actor", "suspended")
+    assert listed["members"] == ["spammy"]
+    elsewhere = {b["actor"] for b in listed["elsewhere"]}  # as other tests left them
+    assert elsewhere and elsewhere <= {SPAMMER, INTRUDER}
+    accounts = as_json(stage.run("account", "list", "--json"))
+    assert {a["username"]: a["state"] for a in accounts}["spammy"] == "suspended"
+    lifted = stage.act("nora", "actor", "unsuspend", "@spammy@127.0.0.1:8080")
+    assert lifted == {"actor": person("spammy"), "account": "spammy", "suspended": False}
+    assert stage.act("nora", "actor", "suspended")["members"] == []
+
+
+@pytest.mark.parametrize(
+    ("target", "code", "message"),
+    [
+        ("ftp://elsewhere.example/u/x", 2, "is not an http(s) URL"),
+        ("@spam@127.0.0.1:CLOSED", 3, "cannot look up @spam@127.0.0.1:CLOSED"),
+        ("nobody", 3, "no account named 'nobody'"),
+        (ALPHA, 2, f"{ALPHA} is not a person of this node"),
+        ("", 2, "name someone"),
+    ],
+)
+def test_a_suspension_that_would_match_no_one_is_refused_and_nothing_is_kept(
+    stage: Stage, target: str, code: int, message: str
+) -> None:
+    closed = str(free_port())  # a server that does not answer
+    target, message = target.replace("CLOSED", closed), message.replace("CLOSED", closed)
+    before = stored_rows(stage.folder)
+    result = stage.run("actor", "suspend", target, "--reason", "spam")
+    assert result.returncode == code and message in result.stderr, result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert changed(before, stored_rows(stage.folder)) == {}
+
+
+def test_node_staff_read_the_nodes_health_as_the_page_shows_it(stage: Stage) -> None:
+    async def troubled(node: Any) -> None:
+        await failing(node, "down.example", 7, timedelta(minutes=30))
+        await failing(node, "flaky.example", 2, None)
+        await received(node, "busy.example", 2)
+
+        async def prune(who: Any) -> int:
+            return 3
+
+        await run_job(node, "prune_deliveries", prune)
+
+    run_on_node(stage.folder, troubled)
+    health = stage.act("nora", "queue", "status")
+    down, flaky = health["failing_hosts"]
+    assert (down["host"], down["failures"], down["breaker"], down["pending"]) == (
+        "down.example",
+        7,
+        "open",
+        0,
+    )
+    assert (flaky["host"], flaky["breaker"], flaky["until"]) == ("flaky.example", "closed", None)
+    assert health["backlog"] == [{"host": "busy.example", "received": 2}]
+    assert health["inbound"]["received"] == 2 and "due_now" in health and "deliveries" in health
+    [prune] = [job for job in health["jobs"] if job["name"] == "prune_deliveries"]
+    assert (prune["every_seconds"], prune["last"]["outcome"], prune["last"]["result"]) == (
+        3600,
+        "done",
+        3,
+    )
+    assert (health["version"], health["database"]) == (__version__, "sqlite")
+    assert health["database_at"] == str(stage.folder / "data" / "cove.db")
+
+    text = ok(stage.run("queue", "status", who="ada"))
+    assert f"Cove {__version__}; database: SQLite, the file {stage.folder}" in text
+    assert re.search(r"down\.example +7 +paused +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +0\n", text)
+    assert re.search(r"flaky\.example +2 +still trying +- +0\n", text)
+    assert re.search(r"busy\.example +2\n", text)
+    assert re.search(r"prune_deliveries +3600 s +[-0-9: ]+ done \(counted 3\)\n", text)
+    assert re.search(r"expire_bans +60 s +not run yet", text)

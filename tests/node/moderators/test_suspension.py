@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from federation.errors import Invalid
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
 from node.moderators import modlog, suspensions
 from node.moderators.roles import Acting
+from node.runtime import Node
 from node.store.states import PostingPolicy
 from node.store.tables import Activity as ActivityRow
 from tests.across_nodes.test_moderation_across_nodes import find_post, membership_accepted
@@ -90,3 +92,19 @@ async def test_a_suspended_actor_is_removed_everywhere_and_refused_at_the_inbox(
     assert await send(a, lemmy, again) == 202
     row = await settled(a, again["id"])
     assert row.state.value == "processed"
+
+
+async def test_a_suspension_names_an_actor_by_url_or_is_refused(node: Node) -> None:
+    """A handle or a name stored as it is would match no activity, ever: the suspension would
+    seem made and protect no one (`suspend_named` resolves them first)."""
+    operator = Acting.operator(node)
+    async with client_for(node) as client:
+        for target in ("@spam@evil.example", "spam", "evil.example/u/spam", "ftp://evil.example/u"):
+            with pytest.raises(Invalid, match="is not an http\\(s\\) URL"):
+                await suspensions.suspend(node, client, operator, target, "spam", None)
+        made = await suspensions.suspend(
+            node, client, operator, "https://evil.example/u/spam", "spam", None
+        )
+    assert [s.actor_uri for s in await suspensions.list_suspensions(node, operator)] == [
+        made.actor_uri
+    ]
