@@ -91,6 +91,7 @@ async def _group_page(request: web.Request, name: str, page: int) -> web.Respons
     # Newest first: the page before holds newer threads, the page after older ones.
     newer, older = page_links(here, page, len(listing.found) > THREADS_PER_PAGE)
     standing = await membership.standing(node, group, me) if me else None
+    role = visitor.account.role if visitor.account else None
     return render(
         request,
         "group.html",
@@ -113,8 +114,12 @@ async def _group_page(request: web.Request, name: str, page: int) -> web.Respons
         modlog_url=node.urls.modlog(group_uri),
         group_url=group_uri,
         standing=standing,
-        organizes=visitor.account is not None
-        and (roles.may_administer_node(visitor.account.role) or bool(standing and standing.owns)),
+        organizes=role is not None
+        and (roles.may_administer_node(role) or bool(standing and standing.owns)),
+        # Its other moderators (and the node's) open its settings too: what it gathers
+        # around, its care words.
+        moderates=role is not None
+        and (roles.may_moderate_node(role) or bool(standing and standing.moderates)),
         facts=facts,
         usual_response=_spoken(facts.report_response.median, visitor.language),
     )
