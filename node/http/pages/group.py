@@ -67,7 +67,17 @@ async def _listing(shown: Visible, group: GroupInfo, page: int) -> Listing:
     return Listing(listed, found, pinned, names)
 
 
-async def _group_page(request: web.Request, name: str, page: int) -> web.Response:
+async def group_page_again(
+    request: web.Request, name: str, status: int, problem: str
+) -> web.Response:
+    """A member's group page again, with why what they just sent was refused (a member's
+    page is never kept: it is read afresh, its rules as they are now)."""
+    return await _group_page(request, name, 1, status=status, problem=problem)
+
+
+async def _group_page(
+    request: web.Request, name: str, page: int, *, status: int = 200, problem: str | None = None
+) -> web.Response:
     node = request.app[NODE]
     kept = request.app[PAGE_CACHE]
     group, profile, facts = await kept.shared(("group", name.lower()), partial(_facts, node, name))
@@ -95,6 +105,8 @@ async def _group_page(request: web.Request, name: str, page: int) -> web.Respons
     return render(
         request,
         "group.html",
+        status=status,
+        problem=problem,
         group=group,
         summary_html=plain_to_html(group.summary),
         posting_policy=group.posting_policy.value,
