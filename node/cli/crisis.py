@@ -79,7 +79,7 @@ async def cmd_duty(inv: Invocation) -> None:
                 group = await get_group(session, local_group(node, a.group))
         where = group.name if group else "the node"
         if a.state == "list":
-            roster = await duty.duty_roster(node, group)
+            roster = await duty.duty_roster(node, acting, group)
             rows = [[d.username, "on" if d.on else "off", d.changed_at.isoformat()] for d in roster]
             human = table(["account", "duty", "since"], rows) if rows else f"no one for {where}"
             emit(inv, [{"account": d.username, "on": d.on} for d in roster], human)

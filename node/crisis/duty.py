@@ -13,7 +13,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from federation.errors import Refused
 from moderation.roles import MODERATING, STAFF
 from node.groups.groups import GroupInfo
-from node.moderators.roles import Acting, group_role
+from node.moderators.roles import (
+    Acting,
+    group_role,
+    require_group_moderator,
+    require_node_moderator,
+)
 from node.runtime import Node
 from node.store.states import DutyState, MembershipState
 from node.store.tables import Account, CommunityGroup, LocalActor, Membership, ModeratorDuty
@@ -97,9 +102,18 @@ async def node_staff(session: AsyncSession) -> list[int]:
     return sorted({a for a in found.all() if a is not None})
 
 
-async def duty_roster(node: Node, group: GroupInfo | None) -> list[DutyInfo]:
-    """Who is on or off duty for a group (or the node), for `cove mod duty list`."""
+async def duty_roster(node: Node, acting: Acting, group: GroupInfo | None) -> list[DutyInfo]:
+    """Who is on or off duty for a group (or the node), for `cove mod duty list` and the duty
+    page: the node's roster for its staff, a group's for its moderators (and the node's
+    staff, who moderate every group). Someone no longer in that role is left out: they are
+    paged no more (`on_duty`)."""
     async with node.store.session() as session:
+        if group is None:
+            require_node_moderator(acting)
+            still = set(await node_staff(session))
+        else:
+            await require_group_moderator(session, acting, group)
+            still = set(await group_moderators(session, group.id))
         found = await session.exec(
             select(ModeratorDuty, LocalActor.username)
             .join(Account, col(Account.id) == col(ModeratorDuty.account_id))
@@ -112,6 +126,7 @@ async def duty_roster(node: Node, group: GroupInfo | None) -> list[DutyInfo]:
                 name or "", group.name if group else None, row.state == DutyState.ON, row.changed_at
             )
             for row, name in found.all()
+            if row.account_id in still
         ]
 
 

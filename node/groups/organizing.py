@@ -23,7 +23,12 @@ from node.groups.groups import (
     get_group_by_id,
 )
 from node.groups.kinds import normalise_topics
-from node.moderators.roles import Acting, require_appointer, require_group_moderator
+from node.moderators.roles import (
+    Acting,
+    appoints,
+    require_appointer,
+    require_group_moderator,
+)
 from node.runtime import Node
 from node.store.states import AccountRole, GroupKind, PostingPolicy
 from node.store.tables import CommunityGroup
@@ -31,12 +36,18 @@ from node.store.tables import CommunityGroup
 log = logging.getLogger(__name__)
 
 
-async def found_group(node: Node, acting: Acting, new: NewGroup) -> GroupInfo:
-    """A group started by a node admin or an organizer (the operator at the console is an
-    admin). A member who starts one owns it; only an admin may name someone else its owner
-    (an organizer's trust is to run what they start, not to hand groups out)."""
+def require_founder(acting: Acting) -> None:
+    """Refused unless a node admin or an organizer acts (the operator at the console is an
+    admin): who may start groups, asked before a new group's form is shown too."""
     if not roles.may_found_group(acting.role):
         raise Refused("{who} may not start groups: node admins and organizers do", who=acting.name)
+
+
+async def found_group(node: Node, acting: Acting, new: NewGroup) -> GroupInfo:
+    """A group started by a node admin or an organizer. A member who starts one owns it; only
+    an admin may name someone else its owner (an organizer's trust is to run what they start,
+    not to hand groups out)."""
+    require_founder(acting)
     if acting.account is not None:
         named = (new.owner or "").strip().lstrip("@").lower()
         if not named:
@@ -131,13 +142,16 @@ async def write_rules(
 
 @dataclass(frozen=True, slots=True)
 class GroupSettings:
-    """A group's settings as its owner (or a node admin) sees them to change them."""
+    """A group's settings as one who may change some of them sees them."""
 
     group: GroupInfo
     hold_acute: bool
     hide_modlog_names: bool
     care_words: str | None  # the group's own (None: Cove's)
     hold_words: str | None
+    # Its owner or a node admin, who change everything; its other moderators change only
+    # what it gathers around (DESCRIPTION) and its care words (node.crisis.care_words).
+    organizes: bool
 
 
 async def group_to_organize(node: Node, acting: Acting, name: str) -> GroupInfo:
@@ -149,11 +163,19 @@ async def group_to_organize(node: Node, acting: Acting, name: str) -> GroupInfo:
 
 
 async def settings_of(node: Node, acting: Acting, name: str) -> GroupSettings:
+    """A group's settings, for its moderators (the node's staff among them): refused to
+    anyone who may change none of them; `organizes` says whether they may change all."""
     async with node.store.session() as session:
         group = await get_group(session, name)
-        await require_appointer(session, acting, group)
+        await require_group_moderator(session, acting, group)
+        organizes = await appoints(session, acting, group)
         row = await session.get(CommunityGroup, group.id)
         assert row is not None
         return GroupSettings(
-            group, row.hold_acute, row.hide_modlog_names, row.care_template, row.hold_template
+            group,
+            row.hold_acute,
+            row.hide_modlog_names,
+            row.care_template,
+            row.hold_template,
+            organizes,
         )

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation.errors import NotFound, Refused
+from federation.errors import Conflict, NotFound
 from federation.vocabulary import iso8601
 from moderation.modlog import ModAction
 from moderation.rules import Rule
@@ -125,14 +125,15 @@ async def must_accept(session: AsyncSession, group_id: int, accepted: int | None
 
 
 async def accept_rules(node: Node, group_name: str, actor_uri: str, version: int) -> None:
-    """A local member accepts the rules in force (the version they read)."""
+    """A local member accepts the rules in force (the version they read): a conflict when a
+    newer version came out since, which they have not read."""
     async with node.store.transaction() as session:
         group = await get_group(session, group_name)
         current = await current_rules(session, group.id)
         if current is None:
             raise NotFound("{group} has no rules to accept", group=group.name)
         if version != current.version:
-            raise Refused(
+            raise Conflict(
                 "the rules of {group} are at version {version} now: read them"
                 " again and accept that version",
                 group=group.name,

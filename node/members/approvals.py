@@ -165,15 +165,36 @@ async def _staff_move(
 async def account_requests(node: Node, acting: Acting) -> list[AccountRequest]:
     """Sign-ups waiting for staff, oldest first; their email addresses for admins alone (a
     moderator lets people in on their reason, and an address is shown to no one else)."""
+    return await _sign_ups(node, acting, AccountState.AWAITING_APPROVAL)
+
+
+UNCONFIRMED_SHOWN = 50
+
+
+async def unconfirmed_sign_ups(node: Node, acting: Acting) -> list[AccountRequest]:
+    """The latest sign-ups whose address is not confirmed yet, newest first (many are spam,
+    and a person who never got the mail asks soon): for staff to confirm for them
+    (`confirm_account`), the addresses for admins alone."""
+    return await _sign_ups(node, acting, AccountState.UNCONFIRMED, newest=UNCONFIRMED_SHOWN)
+
+
+async def _sign_ups(
+    node: Node, acting: Acting, state: AccountState, *, newest: int | None = None
+) -> list[AccountRequest]:
     require_node_moderator(acting)
     admin = roles.may_administer_node(acting.role)
+    query = (
+        select(Account, LocalActor.username)
+        .join(LocalActor, col(Account.actor_id) == col(LocalActor.id))
+        .where(Account.state == state)
+    )
+    if newest is None:
+        query = query.order_by(col(Account.created_at))
+    else:
+        query = query.order_by(col(Account.created_at).desc(), col(Account.id).desc())
+        query = query.limit(newest)
     async with node.store.session() as session:
-        found = await session.exec(
-            select(Account, LocalActor.username)
-            .join(LocalActor, col(Account.actor_id) == col(LocalActor.id))
-            .where(Account.state == AccountState.AWAITING_APPROVAL)
-            .order_by(col(Account.created_at))
-        )
+        found = await session.exec(query)
         return [
             AccountRequest(
                 name or "", a.email if admin else None, a.sign_up_reason, a.language, a.created_at

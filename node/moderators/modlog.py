@@ -74,6 +74,8 @@ class GroupLog:
     group: GroupInfo
     hide_names: bool  # the moderators' names are not for this reader
     page: Page[ModLogEntry]
+    # The group hides its moderators' names from others, though this reader sees them.
+    names_shown_to_moderators: bool = False
 
 
 async def log_total(node: Node, group_id: int) -> int:
@@ -94,12 +96,19 @@ async def public_log(
 
 
 async def log_read_by(
-    node: Node, reader: Acting | None, group_name: str, cursor: Cursor, *, names_scope: bool
+    node: Node,
+    reader: Acting | None,
+    group_name: str,
+    cursor: Cursor,
+    *,
+    names_scope: bool,
+    limit: int = PAGE_SIZE,
 ) -> GroupLog:
-    """A page of a group's log as `reader` may read it (None: someone without a token).
-    Public for a public group (names hidden when the group hides them); a members-only
-    group's needs a member; a moderator of the group whose token carries `names_scope`
-    always sees who did what."""
+    """A page of a group's log as `reader` may read it (None: someone not signed in, or
+    without a token). Public for a public group (names hidden when the group hides them); a
+    members-only group's needs a member (`require_log_reader`, as `cove modlog` asks); a
+    moderator of the group (or of the node) with `names_scope` (a token that carries it, a
+    web session) always sees who did what."""
     async with node.store.session() as session:
         group = await get_group(session, group_name)
         if reader is None and group.members_only:
@@ -109,9 +118,9 @@ async def log_read_by(
         if reader is not None:
             await require_log_reader(session, reader, group)
         names = reader is not None and names_scope and await _moderates(session, reader, group)
-        hide = not names and await hides_modlog_names(session, group.id)
-        page = await log_page(session, group.id, cursor)
-    return GroupLog(group, hide, page)
+        hidden = await hides_modlog_names(session, group.id)
+        page = await log_page(session, group.id, cursor, limit)
+    return GroupLog(group, hidden and not names, page, names_shown_to_moderators=hidden and names)
 
 
 async def _moderates(session: AsyncSession, reader: Acting, group: GroupInfo) -> bool:

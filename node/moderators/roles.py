@@ -136,9 +136,13 @@ def require_node_admin(acting: Acting, what: str) -> None:
         )
 
 
+async def appoints(session: AsyncSession, acting: Acting, group: GroupInfo) -> bool:
+    """Whether the actor runs the group (`roles.may_appoint`): its owner, or a node admin."""
+    return roles.may_appoint(acting.role, await group_role(session, group.id, acting.uri))
+
+
 async def require_appointer(session: AsyncSession, acting: Acting, group: GroupInfo) -> None:
-    role = await group_role(session, group.id, acting.uri)
-    if not roles.may_appoint(acting.role, role):
+    if not await appoints(session, acting, group):
         raise Refused("only the owner of {group} or a node admin may do that", group=group.name)
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from node import __version__
-from node.moderators.roles import Acting, require_node_moderator
+from node.moderators.roles import Acting, require_node_admin
 from node.queue import job_runs
 from node.queue.delivery import BREAKER_THRESHOLD, QueueFigures, queue_figures
 from node.queue.scheduler import JOBS
@@ -67,8 +67,10 @@ def breaker_of(failures: int, until: datetime | None, now: datetime) -> Breaker:
 
 
 async def health(node: Node, acting: Acting) -> Health:
-    """The figures, read now: node staff only (`cove queue status` and the queue API's)."""
-    require_node_moderator(acting)
+    """The figures, read now: the node's admins only, as the admins' pages show them (where
+    the database is, the version, which servers fail). Node moderators read the queue's
+    counts alone (`cove queue status`, the queue API's `queue_figures`)."""
+    require_node_admin(acting, "the node's health figures")
     now = node.clock()
     async with node.store.session() as session:
         figures = await queue_figures(session, now)

@@ -1,7 +1,8 @@
 """The node's accounts from the admins' pages: every account (paged, found by name) with its
 role and state, each role changed by a form, and the sign-ups waiting for approval with the
-reason they gave. Each page asks the role the console asks for the same action: roles are
-the admins', sign-ups node staff's (a moderator opens that page too)."""
+reason they gave (and those whose address is not confirmed yet, to confirm for them). Each
+page asks the role the console asks for the same action: roles are the admins', sign-ups
+node staff's (a moderator opens that page too)."""
 
 from __future__ import annotations
 
@@ -120,11 +121,16 @@ async def _sign_ups(
         "admin_sign_ups.html",
         status=status,
         requests=await approvals.account_requests(request.app[NODE], acting),
-        done=done_of(request, ("approved", "rejected"), problem),
+        unconfirmed=await approvals.unconfirmed_sign_ups(request.app[NODE], acting),
+        done=done_of(request, tuple(DECISIONS.values()), problem),
         name=request.query.get("name", "")[:MAX_NAME],
         problem=problem,
         **staff_pages(request, acting, SIGN_UPS),
     )
+
+
+# What each decision on a sign-up did, as the page's notice names it.
+DECISIONS = {"approve": "approved", "reject": "rejected", "confirm": "confirmed"}
 
 
 @routes.get(SIGN_UPS)
@@ -144,9 +150,11 @@ async def decide_sign_up(request: web.Request) -> web.Response:
             account = await approvals.approve_account(node, acting, name, node.mailer)
         elif decision == "reject":
             account = await approvals.reject_account(node, acting, name)
+        elif decision == "confirm":  # for someone whose mail never came (`cove account confirm`)
+            account = await approvals.confirm_account(node, acting, name)
         else:
             raise Invalid("choose to approve or to reject the sign-up")
     except CoveError as e:
         return await _sign_ups(request, acting, e.status, told(request, e))
-    done = "approved" if decision == "approve" else "rejected"
+    done = DECISIONS[decision]
     raise web.HTTPSeeOther(f"{SIGN_UPS}?{urlencode({'done': done, 'name': account.username})}")

@@ -67,7 +67,17 @@ async def _listing(shown: Visible, group: GroupInfo, page: int) -> Listing:
     return Listing(listed, found, pinned, names)
 
 
-async def _group_page(request: web.Request, name: str, page: int) -> web.Response:
+async def group_page_again(
+    request: web.Request, name: str, status: int, problem: str
+) -> web.Response:
+    """A member's group page again, with why what they just sent was refused (a member's
+    page is never kept: it is read afresh, its rules as they are now)."""
+    return await _group_page(request, name, 1, status=status, problem=problem)
+
+
+async def _group_page(
+    request: web.Request, name: str, page: int, *, status: int = 200, problem: str | None = None
+) -> web.Response:
     node = request.app[NODE]
     kept = request.app[PAGE_CACHE]
     group, profile, facts = await kept.shared(("group", name.lower()), partial(_facts, node, name))
@@ -91,9 +101,12 @@ async def _group_page(request: web.Request, name: str, page: int) -> web.Respons
     # Newest first: the page before holds newer threads, the page after older ones.
     newer, older = page_links(here, page, len(listing.found) > THREADS_PER_PAGE)
     standing = await membership.standing(node, group, me) if me else None
+    role = visitor.account.role if visitor.account else None
     return render(
         request,
         "group.html",
+        status=status,
+        problem=problem,
         group=group,
         summary_html=plain_to_html(group.summary),
         posting_policy=group.posting_policy.value,
@@ -113,8 +126,12 @@ async def _group_page(request: web.Request, name: str, page: int) -> web.Respons
         modlog_url=node.urls.modlog(group_uri),
         group_url=group_uri,
         standing=standing,
-        organizes=visitor.account is not None
-        and (roles.may_administer_node(visitor.account.role) or bool(standing and standing.owns)),
+        organizes=role is not None
+        and (roles.may_administer_node(role) or bool(standing and standing.owns)),
+        # Its other moderators (and the node's) open its settings too: what it gathers
+        # around, its care words.
+        moderates=role is not None
+        and (roles.may_moderate_node(role) or bool(standing and standing.moderates)),
         facts=facts,
         usual_response=_spoken(facts.report_response.median, visitor.language),
     )

@@ -8,9 +8,10 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from federation.errors import Refused
+from federation.errors import Refused, Unauthorized
 from moderation.modlog import ModAction
 from node.http.pages.render import render, visitor_of
+from node.http.pages.staff import optional_acting_of
 from node.http.state import NODE
 from node.locale.languages import N_, word
 from node.moderators import modlog
@@ -68,15 +69,26 @@ def modlog_line(
 
 
 async def modlog_page(request: web.Request) -> web.Response:
-    """The log for a person with a browser: a members-only group's log is not shown (a browser
-    carries no member's signature), others page back with ?max_id=."""
+    """The log for a person with a browser, paged back with ?max_id=: read as `cove modlog`
+    reads it (`require_log_reader`), so a members-only group's log is for its members and
+    moderators and the node's staff, signed in; its moderators see who did what even when
+    the group hides that from others."""
     node = request.app[NODE]
     asked = Cursor.parse(request.query.get("max_id"), request.query.get("min_id"))
     cursor = Cursor(max_id=asked.max_id)
-    log = await modlog.public_log(node, request.match_info["name"], cursor, MODLOG_PAGE_SIZE)
+    reader = await optional_acting_of(request)
+    name = request.match_info["name"]
+    try:
+        log = await modlog.log_read_by(
+            node, reader, name, cursor, names_scope=True, limit=MODLOG_PAGE_SIZE
+        )
+    except Unauthorized:
+        # Someone not signed in: the same refusal as a stranger's, and the way in for a member.
+        raise Refused(
+            "the moderation log of {group} is for its members only: sign in if you are one",
+            group=name.lower(),
+        ) from None
     group, page = log.group, log.page
-    if group.members_only:
-        raise Refused("the moderation log of {group} is for its members only", group=group.name)
     group_uri = node.urls.group(group.name)
     language = visitor_of(request).language
     older = None
@@ -90,5 +102,6 @@ async def modlog_page(request: web.Request) -> web.Response:
         entries=[
             modlog_line(e, group_uri, language, hide_names=log.hide_names) for _, e in page.items
         ],
+        names_shown_to_moderators=log.names_shown_to_moderators,
         older_url=older,
     )

@@ -1,14 +1,15 @@
 """The pages where a group is started and shaped: a new group (node admins and organizers),
-and a group's settings (its owner or a node admin): what it is, how it works, and its crisis
-care. Every form is checked against the same roles as the CLI (node.groups.organizing); a
-refused or missing group is a 403 or 404 page that shows nothing of it."""
+and a group's settings: what it is, how it works, and its crisis care, all for its owner or a
+node admin, what it gathers around and its care words for its other moderators too. Every
+form is checked against the same roles as the CLI (node.groups.organizing), and sends only
+what its reader may change; a refused or missing group is a 403 or 404 page that shows
+nothing of it."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from federation.errors import CoveError, Refused
-from moderation import roles
+from federation.errors import CoveError
 from node.crisis import holds
 from node.crisis.care_words import checked_words, cove_words, group_words, words_language
 from node.groups import organizing
@@ -53,8 +54,7 @@ def _yes(on: bool) -> str:
 
 async def _founder(request: web.Request) -> Acting:
     acting = await acting_of(request)
-    if not roles.may_found_group(acting.role):
-        raise Refused("only the node's admins and organizers can start groups")
+    organizing.require_founder(acting)
     return acting
 
 
@@ -135,13 +135,17 @@ async def _settings_page(
     found = await organizing.settings_of(node, acting, request.match_info["name"])
     language = words_language(node, visitor_of(request).language)
     done = request.query.get("done")
+    care = {**CARE_FIELDS, **(care or _care_values(found))}
+    if not found.organizes:  # not theirs to change, so not in what they sent
+        care["hold_acute"] = _yes(found.hold_acute)
     return render(
         request,
         "group_settings.html",
         status=status,
         group=found.group,
+        organizes=found.organizes,
         form={**FIELDS, **(form or _values(found.group))},
-        care={**CARE_FIELDS, **(care or _care_values(found))},
+        care=care,
         kinds=KINDS,
         policies=POLICIES,
         cove_care=cove_words(language, hold=False),
@@ -157,6 +161,24 @@ async def settings_page(request: web.Request) -> web.Response:
     return await _settings_page(request, await acting_of(request))
 
 
+def _changes(form: dict[str, str], *, organizes: bool) -> GroupChanges:
+    """What the settings form changes: all of it for the group's owner or a node admin;
+    for its other moderators, whose form has no more, what the group gathers around
+    (`organizing.DESCRIPTION`)."""
+    kind = parse_kind(form.get("kind", ""))
+    topics = tuple(topics_in(form.get("topics", "")))
+    if not organizes:
+        return GroupChanges(kind=kind, topics=topics)
+    return GroupChanges(
+        title=form.get("title", ""),
+        summary=form.get("summary", ""),
+        kind=kind,
+        topics=topics,
+        posting_policy=parse_posting_policy(form.get("posting", "")),
+        **{field: _on(form, field) for field in SWITCHES},
+    )
+
+
 @routes.post(SETTINGS)
 async def save_settings(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
@@ -164,14 +186,8 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
     form = await checked_form(request)
     name = request.match_info["name"]
     try:
-        changes = GroupChanges(
-            title=form.get("title", ""),
-            summary=form.get("summary", ""),
-            kind=parse_kind(form.get("kind", "")),
-            topics=tuple(topics_in(form.get("topics", ""))),
-            posting_policy=parse_posting_policy(form.get("posting", "")),
-            **{field: _on(form, field) for field in SWITCHES},
-        )
+        found = await organizing.settings_of(node, acting, name)
+        changes = _changes(form, organizes=found.organizes)
         group = await organizing.change_group(node, acting, name, changes)
     except CoveError as e:
         return await _settings_page(request, acting, e.status, form=form, problem=told(request, e))
@@ -180,19 +196,21 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
 
 @routes.post(SETTINGS + "/care")
 async def save_care(request: web.Request) -> web.StreamResponse:
-    """Whether acute posts wait for a moderator (`cove group hold`) and the group's own care
-    and hold words (`cove group care-template`): blank words are Cove's own."""
+    """Whether acute posts wait for a moderator (`cove group hold`: its owner's or a node
+    admin's to decide) and the group's own care and hold words (`cove group care-template`:
+    its moderators' too); blank words are Cove's own."""
     node = request.app[NODE]
     acting = await acting_of(request)
     form = await checked_form(request)
     name = request.match_info["name"]
     words = {hold: form.get("hold_words" if hold else "care_words", "") for hold in (False, True)}
     try:
-        await organizing.group_to_organize(node, acting, name)
+        found = await organizing.settings_of(node, acting, name)
         for text in words.values():
             if text.strip():
                 checked_words(text)  # all checked before anything is changed
-        await holds.set_hold(node, acting, name, _on(form, "hold_acute"))
+        if found.organizes:
+            await holds.set_hold(node, acting, name, _on(form, "hold_acute"))
         for hold, text in words.items():
             own = text if text.strip() else None
             await group_words(node, acting, name, hold=hold, change=own, reset=own is None)

@@ -1,8 +1,8 @@
 """What a moderator does from a report's page: decide it (the reporter hears the note), act on
 its post (remove, restore, purge, lock its thread, pin, release it when held) and on its person
-(ban from the group for a while or for good, keep their server out of the group). Each is the
-domain function the CLI calls, checked against the same role; the post and the person are the
-report's, never a form's."""
+(ban from the group for a while or for good, keep their server out of the group, tell their
+server of a worry for their safety). Each is the domain function the CLI calls, checked
+against the same role; the post and the person are the report's, never a form's."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from aiohttp import web
 
 from federation.errors import CoveError, Invalid, NotFound
 from moderation.reports import ReportState
-from node.crisis import holds
+from node.crisis import holds, referrals
 from node.groups.groups import GroupInfo
 from node.http.pages.moderator_forms import act_on_post, ban_from_form, keep_server_out
 from node.http.pages.render import told
@@ -132,6 +132,16 @@ async def _let_in(
     return "let_in"
 
 
+async def _refer(
+    request: web.Request, acting: Acting, item: ReportItem, form: dict[str, str]
+) -> str:
+    """Tell the person's home server of a worry for their safety (`cove report refer`)."""
+    await referrals.refer(
+        request.app[NODE], request.app[CLIENT], acting, item.report.id, form.get("comment", "")
+    )
+    return "referred"
+
+
 ACTIONS: dict[str, Action] = {
     "decide": _decide,
     "post": _on_post,
@@ -140,6 +150,7 @@ ACTIONS: dict[str, Action] = {
     "unban": _unban,
     "keep-out": _keep_out,
     "let-in": _let_in,
+    "refer": _refer,
 }
 
 

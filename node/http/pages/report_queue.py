@@ -41,6 +41,7 @@ DONE = (
     "kept_out",
     "let_in",
     "released",
+    "referred",
 )
 
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from federation.errors import Refused
 from moderation import roles
 from node.http.pages.members import member_of
+from node.http.pages.render import visitor_of
 from node.http.state import NODE
 from node.moderators.roles import Acting
 
@@ -16,6 +17,13 @@ from node.moderators.roles import Acting
 async def acting_of(request: web.Request) -> Acting:
     """The member signed in, acting (or the way to sign in first)."""
     return Acting.member(request.app[NODE], await member_of(request))
+
+
+async def optional_acting_of(request: web.Request) -> Acting | None:
+    """The member signed in, acting, on a page anyone may open (None: no one signed in)."""
+    if visitor_of(request).account is None:
+        return None
+    return await acting_of(request)
 
 
 async def admin_of(request: web.Request) -> Acting:

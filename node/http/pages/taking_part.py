@@ -1,16 +1,17 @@
 """What a member does in a group from the pages: join it (accepting its rules, or asking),
-start a thread, reply, edit or delete their own words, like a post. Each is one form, sent
-back to the page it came from; a refusal is a page with its reason."""
+accept its changed rules, start a thread, reply, edit or delete their own words, like a post.
+Each is one form, sent back to the page it came from; a refusal is a page with its reason."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from federation.errors import Refused
-from node.groups import groups, threads
+from federation.errors import CoveError, Invalid, Refused
+from node.groups import groups, rules, threads
 from node.groups.posts import PostInfo
+from node.http.pages.group import group_page_again
 from node.http.pages.members import member_of
-from node.http.pages.render import render
+from node.http.pages.render import render, told
 from node.http.pages.thread import thread_at
 from node.http.pages.visitors import checked_form
 from node.http.state import CLIENT, NODE
@@ -50,6 +51,28 @@ async def join(request: web.Request) -> web.StreamResponse:
         accept_rules=form.get("accept_rules") == "yes",
     )
     raise web.HTTPSeeOther(node.urls.group(group.name))
+
+
+@routes.post("/g/{name}/accept-rules")
+async def accept_rules(request: web.Request) -> web.StreamResponse:
+    """A member accepts the group's changed rules, the version the page showed them (`cove
+    member accept-rules`): one published while the page was open is not accepted unseen,
+    but shown, with why (a 409)."""
+    node = request.app[NODE]
+    account, form = await _form(request)
+    group = await groups.group_named(node, request.match_info["name"])
+    try:
+        version = _version(form.get("rules_version", ""))
+        await rules.accept_rules(node, group.name, node.urls.person(account.username), version)
+    except CoveError as e:
+        return await group_page_again(request, group.name, e.status, told(request, e))
+    raise web.HTTPSeeOther(node.urls.group(group.name))
+
+
+def _version(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) < 10):
+        raise Invalid("say which version of the rules you read")
+    return int(text)
 
 
 @routes.post("/g/{name}/post")

@@ -45,6 +45,15 @@ def test_duty_holds_and_the_urgent_item_from_the_console(folder: Path) -> None:
     refused(cove(folder, "mod", "duty", "on", "--group", "nightwatch", "--as", "kim"), "moderator")
     run("mod", "duty", "on", "--group", "nightwatch", "--as", "sam")
     assert run("mod", "duty", "list", "--group", "nightwatch") == [{"account": "sam", "on": True}]
+    assert run("mod", "duty", "list", "--group", "nightwatch", "--as", "sam") == [
+        {"account": "sam", "on": True}
+    ]
+    refused(
+        cove(folder, "mod", "duty", "list", "--group", "nightwatch", "--as", "kim"), "kim is not"
+    )
+    refused(
+        cove(folder, "mod", "duty", "list", "--as", "sam"), "sam is not a moderator of this node"
+    )
     refused(cove(folder, "group", "hold", "nightwatch", "on", "--as", "kim"), "owner")
     run("group", "hold", "nightwatch", "on", "--as", "sam")
 

@@ -1,8 +1,8 @@
 """The accounts pages: an admin finds accounts, changes roles (never the last admin's) and
-approves or rejects sign-ups; node staff approve sign-ups, suspend members here and actors
-elsewhere, and make and withdraw invites, as on the console; a member is refused every page,
-and a moderator the admins' own, with a 403 page that shows nothing behind it; bad input is a
-page with its reason."""
+approves or rejects sign-ups; node staff approve sign-ups, confirm the address of one whose
+mail never came, suspend members here and actors elsewhere, and make and withdraw invites,
+as on the console; a member is refused every page, and a moderator the admins' own, with a
+403 page that shows nothing behind it; bad input is a page with its reason."""
 
 from __future__ import annotations
 
@@ -76,6 +76,9 @@ async def test_a_member_and_a_moderator_are_refused_the_admins_pages(stage: Stag
         refused_with_nothing_shown(
             await kim.submit(SIGN_UPS, {"name": "dee", "decision": "approve"}), REASON
         )
+        refused_with_nothing_shown(
+            await kim.submit(SIGN_UPS, {"name": "dee", "decision": "confirm"}), REASON
+        )
         refused_with_nothing_shown(await kim.submit(SUSPENSIONS, {"who": TROLL}), TROLL)
     async with browser(stage.served.base) as mo:
         await signed_in(mo, "mo")
@@ -141,11 +144,12 @@ async def test_an_admin_finds_accounts_and_changes_roles_but_not_the_last_admins
     assert logged.group_id is None and logged.target_uri == stage.node.urls.person("kim")
 
 
-async def test_staff_approve_and_reject_sign_ups(stage: Stage) -> None:
+async def test_staff_approve_reject_and_confirm_sign_ups(stage: Stage) -> None:
     async with browser(stage.served.base) as mo:
         await signed_in(mo, "mo")
         page = await mo.get(SIGN_UPS)
         assert REASON in page.text and "dee@mail.test" not in page.text  # for admins alone
+        assert "Every sign-up" in page.text  # every address is confirmed
         approved = await mo.submit(SIGN_UPS, {"name": "dee", "decision": "approve"})
         assert "dee is in: they can sign in now." in approved.text
         assert "No sign-up is waiting." in approved.text
@@ -154,6 +158,29 @@ async def test_staff_approve_and_reject_sign_ups(stage: Stage) -> None:
         odd = await mo.submit(SIGN_UPS, {"name": "dee", "decision": "maybe"})
         assert odd.status == 400 and "Choose to approve or to reject the sign-up" in odd.text
     assert await state_of(stage.node, "dee") == AccountState.ACTIVE
+
+    # eve's mail never came: staff confirm her address for her, as `cove account confirm` does.
+    eve = Registration("eve", "eve@mail.test", PASSWORD, True, reason="Hi")
+    await register(stage.node, None, eve)
+    async with browser(stage.served.base) as ada:
+        await signed_in(ada, "ada")
+        listed = await ada.get(ACCOUNTS)
+        assert "Confirm the address of eve" in listed.text
+        assert "Confirm the address of dee" not in listed.text
+        assert "eve@mail.test" in (await ada.get(SIGN_UPS)).text  # for admins alone
+    async with browser(stage.served.base) as mo:
+        await signed_in(mo, "mo")
+        page = await mo.get(SIGN_UPS)
+        unconfirmed = page.text[page.text.index("Addresses not confirmed yet") :]
+        assert "@eve" in unconfirmed and "eve@mail.test" not in page.text
+        assert "No sign-up is waiting." in page.text  # not until her address is confirmed
+        confirmed = await mo.submit(SIGN_UPS, {"name": "eve", "decision": "confirm"})
+        assert confirmed.url.endswith("done=confirmed&name=eve"), confirmed.url
+        assert "The address of eve is confirmed." in confirmed.text
+        assert "Approve eve" in confirmed.text  # this node approves sign-ups: she waits now
+        again = await mo.submit(SIGN_UPS, {"name": "eve", "decision": "confirm"})
+        assert again.status == 409 and "email is confirmed already" in again.text
+    assert await state_of(stage.node, "eve") == AccountState.AWAITING_APPROVAL
 
 
 async def suspends(person: Browser, who: str, **more: str) -> str:

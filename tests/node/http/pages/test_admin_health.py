@@ -1,13 +1,19 @@
 """The health page: an admin sees the delivery queue, the failing servers with their
 breakers, the inbox backlog, each periodic job's last run, the version and where the database
-is (never its password); a moderator is refused with a 403 page that shows none of it."""
+is (never its password); a moderator is refused with a 403 page that shows none of it, and by
+the domain function itself (the figures are the admins' on every path)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from federation.errors import Refused
 from node import __version__
 from node.config_sections import DatabaseSettings
+from node.moderators.roles import Acting
+from node.queue import health
 from node.queue.scheduler import run_job
 from node.runtime import Node
 from node.store.states import AccountRole, ActivityState, Direction, Software, Visibility
@@ -56,7 +62,10 @@ async def received(node: Node, host: str, count: int) -> None:
 async def test_an_admin_sees_how_the_node_is_doing(make_node: NodeFactory) -> None:
     node = await make_node()
     await member(node, "ada", AccountRole.ADMIN)
-    await member(node, "mo", AccountRole.MODERATOR)
+    mo = await member(node, "mo", AccountRole.MODERATOR)
+    # The figures are the admins', whoever reads them: the page and any other way in.
+    with pytest.raises(Refused, match="mo is not an admin of this node"):
+        await health.health(node, Acting.member(node, mo))
     await failing(node, "down.example", 7, timedelta(minutes=30))
     await failing(node, "back-soon.example", 5, timedelta(minutes=-1))
     await failing(node, "flaky.example", 2, None)

@@ -1,7 +1,8 @@
-"""A member's day on the pages: joining a group by accepting its rules, starting a thread
-behind a content warning, replying anonymously, liking, editing and deleting their own
-words, reporting a worry; a moderator finding it in the queue; a members-only group's posts
-for its members' eyes alone, through the pages as through ActivityPub."""
+"""A member's day on the pages: joining a group by accepting its rules (and its changed rules,
+the version they read), starting a thread behind a content warning, replying anonymously,
+liking, editing and deleting their own words, reporting a worry; a moderator finding it in the
+queue; a members-only group's posts for its members' eyes alone, through the pages as through
+ActivityPub."""
 
 from __future__ import annotations
 
@@ -120,6 +121,30 @@ async def test_a_member_joins_posts_replies_edits_deletes_and_reports(
         await kim.get(here)
         gone = await kim.submit(here + "/delete", {})
         assert gone.url == served.base + group and "Her anniversary." not in gone.text
+
+        # The rules change, and change again while kim reads them: she accepts what she read.
+        async def new_rules(*titles: str) -> None:
+            written = parse_rules([{"title": t, "text": ""} for t in titles])
+            await rules.set_rules(
+                node, Acting.member(node, owner), "grief", written, needs_acceptance=True
+            )
+
+        await new_rules("Be gentle", "No advice on medication")
+        changed = await kim.get(group)
+        assert "The rules changed (version 2)" in changed.text
+        assert 'name="rules_version" value="2"' in changed.text
+        await new_rules("Be gentle", "No diagnosing others")
+        accept = group + "/accept-rules"
+        stale = await kim.submit(accept, {"accept_rules": "yes", "rules_version": "2"})
+        assert stale.status == 409 and "The rules of grief are at version 3 now" in stale.text
+        assert "No diagnosing others" in stale.text
+        assert 'name="rules_version" value="3"' in stale.text
+        odd = await kim.submit(accept, {"accept_rules": "yes", "rules_version": "x"})
+        assert odd.status == 400 and "Say which version of the rules you read" in odd.text
+        accepted = await kim.submit(
+            group + "/accept-rules", {"accept_rules": "yes", "rules_version": "3"}
+        )
+        assert accepted.url == served.base + group and "Start a thread" in accepted.text
     async with node.store.session() as session:
         kinds = {a.type for a in (await session.exec(select(Activity))).all()}
         report = (await session.exec(select(Report))).first()

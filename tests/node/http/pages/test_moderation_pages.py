@@ -16,7 +16,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from node.crisis import holds
+from federation.errors import Refused
+from node.crisis import duty, holds
 from node.groups import groups
 from node.groups.groups import NewGroup
 from node.members import accounts, participation
@@ -26,7 +27,7 @@ from node.outage import OutageTracker
 from node.queue.processing import process_pending
 from node.runtime import Node
 from node.store.states import AccountRole, BanState, MembershipState, PostState
-from node.store.tables import Ban, Membership, Post, Report
+from node.store.tables import Activity, Ban, Membership, Post, Report
 from tests.conftest import ServedNode, client_for, serving
 from tests.node.members.conftest import NodeFactory, clock_of, member
 from tests.support.browsing import Browser, browser, signed_in
@@ -219,6 +220,7 @@ async def test_no_one_acts_beyond_their_role(moderated: Moderated) -> None:
             ("post", {"act": "remove"}),
             ("ban", {"length": "forever"}),
             ("decide", {"verdict": "resolve"}),
+            ("refer", {}),
         ):
             refused = await mo.submit(f"{QUEUE}/{moderated.spam}/{action}", fields, token=token)
             assert refused.status == 403, (action, refused.text[:300])
@@ -235,6 +237,9 @@ async def test_no_one_acts_beyond_their_role(moderated: Moderated) -> None:
 
 async def test_requests_to_join_and_duty_from_the_pages(moderated: Moderated) -> None:
     node = moderated.node
+    olive, lee_account, mo_account = [
+        await accounts.get_account_by_name(node, name) for name in ("olive", "lee", "mo")
+    ]
     async with browser(moderated.served.base) as mo:
         await signed_in(mo, "mo")
         waiting = await mo.get("/moderation/join-requests")
@@ -251,10 +256,12 @@ async def test_requests_to_join_and_duty_from_the_pages(moderated: Moderated) ->
         )
         assert elsewhere.status == 403 and "mo is not a moderator of grief" in elsewhere.text
 
-        duty = await mo.get("/moderation/duty")
-        assert "Go on duty for Calm" in duty.text and "This whole node" not in duty.text
+        shown = await mo.get("/moderation/duty")
+        assert "Go on duty for Calm" in shown.text and "This whole node" not in shown.text
+        assert "No one is on duty here now." in shown.text
         on = await mo.submit("/moderation/duty", {"group": "calm", "duty": "on"})
         assert on.url.endswith("?done=on") and "Go off duty for Calm" in on.text
+        assert "On duty here now: mo" in on.text  # the roster, as `cove mod duty list` reads it
         await mo.get("/moderation/duty")
         node_wide = await mo.submit("/moderation/duty", {"group": "", "duty": "on"})
         assert node_wide.status == 403 and "mo is not on this node" in node_wide.text
@@ -266,9 +273,24 @@ async def test_requests_to_join_and_duty_from_the_pages(moderated: Moderated) ->
         ).one()
     assert lee.state == MembershipState.ACCEPTED
     await member(node, "ada", AccountRole.ADMIN)
+    await duty.set_duty(
+        node, Acting.member(node, olive), await groups.group_named(node, "grief"), True
+    )
     async with browser(moderated.served.base) as ada:
         await signed_in(ada, "ada")
-        assert "Go on duty for the node" in (await ada.get("/moderation/duty")).text
+        page = await ada.get("/moderation/duty")
+        assert "Go on duty for the node" in page.text and "No one is on duty here now." in page.text
+        assert "olive" not in page.text  # grief's roster is for those who moderate it
+        await ada.submit("/moderation/duty", {"group": "", "duty": "on"})
+        assert "On duty here now: ada" in (await ada.get("/moderation/duty")).text
+    # The roster is its scope's moderators' to read, on the console as on the page.
+    calm = await groups.group_named(node, "calm")
+    with pytest.raises(Refused, match="lee is not a moderator of calm"):
+        await duty.duty_roster(node, Acting.member(node, lee_account), calm)
+    with pytest.raises(Refused, match="mo is not a moderator of this node"):
+        await duty.duty_roster(node, Acting.member(node, mo_account), None)
+    roster = await duty.duty_roster(node, Acting.member(node, mo_account), calm)
+    assert [(d.username, d.on) for d in roster] == [("mo", True)]
 
 
 async def test_a_held_post_waits_on_top_until_released_and_a_server_is_kept_out(
@@ -321,3 +343,23 @@ async def test_a_held_post_waits_on_top_until_released_and_a_server_is_kept_out(
         assert "kept out of the group the server 127.0.0.3" in kept_out.text  # its history
         let_in = await olive.submit(server + "/let-in", {})
         assert let_in.url.endswith("?done=let_in") and "Keep 127.0.0.3 out" in let_in.text
+        assert "Tell their server" not in let_in.text  # a spam report: no worry to tell
+
+        async with client_for(node) as client:
+            worry = await file_report(node, client, ash, str(note["id"]), category="self_harm")
+        worried = f"{QUEUE}/{worry.id}"
+        page = await olive.get(worried)
+        assert "Tell their server" in page.text and "from the group Grief" in page.text
+        told = await olive.submit(worried + "/refer", {"comment": "Please check on them."})
+        assert told.url.endswith("?done=referred") and "Their server is told" in told.text
+        assert "told their server of the worry" in told.text  # its history
+        assert "Their server was told already" in told.text
+        async with node.store.session() as session:
+            (flag,) = (await session.exec(select(Activity).where(Activity.type == "Flag"))).all()
+        assert flag.document["actor"] == group and flag.document["to"] == [stranger]
+        assert "worried about this person" in flag.document["content"]
+        assert "Please check on them." in flag.document["content"]
+        assert node.urls.person("ash") not in str(flag.document)  # the reporter is never named
+        await olive.get(item)  # kim is a member here: there is no other server to tell
+        local = await olive.submit(item + "/refer", {})
+        assert local.status == 400 and "someone on this node" in local.text

@@ -1,6 +1,7 @@
 """What a person with a browser reads about a group's moderation: the rules and the latest
 moderation log on the group's page, the whole log paged at the log's URL, moderator names
-hidden when the owner asks, and a members-only group's log kept from the public."""
+hidden when the owner asks (but from its moderators), and a members-only group's log for
+its members and the node's staff alone."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ import pytest
 from federation.errors import Refused
 from moderation.modlog import ModAction
 from moderation.rules import parse_rules
-from node.groups import groups, rules
+from node.groups import groups, membership, rules
 from node.groups.groups import NewGroup
 from node.http.pages.modlog import MODLOG_PAGE_SIZE
-from node.members import accounts
+from node.members import accounts, participation
 from node.moderators import bans, modlog, removals
 from node.moderators.roles import Acting
+from node.store.states import AccountRole
 from tests.conftest import ServedNode, client_for
+from tests.node.members.conftest import member
+from tests.support.browsing import browser, signed_in
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 AP = "application/activity+json"
@@ -32,7 +36,7 @@ async def page(served: ServedNode, url: str) -> tuple[int, str]:
 
 async def grief_with_a_ban(served: ServedNode, **shape: bool) -> str:
     """The group grief owned by olive, with two rules and one ban by olive; olive's URI."""
-    olive = await accounts.create_account(served.node, "olive")
+    olive = await member(served.node, "olive")
     await groups.create_group(
         served.node, NewGroup(name="grief", title="Grief support", owner="olive", **shape)
     )
@@ -139,12 +143,43 @@ async def test_the_whole_log_pages_back_from_the_newest(served: ServedNode) -> N
     assert status == 400 and "max_id must be a positive integer" in bad
 
 
-async def test_a_members_only_groups_log_is_not_shown_to_the_public(
+async def test_a_members_only_groups_log_is_for_its_members_and_staff(
     served: ServedNode,
 ) -> None:
-    await grief_with_a_ban(served, members_only=True)
+    """As `cove modlog` reads it: its members, its moderators and the node's staff, signed
+    in; its moderators and the node's staff see who did what though the group hides it."""
+    node = served.node
+    olive = await grief_with_a_ban(served, members_only=True)
+    await removals.set_modlog_names_hidden(node, Acting.operator(node), "grief", hidden=True)
+    kit, kit_uri = await member(node, "kit"), served.urls.person("kit")
+    await member(node, "nosy")
+    await member(node, "mo", AccountRole.MODERATOR)
+    async with client_for(node) as client:
+        await participation.join(node, client, kit, "grief", accept_rules=True)
+        await membership.decide_follow(node, client, "grief", kit_uri, approve=True)
     group_uri = served.urls.group("grief")
+    log = served.urls.modlog(group_uri)
     _, html = await page(served, group_uri)
     assert "visible to its members only" in html and "troll" not in html
-    status, html = await page(served, served.urls.modlog(group_uri))
-    assert status == 403 and "for its members only" in html and "troll" not in html
+    assert f'href="{log}"' not in html
+    status, html = await page(served, log)
+    assert status == 403 and "for its members only: sign in" in html and "troll" not in html
+    async with browser(served.base) as nosy:
+        await signed_in(nosy, "nosy")
+        refused = await nosy.get(log)
+        assert (
+            refused.status == 403 and "troll" not in refused.text and "banned" not in refused.text
+        )
+        assert "nosy is not a member of grief" in refused.text
+    async with browser(served.base) as kit_browser:
+        await signed_in(kit_browser, "kit")
+        assert f'href="{log}"' in (await kit_browser.get(group_uri)).text
+        read = await kit_browser.get(log)
+        assert read.status == 200 and "A moderator banned" in read.text and "troll" in read.text
+        assert olive not in read.text and "Others read this log" not in read.text
+    for name in ("olive", "mo"):  # the group's owner, and a moderator of the node
+        async with browser(served.base) as person:
+            await signed_in(person, name)
+            read = await person.get(log)
+            assert read.status == 200 and f"{olive}</a> banned" in read.text, name
+            assert "Others read this log without the moderators" in read.text

@@ -1,7 +1,8 @@
 """The pages that start and run a group, through a browser's requests: admins and organizers
 start groups (everyone else gets a 403); a group's owner or a node admin changes its settings,
-its crisis care, its rules and its moderators (anyone else gets a 403 that shows nothing of
-the group, and a missing group a 404); a bad value is a 400 page that says why and keeps what
+its crisis care, its rules and its moderators, its other moderators what it gathers around
+and its care words (anyone else gets a 403 that shows nothing of the group, and a missing
+group a 404); a bad value is a 400 page that says why and keeps what
 was typed; a group that takes no anonymous posts offers none and refuses one."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 from node.groups import organizing
 from node.groups.groups import NewGroup
 from node.members import participation
+from node.moderators import appointments
 from node.moderators.roles import Acting
 from node.runtime import Node
 from node.store.states import AccountRole
@@ -65,7 +67,9 @@ async def test_admins_and_organizers_start_groups_others_are_refused(site: Site)
         await signed_in(kim, "kim")
         assert 'href="/groups/new"' not in (await kim.get("/")).text
         page = await kim.get("/groups/new")
-        assert page.status == 403 and "Only the node&#39;s admins and organizers" in page.text
+        assert (
+            page.status == 403 and "may not start groups: node admins and organizers" in page.text
+        )
     async with browser(site.served.base) as olive:
         await signed_in(olive, "olive")
         assert 'href="/groups/new"' in (await olive.get("/")).text
@@ -102,12 +106,14 @@ async def test_admins_and_organizers_start_groups_others_are_refused(site: Site)
 
 async def test_only_the_owner_or_an_admin_opens_a_groups_pages(site: Site) -> None:
     for path in ("/g/grief/settings", "/g/grief/rules", "/g/grief/team"):
-        for name in ("kim", "mo"):
+        # A node moderator moderates every group: its settings are theirs in part (below).
+        for name in ("kim",) if path.endswith("settings") else ("kim", "mo"):
             async with browser(site.served.base) as person:
                 await signed_in(person, name)
                 page = await person.get(path)
                 refused(page.text, 403, page.status)
-                assert "only the owner of grief or a node admin" in page.text.lower()
+                said = "not a moderator of grief" if path.endswith("settings") else "only the owner"
+                assert said in page.text.lower()
         async with browser(site.served.base) as ada:
             await signed_in(ada, "ada")
             assert (await ada.get(path)).status == 200
@@ -126,6 +132,51 @@ async def test_only_the_owner_or_an_admin_opens_a_groups_pages(site: Site) -> No
             "/g/grief/settings", {"title": "X"}, token="forged-token-value-xx"
         )
         assert forged.status == 403 and "This form has expired" in forged.text
+
+
+async def test_a_groups_moderator_changes_what_it_gathers_around_and_its_care_words(
+    site: Site,
+) -> None:
+    """As `cove group set --kind/--topic` and `cove group care-template` let them: nothing
+    else of the group is on their page, nor changed by what they send."""
+    node = site.node
+    async with client_for(node) as client:
+        await appointments.set_moderator(
+            node, client, Acting.operator(node), "grief", "kim", moderator=True
+        )
+    async with browser(site.served.base) as kim:
+        await signed_in(kim, "kim")
+        group = await kim.get("/g/grief")
+        assert 'href="/g/grief/settings"' in group.text and 'href="/g/grief/team"' not in group.text
+        page = await kim.get("/g/grief/settings")
+        assert page.status == 200 and 'name="topics"' in page.text and 'name="kind"' in page.text
+        for theirs_not in ('name="title"', 'name="posting"', 'name="members_only"', "hold_acute"):
+            assert theirs_not not in page.text, theirs_not
+        assert "The group does not hold such posts" in page.text
+        assert 'href="/g/grief/rules"' not in page.text
+        sent = {"kind": "demographic", "topics": "grief, loss", "title": "Kim's now"}
+        saved = await kim.submit("/g/grief/settings", {**sent, "members_only": "yes"})
+        assert saved.url.endswith("?done=saved"), saved.text[:400]
+        bad = await kim.submit("/g/grief/settings", {"kind": "cult"})
+        assert (
+            bad.status == 400
+            and "Unknown group kind" in bad.text
+            and 'name="title"' not in bad.text
+        )
+        await kim.get("/g/grief/settings")
+        care = await kim.submit(
+            "/g/grief/settings/care", {"hold_acute": "yes", "care_words": "We are with you."}
+        )
+        assert care.url.endswith("?done=care") and "We are with you.</textarea>" in care.text
+    settings = await organizing.settings_of(node, Acting.operator(node), "grief")
+    assert settings.group.kind == "demographic" and settings.group.topics == ("grief", "loss")
+    assert settings.group.title == "Grief support" and not settings.group.members_only
+    assert settings.care_words == "We are with you." and not settings.hold_acute
+    async with browser(site.served.base) as olive:  # the owner still changes everything
+        await signed_in(olive, "olive")
+        page = await olive.get("/g/grief/settings")
+        assert 'name="title"' in page.text and 'id="hold_acute"' in page.text
+        assert 'href="/g/grief/team"' in page.text
 
 
 async def actor_name(site: Site) -> str:
@@ -256,7 +307,11 @@ async def test_the_owner_appoints_and_removes_moderators_and_hides_their_names(s
         odd = await olive.submit("/g/grief/team/modlog-names", {"names": "sometimes"})
         assert odd.status == 400 and "Choose whether the public log" in odd.text
         await olive.submit("/g/grief/team/modlog-names", {"names": "hide"})
-        log = await olive.get("/g/grief/modlog")
+        log = await olive.get("/g/grief/modlog")  # its moderators still see who did what
+        assert "Others read this log without the moderators" in log.text
+    async with browser(site.served.base) as kim:
+        await signed_in(kim, "kim")
+        log = await kim.get("/g/grief/modlog")
         assert "A moderator" in log.text and site.node.urls.person("olive") not in log.text
     async with browser(site.served.base) as ada:  # a node admin, in no role in the group
         await signed_in(ada, "ada")
