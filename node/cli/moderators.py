@@ -165,25 +165,24 @@ def _log_limit(text: str) -> int:
 
 
 async def cmd_modlog(inv: Invocation) -> None:
-    from node.groups.groups import get_group
     from node.moderators import modlog
-    from node.moderators.roles import require_log_reader
     from node.store.paging import Cursor
 
     a = inv.args
 
     async def work(node: Node) -> None:
         acting, name = await acting_on(node, a.as_account, a.group)
-        async with node.store.session() as session:
-            group = await get_group(session, name)
-            await require_log_reader(session, acting, group)
-            page = await modlog.log_page(session, group.id, Cursor(), a.limit)
-        entries = [e for _, e in page.items]
+        # As the log's page and the API read it: a member reads who acted only when the
+        # group names its moderators; its moderators and the node's staff always do.
+        log = await modlog.log_read_by(
+            node, acting, name, Cursor(), names_scope=True, limit=a.limit
+        )
+        entries = [e for _, e in log.page.items]
         data = [
             {
                 "at": e.created_at,
                 "action": e.action,
-                "moderator": e.moderator_uri,
+                "moderator": None if log.hide_names else e.moderator_uri,
                 "target": e.target_uri,
                 "reason": e.reason,
                 "expires_at": e.expires_at,

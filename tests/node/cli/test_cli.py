@@ -176,7 +176,19 @@ def test_the_owner_hides_moderator_names_in_the_log_from_the_command_line(
         cove(tmp_path, "group", "modlog-names", "grief", "hide", "--as", "olive", "--json")
     )
     assert said == {"group": "grief", "hide_modlog_names": True}
+    spammer = "https://elsewhere.example/u/spam"
+    ok(cove(tmp_path, "group", "ban", "grief", spammer, "--as", "olive"))
+
+    def moderators_named_to(name: str) -> list[object]:
+        log = as_json(cove(tmp_path, "modlog", "grief", "--as", name, "--json"))
+        return [entry["moderator"] for entry in log]
+
+    olive_uri = "http://127.0.0.1:8080/u/olive"
+    # As on the log's page: the owner sees who acted, a reader of the public log does not.
+    assert moderators_named_to("olive") == [olive_uri]
+    assert moderators_named_to("sam") == [None]
     assert "now shows" in ok(cove(tmp_path, "group", "modlog-names", "grief", "show"))
+    assert moderators_named_to("sam") == [olive_uri]
 
 
 def test_a_bad_config_is_named_in_one_line(tmp_path: Path) -> None:
