@@ -45,9 +45,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-# Two test processes: most tests wait on loopback servers, so two cores do nearly twice the work.
+# Three test processes on two cores: most tests wait on loopback servers, subprocesses and
+# the database, so a third keeps the cores busy; each takes the next test as it frees up.
+TEST_PROCESSES ?= 3
 pytest: setup browser
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist worksteal
 
 test: lint typecheck pytest
 

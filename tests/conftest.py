@@ -192,13 +192,21 @@ async def database_url(
 
 
 async def truncate_all(url: str) -> None:
+    """Empty every table and restart every id, as a new database would be. DELETE rather
+    than TRUNCATE: a test leaves a few rows, and TRUNCATE's work is per table whatever it
+    holds (a fifth of a second for the lot, paid by every PostgreSQL test, against a
+    twentieth); children before their parents."""
     import node.store.tables  # noqa: F401  (registers the tables)
 
-    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            for name in tables:
+                await conn.execute(text(f'DELETE FROM "{name}"'))
+            await conn.execute(
+                text("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'")
+            )
     finally:
         await engine.dispose()
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientSession, DummyCookieJar
 from sqlmodel import col, select
 
 from federation.errors import FetchError
@@ -156,28 +156,34 @@ async def test_only_a_members_server_signing_for_this_node_sees_members_only_con
     stranger = outsider.actor("stranger")
 
     async def fetch_all(node: ServedNode, site: Site, how: str) -> list[tuple[str, int, str]]:
-        async def fetch(path: str) -> tuple[int, str]:
-            url = node.base + path
-            headers: dict[str, str] = {"Accept": AP}
-            if how == "outsider":
-                headers = outsider.signed_get_headers(stranger, url)
-            elif how == "replayed":
-                headers = await signed_as_server(b.node, url, host=OTHER_HOST)
-            elif how == "member":
-                headers = await signed_as_server(b.node, url)
-            elif how == "group":
-                headers = await signed_as_server(served.node, url)
-            elif how == "token":
-                headers["Authorization"] = f"Bearer {nosy_token}"
-            elif how == "browser":
-                headers = {"Accept": "text/html"}
-            elif how in ("signed in", "member signed in"):
-                cookie = nosy_cookie if how == "signed in" else kit_cookie
-                headers = {"Accept": "text/html", "Cookie": f"cove_session={cookie}"}
-            async with ClientSession() as http, http.get(url, headers=headers) as r:
-                return r.status, await r.text()
+        # One connection pool, no cookies kept: each request says who it is by itself.
+        async with ClientSession(cookie_jar=DummyCookieJar()) as http:
+            return await walk(
+                lambda path: fetch(http, node, path, how),
+                paths_to_fetch(node.node, site),
+                node.base,
+            )
 
-        return await walk(fetch, paths_to_fetch(node.node, site), node.base)
+    async def fetch(http: ClientSession, node: ServedNode, path: str, how: str) -> tuple[int, str]:
+        url = node.base + path
+        headers: dict[str, str] = {"Accept": AP}
+        if how == "outsider":
+            headers = outsider.signed_get_headers(stranger, url)
+        elif how == "replayed":
+            headers = await signed_as_server(b.node, url, host=OTHER_HOST)
+        elif how == "member":
+            headers = await signed_as_server(b.node, url)
+        elif how == "group":
+            headers = await signed_as_server(served.node, url)
+        elif how == "token":
+            headers["Authorization"] = f"Bearer {nosy_token}"
+        elif how == "browser":
+            headers = {"Accept": "text/html"}
+        elif how in ("signed in", "member signed in"):
+            cookie = nosy_cookie if how == "signed in" else kit_cookie
+            headers = {"Accept": "text/html", "Cookie": f"cove_session={cookie}"}
+        async with http.get(url, headers=headers) as r:
+            return r.status, await r.text()
 
     here = Site(
         base=served.base,

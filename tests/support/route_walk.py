@@ -5,6 +5,7 @@ rule fails the test that walks them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from node.runtime import Node
 
 Fetch = Callable[[str], Awaitable[tuple[int, str]]]
 MAX_PAGES = 10  # collection pages followed from one fetch
+AT_ONCE = 8  # fetches in flight at a time
 
 
 @dataclass
@@ -221,20 +223,21 @@ def links_in(text: str, base: str) -> list[str]:
 
 async def walk(fetch: Fetch, paths: Iterable[str], base: str) -> list[tuple[str, int, str]]:
     """Fetch every path (and the pages its answers link to, a few deep): (path, status,
-    body) for each."""
+    body) for each. A few fetches at a time: the node answers one while it waits on its
+    database for another."""
     pending = list(dict.fromkeys(paths))
     seen: set[str] = set()
     answers: list[tuple[str, int, str]] = []
     pages = 0
     while pending:
-        path = pending.pop(0)
-        if path in seen:
-            continue
-        seen.add(path)
-        status, text = await fetch(path)
-        answers.append((path, status, text))
-        for link in links_in(text, base):
-            if link not in seen and pages < MAX_PAGES * 20:
-                pages += 1
-                pending.append(link)
+        batch = [p for p in dict.fromkeys(pending[:AT_ONCE]) if p not in seen]
+        del pending[:AT_ONCE]
+        seen.update(batch)
+        fetched = await asyncio.gather(*map(fetch, batch))
+        for path, (status, text) in zip(batch, fetched, strict=True):
+            answers.append((path, status, text))
+            for link in links_in(text, base):
+                if link not in seen and pages < MAX_PAGES * 20:
+                    pages += 1
+                    pending.append(link)
     return answers
