@@ -4,6 +4,7 @@ person in crisis waiting. It runs in the workers, never in the inbox request."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlmodel import col, select
@@ -42,6 +43,16 @@ async def triage(session: AsyncSession, waiting_beyond: int, second_stage: bool 
     rows = waiting.all()
     if len(rows) <= waiting_beyond:
         return 0
-    for row in rows:
-        row.priority = priority_of(row.type, row.document, second_stage)
+    # Up to BATCH posts read at once is seconds of CPU: in a thread, so that the process
+    # (the web server too, when it runs the workers) goes on answering meanwhile.
+    read = [(row.type, row.document) for row in rows]
+    priorities = await asyncio.get_running_loop().run_in_executor(
+        None, _priorities, read, second_stage
+    )
+    for row, priority in zip(rows, priorities, strict=True):
+        row.priority = priority
     return len(rows)
+
+
+def _priorities(read: list[tuple[str, dict[str, Any]]], second_stage: bool) -> list[int]:
+    return [priority_of(kind, document, second_stage) for kind, document in read]
