@@ -46,10 +46,11 @@ typecheck: setup
 	$(BIN)/mypy
 
 # Three test processes on two cores: most tests wait on loopback servers, subprocesses and
-# the database, so a third keeps the cores busy; each takes the next test as it frees up.
+# the database, so a third keeps the cores busy (the longest modules are handed out first:
+# tests/conftest.py LONGEST_FIRST).
 TEST_PROCESSES ?= 3
 pytest: setup browser
-	$(BIN)/pytest -n $(TEST_PROCESSES) --dist worksteal
+	$(BIN)/pytest -n $(TEST_PROCESSES)
 
 test: lint typecheck pytest
 

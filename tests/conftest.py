@@ -57,6 +57,29 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"cove: PostgreSQL runs SKIPPED ({POSTGRES_ENV} is not set)"]
 
 
+# The modules whose tests take longest (real processes, whole-route walks, bounded fuzzing):
+# run first, so that the test processes share out the many short tests after them instead of
+# one process finishing a long one while the others wait at the end.
+LONGEST_FIRST = (
+    "tests/node/queue/test_durability.py",
+    "tests/properties/test_members_only.py",
+    "tests/node/http/api/test_api.py",
+    "tests/node/test_outage.py",
+    "tests/properties/test_anonymity_property.py",
+    "tests/node/queue/test_scale_out.py",
+    "tests/node/crisis/test_escalation.py",
+    "tests/properties/test_hostile_property.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each module's tests keep their order
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",

@@ -239,14 +239,17 @@ async def test_sigkill_mid_processing_then_restart_applies_every_activity_exactl
         try:
             async with ClientSession() as client:
                 limit = asyncio.Semaphore(16)
+                key = load_private_key(sink.keys.private_pem)
 
                 async def send(n: int) -> int:
-                    body, headers = signed_create(sink, f"{node.base}/g/grief", n)
-                    async with (
-                        limit,
-                        client.post(f"{node.base}/g/grief/inbox", data=body, headers=headers) as r,
-                    ):
-                        return r.status
+                    # Signed when its turn comes: signing all 300 first, one after another,
+                    # held up the first requests' connections past their timeout on a
+                    # busy machine (the event loop signs while they wait to connect).
+                    async with limit:
+                        body, headers = signed_create(sink, f"{node.base}/g/grief", n, key)
+                        inbox = f"{node.base}/g/grief/inbox"
+                        async with client.post(inbox, data=body, headers=headers) as r:
+                            return r.status
 
                 statuses = await asyncio.gather(*(send(n) for n in range(total)))
             node.kill()  # at once, while the worker is still applying what came in
