@@ -9,10 +9,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from federation.errors import Refused, Unauthorized
+from federation.errors import Unauthorized
 from moderation.modlog import ModAction
 from node.groups.groups import GroupInfo, get_group, hides_modlog_names
-from node.moderators.roles import Acting, require_group_moderator, require_log_reader
+from node.moderators.roles import Acting, moderates_in, require_log_reader
 from node.runtime import Node
 from node.store.paging import PAGE_SIZE, Cursor, Page, keyset_page
 from node.store.tables import ModLogEntry
@@ -117,15 +117,7 @@ async def log_read_by(
             )
         if reader is not None:
             await require_log_reader(session, reader, group)
-        names = reader is not None and names_scope and await _moderates(session, reader, group)
+        names = reader is not None and names_scope and await moderates_in(session, reader, group)
         hidden = await hides_modlog_names(session, group.id)
         page = await log_page(session, group.id, cursor, limit)
     return GroupLog(group, hidden and not names, page, names_shown_to_moderators=hidden and names)
-
-
-async def _moderates(session: AsyncSession, reader: Acting, group: GroupInfo) -> bool:
-    try:
-        await require_group_moderator(session, reader, group)
-    except Refused:
-        return False
-    return True

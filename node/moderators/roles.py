@@ -96,11 +96,15 @@ async def require_group_moderator(
 async def moderates(node: Node, acting: Acting, group: GroupInfo) -> bool:
     """Whether the actor moderates this group (node staff moderate every group): what a page
     asks once to offer a moderator's controls; each control checks again when used."""
+    async with node.store.session() as session:
+        return await moderates_in(session, acting, group)
+
+
+async def moderates_in(session: AsyncSession, acting: Acting, group: GroupInfo) -> bool:
+    """`moderates`, inside a session already open."""
     if roles.may_moderate_node(acting.role):
         return True
-    async with node.store.session() as session:
-        role = await group_role(session, group.id, acting.uri)
-    return roles.may_moderate_group(acting.role, role)
+    return roles.may_moderate_group(acting.role, await group_role(session, group.id, acting.uri))
 
 
 async def require_log_reader(session: AsyncSession, acting: Acting, group: GroupInfo) -> None:
