@@ -18,6 +18,7 @@ phrases that raise and those that lower, and the level follows from the weights 
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -59,10 +60,21 @@ def assess(text: str, language: str | None = None) -> Assessment:
 
 def prepare() -> None:
     """Read and compile every list now (about a second of work), so that the first post a
-    worker reads is not the one that waits for it."""
-    for code in shipped():
-        _matcher(code)
-    _normaliser()
+    worker reads is not the one that waits for it.
+
+    The compile makes millions of short-lived objects in no cycle; the collector's full passes
+    over them doubled its time and, holding the interpreter, stopped every other thread (the
+    event loop's too) for a fifth of a second each, seconds on a busy machine. It is off
+    meanwhile; what it would have freed is freed at its next pass."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for code in shipped():
+            _matcher(code)
+        _normaliser()
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @cache
