@@ -15,7 +15,7 @@ from federation import builders
 from federation.client import FederationClient
 from federation.errors import NotFound
 from federation.vocabulary import iso8601
-from moderation.roles import MODERATING
+from moderation.roles import MODERATING, may_moderate_node
 from moderation.rules import as_plain_text
 from node.groups import admission
 from node.groups.groups import GroupInfo, get_group
@@ -24,6 +24,7 @@ from node.queue.delivery import queue
 from node.queue.outbox import stored_document
 from node.runtime import Node
 from node.store.states import (
+    AccountRole,
     GroupRole,
     MembershipState,
     Visibility,
@@ -182,6 +183,11 @@ class Standing:
     @property
     def member(self) -> bool:
         return self.state == MembershipState.ACCEPTED
+
+    def lets_moderate(self, node_role: AccountRole | None) -> bool:
+        """Whether the person, with this role on the node, moderates the group (node staff
+        moderate every group): node.moderators.roles.moderates's answer, from what is read."""
+        return may_moderate_node(node_role) or (self.member and self.moderates)
 
 
 async def standing(node: Node, group: GroupInfo, actor_uri: str) -> Standing:

@@ -26,7 +26,7 @@ from node.groups.groups import (
     has_member_on,
     is_member,
 )
-from node.members.person_blocks import hidden_authors
+from node.members.person_blocks import hidden_from
 from node.runtime import Node
 from node.store.states import PostKind, PostState, Visibility, advance
 from node.store.tables import Post
@@ -94,6 +94,7 @@ class Viewer:
     actor: str | None = None
     signer_host: str | None = None
     account_id: int | None = None  # a member of this node: the people they block are hidden
+    hidden: frozenset[str] | None = None  # those people, when already read (None: read them)
 
     @classmethod
     def signed_by(cls, actor: str | None) -> Viewer:
@@ -101,10 +102,11 @@ class Viewer:
         return cls(actor, authority_of(actor)) if actor is not None else NOBODY
 
     @classmethod
-    def member(cls, actor: str, account_id: int) -> Viewer:
+    def member(cls, actor: str, account_id: int, hidden: frozenset[str] | None = None) -> Viewer:
         """A member of this node (their actor and account): they see what their own
-        memberships open to them, less what people they block or mute wrote."""
-        return cls(actor, authority_of(actor), account_id)
+        memberships open to them, less what people they block or mute wrote (`hidden`, as
+        person_blocks.hidden_from reads it, when the caller has it already)."""
+        return cls(actor, authority_of(actor), account_id, hidden)
 
 
 NOBODY = Viewer()
@@ -138,7 +140,7 @@ class Visible:
         self.node = node
         self.viewer = viewer
         self._member_server: dict[int, bool] = {}
-        self._hidden: frozenset[str] | None = None
+        self._hidden: frozenset[str] | None = viewer.hidden
 
     async def sees(self, post: PostInfo) -> bool:
         if post.held:
@@ -162,9 +164,7 @@ class Visible:
         if self.viewer.account_id is None:
             return frozenset()
         if self._hidden is None:
-            async with self.node.store.session() as session:
-                found = await hidden_authors(session, self.viewer.account_id)
-            self._hidden = frozenset(found)
+            self._hidden = await hidden_from(self.node, self.viewer.account_id)
         return self._hidden
 
     async def listed_in(self, group: GroupInfo) -> tuple[Visibility, ...]:

@@ -62,6 +62,7 @@ from node.http.pages.federation import files as federation_files
 from node.http.pages.federation import mode as federation_mode
 from node.http.pages.federation import subscriptions as federation_subscriptions
 from node.http.pages.page_cache import PageCache
+from node.http.pages.readers import Readers
 from node.http.pages.sessions import find_session
 from node.http.pages.templating import Templates
 from node.http.pages.visitors import visitor_middleware
@@ -77,6 +78,7 @@ from node.http.state import (
     NODE,
     OUTAGE,
     PAGE_CACHE,
+    READERS,
     SUSPENSIONS,
     TEMPLATES,
 )
@@ -85,6 +87,7 @@ from node.queue.inbox import InboxWriter, waiting_from
 from node.queue.workers import Workers
 from node.runtime import Node, federation_client
 from node.store.changes import ACTORS, BANS, PAGES
+from node.store.changes import READERS as READERS_TOPIC
 
 log = logging.getLogger("node.http.access")
 
@@ -154,6 +157,8 @@ def create_app(node: Node, *, workers: bool = True) -> web.Application:
     # The pages of visitors not signed in: cleared in the same way.
     app[PAGE_CACHE] = PageCache(node.clock)
     node.store.changes.subscribe(PAGES, app[PAGE_CACHE].clear)
+    app[READERS] = Readers(node.clock)
+    node.store.changes.subscribe(READERS_TOPIC, app[READERS].clear)
     for table in (
         discovery.routes,
         actors.routes,

@@ -13,6 +13,7 @@ from node.cache import TtlCache
 from node.groups.groups import GroupInfo
 from node.http.activitypub.inbox_limits import Backlog, InboxLimits
 from node.http.pages.page_cache import PageCache
+from node.http.pages.readers import Readers
 from node.http.pages.templating import Templates
 from node.outage import OutageTracker
 from node.queue.inbox import InboxWriter
@@ -39,3 +40,5 @@ SUSPENSIONS = web.AppKey("suspensions", TtlCache[str, dict[str, datetime | None]
 ACTOR_DOCUMENTS = web.AppKey("actor_documents", TtlCache[str, bytes])
 # The pages of visitors not signed in, rendered (node.http.pages.page_cache).
 PAGE_CACHE = web.AppKey("page_cache", PageCache)
+# What a signed-in reader's every page asks about them (node.http.pages.readers).
+READERS = web.AppKey("readers", Readers)

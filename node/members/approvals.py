@@ -131,7 +131,8 @@ async def reject_account(node: Node, acting: Acting, username: str) -> AccountIn
 
 async def suspend_account(node: Node, acting: Acting, username: str) -> AccountInfo:
     """Stop a member of this node: they cannot sign in on the web, and their web sessions
-    end at once (session_for reads the state on every request)."""
+    end at once (session_for checks the state on every request; a kept copy of a session is
+    dropped by any change to accounts, in another process within a poll)."""
     require_node_moderator(acting)
     return await _staff_move(node, acting, username, AccountState.SUSPENDED, SUSPENDABLE)
 

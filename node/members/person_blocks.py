@@ -258,6 +258,12 @@ async def hidden_authors(session: AsyncSession, account_id: int) -> set[str]:
     return set(found.all())
 
 
+async def hidden_from(node: Node, account_id: int) -> frozenset[str]:
+    """`hidden_authors`, in a session of its own."""
+    async with node.store.session() as session:
+        return frozenset(await hidden_authors(session, account_id))
+
+
 async def blocked_by(session: AsyncSession, account_id: int, actor_uri: str) -> bool:
     """Whether this person elsewhere blocks the member (their Block reached us): then nothing
     of the member's is addressed or delivered to them directly."""

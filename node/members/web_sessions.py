@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import exists, update
 from sqlmodel import col, select
@@ -14,9 +15,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.errors import NotFound
 from moderation.roles import MODERATING
+from node.cache import TtlCache
 from node.members.accounts import AccountInfo, account_info, get_account_by_id
 from node.members.tokens import digest
 from node.runtime import Node
+from node.store.changes import UNWATCHED
 from node.store.states import AccountState, MembershipState
 from node.store.tables import MAX_ID, Account, LocalActor, Membership, WebSession
 
@@ -86,12 +89,42 @@ async def start_session(
     return secret, info
 
 
-async def session_for(node: Node, secret: str) -> WebSessionInfo | None:
+async def session_for(
+    node: Node, secret: str, kept: TtlCache[str, WebSessionInfo | None] | None = None
+) -> WebSessionInfo | None:
     """The session a cookie's secret names, or None: unknown, ended, unused too long, or its
-    account is no longer active."""
+    account is no longer active. With `kept` (the pages' copy, cleared by any change to
+    sessions, accounts or memberships: node.store.changes.READERS), a session in use is read
+    from the database once, not on every page."""
     if not secret or len(secret) > MAX_SECRET:
         return None
+    key = digest(secret)
+    read = partial(_in_use, node, key)
+    info = await (read() if kept is None else kept.get(key, read, keep=_found))
     now = node.clock()
+    if info is None or info.last_seen_at + _lifetime(node) <= now:
+        return None
+    if now - info.last_seen_at >= LAST_SEEN_GRANULARITY:
+        # No kept copy is built from the time alone: this write clears none (others' copies
+        # are read again within their time to live, well inside a session's lifetime).
+        async with node.store.transaction() as session:
+            await session.exec(
+                update(WebSession)
+                .where(col(WebSession.id) == info.id)
+                .values(last_seen_at=now)
+                .execution_options(**UNWATCHED)
+            )
+        if kept is not None:
+            kept.forget(key)
+    return info
+
+
+def _found(info: WebSessionInfo | None) -> bool:
+    return info is not None
+
+
+async def _in_use(node: Node, secret_digest: str) -> WebSessionInfo | None:
+    """The session with this digest if it is not ended and its account is active, as stored."""
     async with node.store.session() as session:
         # One round trip: a signed-in member's every page asks this first.
         moderates = (
@@ -107,24 +140,16 @@ async def session_for(node: Node, secret: str) -> WebSessionInfo | None:
             select(WebSession, Account, LocalActor.username, moderates.label("moderates"))
             .join(Account, col(Account.id) == col(WebSession.account_id))
             .join(LocalActor, col(Account.actor_id) == col(LocalActor.id))
-            .where(WebSession.secret_digest == digest(secret))
+            .where(WebSession.secret_digest == secret_digest)
         )
         row = found.first()
     if row is None:
         return None
     web_session, stored, username, moderates_a_group = row
-    if web_session.revoked_at is not None or web_session.last_seen_at + _lifetime(node) <= now:
-        return None
     account = account_info(stored, username or "")
-    if account.state != AccountState.ACTIVE:
+    if web_session.revoked_at is not None or account.state != AccountState.ACTIVE:
         return None
-    info = _info(web_session, account, bool(moderates_a_group))
-    if now - info.last_seen_at >= LAST_SEEN_GRANULARITY:
-        async with node.store.transaction() as session:
-            await session.exec(
-                update(WebSession).where(col(WebSession.id) == info.id).values(last_seen_at=now)
-            )
-    return info
+    return _info(web_session, account, bool(moderates_a_group))
 
 
 async def list_sessions(node: Node, account_id: int) -> list[WebSessionInfo]:

@@ -22,6 +22,7 @@ ACTORS = "actors"  # actor documents, WebFinger answers, the group an inbox name
 BANS = "bans"  # who is suspended from the node (checked at every inbox)
 DOMAIN_POLICY = "domain_policy"  # what the node does with each other server
 PAGES = "pages"  # the pages shown to visitors not signed in (node.http.pages.page_cache)
+READERS = "readers"  # what a signed-in reader's every page asks of them (node.http.pages.readers)
 TOPICS: dict[str, frozenset[str]] = {
     # A member's credential is their actor's badge.
     ACTORS: frozenset(
@@ -53,8 +54,17 @@ TOPICS: dict[str, frozenset[str]] = {
             "crisis_resource",
         }
     ),
+    # Their session and account, the groups they belong to or moderate and the rules they
+    # owe there, the people they hide.
+    READERS: frozenset(
+        {"web_session", "account", "local_actor", "membership", "rule_set", "person_block"}
+    ),
 }
 POLL_SECONDS = 0.5  # another process's change is in force here within this
+# A write no cache is built from (a session's last-seen time): `.execution_options(**UNWATCHED)`
+# keeps it from moving its table's topics.
+_QUIET = "cove_unwatched"
+UNWATCHED = {_QUIET: True}
 
 _CHANGED = "cove_changed_topics"  # session.info: topics bumped in the open transaction
 _FEED = "cove_change_feed"  # session.info: the ChangeFeed to tell after the commit
@@ -120,6 +130,8 @@ def _flushed(session: Session, _context: UOWTransaction) -> None:
 
 @event.listens_for(StoreSession, "do_orm_execute")
 def _executed(state: ORMExecuteState) -> None:
+    if state.execution_options.get(_QUIET):
+        return
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
         if isinstance(table, sa.Table):

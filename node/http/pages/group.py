@@ -11,7 +11,7 @@ from aiohttp import web
 from babel.dates import format_timedelta
 
 from moderation import roles
-from node.groups import before_joining, groups, membership, posts
+from node.groups import before_joining, groups, posts
 from node.groups.before_joining import GroupFacts
 from node.groups.bylines import Byline, bylines
 from node.groups.groups import GroupInfo
@@ -20,7 +20,7 @@ from node.groups.profile import GroupProfile, group_profile
 from node.http.pages.modlog import modlog_line
 from node.http.pages.render import page_links, page_number, render, visitor_of
 from node.http.pages.visitors import viewer_of
-from node.http.state import NODE, PAGE_CACHE
+from node.http.state import NODE, PAGE_CACHE, READERS
 from node.runtime import Node
 from node.store.states import Visibility
 from node.text import plain_to_html
@@ -100,7 +100,7 @@ async def _group_page(
     me = node.urls.person(visitor.account.username) if visitor.account else None
     # Newest first: the page before holds newer threads, the page after older ones.
     newer, older = page_links(here, page, len(listing.found) > THREADS_PER_PAGE)
-    standing = await membership.standing(node, group, me) if me else None
+    standing = await request.app[READERS].standing(node, group, me) if me else None
     role = visitor.account.role if visitor.account else None
     return render(
         request,

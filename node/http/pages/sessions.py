@@ -7,20 +7,23 @@ from aiohttp import web
 
 from moderation.roles import may_moderate_node
 from node.http.pages.visitors import SESSION_COOKIE, Visitor
-from node.http.state import NODE
+from node.http.state import NODE, READERS
 from node.locale import languages
-from node.members import web_sessions
 
 
 async def find_session(request: web.Request, secret: str) -> Visitor | None:
     """The member a session cookie speaks for, or None (unknown, ended, expired, or the
     account no longer active)."""
-    found = await web_sessions.session_for(request.app[NODE], secret)
+    node, readers = request.app[NODE], request.app[READERS]
+    found = await readers.session(node, secret)
     if found is None:
         return None
     language = languages.choose(found.account.language, request.headers.get("Accept-Language"))
     moderates = found.moderates_a_group or may_moderate_node(found.account.role)
-    return Visitor(language, found.csrf_secret, found.account, found.id, moderates=moderates)
+    hidden = await readers.hidden(node, found.account.id)
+    return Visitor(
+        language, found.csrf_secret, found.account, found.id, moderates=moderates, hidden=hidden
+    )
 
 
 def keep_session(request: web.Request, response: web.StreamResponse, secret: str) -> None:

@@ -8,14 +8,14 @@ from functools import partial
 
 from aiohttp import web
 
-from node.groups import membership, threads
+from node.groups import threads
 from node.groups.bylines import bylines
 from node.http.pages.moderator_forms import POST_DONE
 from node.http.pages.render import done_of, page_links, page_number, render, visitor_of
 from node.http.pages.visitors import viewer_of
-from node.http.state import NODE, PAGE_CACHE
+from node.http.state import NODE, PAGE_CACHE, READERS
 from node.moderators import thread_moderation
-from node.moderators.roles import Acting, moderates
+from node.moderators.roles import Acting
 from node.moderators.thread_moderation import ModeratedThread
 
 routes = web.RouteTableDef()
@@ -62,8 +62,10 @@ async def shown_thread(
     )
     viewer = viewer_of(visitor, node.urls)
     acting = Acting.member(node, visitor.account) if visitor.account else None
+    me = acting.uri if acting else None
+    standing = await request.app[READERS].standing(node, rows.group, me) if me else None
     moderated: ModeratedThread | None = None
-    if acting is not None and await moderates(node, acting, rows.group):
+    if acting is not None and standing is not None and standing.lets_moderate(acting.role):
         moderated = await thread_moderation.moderated_thread(
             node, acting, viewer, name, post_id, page
         )
@@ -76,7 +78,6 @@ async def shown_thread(
             partial(bylines, node, [rows.post, *rows.replies]),
         )
     here = node.urls.thread(found.group.name, found.post.id or 0)
-    me = acting.uri if acting else None
     earlier, later = page_links(here, page, found.more)  # oldest first
     return render(
         request,
@@ -92,7 +93,7 @@ async def shown_thread(
         newer_url=later,
         page_number=page,
         me=me,
-        standing=await membership.standing(node, found.group, me) if me else None,
+        standing=standing,
         moderated=moderated,
         problem=problem,
         done=done_of(request, DONE, problem) if moderated else None,

@@ -34,6 +34,7 @@ class Visitor:
     session_id: int | None = None
     new_form_cookie: bool = False
     moderates: bool = False  # node staff, or a group's owner or moderator: the queue is theirs
+    hidden: frozenset[str] = frozenset()  # a member's: the people whose posts they are not shown
 
 
 VISITOR = web.RequestKey("visitor", Visitor)
@@ -121,4 +122,4 @@ def viewer_of(visitor: Visitor, urls: Urls) -> Viewer:
     """Whose eyes `visible_to` sees through: the member signed in, or nobody known."""
     if visitor.account is None:
         return NOBODY
-    return Viewer.member(urls.person(visitor.account.username), visitor.account.id)
+    return Viewer.member(urls.person(visitor.account.username), visitor.account.id, visitor.hidden)
