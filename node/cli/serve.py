@@ -4,6 +4,7 @@ database migrations."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -197,7 +198,9 @@ def cmd_serve(inv: Invocation) -> None:
         )
         # Said only once the checks passed: a refused start must not claim to serve.
         print(f"Cove {__version__} serving {config.node.base_url} (Ctrl-C stops)", flush=True)
-        return create_serving_app(node, workers=not inv.args.no_workers)
+        app = create_serving_app(node, workers=not inv.args.no_workers)
+        settle()
+        return app
 
     try:
         web.run_app(
@@ -248,9 +251,23 @@ async def cmd_worker(inv: Invocation) -> None:
         await ensure_instance(node)
         await say_pending_mode(node)
         print(f"Cove {__version__} worker for {node.urls.base} (Ctrl-C stops)", flush=True)
+        settle()
         await Workers(node, client).run_forever(stop)
 
     await with_client(inv, work)
+
+
+def settle() -> None:
+    """Before a long-running process starts its work: the crisis lists compiled, and what it
+    has built so far (modules, those lists, its configuration, all kept for its whole life)
+    set aside from the cyclic collector. Its full passes over them held the event loop 0.15 to
+    0.2 s about every 20 s of load (the members' pages' worst latencies). What is garbage
+    already is collected first, so that none is kept for good."""
+    from moderation.crisis import detector
+
+    detector.prepare()
+    gc.collect()
+    gc.freeze()
 
 
 def setup_logging(level: str) -> None:
