@@ -18,6 +18,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from node.config import DatabaseSettings
+from node.store import sqlite_trips
 from node.store.changes import (
     POLL_SECONDS,
     ChangeFeed,
@@ -124,6 +125,7 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     if settings.is_sqlite:
         _ensure_sqlite_folder(settings.url)
         kwargs["connect_args"] = {"timeout": 30}
+        kwargs["module"] = sqlite_trips.dbapi()
     else:
         kwargs["pool_size"] = settings.pool_size
         kwargs["pool_pre_ping"] = True
