@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import jinja2
 
+from node.http.pages.translated import TranslatedOnce
 from node.locale import languages
 
 
@@ -26,11 +27,13 @@ def _environment(language: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", TranslatedOnce],
         # The templates ship with the code: no page render looks at their files' times again.
         auto_reload=False,
     )
+    translations = languages.translations(language)
     environment.install_gettext_translations(  # type: ignore[attr-defined]
-        languages.translations(language), newstyle=True
+        translations, newstyle=True
     )
+    environment.extend(cove_gettext=translations.gettext)  # fixed sentences, at compile time
     return environment
