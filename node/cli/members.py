@@ -28,6 +28,12 @@ def add_commands(member: Any, common: Parser) -> None:
         action="store_true",
         help="accept the group's rules (read them first: cove group rules show)",
     )
+    join.add_argument(
+        "--rules-version",
+        type=int,
+        metavar="N",
+        help="the version of the rules you read: refused if newer rules came out since",
+    )
     join.set_defaults(run=cmd_member_join)
     post = member.add_parser("post", parents=[common], help="post or reply into a group")
     post.add_argument("account")
@@ -79,7 +85,14 @@ async def cmd_member_join(inv: Invocation) -> None:
     async def work(node: Node, client: FederationClient) -> None:
         account = await accounts.get_account_by_name(node, a.account)
         group = await group_url(node, client, a.group)
-        state = await participation.join(node, client, account, group, accept_rules=a.accept_rules)
+        state = await participation.join(
+            node,
+            client,
+            account,
+            group,
+            accept_rules=a.accept_rules,
+            rules_version=a.rules_version,
+        )
         emit(
             inv,
             {"account": account.username, "group": group, "state": state},

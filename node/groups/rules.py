@@ -124,6 +124,18 @@ async def must_accept(session: AsyncSession, group_id: int, accepted: int | None
     return needed
 
 
+def require_read(group: GroupInfo, current: GroupRules, version: int | None) -> None:
+    """Rules are accepted as read: a version published since the one read (`version`; None:
+    not said) is a conflict, never accepted unseen."""
+    if version is not None and version != current.version:
+        raise Conflict(
+            "the rules of {group} are at version {version} now: read them"
+            " again and accept that version",
+            group=group.name,
+            version=current.version,
+        )
+
+
 async def accept_rules(node: Node, group_name: str, actor_uri: str, version: int) -> None:
     """A local member accepts the rules in force (the version they read): a conflict when a
     newer version came out since, which they have not read."""
@@ -132,13 +144,7 @@ async def accept_rules(node: Node, group_name: str, actor_uri: str, version: int
         current = await current_rules(session, group.id)
         if current is None:
             raise NotFound("{group} has no rules to accept", group=group.name)
-        if version != current.version:
-            raise Conflict(
-                "the rules of {group} are at version {version} now: read them"
-                " again and accept that version",
-                group=group.name,
-                version=current.version,
-            )
+        require_read(group, current, version)
         membership = (
             await session.exec(
                 select(Membership).where(

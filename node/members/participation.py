@@ -31,7 +31,7 @@ from node.groups.posts import (
     post_at,
     visible_to,
 )
-from node.groups.rules import current_rules
+from node.groups.rules import current_rules, require_read
 from node.inbound import posts as inbound_posts
 from node.members import person_blocks
 from node.members.accounts import AccountInfo
@@ -51,13 +51,15 @@ async def join(
     handle: str,
     *,
     accept_rules: bool = False,
+    rules_version: int | None = None,
 ) -> str:
     """Follow a group (here or elsewhere) as a member; returns the membership state. A group
-    here with rules is joined by accepting them."""
+    here with rules is joined by accepting them: the version read, when said, must be the
+    one in force (rules.require_read)."""
     person = node.urls.person(account.username)
     local = await groups.group_at(node, handle) or await _local_by_handle(node, handle)
     if local is not None:
-        return await _join_local(node, local, account, accept_rules)
+        return await _join_local(node, local, account, accept_rules, rules_version)
     await _require_federates(node, handle)
     group = await resolve_handle(node, client, handle)
     if group.type != "Group":
@@ -128,7 +130,7 @@ async def _local_by_handle(node: Node, handle: str) -> GroupInfo | None:
 
 
 async def _join_local(
-    node: Node, group: GroupInfo, account: AccountInfo, accept_rules: bool
+    node: Node, group: GroupInfo, account: AccountInfo, accept_rules: bool, version: int | None
 ) -> str:
     async with node.store.transaction() as session:
         current = await current_rules(session, group.id)
@@ -138,6 +140,8 @@ async def _join_local(
                 group=group.name,
                 version=current.version,
             )
+        if current is not None and accept_rules:
+            require_read(group, current, version)
         joined = await membership.ask_to_join(
             session,
             group,

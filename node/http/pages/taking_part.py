@@ -43,13 +43,18 @@ async def join(request: web.Request) -> web.StreamResponse:
     node = request.app[NODE]
     account, form = await _form(request)
     group = await groups.group_named(node, request.match_info["name"])
-    await participation.join(
-        node,
-        request.app[CLIENT],
-        account,
-        node.urls.group(group.name),
-        accept_rules=form.get("accept_rules") == "yes",
-    )
+    read = form.get("rules_version", "")
+    try:
+        await participation.join(
+            node,
+            request.app[CLIENT],
+            account,
+            node.urls.group(group.name),
+            accept_rules=form.get("accept_rules") == "yes",
+            rules_version=_version(read) if read else None,
+        )
+    except CoveError as e:  # rules published or changed while the page was open: shown
+        return await group_page_again(request, group.name, e.status, told(request, e))
     raise web.HTTPSeeOther(node.urls.group(group.name))
 
 

@@ -101,6 +101,11 @@ def test_moderators_name_a_group_here_by_name_handle_or_url(
     assert as_json(folder, "group", "rules", "show", calm)["version"] == 1
     run(folder, "member", "accept-rules", "ann", "calm", "--version", "1")
     post = as_json(folder, "member", "post", "ann", "calm", "--text", "hello")["post"]
+    # Joining accepts the rules as read: a version not in force is refused, not accepted.
+    stale = refused(folder, "member", "join", "bo", calm, "--accept-rules", "--rules-version", "0")
+    assert "at version 1 now" in stale.stderr
+    joined = as_json(folder, "member", "join", "bo", calm, "--accept-rules", "--rules-version", "1")
+    assert joined["state"] == "pending"  # calm approves its members
 
     assert as_json(folder, "group", "pin", calm, post, "--as", "lead")["pinned"] is True
     assert as_json(folder, "group", "unpin", calm, post)["pinned"] is False

@@ -50,9 +50,12 @@ async def test_a_local_member_joins_only_by_accepting_the_rules(served: ServedNo
             await participation.join(node, client, ann, "grief")
         with pytest.raises(Refused, match="only members"):
             await participation.publish(node, client, ann, group, "hello", title="Hi")
-        assert await participation.join(node, client, ann, "grief", accept_rules=True) == (
-            "accepted"
-        )
+        # Rules are accepted as read: a join that read another version is not accepted.
+        with pytest.raises(Conflict, match="at version 1 now"):
+            await participation.join(node, client, ann, "grief", accept_rules=True, rules_version=0)
+        assert await participation.join(
+            node, client, ann, "grief", accept_rules=True, rules_version=1
+        ) == ("accepted")
         await participation.publish(node, client, ann, group, "hello", title="Hi")
 
 

@@ -63,8 +63,13 @@ async def test_a_member_joins_posts_replies_edits_deletes_and_reports(
         assert "Join this group" in page.text and "Start a thread" not in page.text
         refused = await kim.submit(group + "/join", {})  # the rules not accepted
         assert refused.status == 403 and "accept them to join" in refused.text
-        await kim.get(group)
-        joined = await kim.submit(group + "/join", {"accept_rules": "yes"})
+        page = await kim.get(group)
+        assert '<input type="hidden" name="rules_version" value="1">' in page.text
+        # Rules published while the page was open are shown, never accepted unseen.
+        stale = await kim.submit(group + "/join", {"accept_rules": "yes", "rules_version": "0"})
+        assert stale.status == 409 and "The rules of grief are at version 1 now" in stale.text
+        assert "Be gentle" in stale.text and "Join this group" in stale.text
+        joined = await kim.submit(group + "/join", {"accept_rules": "yes", "rules_version": "1"})
         assert "You are a member of this group." in joined.text
         thread = await kim.submit(
             group + "/post",
