@@ -12,10 +12,13 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Page
 
+from node.members import accounts
+from node.moderators import appointments
+from node.moderators.roles import Acting
 from node.store.states import AccountRole
 from tests.browser import sites
 from tests.browser.accessibility import check_accessible, check_keyboard_use, check_reflow
-from tests.conftest import ServedNode, serving
+from tests.conftest import ServedNode, client_for, serving
 from tests.node.members.conftest import member
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -88,3 +91,12 @@ async def test_an_organizer_starts_a_group_with_rules_and_a_member_accepts_them(
     await check_accessible(page)
     # Not theirs to run: no way to the group's settings.
     assert await page.get_by_role("link", name="Group settings").count() == 0
+
+    # Made a moderator (not the owner), kim edits what a moderator may, and only that.
+    async with client_for(site.node) as client:
+        owner = Acting.member(site.node, await accounts.get_account_by_name(site.node, "olive"))
+        await appointments.set_moderator(site.node, client, owner, "circle", "kim", moderator=True)
+    await page.goto(site.base + "/g/circle/settings")
+    await checked(page, "Settings of Evening circle", scheme)
+    assert await page.get_by_label("Topics").is_editable()
+    assert await page.get_by_label("Members may post anonymously").count() == 0  # the owner's
