@@ -163,15 +163,16 @@ async def test_a_groups_moderator_moderates_from_the_thread_page(
     refused = await olive.submit(f"{thread}/moderate/ban", {"reason": "selling", "back": "x"})
     assert refused.status == 400 and "choose how long the ban lasts" in refused.text.lower()
     assert 'role="alert"' in refused.text and ADVERT in refused.text
-    banned = await act(
-        advert_id, "ban", {"length": "7d", "reason": "selling", "remove_content": "yes"}, "banned"
-    )
+    # A length of the moderator's own, typed as `cove group ban --for` takes it.
+    assert f'id="other-length-{advert_id}" name="other_length"' in refused.text
+    typed = {"length": "other", "other_length": "2w", "reason": "selling", "remove_content": "yes"}
+    banned = await act(advert_id, "ban", typed, "banned")
     assert "Its author is banned from this group." in banned.text
     async with node.store.session() as session:
         ban = (await session.exec(select(Ban))).one()
     assert ban.actor_uri == node.urls.person("kim") and ban.reason == "selling"
     assert ban.expires_at is not None
-    assert abs(ban.expires_at - (clock_of(node)() + timedelta(days=7))) < timedelta(minutes=1)
+    assert abs(ban.expires_at - (clock_of(node)() + timedelta(days=14))) < timedelta(minutes=1)
     assert (await _state(node, stage.advert)).state == PostState.REMOVED  # with the ban
     # Purging the page's own post leaves no page to go back to: the group's moderation page.
     await olive.get(thread)
@@ -252,6 +253,7 @@ async def test_the_groups_moderation_page(stage: Stage, olive: Browser) -> None:
         _done(sent, done)
         return sent
 
+    assert 'id="length-other"' in page.text and 'id="other-length"' in page.text
     banned = await send("ban", {"who": "@kim", "length": "30d", "reason": "adverts"}, "banned")
     assert "adverts" in banned.text and "Lift the ban on kim" in banned.text
     await send("ban", {"who": stage.stranger, "length": "forever", "reason": "pills"}, "banned")
