@@ -2,7 +2,8 @@
 a browser asks for them, logged out at full load (req/s beside a bare aiohttp GET in the same
 run) and as a signed-in member at a fixed 200 requests a second (p50/p99); and the pages the
 node's staff work from at the same pace, signed in as an admin: the moderation queue (60 open
-reports), one report, the federation page (2,000 domain blocks) and the node's health.
+reports), one report, the federation page (2,000 domain blocks) and the node's health, and
+those again at 50 requests a second.
 
     python -m bench.pages [--databases sqlite,postgresql] [--seconds 10]
 """
@@ -41,9 +42,16 @@ MEMBER_RATE = 200.0
 MEMBER_TARGET = "p99 < 50 ms at 200 req/s"
 MEMBER_P99_MS = 50.0
 MEMBER_SENDERS = 32  # connections the paced load spreads over (one is due every 0.16 s)
+# The staff's pages again at a pace nearer their use (a few people working the queue): the
+# budget is the members' (200 req/s); this says how they fare below it.
+STAFF_RATE = 50.0
+STAFF_NOTE = "(budget at 200/s)"
 HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 POOL = 100
 WARMUP = 200
+
+
+Paced = tuple[str, float | None]  # a kind of page, and its pace (None: as fast as it goes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,29 +146,35 @@ def request_files(run: Run, base: str, seeded: Seeded) -> dict[str, Path]:
 
 async def _loads(
     run: Run, node: NodeUnderTest, files: dict[str, Path], backend: Backend
-) -> tuple[dict[str, Load], dict[str, dict[str, object]], float]:
-    loads: dict[str, Load] = {}
-    details: dict[str, dict[str, object]] = {}
+) -> tuple[dict[Paced, Load], dict[Paced, dict[str, object]], float]:
+    loads: dict[Paced, Load] = {}
+    details: dict[Paced, dict[str, object]] = {}
+    measured: list[Paced] = []
+    for kind in files:
+        if kind.endswith("admin"):
+            measured += [(kind, MEMBER_RATE), (kind, STAFF_RATE)]
+        else:
+            measured.append((kind, MEMBER_RATE if kind.endswith("member") else None))
     async with ProcessMeter(node.pid) as meter:
-        for kind, path in files.items():
-            paced = kind.endswith(("member", "admin"))
+        for kind, rate in measured:
             cpu = CpuWindow(node.pid, node.postgres_database)
             cpu.start()
-            profile = run.profile_path(f"pages-{kind.replace(', ', '-')}", backend)
+            profile = run.profile_path(f"pages-{kind.replace(', ', '-')}-{rate or 'full'}", backend)
             async with Profiler(node.pid, profile) if run.profile else nullcontext():
-                loads[kind] = await run_process(
+                load = await run_process(
                     f"{node.base}/",
-                    path,
-                    senders=MEMBER_SENDERS if paced else run.senders,
+                    files[kind],
+                    senders=MEMBER_SENDERS if rate else run.senders,
                     seconds=run.seconds,
                     cycle=True,
                     warmup=WARMUP,
-                    rate=MEMBER_RATE if paced else None,
+                    rate=rate,
                 )
             cpu.stop()
-            details[kind] = {
+            loads[kind, rate] = load
+            details[kind, rate] = {
                 "node_cpu_core_share": round(cpu.core_share, 2),
-                "background_cores": round(cpu.background_cores(loads[kind].client_cpu_seconds), 2),
+                "background_cores": round(cpu.background_cores(load.client_cpu_seconds), 2),
                 "postgres_cores": round(cpu.postgres_cores, 2),
                 "profile": write_summary(profile) if run.profile else None,
             }
@@ -183,8 +197,9 @@ async def measure(run: Run, backend: Backend, ceiling: ServerCeilings | None) ->
     bare = ceiling.bare_get.rate if ceiling is not None else None
     common = {"seeding_seconds": seeding, "node_log": str(node.log)}
     return [
-        _figure(kind, load, bare, peak, backend, {**asdict(load), **details[kind], **common})
-        for kind, load in loads.items()
+        _figure(kind, load, bare, peak, backend, {**asdict(load), **details[paced], **common})
+        for paced, load in loads.items()
+        for kind in [paced[0]]
     ]
 
 
@@ -201,6 +216,7 @@ def _figure(
     text += f" ({failures} not 2xx)" if failures else ""
     if load.paced:
         kept_up = load.rate >= 0.95 * load.paced
+        budget = load.paced == MEMBER_RATE
         return Figure(
             f"{SCENARIO}: {kind} at {load.paced:.0f}/s",
             backend.value,
@@ -210,8 +226,8 @@ def _figure(
             "-",
             None,
             round(peak, 1),
-            MEMBER_TARGET,
-            load.p99_ms < MEMBER_P99_MS and kept_up and failures == 0,
+            MEMBER_TARGET if budget else STAFF_NOTE,
+            load.p99_ms < MEMBER_P99_MS and kept_up and failures == 0 if budget else None,
             details,
         )
     ratio = round(load.rate / bare, 3) if bare else None
