@@ -11,9 +11,8 @@ import sqlalchemy as sa
 from node.runtime import Node
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # PostgreSQL's driver is asyncio's own
 async def test_a_statement_is_one_trip_with_its_rows_and_counts(node: Node) -> None:
-    if node.store.dialect != "sqlite":
-        pytest.skip("SQLite's driver only")
     async with node.store.transaction() as session:
         connection = await session.connection()
         driver: Any = (await connection.get_raw_connection()).driver_connection
