@@ -306,38 +306,39 @@ class QueueFigures:
     due_now: int
     oldest_pending: datetime | None
     dead_hosts: list[tuple[str, int, datetime | None]]  # host, failures in a row, until
+    oldest_received: datetime | None = None  # the oldest activity received, not yet applied
 
 
 async def queue_figures(session: AsyncSession, now: datetime) -> QueueFigures:
-    """What `cove queue status` shows: the inbox and delivery queues and the open breakers."""
+    """What `cove queue status` shows: the inbox and delivery queues and the open breakers,
+    in three statements (each queue's counts by state carry its oldest, and what is due)."""
     inbound = await session.exec(
-        select(Activity.state, sa.func.count())
+        select(Activity.state, sa.func.count(), sa.func.min(Activity.created_at))
         .where(Activity.direction == "inbound")
         .group_by(Activity.state)
     )
+    due = sa.case((col(Delivery.next_attempt_at) <= now, 1), else_=0)
     deliveries = await session.exec(
-        select(Delivery.state, sa.func.count()).group_by(Delivery.state)
-    )
-    due_now = await session.exec(
-        select(sa.func.count())
-        .select_from(Delivery)
-        .where(Delivery.state == DeliveryState.PENDING, col(Delivery.next_attempt_at) <= now)
-    )
-    oldest = await session.exec(
-        select(sa.func.min(Delivery.created_at)).where(Delivery.state == DeliveryState.PENDING)
+        select(
+            Delivery.state, sa.func.count(), sa.func.sum(due), sa.func.min(Delivery.created_at)
+        ).group_by(Delivery.state)
     )
     dead = await session.exec(
         select(PeerServer.host, PeerServer.consecutive_failures, PeerServer.dead_until)
         .where(PeerServer.consecutive_failures >= BREAKER_THRESHOLD)
         .order_by(col(PeerServer.host))
     )
-    oldest_value = oldest.one()
+    received = {str(state): (int(n), oldest) for state, n, oldest in inbound.all()}
+    queued = {str(state): (int(n), int(d or 0), oldest) for state, n, d, oldest in deliveries.all()}
+    _, due_now, oldest_pending = queued.get(DeliveryState.PENDING, (0, 0, None))
+    oldest_received = received.get(ActivityState.RECEIVED, (0, None))[1]
     return QueueFigures(
-        inbound={str(state): int(n) for state, n in inbound.all()},
-        deliveries={str(state): int(n) for state, n in deliveries.all()},
-        due_now=int(due_now.one()),
-        oldest_pending=oldest_value if isinstance(oldest_value, datetime) else None,
+        inbound={state: n for state, (n, _) in received.items()},
+        deliveries={state: n for state, (n, _, _) in queued.items()},
+        due_now=due_now,
+        oldest_pending=oldest_pending if isinstance(oldest_pending, datetime) else None,
         dead_hosts=[(h, int(f), u) for h, f, u in dead.all()],
+        oldest_received=oldest_received if isinstance(oldest_received, datetime) else None,
     )
 
 

@@ -100,8 +100,6 @@ async def health(node: Node, acting: Acting) -> Health:
             .order_by(sa.func.count().desc(), col(Activity.host))
             .limit(MOST_HOSTS)
         )
-        oldest = await session.exec(select(sa.func.min(Activity.created_at)).where(*received))
-        oldest_value = oldest.one()
         failing = [
             FailingHost(h, int(f), breaker_of(int(f), u, now), u, int(n))
             for h, f, u, n in hosts.all()
@@ -112,7 +110,7 @@ async def health(node: Node, acting: Acting) -> Health:
         queue=figures,
         failing_hosts=failing,
         backlog=waiting,
-        oldest_received=oldest_value if isinstance(oldest_value, datetime) else None,
+        oldest_received=figures.oldest_received,
         jobs=[ScheduledJob(name, every, runs.get(name)) for name, _, every in JOBS],
         version=__version__,
         database=node.store.dialect,

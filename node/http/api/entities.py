@@ -105,6 +105,7 @@ def queue_figures(figures: QueueFigures) -> dict[str, Any]:
     """The figures `cove queue status` shows."""
     document = asdict(figures)
     document["oldest_pending"] = when(figures.oldest_pending)
+    document["oldest_received"] = when(figures.oldest_received)
     document["dead_hosts"] = [
         {"host": host, "failures": failures, "dead_until": when(until)}
         for host, failures, until in figures.dead_hosts

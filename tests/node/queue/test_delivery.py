@@ -23,8 +23,8 @@ from node.groups.groups import GroupInfo, NewGroup, create_group
 from node.queue import delivery
 from node.queue.sender import PER_HOST, Sender
 from node.runtime import Node
-from node.store.states import DeliveryState, Software
-from node.store.tables import Delivery, PeerServer
+from node.store.states import ActivityState, DeliveryState, Direction, Software, Visibility
+from node.store.tables import Activity, Delivery, PeerServer
 from tests.conftest import (
     MovableClock,
     add_follower,
@@ -323,3 +323,64 @@ async def test_a_host_that_does_not_answer_holds_up_no_other_host(node: Node) ->
         # Stopping gave the slow host's rows back, unsent and free for any worker.
         left = [d for d in await deliveries(node) if d.host == slow.host]
         assert [(d.state, d.lease_until) for d in left] == [(DeliveryState.PENDING, None)] * 3
+
+
+async def test_the_queue_figures_count_each_state_with_its_oldest_and_what_is_due(
+    node: Node,
+) -> None:
+    now = node.clock()
+    async with node.store.transaction() as session:
+        sent = Activity(
+            uri="https://here.example/a/1",
+            type="Announce",
+            direction=Direction.OUTBOUND,
+            state=ActivityState.FANNED_OUT,
+            actor_uri="https://here.example/g/grief",
+            host="here.example",
+            visibility=Visibility.PUBLIC,
+            document={},
+            created_at=now,
+        )
+        session.add(sent)
+        for n, ago in enumerate((3, 9, 1)):  # received, not yet applied: the oldest 9 min ago
+            session.add(
+                Activity(
+                    uri=f"https://far.example/a/{n}",
+                    type="Create",
+                    direction=Direction.INBOUND,
+                    state=ActivityState.RECEIVED,
+                    actor_uri="https://far.example/u/someone",
+                    host="far.example",
+                    visibility=Visibility.PUBLIC,
+                    document={},
+                    created_at=now - timedelta(minutes=ago),
+                )
+            )
+        await session.flush()
+        assert sent.id is not None
+        for n, (state, due_in, age) in enumerate(
+            (
+                (DeliveryState.PENDING, -5, 30),  # due, and the oldest pending
+                (DeliveryState.PENDING, -1, 10),  # due
+                (DeliveryState.PENDING, 60, 20),  # waits for its retry
+                (DeliveryState.FAILED, -90, 120),  # older, but not pending
+                (DeliveryState.DELIVERED, -90, 90),
+            )
+        ):
+            session.add(
+                Delivery(
+                    activity_id=sent.id,
+                    inbox=f"https://far{n}.example/inbox",
+                    host="far.example",
+                    state=state,
+                    next_attempt_at=now + timedelta(minutes=due_in),
+                    created_at=now - timedelta(minutes=age),
+                    updated_at=now,
+                )
+            )
+    figures = await delivery.queue_status(node)
+    assert figures.inbound == {"received": 3}
+    assert figures.deliveries == {"pending": 3, "failed": 1, "delivered": 1}
+    assert figures.due_now == 2
+    assert figures.oldest_pending == now - timedelta(minutes=30)
+    assert figures.oldest_received == now - timedelta(minutes=9)
