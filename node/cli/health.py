@@ -50,7 +50,6 @@ def health_data(found: Health) -> dict[str, Any]:
     ]
     data["failing_hosts"] = [asdict(h) for h in found.failing_hosts]
     data["backlog"] = [{"host": host, "received": n} for host, n in found.backlog]
-    data["oldest_received"] = found.oldest_received
     data["jobs"] = [
         {
             "name": job.name,
@@ -92,7 +91,7 @@ def health_text(found: Health) -> str:
     lines += [
         "",
         "Activities received: " + _counts(queue.inbound, "none yet"),
-        f"  oldest waiting to be applied since: {_when(found.oldest_received)}",
+        f"  oldest waiting to be applied since: {_when(queue.oldest_received)}",
     ]
     if found.backlog:
         lines.append("Waiting to be applied, by server:")

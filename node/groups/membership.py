@@ -15,7 +15,7 @@ from federation import builders
 from federation.client import FederationClient
 from federation.errors import NotFound
 from federation.vocabulary import iso8601
-from moderation.roles import MODERATING, may_moderate_node
+from moderation.roles import MODERATING, may_moderate_group
 from moderation.rules import as_plain_text
 from node.groups import admission
 from node.groups.groups import GroupInfo, get_group
@@ -176,25 +176,31 @@ class Standing:
     taking part."""
 
     state: MembershipState | None
-    moderates: bool
+    role: GroupRole | None
     rules_to_accept: int | None
-    owns: bool = False
 
     @property
     def member(self) -> bool:
         return self.state == MembershipState.ACCEPTED
 
+    @property
+    def moderates(self) -> bool:
+        return self.member and self.role in MODERATING
+
+    @property
+    def owns(self) -> bool:
+        return self.member and self.role == GroupRole.OWNER
+
     def lets_moderate(self, node_role: AccountRole | None) -> bool:
-        """Whether the person, with this role on the node, moderates the group (node staff
-        moderate every group): node.moderators.roles.moderates's answer, from what is read."""
-        return may_moderate_node(node_role) or (self.member and self.moderates)
+        """Whether the person, with this role on the node, moderates the group: the rule
+        node.moderators.roles.moderates asks, from what is read already."""
+        return may_moderate_group(node_role, self.role if self.member else None)
 
 
 async def standing(node: Node, group: GroupInfo, actor_uri: str) -> Standing:
     async with node.store.session() as session:
         found = await admission.membership_of(session, group.id, actor_uri)
         if found is None:
-            return Standing(None, False, None)
+            return Standing(None, None, None)
         pending = await must_accept(session, group.id, found.rules_accepted)
-    owns = found.role == GroupRole.OWNER and found.state == MembershipState.ACCEPTED
-    return Standing(found.state, found.role in MODERATING, pending, owns)
+    return Standing(found.state, found.role, pending)

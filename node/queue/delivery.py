@@ -306,7 +306,7 @@ class QueueFigures:
     due_now: int
     oldest_pending: datetime | None
     dead_hosts: list[tuple[str, int, datetime | None]]  # host, failures in a row, until
-    oldest_received: datetime | None = None  # the oldest activity received, not yet applied
+    oldest_received: datetime | None  # the oldest activity received, not yet applied
 
 
 async def queue_figures(session: AsyncSession, now: datetime) -> QueueFigures:

@@ -53,7 +53,6 @@ class Health:
     queue: QueueFigures
     failing_hosts: list[FailingHost]
     backlog: list[tuple[str, int]]  # servers with activities received and not yet applied
-    oldest_received: datetime | None
     jobs: list[ScheduledJob]
     version: str
     database: str  # "sqlite" or "postgresql"
@@ -110,7 +109,6 @@ async def health(node: Node, acting: Acting) -> Health:
         queue=figures,
         failing_hosts=failing,
         backlog=waiting,
-        oldest_received=figures.oldest_received,
         jobs=[ScheduledJob(name, every, runs.get(name)) for name, _, every in JOBS],
         version=__version__,
         database=node.store.dialect,

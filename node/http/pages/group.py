@@ -130,8 +130,7 @@ async def _group_page(
         and (roles.may_administer_node(role) or bool(standing and standing.owns)),
         # Its other moderators (and the node's) open its settings too: what it gathers
         # around, its care words.
-        moderates=role is not None
-        and (roles.may_moderate_node(role) or bool(standing and standing.moderates)),
+        moderates=bool(standing and standing.lets_moderate(role)),
         facts=facts,
         usual_response=_spoken(facts.report_response.median, visitor.language),
     )

@@ -26,8 +26,8 @@ CALL = (TOKEN_NAME, TOKEN_LPAREN, TOKEN_STRING, TOKEN_RPAREN)
 
 class TranslatedOnce(Extension):
     """`_("a fixed sentence")` in a template becomes its translation, as i18n's newstyle
-    gettext would give it (trusted text, not escaped again): the environment's
-    `cove_gettext` (what `translate` installs) says it."""
+    gettext would give it (trusted text, not escaped again), in the words of the environment's
+    `cove_gettext` (its catalogue's gettext, set by templating._environment)."""
 
     def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
         gettext: Callable[[str], str] = self.environment.cove_gettext  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -325,37 +325,31 @@ async def test_a_host_that_does_not_answer_holds_up_no_other_host(node: Node) ->
         assert [(d.state, d.lease_until) for d in left] == [(DeliveryState.PENDING, None)] * 3
 
 
+def _activity(n: int, direction: Direction, state: ActivityState, at: datetime) -> Activity:
+    host = "here.example" if direction == Direction.OUTBOUND else "far.example"
+    return Activity(
+        uri=f"https://{host}/a/{n}",
+        type="Create",
+        direction=direction,
+        state=state,
+        actor_uri=f"https://{host}/u/someone",
+        host=host,
+        visibility=Visibility.PUBLIC,
+        document={},
+        created_at=at,
+    )
+
+
 async def test_the_queue_figures_count_each_state_with_its_oldest_and_what_is_due(
     node: Node,
 ) -> None:
     now = node.clock()
     async with node.store.transaction() as session:
-        sent = Activity(
-            uri="https://here.example/a/1",
-            type="Announce",
-            direction=Direction.OUTBOUND,
-            state=ActivityState.FANNED_OUT,
-            actor_uri="https://here.example/g/grief",
-            host="here.example",
-            visibility=Visibility.PUBLIC,
-            document={},
-            created_at=now,
-        )
+        sent = _activity(0, Direction.OUTBOUND, ActivityState.FANNED_OUT, now)
         session.add(sent)
         for n, ago in enumerate((3, 9, 1)):  # received, not yet applied: the oldest 9 min ago
-            session.add(
-                Activity(
-                    uri=f"https://far.example/a/{n}",
-                    type="Create",
-                    direction=Direction.INBOUND,
-                    state=ActivityState.RECEIVED,
-                    actor_uri="https://far.example/u/someone",
-                    host="far.example",
-                    visibility=Visibility.PUBLIC,
-                    document={},
-                    created_at=now - timedelta(minutes=ago),
-                )
-            )
+            at = now - timedelta(minutes=ago)
+            session.add(_activity(n, Direction.INBOUND, ActivityState.RECEIVED, at))
         await session.flush()
         assert sent.id is not None
         for n, (state, due_in, age) in enumerate(

@@ -108,6 +108,8 @@ async def test_an_admin_sees_how_the_node_is_doing(make_node: NodeFactory) -> No
         assert "Database: PostgreSQL, 127.0.0.1:5432/" in text
     backlog = text[text.index("Waiting to be applied, by server") :][:400]
     assert '<span class="handle">busy.example</span>: 2' in backlog
+    received_at = node.clock().strftime("%Y-%m-%d %H:%M")
+    assert f"Oldest waiting since: {received_at}" in text  # the oldest received, from the queue
 
 
 def test_the_database_is_told_without_its_user_or_password() -> None:

@@ -271,10 +271,12 @@ async def test_the_groups_moderation_page(stage: Stage, olive: Browser) -> None:
 
     kept = await send("keep-out", {"server": "Spam.Example", "reason": "a wave"}, "kept_out")
     assert "spam.example" in kept.text and "Let spam.example back in" in kept.text
+    assert "The server is kept out of the group." in kept.text  # the moderators' notice
     await olive.get(here)
     own = await olive.submit(f"{here}/keep-out", {"server": node.urls.domain.split(":")[0]})
     assert own.status == 400 and "its own node" in own.text
-    await send("let-in", {"server": "spam.example"}, "let_in")
+    let_in = await send("let-in", {"server": "spam.example"}, "let_in")
+    assert "The server may take part in the group again." in let_in.text
     assert await group_domain_blocks.blocked_domains(node, Acting.operator(node), "grief") == []
 
     # A post held for review that no report brings to the queue waits here.
